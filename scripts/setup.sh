@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create .venv and install pasdeux. torch==2.13.0 (CPU build) goes in first so that nothing
+# that depends on torch pulls a multi-GB CUDA build. Safe to run again: it only adds what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
+extras=${1:-}
+.venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"

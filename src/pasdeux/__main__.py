@@ -1,0 +1,5 @@
+import sys
+
+from pasdeux.cli import main
+
+sys.exit(main())

@@ -1,0 +1,42 @@
+"""The `pasdeux` command line: thin wrappers that parse, call the library, and report.
+
+Each command group lives in its own module and registers itself on `app`. Heavy imports
+(torch, Lightning, matplotlib) happen inside commands so `pasdeux --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from pasdeux.errors import PasdeuxError
+
+app = typer.Typer(
+    name="pasdeux",
+    help="AI-generated choreography, from solos to duets: read, see, train, generate, measure.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Importing these modules registers their commands on `app`.
+for _optional in ("commands_io", "commands_viz", "commands_model", "commands_eval"):
+    try:
+        __import__(f"pasdeux.cli.{_optional}")
+    except ModuleNotFoundError as _e:  # a command group not built yet
+        if _e.name != f"pasdeux.cli.{_optional}":
+            raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; user errors print one clear line and give 2, never a traceback."""
+    try:
+        app(args=argv, prog_name="pasdeux")  # standalone: usage errors exit 2 with Typer's message
+    except PasdeuxError as e:
+        typer.echo(f"error: {e}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return 0

@@ -1,0 +1,226 @@
+"""Preparing motion for models: cleaning, canonical frame, centring, windows, splits,
+augmentation and normalisation statistics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pasdeux.errors import ConfigError, ShapeError, SkeletonError
+from pasdeux.motion import Motion, Skeleton
+
+ROOT_NAMES = ("pelvis", "hips", "hip", "root", "Hips")
+MARIEL_WAIST = ("LFWT", "RFWT", "LBWT", "RBWT")
+
+
+# --- the root and the facing direction -----------------------------------------------------
+def root_index(skeleton: Skeleton) -> int | None:
+    """Index of the root joint (tree root or a joint named like a pelvis), or None."""
+    if skeleton.parents is not None:
+        return skeleton.parents.index(-1)
+    return skeleton.find(*ROOT_NAMES)
+
+
+def root_trajectory(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Root (pelvis) positions `[..., 3]`; for marker sets, the mean of the waist markers."""
+    r = root_index(skeleton)
+    if r is not None:
+        return positions[..., r, :]
+    waist = [skeleton.find(n) for n in MARIEL_WAIST]
+    if None not in waist:
+        return positions[..., waist, :].mean(-2)
+    raise SkeletonError(f"skeleton {skeleton.name!r} has no root: name a joint 'pelvis' or give parents")
+
+
+def _lr_pair(skeleton: Skeleton, kinds: tuple[tuple[str, str], ...]) -> tuple[int, int] | None:
+    for left, right in kinds:
+        a, b = skeleton.find(left), skeleton.find(right)
+        if a is not None and b is not None:
+            return a, b
+    return None
+
+
+HIP_PAIRS = (("left_hip", "right_hip"), ("lThigh", "rThigh"), ("LeftUpLeg", "RightUpLeg"),
+             ("LFWT", "RFWT"), ("lhip", "rhip"))
+SHOULDER_PAIRS = (("left_shoulder", "right_shoulder"), ("lShldr", "rShldr"), ("LeftArm", "RightArm"),
+                  ("LFSH", "RFSH"), ("lshoulder", "rshoulder"))
+
+
+def facing_angle(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Heading about +y (radians) of each pose `[..., J, 3]`: 0 when the body faces +z."""
+    hips, shoulders = _lr_pair(skeleton, HIP_PAIRS), _lr_pair(skeleton, SHOULDER_PAIRS)
+    if hips is None and shoulders is None:
+        raise SkeletonError(f"skeleton {skeleton.name!r} names no left/right hips or shoulders to find facing")
+    across = np.zeros(positions.shape[:-2] + (3,), dtype=np.float64)
+    for pair in (hips, shoulders):
+        if pair is not None:
+            across += positions[..., pair[0], :] - positions[..., pair[1], :]  # right -> left
+    # body forward = up x (left - right) in a right-handed y-up frame
+    fwd_x, fwd_z = across[..., 2], -across[..., 0]
+    return np.arctan2(fwd_x, fwd_z)
+
+
+def rotate_y(positions: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
+    """Rotate `[..., J, 3]` positions about the vertical axis by `angle` radians (broadcast over `...`)."""
+    angle = np.asarray(angle, dtype=np.float64)[..., None]
+    c, s = np.cos(angle), np.sin(angle)
+    x, y, z = positions[..., 0], positions[..., 1], positions[..., 2]
+    return np.stack([c * x + s * z, y, -s * x + c * z], axis=-1).astype(positions.dtype)
+
+
+def mirror(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Left/right mirror image: negate x and swap each joint with its twin."""
+    if not skeleton.mirror:
+        raise SkeletonError(f"skeleton {skeleton.name!r} has no left/right mirror map")
+    out = positions[..., list(skeleton.mirror), :].copy()
+    out[..., 0] *= -1
+    return out
+
+
+# --- cleaning and the canonical frame --------------------------------------------------------
+def fill_gaps(motion: Motion, max_gap: int = 30) -> Motion:
+    """Interpolate runs of NaN up to `max_gap` frames; longer runs stay NaN and are reported."""
+    pos = motion.positions.copy()
+    missing = np.isnan(pos).any(-1)  # [D, T, J]
+    if not missing.any():
+        return motion
+    t = np.arange(motion.n_frames)
+    filled, long_gaps = 0, []
+    for d, j in zip(*np.nonzero(missing.any(1))):
+        miss = missing[d, :, j]
+        if miss.all():
+            long_gaps.append(f"dancer {d} joint {motion.skeleton.joints[j]}: all {len(miss)} frames")
+            continue
+        for start, stop in _runs(miss):
+            if stop - start > max_gap:
+                long_gaps.append(f"dancer {d} joint {motion.skeleton.joints[j]}: frames {start}-{stop - 1}")
+                continue
+            for c in range(3):
+                pos[d, start:stop, j, c] = np.interp(t[start:stop], t[~miss], pos[d, ~miss, j, c])
+            filled += stop - start
+    note = f"filled {filled} missing joint positions by interpolation (gaps <= {max_gap} frames)"
+    if long_gaps:
+        note += f"; {len(long_gaps)} longer gap(s) left as NaN: " + "; ".join(long_gaps[:10])
+    return motion.with_positions(pos, note)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """`[start, stop)` of each run of True in a 1-D boolean array."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]))
+
+
+def face_forward(motion: Motion) -> Motion:
+    """Rotate each dancer about +y so its first frame faces +z (facing normalisation)."""
+    angle = facing_angle(motion.positions[:, 0], motion.skeleton)  # [D]
+    root = root_trajectory(motion.positions[:, :1], motion.skeleton)  # [D, 1, 3]
+    centred = motion.positions - root[:, :, None, :] * np.array([1, 0, 1], np.float32)
+    out = rotate_y(centred, -angle[:, None]) + root[:, :, None, :] * np.array([1, 0, 1], np.float32)
+    return motion.with_positions(out.astype(np.float32), "rotated each dancer to face +z in its first frame")
+
+
+def center(positions: np.ndarray, skeleton: Skeleton, mode: str = "frame") -> np.ndarray:
+    """Subtract the horizontal root: per `frame`, per `window` (its mean), or its `first` frame.
+
+    Works on `[..., T, J, 3]`; y (height) is never changed.
+    """
+    root = root_trajectory(positions, skeleton)[..., None, :].copy()  # [..., T, 1, 3]
+    root[..., 1] = 0
+    if mode == "frame":
+        return positions - root
+    if mode == "window":
+        return positions - root.mean(-3, keepdims=True)
+    if mode == "first":
+        return positions - root[..., :1, :, :]
+    raise ConfigError(f"centring mode must be 'frame', 'window' or 'first', not {mode!r}")
+
+
+# --- windows and splits ----------------------------------------------------------------------
+def windows(positions: np.ndarray, length: int, stride: int) -> np.ndarray:
+    """All windows `[N, length, ...]` of `[T, ...]` at `stride`, as a view (no copy)."""
+    if length < 1 or stride < 1:
+        raise ConfigError(f"window length and stride must be >= 1; got {length}, {stride}")
+    if positions.shape[0] < length:
+        return np.empty((0, length) + positions.shape[1:], positions.dtype)
+    view = np.lib.stride_tricks.sliding_window_view(positions, length, axis=0)[::stride]
+    return np.moveaxis(view, -1, 1)
+
+
+def time_split(motion: Motion, fractions: tuple[float, float, float] = (0.70, 0.15, 0.15)) -> dict[str, Motion]:
+    """Split every dancer by time into train/val/test spans (no shuffling, so no leakage)."""
+    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-6:
+        raise ConfigError(f"split fractions must be three non-negative numbers summing to 1; got {fractions}")
+    n = motion.n_frames
+    a = int(round(fractions[0] * n))
+    b = int(round((fractions[0] + fractions[1]) * n))
+    return {"train": motion.frames(0, a), "val": motion.frames(a, b), "test": motion.frames(b, n)}
+
+
+def solo_windows(motions: list[Motion], length: int, stride: int, centring: str = "frame") -> np.ndarray:
+    """Centred windows `[N, length, J, 3]` of every dancer of every motion (each a separate solo)."""
+    out = []
+    for m in motions:
+        for d in range(m.n_dancers):
+            pos = m.positions[d]
+            if np.isnan(pos).any():
+                raise ShapeError(f"{m.source or 'motion'} still has missing data; run fill_gaps() first")
+            w = windows(pos, length, stride)
+            if len(w):
+                out.append(center(w, m.skeleton, centring))
+    if not out:
+        raise ShapeError(f"no window of {length} frames fits in the data; use a shorter window")
+    return np.concatenate(out).astype(np.float32)
+
+
+def augment(batch: np.ndarray, skeleton: Skeleton, rng: np.random.Generator, rotate: bool = True,
+            mirror_p: float = 0.5) -> np.ndarray:
+    """Random rotation about +y and left/right mirroring of windows `[N, T, J, 3]`."""
+    out = batch
+    if rotate:
+        out = rotate_y(out, rng.uniform(-np.pi, np.pi, size=(len(out), 1)))
+    if mirror_p > 0 and skeleton.mirror:
+        flip = rng.random(len(out)) < mirror_p
+        out = out.copy()
+        out[flip] = mirror(out[flip], skeleton)
+    return out
+
+
+# --- normalisation ---------------------------------------------------------------------------
+@dataclass
+class NormStats:
+    """Per-feature mean and std used to normalise model inputs; saved with every model."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray, min_std: float = 1e-3) -> NormStats:
+        """Statistics of features on the last axis, over all other axes."""
+        flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
+        return cls(flat.mean(0).astype(np.float32), np.maximum(flat.std(0), min_std).astype(np.float32))
+
+    def normalize(self, x):
+        return (x - self.mean) / self.std
+
+    def denormalize(self, x):
+        return x * self.std + self.mean
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> NormStats:
+        mean, std = np.asarray(d["mean"], np.float32), np.asarray(d["std"], np.float32)
+        if mean.shape != std.shape or not np.isfinite(mean).all() or not (std > 0).all():
+            raise ShapeError("normalisation statistics are malformed (mean/std shapes or values)")
+        return cls(mean, std)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict()))
+
+    @classmethod
+    def load(cls, path: str | Path) -> NormStats:
+        return cls.from_dict(json.loads(Path(path).read_text()))

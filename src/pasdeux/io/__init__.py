@@ -1,0 +1,90 @@
+"""Reading and writing motion: `load()` and `save()` pick the format from extension and content.
+
+Each format lives in its own module exposing `read(path, **options) -> Motion` and/or
+`write(motion, path, **options)`, plus `sniff(head: bytes) -> bool` for detection.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+from pasdeux.errors import ConfigError, FormatError
+from pasdeux.motion import Motion
+
+# format name -> (module, file extensions)
+FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "pose_npy": ("pasdeux.io.pose_npy", (".npy",)),
+    "mariel_npy": ("pasdeux.io.mariel_npy", (".npy",)),
+    "npz": ("pasdeux.io.npz", (".npz",)),
+    "csv": ("pasdeux.io.csv", (".csv",)),
+    "alphapose": ("pasdeux.io.alphapose", (".json",)),
+    "bvh": ("pasdeux.io.bvh", (".bvh",)),
+    "c3d": ("pasdeux.io.c3d", (".c3d",)),
+}
+WRITABLE = ("npz", "csv", "bvh")
+SNIFF_BYTES = 4096
+
+
+def format_module(name: str) -> ModuleType:
+    """The module implementing format `name`."""
+    if name not in FORMATS:
+        raise ConfigError(f"unknown format {name!r}; formats are: {', '.join(FORMATS)}")
+    return importlib.import_module(FORMATS[name][0])
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """Name of the format of the file at `path`, from its content first and extension second."""
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise FormatError(f"{path}: the file is empty")
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    ext = path.suffix.lower()
+    candidates = [n for n, (_, exts) in FORMATS.items() if ext in exts] or list(FORMATS)
+    for name in candidates:
+        if format_module(name).sniff(head):
+            return name
+    if ext in {e for _, exts in FORMATS.values() for e in exts}:
+        raise FormatError(f"{path}: content does not look like a valid {ext} motion file "
+                          f"(first bytes {head[:16]!r}); is the file truncated or of another format?")
+    raise FormatError(f"{path}: unrecognised format; pasdeux reads "
+                      + ", ".join(sorted({e for _, exts in FORMATS.values() for e in exts})))
+
+
+def load(path: str | os.PathLike, format: str | None = None, pair: str | os.PathLike | None = None,
+         **options) -> Motion:
+    """Read a motion file; `pair` names a second file of the same take, loaded as another dancer."""
+    fmt = format or detect_format(path)
+    motion = format_module(fmt).read(Path(path), **options)
+    if pair is not None:
+        other = load(pair, format=format, **options)
+        if other.n_frames != motion.n_frames:
+            raise FormatError(f"{path} has {motion.n_frames} frames but {pair} has {other.n_frames}; "
+                              "a pair must be two dancers of the same take")
+        motion = Motion.concat([motion, other], axis="dancers")
+    return motion
+
+
+def save(motion: Motion, path: str | os.PathLike, format: str | None = None, **options) -> Path:
+    """Write `motion` in the format its extension names; the file appears whole or not at all."""
+    path = Path(path)
+    fmt = format or next((n for n in WRITABLE if path.suffix.lower() in FORMATS[n][1]), None)
+    if fmt not in WRITABLE:
+        raise ConfigError(f"cannot write {path.name!r}: pasdeux writes "
+                          + ", ".join(FORMATS[n][1][0] for n in WRITABLE))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        format_module(fmt).write(motion, Path(tmp), **options)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

@@ -1,0 +1,54 @@
+"""pasdeux `.npz`: positions plus JSON metadata (skeleton, fps, source, notes); exact round trip.
+
+Also reads plain `.npz` files holding a `positions` array, given `skeleton=`.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from pasdeux.errors import FormatError
+from pasdeux.io.common import as_positions
+from pasdeux.motion import Motion, Skeleton
+from pasdeux.skeletons import get_skeleton, skeleton_for_joint_count
+
+FORMAT_TAG = "pasdeux-motion-1"
+
+
+def sniff(head: bytes) -> bool:
+    return head.startswith(b"PK")
+
+
+def read(path: Path, skeleton: str | None = None, fps: float = 30.0) -> Motion:
+    """Read a pasdeux npz (metadata inside) or a plain npz with a `positions` array."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "positions" not in z.files:
+                raise FormatError(f"{path}: no 'positions' array (arrays: {', '.join(z.files) or 'none'})")
+            pos = as_positions(z["positions"], str(path))
+            meta = json.loads(bytes(z["meta"]).decode()) if "meta" in z.files else None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FormatError(f"{path}: not a readable .npz ({e}); is it truncated?") from None
+    if meta is None:
+        sk = get_skeleton(skeleton) if skeleton else skeleton_for_joint_count(pos.shape[-2])
+        return Motion(pos, sk, fps, str(path), [f"read plain npz {path.name}"])
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_TAG:
+        raise FormatError(f"{path}: metadata is not pasdeux's ({FORMAT_TAG})")
+    try:
+        return Motion(pos, Skeleton.from_dict(meta["skeleton"]), float(meta["fps"]), str(meta.get("source", "")),
+                      [str(n) for n in meta.get("notes", [])])
+    except (KeyError, TypeError, ValueError) as e:
+        raise FormatError(f"{path}: metadata is incomplete ({e})") from None
+
+
+def write(motion: Motion, path: Path) -> None:
+    """Positions as float32 and metadata as UTF-8 JSON bytes (no pickle anywhere)."""
+    meta = {"format": FORMAT_TAG, "skeleton": motion.skeleton.to_dict(), "fps": motion.fps,
+            "source": motion.source, "notes": motion.notes}
+    with open(path, "wb") as f:
+        np.savez_compressed(f, positions=motion.positions,
+                            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
