@@ -1,0 +1,26 @@
+"""Shared fixtures: the real data in ../shared/data, loaded once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DUET_NPY = SHARED_DATA / "duet_ilya_hannah.npy"
+SALSA = SHARED_DATA / "cmu_salsa"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not DUET_NPY.exists():
+        pytest.fail(f"the shared data is missing: expected {SHARED_DATA} beside the repository")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def duet(shared_data):
+    """The shared duet as a two-dancer Motion (y-up metres, 30 fps)."""
+    import pasdeux
+
+    return pasdeux.load(DUET_NPY)
