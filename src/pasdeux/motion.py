@@ -6,9 +6,9 @@ the way in and record what they did in `Motion.notes`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Sequence
 
 import numpy as np
 
