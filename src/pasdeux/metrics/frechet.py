@@ -1,0 +1,44 @@
+"""Frechet distance between two feature sets (the FID formula) and mean pairwise distance."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+from scipy.spatial.distance import pdist
+
+from pasdeux.errors import ShapeError
+
+
+def _as_features(f: np.ndarray, name: str) -> np.ndarray:
+    a = np.asarray(f, dtype=np.float64)
+    if a.ndim != 2:
+        raise ShapeError(f"{name} features must be [samples, features]; got shape {a.shape}")
+    if len(a) < 2:
+        raise ShapeError(f"{name} needs at least 2 samples to estimate a covariance; got {len(a)}")
+    if not np.isfinite(a).all():
+        raise ShapeError(f"{name} features contain NaN or inf")
+    return a
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray, eps: float = 1e-6) -> float:
+    """Frechet distance between Gaussians fitted to feature sets `a` `[N, F]` and `b` `[M, F]`."""
+    a, b = _as_features(a, "first"), _as_features(b, "second")
+    if a.shape[1] != b.shape[1]:
+        raise ShapeError(f"feature sets differ in width: {a.shape[1]} vs {b.shape[1]}")
+    mu1, mu2 = a.mean(0), b.mean(0)
+    s1, s2 = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    covmean = linalg.sqrtm(s1 @ s2)
+    if not np.isfinite(covmean).all():
+        # Near-singular covariances (few samples, many features): regularise as the FID reference code does.
+        offset = np.eye(len(s1)) * eps
+        covmean = linalg.sqrtm((s1 + offset) @ (s2 + offset))
+    covmean = np.real(covmean)
+    diff = mu1 - mu2
+    d = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+    return max(d, 0.0)  # tiny negatives are round-off of identical sets
+
+
+def mean_pairwise_distance(f: np.ndarray) -> float:
+    """Mean L2 distance over all pairs of rows of `f` `[N, F]`."""
+    a = _as_features(f, "diversity")
+    return float(pdist(a).mean())

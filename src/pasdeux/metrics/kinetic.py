@@ -1,0 +1,87 @@
+"""Kinetic features (per joint: horizontal and vertical kinetic energy, energy expenditure),
+the z-normalised kinetic space of a real set, `fid_k` and `diversity` (BENCHMARK.md, as in the
+Bailando evaluation code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pasdeux.errors import ShapeError
+from pasdeux.metrics.basic import as_positions
+from pasdeux.metrics.frechet import frechet_distance, mean_pairwise_distance
+
+MIN_STD = 1e-6  # features flatter than this over the real set carry no information (e.g. the centred pelvis)
+FEATURES_PER_JOINT = ("horizontal_sq_speed", "vertical_sq_speed", "acceleration")
+
+
+def _windows(x: np.ndarray) -> np.ndarray:
+    a = as_positions(x, "windows", min_frames=3)
+    if a.ndim == 3:
+        a = a[None]
+    if a.ndim != 4:
+        raise ShapeError(f"windows must be [N, T, J, 3] or one [T, J, 3]; got shape {a.shape}")
+    return a
+
+
+def kinetic_features(x: np.ndarray, fps: float = 30.0) -> np.ndarray:
+    """Per window and joint: mean horizontal squared speed, mean vertical squared speed and mean
+    acceleration magnitude (units per second), flattened to `[N, J * 3]` (joint-major)."""
+    a = _windows(x)
+    v = np.diff(a, axis=1) * fps  # [N, T-1, J, 3]
+    horizontal = (v[..., 0] ** 2 + v[..., 2] ** 2).mean(1)
+    vertical = (v[..., 1] ** 2).mean(1)
+    acc = np.linalg.norm(np.diff(a, n=2, axis=1), axis=-1).mean(1) * fps**2
+    return np.stack([horizontal, vertical, acc], axis=-1).reshape(len(a), -1)
+
+
+@dataclass
+class KineticSpace:
+    """The real set's kinetic-feature mean and std, and which features are kept (std > 1e-6)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    keep: np.ndarray  # boolean mask over the raw features
+    fps: float = 30.0
+
+    @classmethod
+    def fit(cls, real_windows: np.ndarray, fps: float = 30.0) -> KineticSpace:
+        """The space normalised by the real windows `[N, T, J, 3]`."""
+        f = kinetic_features(real_windows, fps)
+        if len(f) < 2:
+            raise ShapeError(f"the real set needs at least 2 windows to normalise features; got {len(f)}")
+        mean, std = f.mean(0), f.std(0)
+        keep = std > MIN_STD
+        if not keep.any():
+            raise ShapeError("the real windows do not move: every kinetic feature is constant")
+        return cls(mean[keep], std[keep], keep, float(fps))
+
+    @property
+    def n_features(self) -> int:
+        return int(self.keep.sum())
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        """Z-normalised kinetic features `[N, F_kept]` of windows `x`."""
+        f = kinetic_features(x, self.fps)
+        if f.shape[1] != len(self.keep):
+            raise ShapeError(f"windows have {f.shape[1] // 3} joints but the real set had {len(self.keep) // 3}")
+        return (f[:, self.keep] - self.mean) / self.std
+
+    def fid(self, a: np.ndarray, b: np.ndarray) -> float:
+        """Frechet distance between windows `a` and `b` in this space (symmetric in `a`, `b`)."""
+        return frechet_distance(self.features(a), self.features(b))
+
+    def diversity(self, x: np.ndarray) -> float:
+        """Mean pairwise L2 distance of the normalised features of windows `x`."""
+        return mean_pairwise_distance(self.features(x))
+
+
+def fid_k(gen: np.ndarray, real: np.ndarray, fps: float = 30.0) -> float:
+    """Frechet distance of kinetic features of `gen` against `real`, normalised by the real set."""
+    return KineticSpace.fit(real, fps).fid(gen, real)
+
+
+def diversity(gen: np.ndarray, real: np.ndarray, fps: float = 30.0) -> float:
+    """Mean pairwise L2 of the kinetic features of `gen`, z-normalised with the real set's statistics."""
+    return KineticSpace.fit(real, fps).diversity(gen)
