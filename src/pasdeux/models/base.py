@@ -1,0 +1,302 @@
+"""What every pasdeux motion model shares: features, the numpy-level API, saving and loading.
+
+A model sees a window of motion as features `[B, T, C]`: the pose centred per frame (J*3 numbers,
+pelvis x and z removed) followed by the root's horizontal velocity (2 numbers per frame, so
+generated phrases can travel), all normalised with `NormStats` that travel with the model.
+Subclasses implement the torch-level `encode`, `decode_latent`, `prior_latent` and `loss`; the
+numpy methods (`reconstruct`, `sample`, `vary`) are written once here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from pasdeux.data import NormStats, root_index
+from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
+from pasdeux.motion import Skeleton
+
+ROOT_CHANNELS = 2  # horizontal root velocity (x, z) per frame, metres per frame
+CONFIG_FILE, WEIGHTS_FILE, STATS_FILE, SKELETON_FILE = "config.json", "model.safetensors", "stats.json", "skeleton.json"
+CHUNK = 256  # windows per forward pass in the numpy API, to bound memory on long inputs
+
+
+def make_config(config_class: type, options: dict[str, Any]) -> Any:
+    """A model config dataclass from a dict, naming the valid keys when one is unknown."""
+    valid = {f.name for f in fields(config_class)}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise ConfigError(f"unknown model option(s) {', '.join(unknown)} for {config_class.__name__}; "
+                          f"valid options: {', '.join(sorted(valid))}")
+    return config_class(**options)
+
+
+def generator(seed: int | None) -> torch.Generator:
+    """A CPU torch generator, seeded when `seed` is given (fresh entropy otherwise)."""
+    g = torch.Generator()
+    if seed is None:
+        g.seed()
+    else:
+        g.manual_seed(int(seed))
+    return g
+
+
+class MotionModel(nn.Module):
+    """Base class: a generative model of solo motion windows with a numpy-level API."""
+
+    name: ClassVar[str] = ""
+    config_class: ClassVar[type]
+
+    def __init__(self, config: Any, skeleton: Skeleton, stats: NormStats, fps: float = 30.0) -> None:
+        super().__init__()
+        if root_index(skeleton) is None:
+            raise SkeletonError(f"skeleton {skeleton.name!r} needs a root joint (pelvis) to centre motion")
+        self.config, self.skeleton, self.fps = config, skeleton, float(fps)
+        self.n_pose = skeleton.n_joints * 3
+        if stats.mean.shape != (self.n_pose + ROOT_CHANNELS,):
+            raise ShapeError(f"normalisation statistics have {stats.mean.shape[0]} features; this skeleton needs "
+                             f"{self.n_pose + ROOT_CHANNELS} (J*3 pose + {ROOT_CHANNELS} root velocity)")
+        self.register_buffer("feat_mean", torch.as_tensor(stats.mean, dtype=torch.float32))
+        self.register_buffer("feat_std", torch.as_tensor(stats.std, dtype=torch.float32))
+        self._root = root_index(skeleton)
+
+    # --- sizes ---------------------------------------------------------------------------
+    @property
+    def window(self) -> int:
+        """Training window length in frames."""
+        return int(self.config.window)
+
+    @property
+    def stats(self) -> NormStats:
+        return NormStats(self.feat_mean.cpu().numpy(), self.feat_std.cpu().numpy())
+
+    @property
+    def device(self) -> torch.device:
+        return self.feat_mean.device
+
+    # --- features ------------------------------------------------------------------------
+    @staticmethod
+    def fit_stats(world_windows: np.ndarray, skeleton: Skeleton) -> NormStats:
+        """Normalisation statistics of the features of uncentred windows `[N, T, J, 3]`."""
+        x = torch.as_tensor(np.asarray(world_windows, np.float32))
+        feats = features_of(x, root_index(skeleton))
+        return NormStats.fit(feats.numpy())
+
+    def features(self, world: Tensor) -> Tensor:
+        """Normalised features `[B, T, J*3 + 2]` of uncentred windows `[B, T, J, 3]`."""
+        return (features_of(world, self._root) - self.feat_mean) / self.feat_std
+
+    def pose_features(self, centred: Tensor) -> Tensor:
+        """Normalised pose features `[B, T, J*3]` of windows already centred per frame."""
+        p = self.n_pose
+        return (centred.flatten(-2) - self.feat_mean[:p]) / self.feat_std[:p]
+
+    def split_output(self, out: Tensor) -> tuple[Tensor, Tensor]:
+        """Denormalise decoder output into centred positions `[B, T, J, 3]` and root velocity `[B, T, 2]`."""
+        p = self.n_pose
+        pose = out[..., :p] * self.feat_std[:p] + self.feat_mean[:p]
+        pose = pose.unflatten(-1, (self.skeleton.n_joints, 3))
+        if out.shape[-1] > p:
+            root_vel = out[..., p:p + ROOT_CHANNELS] * self.feat_std[p:] + self.feat_mean[p:]
+        else:
+            root_vel = torch.zeros(out.shape[:-1] + (ROOT_CHANNELS,), device=out.device)
+        return pose, root_vel
+
+    # --- torch level: subclasses implement ------------------------------------------------
+    def encode(self, pose_feats: Tensor) -> tuple[Tensor, Tensor]:
+        """Posterior mean and log-variance of the latent for normalised pose features `[B, T, J*3]`."""
+        raise NotImplementedError
+
+    def decode_latent(self, z: Tensor, frames: int) -> Tensor:
+        """Normalised output features `[B, frames, C]` for latents `z`."""
+        raise NotImplementedError
+
+    def prior_latent(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
+        """`n` latents drawn from the prior for phrases of `frames` frames."""
+        raise NotImplementedError
+
+    def latent_scale(self) -> Tensor | float:
+        """Spread of the prior per latent dimension: variations add `sigma` times this."""
+        return 1.0
+
+    def variation_noise(self, mu: Tensor, gen: torch.Generator) -> Tensor:
+        """Unit noise shaped like the posterior mean `mu`, added (times sigma) by `vary`."""
+        return torch.randn(mu.shape, generator=gen)
+
+    def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
+        """Training losses for uncentred windows `[B, T, J, 3]`; key `loss` is optimised."""
+        raise NotImplementedError
+
+    def fit_prior(self, sequences: list[np.ndarray]) -> None:
+        """Fit any post-hoc prior to uncentred training sequences `[T, J, 3]` (no-op unless the model has one)."""
+
+    # --- numpy level -----------------------------------------------------------------------
+    def _check_windows(self, windows: np.ndarray) -> np.ndarray:
+        w = np.asarray(windows, dtype=np.float32)
+        if w.ndim == 3:
+            w = w[None]
+        if w.ndim != 4 or w.shape[2:] != (self.skeleton.n_joints, 3):
+            raise ShapeError(f"expected centred windows [N, T, {self.skeleton.n_joints}, 3]; got shape {w.shape}")
+        if not np.isfinite(w).all():
+            raise ShapeError("windows contain NaN or inf; fill gaps (pasdeux.data.fill_gaps) first")
+        if w.shape[1] < self.min_frames:
+            raise ShapeError(f"model {self.name!r} needs windows of at least {self.min_frames} frames; "
+                             f"got {w.shape[1]}")
+        return w
+
+    @property
+    def min_frames(self) -> int:
+        return 1
+
+    def _latents(self, windows: np.ndarray) -> tuple[Tensor, Tensor]:
+        w = torch.as_tensor(self._check_windows(windows), device=self.device)
+        outs = [self.encode(self.pose_features(c)) for c in w.split(CHUNK)]
+        return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
+
+    def _decode(self, z: Tensor, frames: int) -> tuple[np.ndarray, np.ndarray]:
+        parts = [self.split_output(self.decode_latent(c, frames)) for c in z.split(CHUNK)]
+        pose = torch.cat([p[0] for p in parts]).cpu().numpy().astype(np.float32)
+        root = torch.cat([p[1] for p in parts]).cpu().numpy().astype(np.float32)
+        return pose, root
+
+    @torch.no_grad()
+    def reconstruct(self, windows: np.ndarray) -> np.ndarray:
+        """Posterior-mean reconstruction of centred windows `[N, T, J, 3]` (no sampling)."""
+        return self.reconstruct_with_root(windows)[0]
+
+    @torch.no_grad()
+    def reconstruct_with_root(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Reconstruction and the decoded root velocity `[N, T, 2]`."""
+        self.eval()
+        mu, _ = self._latents(windows)
+        return self._decode(mu, np.asarray(windows).shape[-3])
+
+    @torch.no_grad()
+    def vary(self, windows: np.ndarray, sigma: float, seed: int | None = None) -> np.ndarray:
+        """One variation per centred window: the posterior mean moved by `sigma` prior spreads."""
+        return self.vary_with_root(windows, sigma, seed)[0]
+
+    @torch.no_grad()
+    def vary_with_root(self, windows: np.ndarray, sigma: float, seed: int | None = None):
+        """Variations and their decoded root velocity `[N, T, 2]`."""
+        if not (np.isfinite(sigma) and sigma >= 0):
+            raise ConfigError(f"sigma must be a number >= 0; got {sigma}")
+        self.eval()
+        mu, _ = self._latents(windows)
+        noise = self.variation_noise(mu, generator(seed)).to(self.device)
+        return self._decode(mu + float(sigma) * self.latent_scale() * noise, np.asarray(windows).shape[-3])
+
+    @torch.no_grad()
+    def sample(self, n: int, frames: int, seed: int | None = None) -> np.ndarray:
+        """`n` fresh centred phrases `[n, frames, J, 3]` from the prior."""
+        return self.sample_with_root(n, frames, seed)[0]
+
+    @torch.no_grad()
+    def sample_with_root(self, n: int, frames: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Prior samples and their root velocity `[n, frames, 2]`."""
+        if n < 1 or frames < self.min_frames:
+            raise ConfigError(f"need n >= 1 and frames >= {self.min_frames}; got n={n}, frames={frames}")
+        self.eval()
+        z = self.prior_latent(int(n), int(frames), generator(seed)).to(self.device)
+        return self._decode(z, int(frames))
+
+    # --- saving and loading --------------------------------------------------------------
+    def save_pretrained(self, directory: str | os.PathLike) -> Path:
+        """Write config.json, model.safetensors, stats.json and skeleton.json; the folder appears whole."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        meta = {"model": self.name, "fps": self.fps, "config": asdict(self.config)}
+        (tmp / CONFIG_FILE).write_text(json.dumps(meta, indent=2))
+        state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
+        save_file(state, str(tmp / WEIGHTS_FILE))
+        self.stats.save(tmp / STATS_FILE)
+        (tmp / SKELETON_FILE).write_text(json.dumps(self.skeleton.to_dict()))
+        if directory.exists():
+            old = directory.with_name(f".{directory.name}.old")
+            os.replace(directory, old)
+            os.replace(tmp, directory)
+            _rmtree(old)
+        else:
+            os.replace(tmp, directory)
+        return directory
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike) -> MotionModel:
+        """Load a model folder written by `save_pretrained` (no pickle involved)."""
+        from pasdeux.models import MODELS
+
+        directory = Path(directory)
+        meta = read_model_meta(directory)
+        model_cls = MODELS.get(meta["model"]) if cls is MotionModel else cls
+        if model_cls is None or model_cls.name != meta["model"]:
+            raise FormatError(f"{directory}: holds a {meta['model']!r} model, not {cls.name!r}")
+        skeleton = Skeleton.from_dict(json.loads((directory / SKELETON_FILE).read_text()))
+        stats = NormStats.load(directory / STATS_FILE)
+        model = model_cls(make_config(model_cls.config_class, meta["config"]), skeleton, stats, meta["fps"])
+        from safetensors.torch import load_file
+
+        try:
+            model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
+        except (RuntimeError, OSError) as e:
+            raise FormatError(f"{directory / WEIGHTS_FILE}: weights do not fit the config ({e})") from None
+        return model.eval()
+
+
+def read_model_meta(directory: Path) -> dict:
+    """The parsed config.json of a model folder, with a clear error when it is not one."""
+    for f in (CONFIG_FILE, WEIGHTS_FILE, STATS_FILE, SKELETON_FILE):
+        if not (directory / f).is_file():
+            raise FormatError(f"{directory}: not a pasdeux model folder (missing {f})")
+    try:
+        meta = json.loads((directory / CONFIG_FILE).read_text())
+        meta["model"], meta["config"], meta["fps"] = str(meta["model"]), dict(meta["config"]), float(meta["fps"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise FormatError(f"{directory / CONFIG_FILE}: malformed ({e})") from None
+    return meta
+
+
+def features_of(world: Tensor, root: int) -> Tensor:
+    """Un-normalised features `[..., T, J*3 + 2]`: pose centred per frame, then root velocity (x, z)."""
+    root_xz = world[..., root, :][..., [0, 2]]  # [..., T, 2]
+    zero = torch.zeros_like(root_xz[..., 0])
+    centred = world - torch.stack([root_xz[..., 0], zero, root_xz[..., 1]], -1)[..., None, :]
+    vel = root_xz.diff(dim=-2)
+    vel = torch.cat([vel[..., :1, :], vel], dim=-2) if vel.shape[-2] else torch.zeros_like(root_xz)
+    return torch.cat([centred.flatten(-2), vel], dim=-1)
+
+
+def kl_normal(mu: Tensor, logvar: Tensor) -> Tensor:
+    """Elementwise KL(N(mu, exp(logvar)) || N(0, 1))."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
+
+
+def reparameterise(mu: Tensor, logvar: Tensor) -> Tensor:
+    """A differentiable sample of N(mu, exp(logvar))."""
+    return mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+
+
+def crossfade(chunks: list[Tensor], overlap: int) -> Tensor:
+    """Join windows `[B, T, C]` that overlap by `overlap` frames with a linear cross-fade."""
+    out = chunks[0]
+    for nxt in chunks[1:]:
+        w = torch.linspace(0, 1, overlap + 2, device=out.device)[1:-1, None]
+        blend = out[:, -overlap:] * (1 - w) + nxt[:, :overlap] * w
+        out = torch.cat([out[:, :-overlap], blend, nxt[:, overlap:]], dim=1)
+    return out
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

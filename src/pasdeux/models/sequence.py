@@ -1,0 +1,218 @@
+"""`default`: a temporal-convolution VAE with a latent *sequence* and an autoregressive latent prior.
+
+Why this design: one latent vector repeated over time (the `seed` design) must squeeze a whole
+phrase into a single code and then either freezes or shakes. Here the encoder downsamples time by
+`2**stages` (4x by default) and keeps `latent_channels` numbers per latent step, so the latent is a
+slow-moving sequence the decoder turns back into motion; every layer is a convolution with
+replicate padding, so any length can be encoded or decoded in one pass and long phrases have no
+seams. The loss matches positions, velocities and accelerations (so motion is neither frozen nor
+jittery) and bone lengths, with a KL term using free bits and linear annealing. After training a
+Gaussian AR(p) model is fitted by least squares to the posterior means of the training sequences;
+prior samples run that model, so sampled latents move like real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from pasdeux.models.base import ROOT_CHANNELS, MotionModel, features_of, kl_normal, reparameterise
+
+BURN_IN = 64  # AR steps discarded before a sample starts, so it starts from the stationary distribution
+
+
+@dataclass
+class SequenceConfig:
+    """Hyperparameters of the temporal-convolution VAE and its loss."""
+
+    window: int = 64
+    hidden: int = 128
+    latent_channels: int = 32
+    stages: int = 2  # each halves the time resolution of the latent
+    blocks: int = 2  # residual blocks per stage (dilations 1, 2, 4, ...)
+    kernel: int = 3
+    vel_weight: float = 0.5
+    acc_weight: float = 0.25
+    bone_weight: float = 0.5
+    root_weight: float = 0.5
+    kl_weight: float = 0.01
+    free_bits: float = 0.1  # nats per latent channel per step below which KL is not penalised
+    anneal_steps: int = 500
+    prior_order: int = 2
+
+
+def pad_conv(x: Tensor, conv: nn.Conv1d) -> Tensor:
+    """Apply `conv` after replicate-padding time so the length is kept (edges copy, never zeros)."""
+    total = conv.dilation[0] * (conv.kernel_size[0] - 1)
+    return conv(F.pad(x, (total // 2, total - total // 2), mode="replicate"))
+
+
+class ResBlock(nn.Module):
+    """Dilated residual convolution block over time."""
+
+    def __init__(self, channels: int, kernel: int, dilation: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(channels, channels, kernel, dilation=dilation)
+        self.mix = nn.Conv1d(channels, channels, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.mix(F.silu(pad_conv(F.silu(x), self.conv)))
+
+
+def res_stack(channels: int, kernel: int, n: int) -> nn.Sequential:
+    return nn.Sequential(*[ResBlock(channels, kernel, 2 ** i) for i in range(n)])
+
+
+class Down(nn.Module):
+    """Halve the time resolution with a strided convolution."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(channels, channels, 4, stride=2)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.conv(F.pad(x, (1, 1), mode="replicate"))
+
+
+class Up(nn.Module):
+    """Double the time resolution: linear interpolation, then a convolution."""
+
+    def __init__(self, channels: int, kernel: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(channels, channels, kernel)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pad_conv(F.interpolate(x, scale_factor=2, mode="linear", align_corners=False), self.conv)
+
+
+class SequenceVAE(MotionModel):
+    """Temporal-convolution VAE with a latent sequence and a fitted AR latent prior."""
+
+    name = "default"
+    config_class = SequenceConfig
+
+    def __init__(self, config: SequenceConfig, skeleton, stats, fps: float = 30.0) -> None:
+        super().__init__(config, skeleton, stats, fps)
+        c, h = config, config.hidden
+        enc: list[nn.Module] = [nn.Conv1d(self.n_pose, h, c.kernel)]
+        dec: list[nn.Module] = [nn.Conv1d(c.latent_channels, h, c.kernel)]
+        for _ in range(c.stages):
+            enc += [res_stack(h, c.kernel, c.blocks), Down(h)]
+            dec += [res_stack(h, c.kernel, c.blocks), Up(h, c.kernel)]
+        enc += [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, 2 * c.latent_channels, 1)]
+        dec += [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, self.n_pose + ROOT_CHANNELS, c.kernel)]
+        self.enc, self.dec = nn.ModuleList(enc), nn.ModuleList(dec)
+        z, p = c.latent_channels, c.prior_order
+        self.register_buffer("prior_fitted", torch.zeros(()))
+        self.register_buffer("ar_weight", torch.zeros(z, p * z))
+        self.register_buffer("ar_bias", torch.zeros(z))
+        self.register_buffer("ar_chol", torch.eye(z))
+        self.register_buffer("latent_std", torch.ones(z))
+        self.register_buffer("bone_index", torch.as_tensor(np.asarray(skeleton.bones, dtype=np.int64).reshape(-1, 2)))
+
+    @property
+    def factor(self) -> int:
+        return 2 ** self.config.stages
+
+    @property
+    def min_frames(self) -> int:
+        return self.factor
+
+    def _run(self, layers: nn.ModuleList, x: Tensor) -> Tensor:
+        for layer in layers:
+            x = pad_conv(x, layer) if isinstance(layer, nn.Conv1d) and layer.kernel_size[0] > 1 else layer(x)
+        return x
+
+    def encode(self, pose_feats: Tensor) -> tuple[Tensor, Tensor]:
+        x = pose_feats.transpose(1, 2)
+        pad = -x.shape[-1] % self.factor  # lengths that are not a multiple of the factor: extend the end
+        if pad:
+            x = F.pad(x, (0, pad), mode="replicate")
+        mu, logvar = self._run(self.enc, x).chunk(2, dim=1)
+        return mu, logvar.clamp(-12, 6)  # [B, Z, T / factor]
+
+    def decode_latent(self, z: Tensor, frames: int) -> Tensor:
+        return self._run(self.dec, z)[..., :frames].transpose(1, 2)
+
+    def latent_steps(self, frames: int) -> int:
+        return -(-frames // self.factor)
+
+    # --- the latent prior -------------------------------------------------------------------
+    def prior_latent(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
+        steps, c = self.latent_steps(frames), self.config
+        if not bool(self.prior_fitted):
+            return torch.randn(n, c.latent_channels, steps, generator=gen)
+        p, w, b, chol = c.prior_order, self.ar_weight.cpu(), self.ar_bias.cpu(), self.ar_chol.cpu()
+        hist = [torch.zeros(n, c.latent_channels) for _ in range(p)]  # most recent last
+        out = []
+        for t in range(BURN_IN + steps):
+            x = torch.cat(hist[::-1][:p], dim=1)
+            nxt = x @ w.T + b + torch.randn(n, c.latent_channels, generator=gen) @ chol.T
+            hist = hist[1:] + [nxt]
+            if t >= BURN_IN:
+                out.append(nxt)
+        return torch.stack(out, dim=-1)
+
+    def latent_scale(self) -> Tensor:
+        return self.latent_std[None, :, None]
+
+    @torch.no_grad()
+    def fit_prior(self, sequences: list[np.ndarray]) -> None:
+        """Least-squares Gaussian AR(p) on the posterior means of whole training sequences."""
+        p, z = self.config.prior_order, self.config.latent_channels
+        xs, ys, mus = [], [], []
+        for seq in sequences:
+            world = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)[None]
+            mu = self.encode(self.features(world)[..., :self.n_pose])[0][0].T.cpu().double()  # [L, Z]
+            mus.append(mu)
+            for t in range(p, len(mu)):
+                xs.append(torch.cat([mu[t - k] for k in range(1, p + 1)]))
+                ys.append(mu[t])
+        if len(ys) < p * z + 1:
+            return  # too little data to fit; keep the N(0, I) prior
+        x, y = torch.stack(xs), torch.stack(ys)
+        xa = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1)
+        ridge = 1e-3 * torch.eye(xa.shape[1], dtype=x.dtype)
+        coef = torch.linalg.solve(xa.T @ xa + ridge, xa.T @ y)  # [p*Z + 1, Z]
+        resid = y - xa @ coef
+        cov = resid.T @ resid / len(resid) + 1e-6 * torch.eye(z, dtype=x.dtype)
+        self.ar_weight.copy_(coef[:-1].T.float())
+        self.ar_bias.copy_(coef[-1].float())
+        self.ar_chol.copy_(torch.linalg.cholesky(cov).float())
+        self.latent_std.copy_(torch.cat(mus).std(0).clamp_min(1e-3).float())
+        self.prior_fitted.fill_(1.0)
+
+    # --- training ---------------------------------------------------------------------------
+    def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
+        c, p = self.config, self.n_pose
+        x = self.features(world)
+        mu, logvar = self.encode(x[..., :p])
+        out = self.decode_latent(reparameterise(mu, logvar), x.shape[1])
+        pos = (out[..., :p] - x[..., :p]).pow(2).mean()
+        root = (out[..., p:] - x[..., p:]).pow(2).mean()
+        vel = _relative(out[..., :p].diff(dim=1), x[..., :p].diff(dim=1))
+        acc = _relative(out[..., :p].diff(n=2, dim=1), x[..., :p].diff(n=2, dim=1))
+        bone = self._bone_loss(out, world)
+        kl = kl_normal(mu, logvar).mean((0, 2))  # per latent channel, nats per step
+        kl_pen = F.relu(kl - c.free_bits).sum() * mu.shape[-1] / (x.shape[1] * x.shape[2])
+        anneal = min(1.0, step / max(1, c.anneal_steps))
+        total = (pos + c.root_weight * root + c.vel_weight * vel + c.acc_weight * acc + c.bone_weight * bone
+                 + anneal * c.kl_weight * kl_pen)
+        return {"loss": total, "mse": pos, "vel": vel, "acc": acc, "bone": bone, "root": root, "kl": kl.sum()}
+
+    def _bone_loss(self, out: Tensor, world: Tensor) -> Tensor:
+        """Relative squared error of bone lengths against the input's own."""
+        pred, _ = self.split_output(out)
+        true = features_of(world, self._root)[..., :self.n_pose].unflatten(-1, (self.skeleton.n_joints, 3))
+        a, b = self.bone_index[:, 0], self.bone_index[:, 1]
+        lp, lt = (pred[..., b, :] - pred[..., a, :]).norm(dim=-1), (true[..., b, :] - true[..., a, :]).norm(dim=-1)
+        return ((lp - lt) / (lt.mean(dim=1, keepdim=True) + 1e-2)).pow(2).mean()
+
+
+def _relative(pred: Tensor, true: Tensor) -> Tensor:
+    """MSE relative to the true signal's power, so the weight means the same for any data scale."""
+    return (pred - true).pow(2).mean() / true.pow(2).mean().clamp_min(1e-8)
