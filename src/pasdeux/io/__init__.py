@@ -7,6 +7,7 @@ Each format lives in its own module exposing `read(path, **options) -> Motion` a
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import tempfile
 from pathlib import Path
@@ -61,7 +62,9 @@ def load(path: str | os.PathLike, format: str | None = None, pair: str | os.Path
          **options) -> Motion:
     """Read a motion file; `pair` names a second file of the same take, loaded as another dancer."""
     fmt = format or detect_format(path)
-    motion = format_module(fmt).read(Path(path), **options)
+    reader = format_module(fmt).read
+    check_options(fmt, reader, options)
+    motion = reader(Path(path), **options)
     if pair is not None:
         other = load(pair, format=format, **options)
         if other.n_frames != motion.n_frames:
@@ -69,6 +72,19 @@ def load(path: str | os.PathLike, format: str | None = None, pair: str | os.Path
                               "a pair must be two dancers of the same take")
         motion = Motion.concat([motion, other], axis="dancers")
     return motion
+
+
+def check_options(fmt: str, func, options: dict) -> None:
+    """Refuse options a format does not take, naming the ones it does (instead of a TypeError)."""
+    params = inspect.signature(func).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    accepted = [n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
+                or (p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.default is not inspect.Parameter.empty)]
+    unknown = [k for k in options if k not in accepted]
+    if unknown:
+        raise ConfigError(f"format {fmt!r} takes no option {', '.join(map(repr, unknown))}; "
+                          f"its options are: {', '.join(accepted) or 'none'}")
 
 
 def save(motion: Motion, path: str | os.PathLike, format: str | None = None, **options) -> Path:
@@ -82,7 +98,9 @@ def save(motion: Motion, path: str | os.PathLike, format: str | None = None, **o
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        format_module(fmt).write(motion, Path(tmp), **options)
+        writer = format_module(fmt).write
+        check_options(fmt, writer, options)
+        writer(motion, Path(tmp), **options)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

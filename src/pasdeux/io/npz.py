@@ -6,13 +6,14 @@ Also reads plain `.npz` files holding a `positions` array, given `skeleton=`.
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from pasdeux.errors import FormatError
-from pasdeux.io.common import as_positions
+from pasdeux.errors import FormatError, ShapeError
+from pasdeux.io.common import MAX_ELEMENTS, PARSE_ERRORS, as_positions, npy_header_shape, require_frames
 from pasdeux.motion import Motion, Skeleton
 from pasdeux.skeletons import get_skeleton, skeleton_for_joint_count
 
@@ -25,14 +26,19 @@ def sniff(head: bytes) -> bool:
 
 def read(path: Path, skeleton: str | None = None, fps: float = 30.0) -> Motion:
     """Read a pasdeux npz (metadata inside) or a plain npz with a `positions` array."""
+    _check_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             if "positions" not in z.files:
                 raise FormatError(f"{path}: no 'positions' array (arrays: {', '.join(z.files) or 'none'})")
             pos = as_positions(z["positions"], str(path))
-            meta = json.loads(bytes(z["meta"]).decode()) if "meta" in z.files else None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise FormatError(f"{path}: not a readable .npz ({e}); is it truncated?") from None
+            meta = json.loads(z["meta"].astype(np.uint8).tobytes().decode()) if "meta" in z.files else None
+    except (zipfile.BadZipFile, *PARSE_ERRORS) as e:
+        raise FormatError(f"{path}: not a readable .npz ({type(e).__name__}: {e}); is it truncated?") from None
+    if pos.ndim not in (3, 4) or pos.shape[-1] != 3:
+        raise ShapeError(f"{path}: positions must be [frames, joints, 3] or [dancers, frames, joints, 3]; "
+                         f"got {pos.shape}")
+    require_frames(pos, str(path))
     if meta is None:
         sk = get_skeleton(skeleton) if skeleton else skeleton_for_joint_count(pos.shape[-2])
         return Motion(pos, sk, fps, str(path), [f"read plain npz {path.name}"])
@@ -41,8 +47,22 @@ def read(path: Path, skeleton: str | None = None, fps: float = 30.0) -> Motion:
     try:
         return Motion(pos, Skeleton.from_dict(meta["skeleton"]), float(meta["fps"]), str(meta.get("source", "")),
                       [str(n) for n in meta.get("notes", [])])
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise FormatError(f"{path}: metadata is incomplete ({e})") from None
+
+
+def _check_sizes(path: Path) -> None:
+    """Refuse archives whose members would decompress to more than pasdeux reads (zip bombs)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+            # A forged member header can claim any shape; numpy would allocate it before reading.
+            shapes = [npy_header_shape(zf.open(info).read(4096)) for info in zf.infolist()
+                      if info.filename.endswith(".npy")]
+    except (zipfile.BadZipFile, *PARSE_ERRORS) as e:
+        raise FormatError(f"{path}: not a readable .npz ({type(e).__name__}: {e}); is it truncated?") from None
+    if total > MAX_ELEMENTS * 8 or any(s is not None and math.prod(s) > MAX_ELEMENTS for s in shapes):
+        raise FormatError(f"{path}: its arrays claim sizes far larger than pasdeux reads")
 
 
 def write(motion: Motion, path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pasdeux.errors import ConfigError, ShapeError
-from pasdeux.io.common import NPY_MAGIC, as_positions, read_npy
+from pasdeux.io.common import as_positions, npy_header_shape, read_npy, require_frames
 from pasdeux.motion import Motion
 from pasdeux.skeletons import get_skeleton, skeleton_for_joint_count
 
@@ -20,11 +20,11 @@ AXES = ("y_down", "y_up", "z_up")
 
 
 def sniff(head: bytes) -> bool:
-    """A .npy whose header shape ends in 3 and is not the Mariel (55, T, 3) layout."""
-    if not head.startswith(NPY_MAGIC):
+    """A .npy whose header shape is `[..., joints, 3]` and not the Mariel `(55, T, 3)` layout."""
+    shape = npy_header_shape(head)
+    if shape is None or len(shape) not in (3, 4) or shape[-1] != 3:
         return False
-    text = head[10:300].decode("latin1", "replace")
-    return "'shape': (55," not in text
+    return not (len(shape) == 3 and shape[0] == 55)
 
 
 def to_y_up(positions: np.ndarray, axes: str) -> tuple[np.ndarray, str | None]:
@@ -54,17 +54,20 @@ def read(path: Path, skeleton: str | None = None, axes: str = "y_down", interlea
     a = as_positions(read_npy(path), str(path))
     if a.ndim not in (3, 4) or a.shape[-1] != 3:
         raise ShapeError(f"{path}: expected [frames, joints, 3] or [dancers, frames, joints, 3], got {a.shape}")
+    require_frames(a, str(path))
     sk = get_skeleton(skeleton) if skeleton else skeleton_for_joint_count(a.shape[-2])
     notes = [f"read pose array {a.shape} from {path.name}"]
+    if dancers is not None and dancers < 1:
+        raise ConfigError(f"dancers must be >= 1; got {dancers}")
     if a.ndim == 3:
         if interleaved is None:
             interleaved = len(a) % 2 == 0 and interleaved_score(a) > 3.0
             if interleaved:
                 notes.append("detected interleaved duet layout (even rows dancer 1, odd rows dancer 2)")
         if interleaved:
-            if len(a) % 2:
-                raise ShapeError(f"{path}: interleaved layout needs an even number of rows, got {len(a)}")
             n = dancers or 2
+            if len(a) % n:
+                raise ShapeError(f"{path}: {n} interleaved dancers need a multiple of {n} rows, got {len(a)}")
             a = np.stack([a[k::n] for k in range(n)])
         else:
             a = a[None]
