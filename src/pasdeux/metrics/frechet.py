@@ -1,6 +1,10 @@
-"""Frechet distance between two feature sets (the FID formula) and mean pairwise distance."""
+"""Frechet distance between two feature sets (the FID formula), mean pairwise distance, and the
+z-normalisation by a real set that every feature-space metric shares."""
 
 from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
@@ -27,9 +31,11 @@ def frechet_distance(a: np.ndarray, b: np.ndarray, eps: float = 1e-6) -> float:
         raise ShapeError(f"feature sets differ in width: {a.shape[1]} vs {b.shape[1]}")
     mu1, mu2 = a.mean(0), b.mean(0)
     s1, s2 = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    covmean = linalg.sqrtm(s1 @ s2)
-    if not np.isfinite(covmean).all():
-        # Near-singular covariances (few samples, many features): regularise as the FID reference code does.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(s1 @ s2)
+    if caught or not np.isfinite(covmean).all():
+        # Singular covariances (frozen motion, few samples): regularise as the FID reference code does.
         offset = np.eye(len(s1)) * eps
         covmean = linalg.sqrtm((s1 + offset) @ (s2 + offset))
     covmean = np.real(covmean)
@@ -42,3 +48,32 @@ def mean_pairwise_distance(f: np.ndarray) -> float:
     """Mean L2 distance over all pairs of rows of `f` `[N, F]`."""
     a = _as_features(f, "diversity")
     return float(pdist(a).mean())
+
+
+MIN_STD = 1e-6  # features flatter than this over the real set carry no information (e.g. the centred pelvis)
+
+
+@dataclass
+class ZScore:
+    """A real feature set's mean and std, keeping only features whose std exceeds `MIN_STD`."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    keep: np.ndarray  # boolean mask over the raw features
+
+    @classmethod
+    def fit(cls, f: np.ndarray, what: str = "real set") -> ZScore:
+        """Statistics of raw features `[N, F]` of the real set."""
+        f = _as_features(f, what)
+        mean, std = f.mean(0), f.std(0)
+        keep = std > MIN_STD
+        if not keep.any():
+            raise ShapeError(f"every feature of the {what} is constant; it does not move or vary")
+        return cls(mean[keep], std[keep], keep)
+
+    def __call__(self, f: np.ndarray) -> np.ndarray:
+        """Kept features of `f` `[N, F]`, z-normalised."""
+        f = np.asarray(f, dtype=np.float64)
+        if f.ndim != 2 or f.shape[1] != len(self.keep):
+            raise ShapeError(f"expected features [N, {len(self.keep)}]; got shape {f.shape}")
+        return (f[:, self.keep] - self.mean) / self.std

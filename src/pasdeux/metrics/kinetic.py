@@ -10,9 +10,8 @@ import numpy as np
 
 from pasdeux.errors import ShapeError
 from pasdeux.metrics.basic import as_positions
-from pasdeux.metrics.frechet import frechet_distance, mean_pairwise_distance
+from pasdeux.metrics.frechet import ZScore, frechet_distance, mean_pairwise_distance
 
-MIN_STD = 1e-6  # features flatter than this over the real set carry no information (e.g. the centred pelvis)
 FEATURES_PER_JOINT = ("horizontal_sq_speed", "vertical_sq_speed", "acceleration")
 
 
@@ -48,14 +47,8 @@ class KineticSpace:
     @classmethod
     def fit(cls, real_windows: np.ndarray, fps: float = 30.0) -> KineticSpace:
         """The space normalised by the real windows `[N, T, J, 3]`."""
-        f = kinetic_features(real_windows, fps)
-        if len(f) < 2:
-            raise ShapeError(f"the real set needs at least 2 windows to normalise features; got {len(f)}")
-        mean, std = f.mean(0), f.std(0)
-        keep = std > MIN_STD
-        if not keep.any():
-            raise ShapeError("the real windows do not move: every kinetic feature is constant")
-        return cls(mean[keep], std[keep], keep, float(fps))
+        z = ZScore.fit(kinetic_features(real_windows, fps), "real windows' kinetic features")
+        return cls(z.mean, z.std, z.keep, float(fps))
 
     @property
     def n_features(self) -> int:
@@ -66,7 +59,7 @@ class KineticSpace:
         f = kinetic_features(x, self.fps)
         if f.shape[1] != len(self.keep):
             raise ShapeError(f"windows have {f.shape[1] // 3} joints but the real set had {len(self.keep) // 3}")
-        return (f[:, self.keep] - self.mean) / self.std
+        return ZScore(self.mean, self.std, self.keep)(f)
 
     def fid(self, a: np.ndarray, b: np.ndarray) -> float:
         """Frechet distance between windows `a` and `b` in this space (symmetric in `a`, `b`)."""

@@ -1,0 +1,144 @@
+"""Duet metrics (BENCHMARK.md, duet protocol): cross-distance features and `fid_cd`, bone contact,
+pelvis penetration and responsiveness between a leader and a partner.
+
+Duet windows are `[N, 2, T, J, 3]` (dancer 0 the leader, 1 the partner) or one duet `[2, T, J, 3]`,
+relative to the leader's pelvis x and z in each frame (`leader_centred_windows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pasdeux.data import root_trajectory, windows
+from pasdeux.errors import ShapeError
+from pasdeux.metrics.basic import as_positions
+from pasdeux.metrics.frechet import ZScore, frechet_distance
+from pasdeux.metrics.joints import body_points
+from pasdeux.metrics.segments import segment_distance
+from pasdeux.motion import Motion, Skeleton
+
+KEY_ROLES = ("pelvis", "left_ankle", "right_ankle", "left_foot", "right_foot", "head", "left_shoulder",
+             "right_shoulder", "left_wrist", "right_wrist")
+CONTACT_DISTANCE = 0.05
+PENETRATION_DISTANCE = 0.2
+
+
+def _pairs(x: np.ndarray, name: str = "duet windows") -> np.ndarray:
+    a = as_positions(x, name)
+    a = a[None] if a.ndim == 4 else a
+    if a.ndim != 5 or a.shape[1] != 2:
+        raise ShapeError(f"{name} must be [N, 2, T, J, 3] (leader, partner) or [2, T, J, 3]; got shape {a.shape}")
+    return a
+
+
+def leader_centred_windows(motion: Motion, length: int = 64, stride: int = 8, leader: int = 0) -> np.ndarray:
+    """Duet windows `[N, 2, length, J, 3]` of a two-dancer motion, shifted so the leader's pelvis is at
+    x = z = 0 in every frame (both dancers by the same amount); the leader is dancer 0 of the output."""
+    if motion.n_dancers != 2:
+        raise ShapeError(f"a duet needs 2 dancers; {motion.source or 'this motion'} has {motion.n_dancers}")
+    if np.isnan(motion.positions).any():
+        raise ShapeError("the duet has missing data; run pasdeux.data.fill_gaps() first")
+    pos = motion.positions[[leader, 1 - leader]]
+    root = root_trajectory(pos[0], motion.skeleton).copy()  # [T, 3]
+    root[:, 1] = 0
+    shifted = pos - root[None, :, None, :]
+    w = windows(np.moveaxis(shifted, 0, 1), length, stride)  # [N, length, 2, J, 3]
+    return np.ascontiguousarray(np.moveaxis(w, 2, 1)).astype(np.float32)
+
+
+def cross_distance_features(x: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Per window, the time-averaged distances between 10 key joints of the leader and the same 10 of
+    the partner: `[N, 100]` (leader joint major)."""
+    a = _pairs(x)
+    k = body_points(a, skeleton, KEY_ROLES, "cross-distance features")  # [N, 2, T, 10, 3]
+    d = np.linalg.norm(k[:, 0, :, :, None, :] - k[:, 1, :, None, :, :], axis=-1)  # [N, T, 10, 10]
+    return d.mean(1).reshape(len(a), -1)
+
+
+@dataclass
+class CrossDistanceSpace:
+    """Cross-distance features z-normalised with a real duet set's mean and std."""
+
+    z: ZScore
+    skeleton: Skeleton
+
+    @classmethod
+    def fit(cls, real: np.ndarray, skeleton: Skeleton) -> CrossDistanceSpace:
+        """The space normalised by the real duet windows `[N, 2, T, J, 3]`."""
+        return cls(ZScore.fit(cross_distance_features(real, skeleton), "real duet windows"), skeleton)
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        """Z-normalised cross-distance features of duet windows `x`."""
+        return self.z(cross_distance_features(x, self.skeleton))
+
+    def fid(self, a: np.ndarray, b: np.ndarray) -> float:
+        """Frechet distance between duet windows `a` and `b` in this space."""
+        return frechet_distance(self.features(a), self.features(b))
+
+
+def fid_cd(gen: np.ndarray, real: np.ndarray, skeleton: Skeleton) -> float:
+    """Frechet distance of cross-distance features of generated duets against real ones."""
+    return CrossDistanceSpace.fit(real, skeleton).fid(gen, real)
+
+
+def bone_contact(x: np.ndarray, skeleton: Skeleton, distance: float = CONTACT_DISTANCE,
+                 chunk: int = 256) -> np.ndarray:
+    """Boolean `[N, T]`: some bone of one dancer within `distance` of some bone of the other."""
+    a = _pairs(x)
+    if not skeleton.bones:
+        raise ShapeError(f"skeleton {skeleton.name!r} has no bones; contact needs bones")
+    i, j = np.asarray(skeleton.bones).T
+    flat = a.transpose(0, 2, 1, 3, 4).reshape(-1, 2, a.shape[-2], 3)  # [N*T, 2, J, 3]
+    out = np.empty(len(flat), dtype=bool)
+    for s in range(0, len(flat), chunk):  # chunks keep the [frames, bones, bones, 3] temporaries small
+        f = flat[s:s + chunk]
+        p1, q1 = f[:, 0, i][:, :, None], f[:, 0, j][:, :, None]  # [t, B, 1, 3]
+        p2, q2 = f[:, 1, i][:, None], f[:, 1, j][:, None]  # [t, 1, B, 3]
+        out[s:s + chunk] = (segment_distance(p1, q1, p2, q2) < distance).any(axis=(1, 2))
+    return out.reshape(a.shape[0], a.shape[2])
+
+
+def contact_rate(x: np.ndarray, skeleton: Skeleton, distance: float = CONTACT_DISTANCE) -> float:
+    """Share of frames in which some bone of one dancer comes within `distance` of a bone of the other."""
+    return float(bone_contact(x, skeleton, distance).mean())
+
+
+def penetration(x: np.ndarray, skeleton: Skeleton, distance: float = PENETRATION_DISTANCE) -> float:
+    """Share of frames in which the two pelvises are closer than `distance`."""
+    p = body_points(_pairs(x), skeleton, ("pelvis",), "penetration")[..., 0, :]  # [N, 2, T, 3]
+    return float(np.mean(np.linalg.norm(p[:, 0] - p[:, 1], axis=-1) < distance))
+
+
+def speed_curve(x: np.ndarray, fps: float = 30.0) -> np.ndarray:
+    """Mean joint speed per frame (units per second) of windows `[..., T, J, 3]`: `[..., T-1]`."""
+    a = as_positions(x, min_frames=2)
+    return np.linalg.norm(np.diff(a, axis=-3), axis=-1).mean(-1) * fps
+
+
+def lagged_correlation(lead: np.ndarray, follow: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation of curves `[N, T]` at each lag in `[-max_lag, max_lag]`, averaged over the N curves;
+    a positive lag means `follow` comes after `lead`. Curves flat over an overlap count as uncorrelated."""
+    n_t = lead.shape[-1]
+    max_lag = min(max_lag, n_t - 3)
+    lags = np.arange(-max_lag, max_lag + 1)
+    corr = np.empty(len(lags))
+    for k, lag in enumerate(lags):
+        a = lead[:, : n_t - lag] if lag >= 0 else lead[:, -lag:]
+        b = follow[:, lag:] if lag >= 0 else follow[:, : n_t + lag]
+        a, b = a - a.mean(1, keepdims=True), b - b.mean(1, keepdims=True)
+        den = np.sqrt((a * a).sum(1) * (b * b).sum(1))
+        corr[k] = np.mean(np.where(den > 1e-12, (a * b).sum(1) / np.where(den > 1e-12, den, 1.0), 0.0))
+    return lags, corr
+
+
+def responsiveness(x: np.ndarray, fps: float = 30.0, max_lag_s: float = 1.0) -> float:
+    """Maximum over lags of at most `max_lag_s` of the correlation between the leader's and the
+    partner's mean joint speed curves (per window, averaged over windows)."""
+    a = _pairs(x)
+    if a.shape[2] < 4:
+        raise ShapeError(f"responsiveness needs at least 4 frames per window; got {a.shape[2]}")
+    s = speed_curve(a, fps)  # [N, 2, T-1]
+    _, corr = lagged_correlation(s[:, 0], s[:, 1], int(round(max_lag_s * fps)))
+    return float(corr.max())

@@ -1,0 +1,79 @@
+"""Feet on the floor: foot skating (a foot near the floor that slides) and the physical foot
+contact score (PFC) of EDGE (Tseng et al. 2023).
+
+The floor is not at a fixed height in real data (video-extracted poses put it wherever the
+camera did), so each window's floor is estimated as a low percentile of its lowest foot point.
+Score real and generated motion in the same frame (both centred per frame, or both in world
+coordinates): a foot planted while the body travels slides in the centred frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pasdeux.metrics.basic import as_positions
+from pasdeux.metrics.joints import body_points
+from pasdeux.motion import Skeleton
+
+FOOT_ROLES = ("left_ankle", "left_foot", "right_ankle", "right_foot")
+CONTACT_HEIGHT = 0.05  # metres above the floor: GMD's foot-contact height
+SKATE_SPEED = 0.5  # metres per second: GMD's 2.5 cm per frame at 20 fps
+
+
+def _feet(x: np.ndarray, skeleton: Skeleton, purpose: str) -> np.ndarray:
+    """Foot points `[N, T, 2 sides, 2 points, 3]` (ankle and toe/foot of each side)."""
+    a = as_positions(x, "windows", min_frames=3)
+    a = a[None] if a.ndim == 3 else a
+    return body_points(a, skeleton, FOOT_ROLES, purpose).reshape(*a.shape[:2], 2, 2, 3)
+
+
+def floor_height(x: np.ndarray, skeleton: Skeleton, percentile: float = 5.0) -> np.ndarray:
+    """Estimated floor height `[N]` of each window: a low percentile of its lowest foot point per frame."""
+    feet = _feet(x, skeleton, "the floor estimate")
+    lowest = feet[..., 1].min(axis=(-1, -2))  # [N, T]
+    return np.percentile(lowest, percentile, axis=1)
+
+
+def _contact_and_slide(x: np.ndarray, skeleton: Skeleton, fps: float, height: float,
+                       purpose: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame and side: foot on the floor `[N, T-1, 2]` and its horizontal speed (m/s)."""
+    feet = _feet(x, skeleton, purpose)
+    floor = np.percentile(feet[..., 1].min(axis=(-1, -2)), 5.0, axis=1)[:, None, None]
+    low = feet[..., 1].min(-1) - floor  # [N, T, 2]: the side's lowest point above the floor
+    # A frame pair is in contact when the foot is low at both ends (no credit for landing mid-step).
+    contact = (low[:, 1:] < height) & (low[:, :-1] < height)
+    step = np.diff(feet[..., [0, 2]].mean(-2), axis=1)  # horizontal displacement of the side's mean point
+    return contact, np.linalg.norm(step, axis=-1) * fps
+
+
+def foot_skating_ratio(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0, height: float = CONTACT_HEIGHT,
+                       speed: float = SKATE_SPEED) -> float:
+    """Share of frames in which some foot within `height` of the floor slides faster than `speed` m/s."""
+    contact, v = _contact_and_slide(x, skeleton, fps, height, "foot skating")
+    return float(np.mean((contact & (v > speed)).any(-1)))
+
+
+def foot_contact_share(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0, height: float = CONTACT_HEIGHT) -> float:
+    """Share of frames in which at least one foot is on the floor (floating motion scores low)."""
+    contact, _ = _contact_and_slide(x, skeleton, fps, height, "foot contact")
+    return float(np.mean(contact.any(-1)))
+
+
+def physical_foot_contact(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0) -> float:
+    """EDGE's physical foot contact score (lower is more plausible), times 10^4 as EDGE reports it.
+
+    Per frame: the root's acceleration (upward part only, since the floor can only push up; normalised
+    by its maximum in the window) times, for each foot, its slower point's horizontal speed. A body that
+    accelerates must have a foot planted; one that floats or skates while accelerating scores high.
+    """
+    feet = _feet(x, skeleton, "physical foot contact")
+    a = as_positions(x, min_frames=3)
+    a = a[None] if a.ndim == 3 else a
+    root = body_points(a, skeleton, ("pelvis",), "physical foot contact")[..., 0, :]
+    root_a = np.diff(root, n=2, axis=1) * fps**2  # [N, T-2, 3]
+    root_a[..., 1] = np.maximum(root_a[..., 1], 0)
+    root_a = np.linalg.norm(root_a, axis=-1)
+    root_a = root_a / np.maximum(root_a.max(1, keepdims=True), 1e-9)
+    v = np.linalg.norm(np.diff(feet[..., [0, 2]], axis=1), axis=-1)[:, 1:] * fps  # [N, T-2, 2, 2]
+    slowest = v.min(-1)  # the slower point of each foot
+    return float(np.mean(slowest[..., 0] * slowest[..., 1] * root_a) * 1e4 / fps**2)
