@@ -1,0 +1,95 @@
+"""What is in a motion file: sizes, units, missing data, repairs, bone-length consistency, duet spacing."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from pasdeux.data import root_trajectory
+from pasdeux.errors import SkeletonError
+from pasdeux.io import detect_format, load
+from pasdeux.motion import Motion
+
+
+def describe(motion: Motion, format: str | None = None) -> dict:
+    """A JSON-safe summary of a Motion (what `pasdeux info` prints)."""
+    total = motion.n_dancers * motion.n_frames * motion.n_joints
+    return {
+        "source": motion.source,
+        "format": format,
+        "dancers": motion.n_dancers,
+        "frames": motion.n_frames,
+        "fps": motion.fps,
+        "duration_s": round(motion.duration, 3),
+        "joints": motion.n_joints,
+        "skeleton": motion.skeleton.name,
+        "axes": "y-up",
+        "units": "metres",
+        "missing": {"count": motion.n_missing, "share": motion.n_missing / total if total else 0.0},
+        "notes": list(motion.notes),
+        "bones": bone_consistency(motion),
+        "pelvis_distance": pelvis_distance(motion),
+    }
+
+
+def describe_file(path: str | os.PathLike, format: str | None = None, **options) -> dict:
+    """Read a file and describe it."""
+    fmt = format or detect_format(path)
+    return describe(load(path, format=fmt, **options), fmt)
+
+
+def bone_consistency(motion: Motion) -> list[dict]:
+    """Per bone: mean length and coefficient of variation over all dancers and frames, worst first."""
+    if not motion.skeleton.bones:
+        return []
+    lengths = motion.skeleton.bone_lengths(motion.positions.astype(np.float64))  # [D, T, B]
+    flat = lengths.reshape(-1, lengths.shape[-1])
+    out = []
+    for b, (i, j) in enumerate(motion.skeleton.bones):
+        col = flat[:, b][~np.isnan(flat[:, b])]
+        if not len(col):
+            continue
+        mean = float(col.mean())
+        out.append({"bone": f"{motion.skeleton.joints[i]}-{motion.skeleton.joints[j]}", "mean": mean,
+                    "cv": float(col.std() / mean) if mean > 0 else float("inf")})
+    return sorted(out, key=lambda r: -r["cv"])
+
+
+def pelvis_distance(motion: Motion) -> dict | None:
+    """Min, mean and max distance between the first two dancers' pelvises (None for solos)."""
+    if motion.n_dancers < 2:
+        return None
+    try:
+        roots = root_trajectory(motion.positions[:2].astype(np.float64), motion.skeleton)  # [2, T, 3]
+    except SkeletonError:
+        return None
+    d = np.linalg.norm(roots[0] - roots[1], axis=-1)
+    d = d[~np.isnan(d)]
+    if not len(d):
+        return None
+    return {"min": float(d.min()), "mean": float(d.mean()), "max": float(d.max())}
+
+
+def format_table(info: dict, worst_bones: int = 8) -> str:
+    """The human-readable report of one file."""
+    miss = info["missing"]
+    rows = [
+        ("format", str(info["format"])),
+        ("dancers", str(info["dancers"])),
+        ("frames", f"{info['frames']} ({info['duration_s']:.2f} s at {info['fps']:g} fps)"),
+        ("joints", f"{info['joints']} (skeleton {info['skeleton']})"),
+        ("axes, units", f"{info['axes']}, {info['units']} (after conversion)"),
+        ("missing", f"{miss['count']} joint positions ({100 * miss['share']:.2f}%)"),
+    ]
+    if info["pelvis_distance"]:
+        p = info["pelvis_distance"]
+        rows.append(("pelvis distance", f"{p['min']:.2f} - {p['max']:.2f} m (mean {p['mean']:.2f})"))
+    lines = [str(info["source"])] + [f"  {k:<16}{v}" for k, v in rows]
+    if info["notes"]:
+        lines.append("  notes (what reading did, in order):")
+        lines += [f"    - {n}" for n in info["notes"]]
+    if info["bones"]:
+        lines.append(f"  bone lengths, least consistent first ({len(info['bones'])} bones; cv = std / mean):")
+        lines += [f"    {b['bone']:<32}{b['mean']:8.3f} m  cv {b['cv']:.3f}" for b in info["bones"][:worst_bones]]
+    return "\n".join(lines)
