@@ -125,7 +125,7 @@ def _parse_hierarchy(text: str, path: Path) -> tuple[list[_Joint], int]:
             j = joints[stack.pop()]
             if j.offset is None or not j.has_channels:
                 raise FormatError(f"{path}: line {j.line}: joint {j.name!r} has no "
-                                  f"{'OFFSET' if j.offset is None else 'CHANNELS'} line; every joint needs both")
+                                  f"{'OFFSET' if j.offset is None else 'CHANNELS'} line; every joint needs OFFSET and CHANNELS")
         else:
             raise FormatError(f"{path}: line {line}: unexpected {word!r} in the HIERARCHY section")
         if len(joints) > MAX_JOINTS:
@@ -299,10 +299,13 @@ def _split_dancers(joints: list[_Joint], names: list[str], path: Path) -> list[l
     return blocks
 
 
-def read(path: Path, end_sites: bool = True, scale: float = 1.0, axes: str = "y_up") -> Motion:
+def read(path: Path, end_sites: bool = True, scale: float = 1.0, axes: str = "y_up", **unknown) -> Motion:
     """Read a BVH file into world positions (one dancer per ROOT), keeping its units unless `scale` is set."""
     from pasdeux.io.pose_npy import to_y_up
 
+    if unknown:
+        raise ConfigError(f"option(s) {', '.join(unknown)} do not apply to BVH, which carries its own skeleton "
+                          "and frame rate; BVH options are end_sites, scale and axes (y_up or z_up)")
     if axes not in ("y_up", "z_up"):
         raise ConfigError(f"axes must be 'y_up' or 'z_up' for BVH; got {axes!r}")
     if not (np.isfinite(scale) and scale > 0):
