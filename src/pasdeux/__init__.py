@@ -8,3 +8,14 @@ from pasdeux.skeletons import get_skeleton
 __version__ = "0.1.0"
 __all__ = ["Motion", "Skeleton", "get_skeleton", "load", "save", "PasdeuxError", "FormatError",
            "ShapeError", "SkeletonError", "ConfigError"]
+
+# Drawing pulls in matplotlib and the viewer assets, so those load on first use, not on `import pasdeux`.
+_LAZY = {"animate": "pasdeux.viz.animate", "show": "pasdeux.viz.notebook"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'pasdeux' has no attribute {name!r}")

@@ -1,0 +1,62 @@
+"""`pasdeux animate` (GIF / MP4 / offline 3D viewer, with a ghost) and `pasdeux plot-losses`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pasdeux.cli import app
+from pasdeux.errors import ConfigError
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """`"800x560"` -> (800, 560)."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"size must look like 800x560 (width x height in pixels); got {text!r}") from None
+    return w, h
+
+
+@app.command()
+def animate(
+    file: Path = typer.Argument(..., help="Motion file to show (any format pasdeux reads)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output: .gif, .mp4, or .html (interactive 3D viewer)."),
+    ghost: Path | None = typer.Option(None, "--ghost", help="Second motion drawn translucent in the same space."),
+    pair: Path | None = typer.Option(None, "--pair", help="Partner file of the same take (e.g. 61_02.bvh)."),
+    dancers: str | None = typer.Option(None, "--dancers", help="Dancers to show, e.g. 0 or 0,1 (default: all)."),
+    start: int = typer.Option(0, "--start", help="First frame to show."),
+    frames: int | None = typer.Option(None, "--frames", help="Number of frames to show (default: to the end)."),
+    fps: float | None = typer.Option(None, "--fps", help="Output frame rate; motion is resampled, speed kept."),
+    trails: bool = typer.Option(False, "--trails", help="Draw fading trails of hands and feet (GIF/MP4)."),
+    size: str = typer.Option("800x560", "--size", help="GIF/MP4 size in pixels, WIDTHxHEIGHT."),
+    title: str | None = typer.Option(None, "--title", help="Caption (default: the file name)."),
+) -> None:
+    """Animate a motion as a stick-figure GIF/MP4 or a self-contained interactive 3D viewer page."""
+    from pasdeux.io import load
+    from pasdeux.viz.animate import animate as run
+
+    motion = load(file, pair=pair)
+    ghost_motion = load(ghost) if ghost is not None else None
+    path = run(motion, ghost_motion, out=out, dancers=dancers, start=start, frames=frames, fps=fps,
+               trails=trails, size=parse_size(size), title=title)
+    typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+
+
+@app.command("plot-losses")
+def plot_losses(
+    metrics: Path = typer.Argument(..., help="A run folder or its Lightning metrics.csv."),
+    out: Path | None = typer.Option(None, "-o", "--out", help="PNG to write (default: beside metrics.csv)."),
+) -> None:
+    """Plot every logged metric of a training run against step (one panel per metric family)."""
+    from pasdeux.viz.plots import plot_loss_curves
+
+    csv = metrics
+    if metrics.is_dir():
+        found = sorted(metrics.rglob("metrics.csv"), key=lambda p: p.stat().st_mtime)
+        if not found:
+            raise ConfigError(f"{metrics}: no metrics.csv inside; is this a training run folder?")
+        csv = found[-1]  # the newest log when a run was resumed into several versions
+    path = plot_loss_curves(csv, out or csv.with_name("loss_curves.png"))
+    typer.echo(f"wrote {path}")

@@ -1,0 +1,129 @@
+"""PNG plots for run folders: training curves from Lightning's `metrics.csv`, and any named series."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pasdeux.errors import FormatError, ShapeError
+
+_AXIS_COLUMNS = ("step", "epoch")
+_SPLIT = re.compile(r"^(train|val|valid|validation|test)[_/]")
+_SUFFIX = re.compile(r"[_/](step|epoch)$")
+
+
+def read_metrics_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Numeric columns of a Lightning CSVLogger `metrics.csv` as float arrays (empty cells are NaN)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError(f"{path}: no such metrics file; Lightning's CSVLogger writes <run>/.../metrics.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if len(rows) < 2:
+        raise FormatError(f"{path}: no metric rows yet (has training logged anything?)")
+    header, body = rows[0], rows[1:]
+    out = {}
+    for i, name in enumerate(header):
+        values = [r[i] if i < len(r) else "" for r in body]
+        try:
+            out[name] = np.array([float(v) if v.strip() else np.nan for v in values])
+        except ValueError:
+            continue  # a text column (e.g. a timestamp string) is not a curve
+    return out
+
+
+def _family(name: str) -> str:
+    """Panel a column belongs in: `train_loss`, `val_loss` and `train_loss_epoch` all go to `loss`."""
+    return _SUFFIX.sub("", _SPLIT.sub("", name)) or name
+
+
+def _log_scale(values: Sequence[np.ndarray]) -> bool:
+    """Log y when every value is positive and they span more than ~1.5 decades."""
+    v = np.concatenate([np.asarray(a, float).ravel() for a in values])
+    v = v[np.isfinite(v)]
+    return v.size > 1 and bool((v > 0).all()) and v.max() / v.min() > 30
+
+
+def _style(ax, title: str, xlabel: str, ylabel: str, log: bool) -> None:
+    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("log")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    if len(ax.get_lines()) > 1:
+        ax.legend(frameon=False, fontsize=9)
+
+
+def _plot_line(ax, x: np.ndarray, y: np.ndarray, label: str) -> None:
+    ok = np.isfinite(x) & np.isfinite(y)
+    marker = "o" if ok.sum() <= 30 else None  # few points (per-epoch metrics) read better as dots
+    ax.plot(x[ok], y[ok], label=label, marker=marker, ms=3.5, lw=1.6)
+
+
+def _save(fig, out_png: str | os.PathLike) -> Path:
+    out = Path(out_png)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=120, facecolor="white")
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out
+
+
+def plot_loss_curves(metrics_csv: str | os.PathLike, out_png: str | os.PathLike) -> Path:
+    """Every numeric metric of `metrics.csv` against step, one panel per metric family; returns the PNG."""
+    from matplotlib.figure import Figure
+
+    cols = read_metrics_csv(metrics_csv)
+    x = cols.get("step", np.arange(len(next(iter(cols.values()), [])), dtype=float))
+    curves = {k: v for k, v in cols.items() if k not in _AXIS_COLUMNS and np.isfinite(v).any()}
+    if not curves:
+        raise FormatError(f"{metrics_csv}: no numeric metric columns besides step/epoch to plot")
+    families: dict[str, list[str]] = {}
+    for name in curves:
+        families.setdefault(_family(name), []).append(name)
+    ncols = 1 if len(families) == 1 else 2
+    nrows = math.ceil(len(families) / ncols)
+    fig = Figure(figsize=(6.4 * ncols, 3.6 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (fam, names) in zip(axes, families.items()):
+        for name in names:
+            _plot_line(ax, x, curves[name], name)
+        _style(ax, fam, "step", fam, _log_scale([curves[n] for n in names]))
+    for ax in axes[len(families):]:
+        ax.set_visible(False)
+    fig.suptitle(f"training curves: {Path(metrics_csv).parent.name or Path(metrics_csv).name}", fontsize=12)
+    return _save(fig, out_png)
+
+
+def plot_series(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], out_png: str | os.PathLike,
+                title: str = "", xlabel: str = "", ylabel: str = "") -> Path:
+    """Named `(x, y)` series as lines on one labelled plot (log y when they span decades); returns the PNG."""
+    from matplotlib.figure import Figure
+
+    if not series:
+        raise ShapeError("plot_series needs at least one named (x, y) series")
+    fig = Figure(figsize=(7.2, 4.2), layout="constrained")
+    ax = fig.subplots()
+    ys = []
+    for name, (x, y) in series.items():
+        x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+        if x.shape != y.shape:
+            raise ShapeError(f"series {name!r}: x has {x.size} values but y has {y.size}")
+        _plot_line(ax, x, y, str(name))
+        ys.append(y)
+    _style(ax, title, xlabel, ylabel, _log_scale(ys))
+    return _save(fig, out_png)

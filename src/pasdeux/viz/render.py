@@ -1,0 +1,229 @@
+"""Matplotlib stick-figure animation of a `Scene` to GIF or MP4, with a translucent ghost.
+
+The figure is built once; each frame only swaps the segments of a few `Line3DCollection`s and the counter
+text, then the Agg buffer goes straight to ffmpeg. pasdeux is y-up; matplotlib's 3D axes are z-up, so
+points map as (x, y, z) -> (x, -z, y), a proper rotation (no mirroring).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from pasdeux.errors import ConfigError
+from pasdeux.viz.scene import GHOST_ALPHA, OUTLIER_PERCENT, Scene, effectors, head_joints
+from pasdeux.viz.writers import VideoWriter, gif_palette
+
+BACKGROUND = "#ffffff"
+FLOOR_COLOR = "#d4d4d4"
+SHADOW_COLOR = "#e3e3e3"  # opaque: overlapping shadow bones must not darken
+TEXT_COLOR = "#333333"
+TRAIL_SECONDS = 0.8
+FILL = 0.95  # the dancers' widest extent over the clip spans this fraction of the picture
+
+
+def to_mpl(points: np.ndarray) -> np.ndarray:
+    """pasdeux y-up `[..., 3]` to matplotlib z-up coordinates."""
+    return np.stack([points[..., 0], -points[..., 2], points[..., 1]], axis=-1)
+
+
+def even_size(size: tuple[int, int]) -> tuple[int, int]:
+    """Pixel size rounded to multiples of 16 (what H.264 encoders want), at least 160 x 128."""
+    w, h = (int(v) for v in size)
+    if w < 64 or h < 64:
+        raise ConfigError(f"size must be at least 64 x 64 pixels; got {w} x {h}")
+    return max(160, 16 * round(w / 16)), max(128, 16 * round(h / 16))
+
+
+class Stage:
+    """A matplotlib figure holding the scene; `frame(i)` poses it at frame `i` and returns its RGBA pixels."""
+
+    def __init__(self, scene: Scene, size: tuple[int, int], trails: bool = False, elev: float = 12.0,
+                 azim: float = -72.0, line_width: float | None = None):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from mpl_toolkits.mplot3d import Axes3D  # noqa: F401  (registers the 3d projection)
+
+        self.scene, self.size = scene, size
+        dpi = 100
+        self.fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi, facecolor=BACKGROUND)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.ax = self.fig.add_axes((0, 0, 1, 1), projection="3d", facecolor=BACKGROUND)
+        self.ax.set_axis_off()
+        self.ax.computed_zorder = False  # draw floor, shadows, ghost, dancers in that order, always
+        # Bones keep a readable thickness at any output size.
+        self.lw = line_width or max(1.5, 3.2 * min(size) / 560)
+        self._frame_camera(elev, azim)
+        self._floor()
+        self.pos = to_mpl(scene.positions)
+        self.ghost = None if scene.ghost is None else to_mpl(scene.ghost)
+        self.bones = np.asarray(scene.skeleton.bones, dtype=int).reshape(-1, 2)
+        self.ghost_bones = (None if scene.ghost_skeleton is None
+                            else np.asarray(scene.ghost_skeleton.bones, dtype=int).reshape(-1, 2))
+        self._artists(trails)
+        self._labels()
+        self._fit_zoom()
+
+    # --- set-up ---------------------------------------------------------------------------
+    def _frame_camera(self, elev: float, azim: float) -> None:
+        """Fixed limits for the whole clip, equal scale on all axes, floor at the bottom."""
+        s = self.scene
+        lo, hi = to_mpl(s.lo), to_mpl(s.hi)
+        lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+        centre = (lo + hi) / 2
+        half = np.maximum((hi - lo) / 2 + 0.12, 0.6)  # margin so no limb touches the frame edge
+        zlo, zhi = s.floor, max(hi[2], s.floor + 1.0) + 0.08
+        self.lims = ((centre[0] - half[0], centre[0] + half[0]), (centre[1] - half[1], centre[1] + half[1]),
+                     (zlo, zhi))
+        self.ax.set_xlim(*self.lims[0])
+        self.ax.set_ylim(*self.lims[1])
+        self.ax.set_zlim(*self.lims[2])
+        self.ax.set_box_aspect([b - a for a, b in self.lims])
+        self.ax.set_proj_type("persp", focal_length=0.6)
+        self.ax.view_init(elev=elev, azim=azim)
+        self.ax.set_clip_on(False)
+
+    def _fit_zoom(self) -> None:
+        """Zoom so every point of the clip stays in the picture (below the legend), as large as possible."""
+        from mpl_toolkits.mplot3d import proj3d
+
+        pts = to_mpl(self.scene.all_points())
+        pts = pts[np.isfinite(pts).all(1)]
+        pts = pts[:: max(1, len(pts) // 20000)]
+        pts = np.concatenate([pts, np.c_[pts[:, :2], np.full(len(pts), self.scene.floor)]])  # shadows too
+        zoom = 1.0
+        for _ in range(3):  # perspective makes the fit slightly non-linear; a few rounds settle it
+            self.ax.set_box_aspect([b - a for a, b in self.lims], zoom=zoom)
+            self.canvas.draw()
+            x, y, _ = proj3d.proj_transform(*pts.T, self.ax.get_proj())
+            fx, fy = self.fig.transFigure.inverted().transform(self.ax.transData.transform(np.c_[x, y])).T
+            # Half-extent from the picture centre, as a fraction of the room available on that side.
+            q = 1 - OUTLIER_PERCENT / 100
+            reach = max(np.quantile(np.abs(fx - 0.5), q) / 0.5, (np.quantile(fy, q) - 0.5) / 0.42,
+                        (0.5 - np.quantile(fy, 1 - q)) / 0.48)
+            zoom *= FILL / reach
+        self.ax.set_box_aspect([b - a for a, b in self.lims], zoom=zoom)
+
+    def _floor(self) -> None:
+        """A half-metre grid on the floor plane, spanning the framed area."""
+        from mpl_toolkits.mplot3d.art3d import Line3DCollection
+
+        (x0, x1), (y0, y1), _ = self.lims
+        z = self.scene.floor
+        xs = np.arange(np.ceil(x0 / 0.5) * 0.5, x1 + 1e-9, 0.5)
+        ys = np.arange(np.ceil(y0 / 0.5) * 0.5, y1 + 1e-9, 0.5)
+        segs = [[(x, y0, z), (x, y1, z)] for x in xs] + [[(x0, y, z), (x1, y, z)] for y in ys]
+        segs += [[(x0, y0, z), (x1, y0, z)], [(x1, y0, z), (x1, y1, z)], [(x1, y1, z), (x0, y1, z)],
+                 [(x0, y1, z), (x0, y0, z)]]
+        self.ax.add_collection3d(Line3DCollection(segs, colors=FLOOR_COLOR, linewidths=0.8, zorder=0), autolim=False)
+
+    def _collection(self, color: str, alpha: float | None, width: float, zorder: float):
+        from mpl_toolkits.mplot3d.art3d import Line3DCollection
+
+        col = Line3DCollection([], colors=color, alpha=alpha, linewidths=width, capstyle="round",
+                               joinstyle="round", zorder=zorder)
+        self.ax.add_collection3d(col, autolim=False)
+        return col
+
+    def _artists(self, trails: bool) -> None:
+        s = self.scene
+        self.shadows = [self._collection(SHADOW_COLOR, 1.0, self.lw * 1.3, 1) for _ in range(len(s.colors))]
+        self.ghost_lines = [self._collection(c, GHOST_ALPHA, self.lw * 1.15, 2) for c in s.ghost_colors]
+        self.lines = [self._collection(c, 1.0, self.lw, 3) for c in s.colors]
+        # A ring for the head tells up from down and front from back at a glance.
+        ms = self.lw * 4.2
+        self.head_joints = head_joints(s.skeleton)
+        self.ghost_head_joints = head_joints(s.ghost_skeleton) if s.ghost_skeleton else []
+        self.heads = [self.ax.plot([], [], [], "o", ms=ms, mfc=BACKGROUND, mec=c, mew=self.lw, zorder=4)[0]
+                      for c in s.colors] if self.head_joints else []
+        self.ghost_heads = [self.ax.plot([], [], [], "o", ms=ms, mfc="none", mec=c, mew=self.lw * 1.15,
+                                         alpha=GHOST_ALPHA, zorder=2.5)[0]
+                            for c in s.ghost_colors] if self.ghost_head_joints else []
+        self.trail_joints = effectors(s.skeleton) if trails else []
+        self.trail_len = max(2, int(round(TRAIL_SECONDS * s.fps)))
+        self.trails = []
+        for c in (s.colors if self.trail_joints else []):
+            from matplotlib.colors import to_rgba
+
+            col = self._collection(c, None, self.lw * 0.5, 2.5)  # alpha None: per-segment alphas rule
+            rgba = np.tile(to_rgba(c), (self.trail_len - 1, 1))
+            rgba[:, 3] = np.linspace(0.05, 0.6, self.trail_len - 1)  # older segments fade out
+            self.trails.append((col, np.tile(rgba, (len(self.trail_joints), 1))))
+
+    def _labels(self) -> None:
+        from matplotlib.lines import Line2D
+
+        s = self.scene
+        fs = max(7.0, 9.5 * min(self.size) / 560)
+        self.counter = self.fig.text(0.015, 0.975 - (0.045 if s.title else 0), "", ha="left", va="top",
+                                     color=TEXT_COLOR, fontsize=fs, family="monospace")
+        if s.title:
+            self.fig.text(0.015, 0.975, s.title, ha="left", va="top", color=TEXT_COLOR, fontsize=fs * 1.1,
+                          weight="bold")
+        handles = [Line2D([], [], color=c, lw=self.lw, label=lab) for c, lab in zip(s.colors, s.labels)]
+        handles += [Line2D([], [], color=c, lw=self.lw, alpha=GHOST_ALPHA, label=lab)
+                    for c, lab in zip(s.ghost_colors, s.ghost_labels)]
+        if len(handles) > 1:
+            self.fig.legend(handles=handles, loc="upper right", frameon=False, fontsize=fs, handlelength=1.4,
+                            ncols=min(len(handles), 4), borderaxespad=0.4, labelcolor=TEXT_COLOR)
+
+    # --- per frame ------------------------------------------------------------------------
+    @staticmethod
+    def _segments(points: np.ndarray, bones: np.ndarray) -> np.ndarray:
+        segs = np.stack([points[bones[:, 0]], points[bones[:, 1]]], axis=1)
+        return segs[np.isfinite(segs).all(axis=(1, 2))]  # a missing joint hides its bones, nothing else
+
+    def pose(self, f: int) -> None:
+        """Move every artist to frame `f`."""
+        s = self.scene
+        for d, line in enumerate(self.lines):
+            segs = self._segments(self.pos[d, f], self.bones)
+            line.set_segments(segs)
+            shadow = segs.copy()
+            shadow[..., 2] = s.floor
+            self.shadows[d].set_segments(shadow)
+        for d, line in enumerate(self.ghost_lines):
+            line.set_segments(self._segments(self.ghost[d, f], self.ghost_bones))
+        for pos, heads, joints in ((self.pos, self.heads, self.head_joints),
+                                   (self.ghost, self.ghost_heads, self.ghost_head_joints)):
+            for d, head in enumerate(heads):
+                c = pos[d, f, joints].mean(0)
+                head.set_data_3d(c[:1], c[1:2], c[2:])  # NaN (missing head) draws nothing
+        if self.trails:
+            f0 = max(0, f - self.trail_len + 1)
+            for d, (col, rgba) in enumerate(self.trails):
+                path = self.pos[d, f0:f + 1][:, self.trail_joints]  # [t, effectors, 3]
+                segs = np.stack([path[:-1], path[1:]], axis=2).transpose(1, 0, 2, 3)  # [effectors, t-1, 2, 3]
+                n = segs.shape[1]
+                keep = np.isfinite(segs).all(axis=(2, 3))
+                col.set_segments(segs[keep])
+                col.set_color(rgba.reshape(len(self.trail_joints), -1, 4)[:, -n:][keep] if n else rgba[:0])
+        t = s.t0 + f / s.fps
+        self.counter.set_text(f"frame {f + 1:>{len(str(s.n_frames))}}/{s.n_frames}   {t:6.2f} s")
+
+    def frame(self, f: int) -> memoryview:
+        """RGBA pixels `[height, width, 4]` of frame `f`."""
+        self.pose(f)
+        self.canvas.draw()
+        return self.canvas.buffer_rgba()
+
+    def close(self) -> None:
+        self.fig.clear()
+
+
+def render_video(scene: Scene, out: Path, size: tuple[int, int] = (800, 560), trails: bool = False,
+                 elev: float = 12.0, azim: float = -72.0) -> Path:
+    """Render the scene to `out` (.gif or .mp4); returns the path."""
+    out = Path(out)
+    size = even_size(size)
+    stage = Stage(scene, size, trails=trails, elev=elev, azim=azim)
+    palette = gif_palette([BACKGROUND, FLOOR_COLOR, SHADOW_COLOR, TEXT_COLOR, *scene.colors],
+                          [(c, GHOST_ALPHA) for c in scene.ghost_colors])
+    try:
+        with VideoWriter(out, size, scene.fps, palette) as writer:
+            for f in range(scene.n_frames):
+                writer.write(stage.frame(f))
+    finally:
+        stage.close()
+    return out
