@@ -6,8 +6,8 @@ forward kinematics over all frames at once. End Sites become joints named `<pare
 default (`end_sites=True`): they carry the toe, finger and head tips that metrics such as foot
 contact need; an End Site with a zero offset marks no point and is skipped. Units are kept
 (`scale` multiplies them); `axes="z_up"` converts z-up files. The rest offsets are stored on the
-skeleton. A file with several ROOTs of one skeleton whose joints are named `<dancer>:<joint>`
-(as `write` makes for a duet) reads as one Motion with a dancer per ROOT; a skeleton whose
+skeleton. A file with several ROOTs of one skeleton (joints optionally named `<dancer>:<joint>`, as
+`write` names them for a duet) reads as one Motion with a dancer per ROOT; a skeleton whose
 joints and tree match a built-in one (e.g. `hybrik29`) comes back as that built-in skeleton.
 
 Writing turns positions into rotations with `pasdeux.kinematics.inverse_kinematics` (any tree
@@ -124,8 +124,9 @@ def _parse_hierarchy(text: str, path: Path) -> tuple[list[_Joint], int]:
         elif up == "}" and stack:
             j = joints[stack.pop()]
             if j.offset is None or not j.has_channels:
-                raise FormatError(f"{path}: line {j.line}: joint {j.name!r} has no "
-                                  f"{'OFFSET' if j.offset is None else 'CHANNELS'} line; every joint needs OFFSET and CHANNELS")
+                missing = "OFFSET" if j.offset is None else "CHANNELS"
+                raise FormatError(f"{path}: line {j.line}: joint {j.name!r} has no {missing} line; "
+                                  "every joint needs OFFSET and CHANNELS")
         else:
             raise FormatError(f"{path}: line {line}: unexpected {word!r} in the HIERARCHY section")
         if len(joints) > MAX_JOINTS:
@@ -240,16 +241,14 @@ def _keep(joints: list[_Joint], end_sites: bool) -> list[int]:
 
 
 def _names(joints: list[_Joint]) -> list[str]:
-    names, seen = [], set()
+    """Joint names, End Sites named after their parent (numbered if a parent has several)."""
+    names, count = [], {}
     for j in joints:
-        name = j.name
         if j.end_site:
-            base = name = f"{joints[j.parent].name}_end"
-            k = 2
-            while name in seen:
-                name, k = f"{base}{k}", k + 1
-        seen.add(name)
-        names.append(name)
+            count[j.parent] = count.get(j.parent, 0) + 1
+            names.append(f"{joints[j.parent].name}_end" + (f"{count[j.parent]}" if count[j.parent] > 1 else ""))
+        else:
+            names.append(j.name)
     return names
 
 
@@ -286,7 +285,7 @@ def _as_builtin(skeleton: Skeleton) -> tuple[Skeleton, list[int]] | None:
 
 
 def _split_dancers(joints: list[_Joint], names: list[str], path: Path) -> list[list[int]]:
-    """Joint indices of each ROOT's tree; several only for identical skeletons named `<dancer>:<joint>`."""
+    """Joint indices of each ROOT's tree; several only for identical skeletons (up to `<dancer>:` prefixes)."""
     roots = [k for k, j in enumerate(joints) if j.parent < 0] + [len(joints)]
     blocks = [list(range(a, b)) for a, b in zip(roots, roots[1:])]
     if len(blocks) == 1:
