@@ -133,3 +133,13 @@ def test_bad_inputs_raise_clear_errors():
         K.inverse_kinematics(np.zeros((29, 3)), HYBRIK)
     with pytest.raises(ShapeError):
         K.fix_bone_lengths(np.zeros((4, 28, 3)), HYBRIK)
+
+
+def test_matrix_to_euler_is_continuous_through_gimbal_lock_and_exact():
+    t = np.linspace(0, 1, 200)
+    # a smooth turn whose middle (X) angle crosses 90 degrees and whose Z angle winds past 180
+    angles = np.stack([400 * t - 100, 60 + 60 * t, 50 * np.sin(6 * t)], axis=1)
+    rotations = K.euler_to_matrix(angles, "ZXY")[:, None]  # [T, 1, 3, 3]
+    euler = K.matrix_to_euler(rotations, "ZXY")
+    assert np.allclose(K.euler_to_matrix(euler, "ZXY"), rotations, atol=1e-9)
+    assert np.abs(np.diff(euler, axis=0)).max() < 10  # no 180 or 360 degree jumps between frames

@@ -20,6 +20,7 @@ of the result reproduces the positions to float precision.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -134,6 +135,29 @@ def euler_to_matrix(angles: np.ndarray, order: str, degrees: bool = True) -> np.
         r[..., "XYZ".index(axis), "XYZ".index(axis)] = 1.0
         r[..., i, i], r[..., j, j], r[..., i, j], r[..., j, i] = c, c, -s, s
         out = out @ r
+    return out
+
+
+def matrix_to_euler(rotations: np.ndarray, order: str) -> np.ndarray:
+    """Intrinsic Euler angles in degrees `[T, ..., 3]` of rotations `[T, ..., 3, 3]`, continuous over time.
+
+    Each rotation has two angle triples, (a, b, c) and (a+180, 180-b, c+180), each defined up to
+    turns of 360; per frame the one nearest the previous frame is kept, so the curves never jump
+    (as Blender's "Euler compatible" does), which keyframe interpolation needs.
+    """
+    shape = rotations.shape[:-2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # gimbal lock: the angles still give the rotation
+        first = Rotation.from_matrix(rotations.reshape(-1, 3, 3)).as_euler(order.upper(), degrees=True)
+    first = first.reshape(shape + (3,))
+    second = first + np.array([180.0, 0.0, 180.0])
+    second[..., 1] = 180.0 - first[..., 1]
+    out = np.empty_like(first)
+    previous = first[0]
+    for t in range(len(first)):
+        near = [c - 360.0 * np.round((c - previous) / 360.0) for c in (first[t], second[t])]
+        pick = np.abs(near[0] - previous).sum(-1) <= np.abs(near[1] - previous).sum(-1)
+        out[t] = previous = np.where(pick[..., None], near[0], near[1])
     return out
 
 

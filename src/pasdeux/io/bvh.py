@@ -26,11 +26,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
 from pasdeux.io.common import MAX_ELEMENTS
-from pasdeux.kinematics import euler_to_matrix, forward_kinematics, inverse_kinematics
+from pasdeux.kinematics import euler_to_matrix, forward_kinematics, inverse_kinematics, matrix_to_euler
 from pasdeux.motion import Motion, Skeleton
 from pasdeux.skeletons import BUILTIN
 
@@ -410,11 +409,8 @@ def write(motion: Motion, path: Path, order: str = "ZXY", dancer: int | None = N
         prefix = f"dancer{d + 1}:" if len(poses) > 1 else ""
         text, layout = _hierarchy(sk, pose.offsets, moving, order, prefix)
         blocks.append(text)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # gimbal lock: the angles still give the rotation
-            joints = [j for j, _ in layout]
-            euler = Rotation.from_matrix(pose.rotations[:, joints].reshape(-1, 3, 3)).as_euler(order, degrees=True)
-        euler = np.unwrap(euler.reshape(motion.n_frames, len(joints), 3), period=360.0, axis=0)
+        joints = [j for j, _ in layout]
+        euler = matrix_to_euler(pose.rotations[:, joints], order)
         for k, (j, has_pos) in enumerate(layout):
             columns += [pose.translations[:, j]] * has_pos + [euler[:, k]]
     buf = io.StringIO()
