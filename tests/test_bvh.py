@@ -190,6 +190,9 @@ def test_units_and_axes_options(tmp_path):
     assert np.allclose(z_up, base.positions[..., [0, 2, 1]] * [1, 1, -1], atol=1e-6)
     with pytest.raises(ConfigError, match="fps"):
         pasdeux.load(path, fps=30)
+    centimetres = pasdeux.save(base, tmp_path / "cm.bvh", scale=100)
+    assert "OFFSET 0.000000 20.0000" in centimetres.read_text()  # the 0.2 m spine, in centimetres
+    assert np.allclose(pasdeux.load(centimetres, scale=0.01).positions, base.positions, atol=1e-5)
 
 
 BAD = {

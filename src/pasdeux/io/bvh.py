@@ -390,19 +390,27 @@ def _hierarchy(sk: Skeleton, offsets: np.ndarray, moving: np.ndarray, order: str
     return "\n".join(lines), layout
 
 
-def write(motion: Motion, path: Path, order: str = "ZXY", dancer: int | None = None, exact: bool = True) -> None:
-    """Write a tree-skeleton motion as BVH (one ROOT per dancer, joints `dancerN:<joint>` for several)."""
+def write(motion: Motion, path: Path, order: str = "ZXY", dancer: int | None = None, exact: bool = True,
+          scale: float = 1.0) -> None:
+    """Write a tree-skeleton motion as BVH (one ROOT per dancer, joints `dancerN:<joint>` for several).
+
+    `order` is the Euler order of every joint, `dancer` picks one dancer, `exact` gives stretching
+    bones position channels (see the module docstring), `scale` converts units (100: metres to cm).
+    """
     sk = motion.skeleton
     if sk.parents is None:
         raise SkeletonError(f"BVH holds joint rotations on a tree skeleton; {sk.name!r} is a marker set without "
                             "parents. Save it as .npz or .csv, which hold any set of points")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ConfigError(f"scale must be a positive number; got {scale}")
     if sorted(order) != ["X", "Y", "Z"]:
         raise ConfigError(f"rotation order must be a permutation of XYZ such as ZXY; got {order!r}")
     if dancer is not None:
         motion = motion.dancer(dancer)  # checks the index
     if not np.isfinite(motion.positions).all():
         raise ShapeError("the motion has missing (NaN) positions; fill them first with pasdeux.data.fill_gaps")
-    poses = [inverse_kinematics(pos, sk, exact=exact) for pos in motion.positions]
+    poses = [inverse_kinematics(pos.astype(np.float64) * scale, sk, exact=exact, tolerance=1e-4 * scale)
+             for pos in motion.positions]
     moving = np.any([p.moving for p in poses], axis=0)
     blocks, columns = [], []
     for d, pose in enumerate(poses):
