@@ -46,7 +46,7 @@ function el(tag, cls, parent, props = {}) {
 
 // One drawn body: instanced bones and joints plus a head sphere and a soft floor shadow.
 class Figure {
-  constructor(spec, skeleton, frames, quant, missing, floorY) {
+  constructor(spec, skeleton, frames, quant, missing, floorY, scale) {
     this.spec = spec;
     this.nJoints = skeleton.joints.length;
     this.bones = Int32Array.from(skeleton.bones.flat());
@@ -61,17 +61,17 @@ class Figure {
       transparent: ghost, opacity: ghost ? GHOST_OPACITY : 1, depthWrite: !ghost,
     });
     this.material = material;
-    const boneGeo = new THREE.CylinderGeometry(BONE_RADIUS, BONE_RADIUS, 1, 12, 1).translate(0, 0.5, 0);
-    const jointGeo = new THREE.SphereGeometry(JOINT_RADIUS, 14, 10);
+    const boneGeo = new THREE.CylinderGeometry(BONE_RADIUS * scale, BONE_RADIUS * scale, 1, 12, 1).translate(0, 0.5, 0);
+    const jointGeo = new THREE.SphereGeometry(JOINT_RADIUS * scale, 14, 10);
     this.boneMesh = new THREE.InstancedMesh(boneGeo, material, this.bones.length / 2);
     this.jointMesh = new THREE.InstancedMesh(jointGeo, material, this.nJoints);
-    this.headMesh = new THREE.Mesh(new THREE.SphereGeometry(HEAD_RADIUS, 24, 16), material);
+    this.headMesh = new THREE.Mesh(new THREE.SphereGeometry(HEAD_RADIUS * scale, 24, 16), material);
     for (const m of [this.boneMesh, this.jointMesh]) {
       m.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
       m.frustumCulled = false; // instances move far from the geometry's own bounds
     }
     this.shadow = new THREE.Mesh(
-      new THREE.CircleGeometry(0.28, 32).rotateX(-Math.PI / 2),
+      new THREE.CircleGeometry(0.28 * scale, 32).rotateX(-Math.PI / 2),
       new THREE.MeshBasicMaterial({ color: 0x000000, transparent: true, opacity: ghost ? 0.04 : 0.1,
         depthWrite: false }));
     this.group = new THREE.Group();
@@ -253,7 +253,7 @@ export function createViewer(container, payload, options = {}) {
   controls.enableDamping = true;
   buildStage(scene, payload);
   const figures = payload.figures.map((spec) => new Figure(spec, payload.skeletons[spec.skeleton],
-    payload.frames, payload.quant, payload.missing, payload.floor));
+    payload.frames, payload.quant, payload.missing, payload.floor, payload.body_scale || 1));
   for (const f of figures) scene.add(f.group);
 
   const nFrames = payload.frames, fps = payload.fps, duration = nFrames / fps;

@@ -64,6 +64,9 @@ class Stage:
         self._artists(trails)
         self._labels()
         self._fit_zoom()
+        # set_box_aspect shrinks the axes to the box's aspect; draw over the whole picture, not inside it.
+        for artist in [*self.ax.collections, *self.ax.lines]:
+            artist.set_clip_on(False)
 
     # --- set-up ---------------------------------------------------------------------------
     def _frame_camera(self, elev: float, azim: float) -> None:
@@ -82,7 +85,6 @@ class Stage:
         self.ax.set_box_aspect([b - a for a, b in self.lims])
         self.ax.set_proj_type("persp", focal_length=0.6)
         self.ax.view_init(elev=elev, azim=azim)
-        self.ax.set_clip_on(False)
 
     def _fit_zoom(self) -> None:
         """Zoom so every point of the clip stays in the picture (below the legend), as large as possible."""
@@ -106,16 +108,15 @@ class Stage:
         self.ax.set_box_aspect([b - a for a, b in self.lims], zoom=zoom)
 
     def _floor(self) -> None:
-        """A half-metre grid on the floor plane, spanning the framed area."""
+        """A half-metre grid on the floor plane, reaching past the framed area so no one dances at its edge."""
         from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
         (x0, x1), (y0, y1), _ = self.lims
+        x0, x1, y0, y1 = x0 - 1.0, x1 + 1.0, y0 - 1.0, y1 + 1.0
         z = self.scene.floor
         xs = np.arange(np.ceil(x0 / 0.5) * 0.5, x1 + 1e-9, 0.5)
         ys = np.arange(np.ceil(y0 / 0.5) * 0.5, y1 + 1e-9, 0.5)
         segs = [[(x, y0, z), (x, y1, z)] for x in xs] + [[(x0, y, z), (x1, y, z)] for y in ys]
-        segs += [[(x0, y0, z), (x1, y0, z)], [(x1, y0, z), (x1, y1, z)], [(x1, y1, z), (x0, y1, z)],
-                 [(x0, y1, z), (x0, y0, z)]]
         self.ax.add_collection3d(Line3DCollection(segs, colors=FLOOR_COLOR, linewidths=0.8, zorder=0), autolim=False)
 
     def _collection(self, color: str, alpha: float | None, width: float, zorder: float):

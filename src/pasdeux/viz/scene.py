@@ -26,8 +26,8 @@ _FOOT_WORDS = ("ankle", "foot", "toe", "heel", "ank", "hel", "mt1", "mt5")
 _EFFECTORS = (
     ("left_hand", "left_wrist", "lefthand", "lefthandindex1", "lhand", "liwr", "lowr"),
     ("right_hand", "right_wrist", "righthand", "righthandindex1", "rhand", "riwr", "rowr"),
-    ("left_toe", "left_foot", "lefttoebase", "leftfoot", "ltoe", "left_ankle", "lank"),
-    ("right_toe", "right_foot", "righttoebase", "rightfoot", "rtoe", "right_ankle", "rank"),
+    ("left_toe", "left_foot", "lefttoebase", "leftfoot", "ltoe", "lfoot_end", "lfoot", "left_ankle", "lank"),
+    ("right_toe", "right_foot", "righttoebase", "rightfoot", "rtoe", "rfoot_end", "rfoot", "right_ankle", "rank"),
 )
 _HEAD_MARKERS = ("lfhd", "lbhd", "rfhd", "rbhd", "ariel")
 
@@ -129,10 +129,20 @@ def effectors(skeleton: Skeleton) -> list[int]:
     return out
 
 
+def body_height(positions: np.ndarray) -> float:
+    """Typical height of a body in the clip (median over dancers and frames of its vertical extent)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        extent = np.nanmax(positions[..., 1], axis=-1) - np.nanmin(positions[..., 1], axis=-1)
+    extent = extent[np.isfinite(extent)]
+    return float(np.median(extent)) if extent.size else 1.7
+
+
 def head_joints(skeleton: Skeleton) -> list[int]:
-    """Joints whose centroid is the centre of the head (head + head top, or the Mariel head markers)."""
+    """Joints whose centroid is the centre of the head (head + head top or eyes, or the Mariel head markers)."""
     lower = [j.lower() for j in skeleton.joints]
-    return [i for i, j in enumerate(lower) if ("head" in j and "forehead" not in j) or j in _HEAD_MARKERS]
+    return [i for i, j in enumerate(lower)
+            if ("head" in j and "forehead" not in j) or "eye" in j or j in _HEAD_MARKERS]
 
 
 def build_scene(motion: Motion, ghost: Motion | None = None, dancers=None, start: int = 0,
@@ -165,8 +175,8 @@ def build_scene(motion: Motion, ghost: Motion | None = None, dancers=None, start
     # A few broken frames (a joint flung a metre away) must not shrink every dancer in every frame.
     lo, hi = np.percentile(pts, OUTLIER_PERCENT, axis=0), np.percentile(pts, 100 - OUTLIER_PERCENT, axis=0)
     lo[1] = min(lo[1], floor)
-    name = title if title is not None else (motion.source.replace("\\", "/").rsplit("/", 1)[-1] if motion.source
-                                            else "")
+    name = title if title is not None else " + ".join(
+        part.replace("\\", "/").rsplit("/", 1)[-1] for part in motion.source.split(" + ") if part)
     return Scene(pos, m.skeleton, m.fps, [DANCER_COLORS[d % len(DANCER_COLORS)] for d in chosen],
                  [f"dancer {d + 1}" for d in chosen], g_pos, g_sk,
                  [GHOST_COLORS[i % len(GHOST_COLORS)] for i in range(len(g_labels))], g_labels,

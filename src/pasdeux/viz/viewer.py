@@ -19,7 +19,7 @@ import numpy as np
 
 from pasdeux.errors import ConfigError
 from pasdeux.motion import Motion, Skeleton
-from pasdeux.viz.scene import Scene, build_scene, head_joints
+from pasdeux.viz.scene import Scene, body_height, build_scene, head_joints
 
 PAYLOAD_FORMAT = "pasdeux-motion"
 PAYLOAD_VERSION = 1
@@ -66,6 +66,8 @@ def scene_payload(scene: Scene) -> dict:
                     for p, c, lab in zip(scene.ghost, scene.ghost_colors, scene.ghost_labels)]
     return {"format": PAYLOAD_FORMAT, "version": PAYLOAD_VERSION, "title": scene.title, "fps": scene.fps,
             "frames": scene.n_frames, "t0": scene.t0, "floor": scene.floor,
+            # Bone and head sizes follow the body, so small-unit mocap does not look like balloons.
+            "body_scale": float(np.clip(body_height(scene.positions) / 1.6, 0.25, 4.0)),
             "bounds": [scene.lo.tolist(), scene.hi.tolist()], "skeletons": skeletons, "figures": figures,
             "quant": {"origin": origin.tolist(), "scale": scale}, "missing": MISSING}
 
