@@ -25,6 +25,7 @@ from pasdeux.metrics.geometric import GeometricSpace, fid_g, geometric_feature_n
 from pasdeux.metrics.joints import body_points, role_indices
 from pasdeux.metrics.kinetic import KineticSpace, diversity, fid_k, kinetic_features
 from pasdeux.metrics.segments import segment_distance
+from pasdeux.metrics.validation import validation_metrics
 
 __all__ = [
     "recon_mse", "mpjpe", "acceleration", "mean_acceleration", "jitter_ratio", "bone_cv",
@@ -34,5 +35,5 @@ __all__ = [
     "floor_height", "foot_skating_ratio", "foot_contact_share", "physical_foot_contact",
     "leader_centred_windows", "cross_distance_features", "CrossDistanceSpace", "fid_cd", "bone_contact",
     "contact_rate", "penetration", "speed_curve", "lagged_correlation", "responsiveness",
-    "body_points", "role_indices", "segment_distance",
+    "body_points", "role_indices", "segment_distance", "validation_metrics",
 ]

@@ -36,25 +36,28 @@ def floor_height(x: np.ndarray, skeleton: Skeleton, percentile: float = 5.0) -> 
 
 def _contact_and_slide(x: np.ndarray, skeleton: Skeleton, fps: float, height: float,
                        purpose: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame and side: foot on the floor `[N, T-1, 2]` and its horizontal speed (m/s)."""
+    """Per frame pair and foot point (ankles and toes): on the floor `[N, T-1, 4]`, and horizontal speed."""
     feet = _feet(x, skeleton, purpose)
-    floor = np.percentile(feet[..., 1].min(axis=(-1, -2)), 5.0, axis=1)[:, None, None]
-    low = feet[..., 1].min(-1) - floor  # [N, T, 2]: the side's lowest point above the floor
-    # A frame pair is in contact when the foot is low at both ends (no credit for landing mid-step).
-    contact = (low[:, 1:] < height) & (low[:, :-1] < height)
-    step = np.diff(feet[..., [0, 2]].mean(-2), axis=1)  # horizontal displacement of the side's mean point
-    return contact, np.linalg.norm(step, axis=-1) * fps
+    feet = feet.reshape(*feet.shape[:2], 4, 3)
+    floor = np.percentile(feet[..., 1].min(-1), 5.0, axis=1)[:, None, None]
+    low = feet[..., 1] - floor < height  # [N, T, 4]
+    # Each point is judged on its own: a dancer pivoting on the ball of the foot (toe planted, heel
+    # lifted and swinging) does not skate. A pair of frames counts only if the point is low at both.
+    contact = low[:, 1:] & low[:, :-1]
+    speed = np.linalg.norm(np.diff(feet[..., [0, 2]], axis=1), axis=-1) * fps
+    return contact, speed
 
 
 def foot_skating_ratio(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0, height: float = CONTACT_HEIGHT,
                        speed: float = SKATE_SPEED) -> float:
-    """Share of frames in which some foot within `height` of the floor slides faster than `speed` m/s."""
+    """Share of frames in which some foot point (ankle or toe) within `height` of the floor slides
+    horizontally faster than `speed` m/s."""
     contact, v = _contact_and_slide(x, skeleton, fps, height, "foot skating")
     return float(np.mean((contact & (v > speed)).any(-1)))
 
 
 def foot_contact_share(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0, height: float = CONTACT_HEIGHT) -> float:
-    """Share of frames in which at least one foot is on the floor (floating motion scores low)."""
+    """Share of frames in which at least one foot point is on the floor (floating motion scores low)."""
     contact, _ = _contact_and_slide(x, skeleton, fps, height, "foot contact")
     return float(np.mean(contact.any(-1)))
 

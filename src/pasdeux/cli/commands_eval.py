@@ -1,0 +1,59 @@
+"""`pasdeux evaluate` (a report of generated against real dance) and `pasdeux bench solo` (BENCHMARK.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from pasdeux.cli import app
+
+bench_app = typer.Typer(help="Run a benchmark protocol of BENCHMARK.md; the last line printed is its JSON.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@app.command()
+def evaluate(
+    real: list[Path] = typer.Option(..., "--real", help="Real motion file (repeat --real for several)."),
+    generated: list[Path] = typer.Option([], "--generated", help="Generated motion file (repeatable)."),
+    model: Path | None = typer.Option(None, "--model", help="A training run or model folder: score its prior samples."),
+    out: Path = typer.Option(Path("evaluation"), "--out", help="Folder for report.json, report.md and the plots."),
+    split: bool = typer.Option(False, "--split", help="Benchmark split of the real files: train span (70 %) as "
+                               "the floor against the test span (last 15 %); default: first half against second."),
+    samples: int = typer.Option(256, "--samples", min=2, help="Prior samples drawn from --model."),
+    seed: int = typer.Option(0, "--seed", help="Random seed for the model's samples."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write speed.png and kinetic.png."),
+) -> None:
+    """Score generated dance against real dance: fid_k, fid_g, diversity, jitter, bone_cv, feet, duet metrics,
+    with the real floor beside every number (e.g. `pasdeux evaluate --real duet.npy --split`)."""
+    import pasdeux
+    from pasdeux.evaluate import evaluate as run
+
+    loaded_model = None
+    if model is not None:
+        from pasdeux.models import load_model
+
+        loaded_model = load_model(model)
+    gen = {p.stem if [q.stem for q in generated].count(p.stem) == 1 else str(p): pasdeux.load(p) for p in generated}
+    report = run([pasdeux.load(p) for p in real], gen, loaded_model, split=split,
+                 out=out, n_samples=samples, seed=seed, plots=plots)
+    typer.echo(report.markdown().split("\n\nHow to read it")[0])
+    typer.echo(f"\nwrote {', '.join(report.files.values())}")
+
+
+@bench_app.command("solo")
+def bench_solo(
+    budget_s: float = typer.Option(240.0, "--budget-s", help="Training wall-clock seconds per model."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+    models: str = typer.Option("seed,pose,default", "--models", help="Comma-separated models to train and score."),
+    data: Path | None = typer.Option(None, "--data", help="The duet (default ../shared/data/duet_ilya_hannah.npy)."),
+    runs: Path | None = typer.Option(None, "--runs", help="Keep the training runs here (default: discarded)."),
+    seed: int = typer.Option(0, "--seed", help="Training and sampling seed."),
+) -> None:
+    """The solo protocol: baselines, real floors, and seed/pose/default trained with the same budget."""
+    from pasdeux.bench import bench_solo as run
+
+    result = run(budget_s, models.split(","), out, data, runs, seed)
+    typer.echo(json.dumps(result))

@@ -1,0 +1,292 @@
+"""`pasdeux evaluate`: score generated dance against real dance, every number beside its floor.
+
+The real files are split by time into a reference span and a floor span: with `split=True` the
+benchmark split (train = first 70 %, test = last 15 %; the test span is the reference), otherwise
+the first half against the second half. Every row (the floor, each generated file, a model's prior
+samples) is scored against the same reference by the same code, so the floor row says what real
+dance of these dancers scores and a generated row can be read against it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pasdeux import metrics
+from pasdeux.data import fill_gaps, solo_windows, time_split
+from pasdeux.errors import ShapeError, SkeletonError
+from pasdeux.motion import Motion, Skeleton
+
+WINDOW, STRIDE, REF_STRIDE = 64, 8, 2  # BENCHMARK.md: 64-frame windows, real reference at stride 2
+N_SAMPLES = 256  # prior samples drawn from a model (BENCHMARK.md: 256 generated windows)
+ORDER = ("windows", "fid_k", "fid_g", "fid_cd", "diversity", "jitter_ratio", "recon_mse", "jitter_ratio_recon",
+         "mean_speed", "bone_cv", "foot_skating_ratio", "foot_contact_share", "contact_rate", "penetration",
+         "responsiveness")
+
+
+@dataclass
+class Source:
+    """One row of the report: solo windows, continuous solo sequences and (for duets) duet motions."""
+
+    name: str
+    windows: np.ndarray  # centred per frame, [N, WINDOW, J, 3]
+    world: np.ndarray | None  # the same windows with their travel kept (first frame centred), for the feet
+    sequences: list[np.ndarray]  # continuous solos centred per frame, [T, J, 3] each
+    duets: list[Motion] = field(default_factory=list)
+    recon: np.ndarray | None = None  # a model's reconstruction of the reference windows (stride 8)
+
+
+@dataclass
+class Reference:
+    """The real set every row is scored against, with its feature spaces fitted once."""
+
+    source: Source
+    windows8: np.ndarray  # stride-8 windows, the ones models reconstruct
+    skeleton: Skeleton
+    fps: float
+    kinetic: metrics.KineticSpace
+    geometric: metrics.GeometricSpace | None
+    accel: float
+    duet_windows: np.ndarray | None
+    cross: metrics.CrossDistanceSpace | None
+    # The reference's own normalised features, computed once and compared with every row.
+    kinetic_features: np.ndarray = field(init=False)
+    geometric_features: np.ndarray | None = field(init=False)
+    cross_features: np.ndarray | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        w = self.source.windows
+        self.kinetic_features = self.kinetic.features(w)
+        self.geometric_features = self.geometric.features(w) if self.geometric is not None else None
+        self.cross_features = self.cross.features(self.duet_windows) if self.cross is not None else None
+
+
+def _prepare(m: Motion, skeleton: Skeleton, fps: float, what: str) -> Motion:
+    if m.skeleton.joints != skeleton.joints:
+        raise SkeletonError(f"{what} uses skeleton {m.skeleton.name!r} ({m.n_joints} joints) but the real data uses "
+                            f"{skeleton.name!r} ({skeleton.n_joints}); evaluate motion of one skeleton")
+    m = fill_gaps(m)
+    if np.isnan(m.positions).any():
+        raise ShapeError(f"{what} has gaps too long to fill; trim it or fill it before evaluating")
+    return m.resample(fps) if abs(m.fps - fps) > 1e-6 else m
+
+
+def source_from_motions(name: str, motions: list[Motion], stride: int = STRIDE) -> Source:
+    """A report row from motions: each dancer is a solo; two-dancer motions are also scored as duets."""
+    sk = motions[0].skeleton
+    seqs = [metrics_center(m.positions[d], sk) for m in motions for d in range(m.n_dancers)]
+    too_short = [m.source for m in motions if m.n_frames < WINDOW]
+    if too_short:
+        raise ShapeError(f"{name}: needs at least {WINDOW} frames per motion; {', '.join(too_short)} is shorter")
+    return Source(name, solo_windows(motions, WINDOW, stride), solo_windows(motions, WINDOW, stride, "first"), seqs,
+                  [m for m in motions if m.n_dancers == 2])
+
+
+def metrics_center(seq: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """A `[T, J, 3]` sequence centred per frame, as BENCHMARK.md scores positions."""
+    from pasdeux.data import center
+
+    return center(seq, skeleton, "frame").astype(np.float32)
+
+
+def build_reference(motions: list[Motion]) -> Reference:
+    """Fit the kinetic, geometric and cross-distance spaces of the real reference motions."""
+    sk, fps = motions[0].skeleton, motions[0].fps
+    src = source_from_motions("real reference", motions, REF_STRIDE)
+    try:
+        geometric = metrics.GeometricSpace.fit(src.windows, sk, fps)
+    except SkeletonError:
+        geometric = None  # skeletons without SMPL-like limbs get no fid_g
+    duet_w, cross = None, None
+    if src.duets:
+        duet_w = np.concatenate([metrics.leader_centred_windows(m, WINDOW, REF_STRIDE) for m in src.duets])
+        cross = metrics.CrossDistanceSpace.fit(duet_w, sk)
+    return Reference(src, solo_windows(motions, WINDOW, STRIDE), sk, fps, metrics.KineticSpace.fit(src.windows, fps),
+                     geometric, metrics.mean_acceleration(src.windows), duet_w, cross)
+
+
+def _feet(x: np.ndarray | None, ref: Reference) -> dict[str, float]:
+    if x is None:
+        return {}
+    try:
+        return {"foot_skating_ratio": metrics.foot_skating_ratio(x, ref.skeleton, ref.fps),
+                "foot_contact_share": metrics.foot_contact_share(x, ref.skeleton, ref.fps)}
+    except SkeletonError:
+        return {}
+
+
+def _duet_scores(src: Source, ref: Reference, compare: bool) -> dict[str, float]:
+    if not src.duets or ref.cross is None:
+        return {}
+    sk = ref.skeleton
+    whole = np.concatenate([metrics.leader_centred_windows(m, m.n_frames, m.n_frames) for m in src.duets], axis=2)
+    wins = np.concatenate([metrics.leader_centred_windows(m, WINDOW, STRIDE) for m in src.duets])
+    out = {"contact_rate": metrics.contact_rate(whole, sk), "penetration": metrics.penetration(whole, sk),
+           "responsiveness": metrics.responsiveness(wins, ref.fps)}
+    if compare:
+        out = {"fid_cd": metrics.frechet_distance(ref.cross.features(wins), ref.cross_features), **out}
+    return out
+
+
+def score(src: Source, ref: Reference, compare: bool = True) -> dict[str, float]:
+    """All metrics of one row; `compare=False` gives the reference's own statistics (no distances)."""
+    w = src.windows
+    out: dict[str, float] = {"windows": len(w)}
+    kinetic = ref.kinetic.features(w)
+    if compare:
+        out["fid_k"] = metrics.frechet_distance(kinetic, ref.kinetic_features)
+        if ref.geometric is not None:
+            out["fid_g"] = metrics.frechet_distance(ref.geometric.features(w), ref.geometric_features)
+    out["diversity"] = metrics.mean_pairwise_distance(kinetic)
+    out["jitter_ratio"] = metrics.mean_acceleration(w) / ref.accel
+    out["mean_speed"] = float(np.mean([metrics.speed_curve(s, ref.fps).mean() for s in src.sequences]))
+    out["bone_cv"] = metrics.bone_cv(w, ref.skeleton)
+    out.update(_feet(src.world, ref))
+    if src.recon is not None:
+        out["recon_mse"] = metrics.recon_mse(src.recon, ref.windows8)
+        out["jitter_ratio_recon"] = metrics.jitter_ratio(src.recon, ref.windows8)
+    out.update(_duet_scores(src, ref, compare))
+    return out
+
+
+def model_source(model: Any, ref: Reference, n_samples: int = N_SAMPLES, seed: int = 0) -> Source:
+    """A row of `n_samples` prior phrases from a trained model, plus its reconstruction of the reference."""
+    import torch
+
+    if tuple(model.skeleton.joints) != ref.skeleton.joints:
+        raise SkeletonError(f"the model uses skeleton {model.skeleton.name!r} but the real data uses "
+                            f"{ref.skeleton.name!r}; evaluate it on data of its own skeleton")
+    with torch.no_grad():
+        if hasattr(model, "sample_with_root"):
+            prior, root_velocity = model.sample_with_root(n_samples, WINDOW, seed=seed)
+            world = with_travel(prior, root_velocity)
+        else:  # a model that generates no root trajectory: its feet metrics would not compare
+            prior, world = model.sample(n_samples, WINDOW, seed=seed), None
+        long = model.sample(1, int(round(10 * ref.fps)), seed=seed)[0]  # one 10 s phrase for the speed curve
+        recon = model.reconstruct(ref.windows8)
+    return Source(f"model {model.name} (prior)", prior.astype(np.float32), world, [long], recon=recon)
+
+
+def with_travel(centred: np.ndarray, root_velocity: np.ndarray) -> np.ndarray:
+    """Windows centred per frame `[N, T, J, 3]` moved along their root's horizontal velocity `[N, T, 2]`
+    (metres per frame; frame 0's entry repeats frame 1's), starting at x = z = 0."""
+    step = np.asarray(root_velocity, dtype=np.float64).copy()
+    step[:, 0] = 0.0
+    path = np.cumsum(step, axis=1)
+    offset = np.stack([path[..., 0], np.zeros_like(path[..., 0]), path[..., 1]], -1)[:, :, None, :]
+    return (centred + offset).astype(np.float32)
+
+
+@dataclass
+class Report:
+    """Rows of metrics (the reference's own statistics first, then the floor, then generated rows)."""
+
+    rows: dict[str, dict[str, float]]
+    reference: str
+    floor: str
+    fps: float
+    skeleton: str
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"reference": self.reference, "floor": self.floor, "fps": self.fps, "skeleton": self.skeleton,
+                "rows": self.rows, "files": self.files}
+
+    def markdown(self) -> str:
+        """The rows as a Markdown table, one column per source."""
+        names = list(self.rows)
+        present = {k for r in self.rows.values() for k in r}
+        keys = [k for k in ORDER if k in present] + sorted(present - set(ORDER))
+        lines = ["# pasdeux evaluation", "", f"Reference: {self.reference}.", f"Floor: {self.floor}.", "",
+                 "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        for k in keys:
+            lines.append(f"| {k} | " + " | ".join(_fmt(self.rows[n].get(k)) for n in names) + " |")
+        lines += ["", GUIDE]
+        return "\n".join(lines) + "\n"
+
+
+GUIDE = """How to read it: `fid_k` (kinetic), `fid_g` (geometric) and `fid_cd` (duet cross-distances) are
+Frechet distances to the reference (lower is closer; compare with the floor row, real dance of the same
+dancers). `jitter_ratio` is mean acceleration over the reference's (1 is real; above is shaky, below is
+frozen or over-smoothed). `diversity` is the mean pairwise distance of normalised kinetic features (compare
+with the reference). `bone_cv` is bone-length variation (rigid skeletons give 0; video-extracted poses are
+not rigid). Feet metrics (`foot_skating_ratio`: share of frames in which a foot point near the floor slides;
+`foot_contact_share`: share with a foot on the floor) are measured with the travel kept."""
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, int) or float(v).is_integer() and abs(v) >= 1:
+        return str(int(v))
+    return f"{v:.4g}"
+
+
+def evaluate(real: list[Motion], generated: list[Motion] | dict[str, Motion] | None = None, model: Any = None,
+             split: bool = False,
+             out: str | os.PathLike | None = None, n_samples: int = N_SAMPLES, seed: int = 0,
+             plots: bool = True) -> Report:
+    """Score generated motions (a list, or row name -> motion) and/or a model's prior samples against real
+    motions; see the module doc."""
+    if not real:
+        raise ShapeError("give at least one real motion to compare against")
+    sk, fps = real[0].skeleton, real[0].fps
+    real = [_prepare(m, sk, fps, m.source or "real motion") for m in real]
+    if split:
+        parts = [time_split(m) for m in real]
+        ref_m, floor_m = [p["test"] for p in parts], [p["train"] for p in parts]
+        ref_txt, floor_txt = "the test span (last 15 %) of each real file", "real train span (first 70 %)"
+    else:
+        ref_m = [m.frames(m.n_frames // 2) for m in real]
+        floor_m = [m.frames(0, m.n_frames // 2) for m in real]
+        ref_txt, floor_txt = "the second half of each real file", "real first half"
+    ref = build_reference(ref_m)
+    sources = [source_from_motions(floor_txt, floor_m)]
+    named = generated.items() if isinstance(generated, dict) else (
+        (Path(g.source).stem if g.source else f"generated {k + 1}", g) for k, g in enumerate(generated or []))
+    for name, g in named:
+        sources.append(source_from_motions(_unique(name, sources), [_prepare(g, sk, fps, name)]))
+    if model is not None:
+        sources.append(model_source(model, ref, n_samples, seed))
+    rows = {"real reference": score(ref.source, ref, compare=False)}
+    rows.update({s.name: score(s, ref) for s in sources})
+    report = Report(rows, ref_txt, floor_txt, fps, sk.name)
+    if out is not None:
+        write_report(report, [ref.source, *sources], ref, Path(out), plots)
+    return report
+
+
+def _unique(name: str, sources: list[Source]) -> str:
+    taken = {s.name for s in sources}
+    k, candidate = 2, name
+    while candidate in taken:
+        candidate, k = f"{name} ({k})", k + 1
+    return candidate
+
+
+def write_report(report: Report, sources: list[Source], ref: Reference, out: Path, plots: bool = True) -> None:
+    """Write report.json, report.md and (with `plots`) speed.png and kinetic.png into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    if plots:
+        from pasdeux.metrics.plots import plot_kinetic, plot_speed
+
+        report.files["speed"] = str(plot_speed(sources, ref.fps, out / "speed.png"))
+        report.files["kinetic"] = str(plot_kinetic(sources, ref.kinetic, out / "kinetic.png"))
+    report.files["markdown"] = str(_write_text(out / "report.md", report.markdown()))
+    report.files["json"] = str(out / "report.json")
+    _write_text(out / "report.json", json.dumps(report.to_dict(), indent=1))
+
+
+def _write_text(path: Path, text: str) -> Path:
+    """Write a file whole or not at all."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
