@@ -160,7 +160,8 @@ _FRAME_TIME = re.compile(r"^\s*Frame\s+Time:\s*(\S+)\s*$", re.I)
 
 
 def _parse_motion(text: str, first_line: int, columns: int, path: Path) -> tuple[np.ndarray, float]:
-    """The MOTION block as `[frames, columns]` values, and the frame time in seconds."""
+    """The MOTION block (text from the end of the MOTION keyword, on line `first_line`) as
+    `[frames, columns]` values, and the frame time in seconds."""
     lines = text.splitlines()
     header = [(n, line) for n, line in enumerate(lines[:20]) if line.strip()][:2]
     frames = _FRAMES.match(header[0][1]) if header else None
@@ -319,8 +320,8 @@ def read(path: Path, end_sites: bool = True, scale: float = 1.0, axes: str = "y_
     if motion_kw is None:
         raise FormatError(f"{path}: no MOTION section; the file is truncated or not a BVH motion file")
     joints, columns = _parse_hierarchy(text[:motion_kw.start()], path)
-    first = text.count("\n", 0, motion_kw.end()) + 1
-    data, dt = _parse_motion(text[motion_kw.end():].lstrip("\r\n"), first + 1, columns, path)
+    motion_line = text.count("\n", 0, motion_kw.end()) + 1
+    data, dt = _parse_motion(text[motion_kw.end():], motion_line, columns, path)
     rot, trans = _local_transforms(joints, data)
     positions = forward_kinematics(rot, np.zeros((len(joints), 3)), [j.parent for j in joints], translations=trans)
     names = _names(joints)
