@@ -191,6 +191,8 @@ def test_units_and_axes_options(tmp_path):
     with pytest.raises(ConfigError, match="fps"):
         pasdeux.load(path, fps=30)
     centimetres = pasdeux.save(base, tmp_path / "cm.bvh", scale=100)
+    assert any("scale=0.01" in n for n in pasdeux.load(centimetres).notes)  # the reader spots centimetres
+    assert not any("scale=" in n for n in base.notes)
     assert "OFFSET 0.000000 20.0000" in centimetres.read_text()  # the 0.2 m spine, in centimetres
     assert np.allclose(pasdeux.load(centimetres, scale=0.01).positions, base.positions, atol=1e-5)
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
 from pasdeux.io.common import MAX_ELEMENTS
-from pasdeux.kinematics import euler_to_matrix, forward_kinematics, inverse_kinematics, matrix_to_euler
+from pasdeux.kinematics import children_of, euler_to_matrix, forward_kinematics, inverse_kinematics, matrix_to_euler
 from pasdeux.motion import Motion, Skeleton
 from pasdeux.skeletons import BUILTIN
 
@@ -345,20 +345,27 @@ def read(path: Path, end_sites: bool = True, scale: float = 1.0, axes: str = "y_
     fps = float(round(fps)) if abs(fps - round(fps)) < 5e-4 * fps else fps
     notes = [f"read BVH {Path(path).name}: {len(blocks)} skeleton(s) of {len(blocks[0])} joints, "
              f"{len(data)} frames at {fps:g} fps" + (", End Sites as <parent>_end joints" if end_sites else "")]
-    notes += [f"scaled by {scale:g}"] * (scale != 1.0) + [note] * bool(note)
+    notes += [f"scaled by {scale:g}"] * (scale != 1.0) + [note] * bool(note) + _unit_hint(pos)
     try:
         return Motion(pos.astype(np.float32), sk, fps, str(path), notes)
     except ShapeError as e:  # values beyond float32
         raise FormatError(f"{path}: {e}") from None
 
 
+def _unit_hint(positions: np.ndarray) -> list[str]:
+    """A note when the body's size says the file is not in metres (BVH files do not state units)."""
+    extent = float(np.nanmax(np.ptp(positions[:, 0], axis=-2)))  # largest span of the first pose
+    for limit, unit, factor in ((300.0, "millimetres", 0.001), (10.0, "centimetres", 0.01)):
+        if extent > limit:
+            return [f"the first pose spans {extent:.0f} units, so the file is probably in {unit}; "
+                    f"load it with scale={factor:g} for metres"]
+    return []
+
+
 # --- writing ---------------------------------------------------------------------------------
 def _dfs(parents: tuple[int, ...]) -> list[tuple[int, int]]:
     """(joint, depth) in depth-first order, the order BVH nests and stores joints."""
-    kids = [[] for _ in parents]
-    for j, p in enumerate(parents):
-        if p >= 0:
-            kids[p].append(j)
+    kids = children_of(parents)
     out, stack = [], [(j, 0) for j, p in reversed(list(enumerate(parents))) if p < 0]
     while stack:
         j, d = stack.pop()
