@@ -11,8 +11,9 @@ skeleton. A file with several ROOTs of one skeleton (joints optionally named `<d
 joints and tree match a built-in one (e.g. `hybrik29`) comes back as that built-in skeleton.
 
 Writing turns positions into rotations with `pasdeux.kinematics.inverse_kinematics` (any tree
-skeleton), Euler angles in `order` (ZXY by default, unwrapped over time so they never jump by
-360 degrees). With `exact=True` joints whose bones stretch get position channels so the file
+skeleton), Euler angles in `order` (ZXY by default) kept continuous over time, with no 180 or 360 degree
+flips between frames. The file loads in Blender (one armature bone per joint; a duet gives one
+ROOT per dancer). With `exact=True` joints whose bones stretch get position channels so the file
 reproduces the positions exactly; for a rotation-only rig run `kinematics.fix_bone_lengths`
 first (then only the root translates, unless sibling bones move against each other).
 """
