@@ -94,3 +94,14 @@ def test_user_errors_exit_2(duet, tmp_path):
                  "--out", str(tmp_path / "ev")]) == 2
     assert main(["evaluate", "--real", str(tmp_path / "missing.npy")]) == 2
     assert main(["evaluate", "--real", DUET, "--model", str(tmp_path)]) == 2
+
+
+def test_mocap_duet_with_bvh_joint_names(shared_data):
+    """The CMU salsa (BVH names such as lThigh, lShin, lFoot) gets every metric, duet ones included, at 30 fps."""
+    salsa = pasdeux.load(shared_data / "cmu_salsa" / "60_12.bvh", pair=shared_data / "cmu_salsa" / "61_12.bvh")
+    report = evaluate([salsa], fps=30.0)
+    assert report.fps == 30.0
+    floor = report.rows["real first half"]
+    for key in ("fid_k", "fid_g", "fid_cd", "foot_skating_ratio", "contact_rate", "responsiveness"):
+        assert np.isfinite(floor[key])
+    assert report.rows["real reference"]["bone_cv"] < 0.01  # mocap skeletons are rigid

@@ -104,7 +104,7 @@ def build_reference(motions: list[Motion]) -> Reference:
     except SkeletonError:
         geometric = None  # skeletons without SMPL-like limbs get no fid_g
     duet_w, cross = None, None
-    if src.duets:
+    if src.duets and all(metrics.role_indices(sk, r) is not None for r in metrics.duet.KEY_ROLES):
         duet_w = np.concatenate([metrics.leader_centred_windows(m, WINDOW, REF_STRIDE) for m in src.duets])
         cross = metrics.CrossDistanceSpace.fit(duet_w, sk)
     return Reference(src, solo_windows(motions, WINDOW, STRIDE), sk, fps, metrics.KineticSpace.fit(src.windows, fps),
@@ -231,12 +231,12 @@ def _fmt(v: float | None) -> str:
 def evaluate(real: list[Motion], generated: list[Motion] | dict[str, Motion] | None = None, model: Any = None,
              split: bool = False,
              out: str | os.PathLike | None = None, n_samples: int = N_SAMPLES, seed: int = 0,
-             plots: bool = True) -> Report:
+             plots: bool = True, fps: float | None = None) -> Report:
     """Score generated motions (a list, or row name -> motion) and/or a model's prior samples against real
-    motions; see the module doc."""
+    motions; see the module doc. Everything is resampled to `fps` (default: the first real motion's)."""
     if not real:
         raise ShapeError("give at least one real motion to compare against")
-    sk, fps = real[0].skeleton, real[0].fps
+    sk, fps = real[0].skeleton, float(fps or real[0].fps)
     real = [_prepare(m, sk, fps, m.source or "real motion") for m in real]
     if split:
         parts = [time_split(m) for m in real]

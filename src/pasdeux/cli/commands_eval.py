@@ -25,9 +25,14 @@ def evaluate(
     samples: int = typer.Option(256, "--samples", min=2, help="Prior samples drawn from --model."),
     seed: int = typer.Option(0, "--seed", help="Random seed for the model's samples."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write speed.png and kinetic.png."),
+    fps: float | None = typer.Option(None, "--fps", min=1, help="Resample everything to this frame rate "
+                                     "(default: the first real file's; BENCHMARK.md scores at 30)."),
 ) -> None:
     """Score generated dance against real dance: fid_k, fid_g, diversity, jitter, bone_cv, feet, duet metrics,
-    with the real floor beside every number (e.g. `pasdeux evaluate --real duet.npy --split`)."""
+    with the real floor beside every number (e.g. `pasdeux evaluate --real duet.npy --split`).
+
+    Two-dancer files are also scored as duets; to pair two BVH files of one take into a duet file first,
+    use `pasdeux convert 60_12.bvh duet.npz --pair 61_12.bvh`."""
     import pasdeux
     from pasdeux.evaluate import evaluate as run
 
@@ -38,7 +43,7 @@ def evaluate(
         loaded_model = load_model(model)
     gen = {p.stem if [q.stem for q in generated].count(p.stem) == 1 else str(p): pasdeux.load(p) for p in generated}
     report = run([pasdeux.load(p) for p in real], gen, loaded_model, split=split,
-                 out=out, n_samples=samples, seed=seed, plots=plots)
+                 out=out, n_samples=samples, seed=seed, plots=plots, fps=fps)
     typer.echo(report.markdown().split("\n\nHow to read it")[0])
     typer.echo(f"\nwrote {', '.join(report.files.values())}")
 
