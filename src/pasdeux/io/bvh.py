@@ -291,7 +291,7 @@ def _split_dancers(joints: list[_Joint], names: list[str], path: Path) -> list[l
     blocks = [list(range(a, b)) for a, b in zip(roots, roots[1:])]
     if len(blocks) == 1:
         return blocks
-    base = [[names[k].rsplit(":", 1)[-1] for k in b] for b in blocks]
+    base = [[names[k].split(":", 1)[-1] for k in b] for b in blocks]
     shape = [[joints[k].parent - b[0] if joints[k].parent >= 0 else -1 for k in b] for b in blocks]
     if any(s != shape[0] or n != base[0] for s, n in zip(shape, base)):
         raise FormatError(f"{path}: holds {len(blocks)} ROOT skeletons that differ; pasdeux reads one skeleton, "
@@ -330,7 +330,7 @@ def read(path: Path, end_sites: bool = True, scale: float = 1.0, axes: str = "y_
     blocks = [[k for k in b if k in keep] for b in _split_dancers(joints, names, path)]
     local = {k: i for i, k in enumerate(blocks[0])}
     parents = [local.get(joints[k].parent, -1) for k in blocks[0]]
-    joint_names = [names[k].rsplit(":", 1)[-1] if len(blocks) > 1 else names[k] for k in blocks[0]]
+    joint_names = [names[k].split(":", 1)[-1] if len(blocks) > 1 else names[k] for k in blocks[0]]
     pos, note = to_y_up(np.stack([positions[:, b] for b in blocks]) * scale, axes)
     offsets, _ = to_y_up(np.stack([joints[k].offset for k in blocks[0]]) * scale, axes)
     try:
