@@ -52,8 +52,8 @@ def detect_format(path: str | os.PathLike) -> str:
         if format_module(name).sniff(head):
             return name
     if ext in {e for _, exts in FORMATS.values() for e in exts}:
-        raise FormatError(f"{path}: content does not look like a valid {ext} motion file "
-                          f"(first bytes {head[:16]!r}); is the file truncated or of another format?")
+        # The extension's own reader says best what is wrong (truncated, pickled objects, bad shape...).
+        return candidates[0]
     raise FormatError(f"{path}: unrecognised format; pasdeux reads "
                       + ", ".join(sorted({e for _, exts in FORMATS.values() for e in exts})))
 

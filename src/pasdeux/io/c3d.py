@@ -21,6 +21,8 @@ from pasdeux.io.pose_npy import AXES, to_y_up
 from pasdeux.motion import Motion, Skeleton
 from pasdeux.skeletons import MARIEL53_JOINTS, get_skeleton
 
+# The c3d package also asserts on bad magic and hits NameErrors on unknown processor types.
+C3D_ERRORS = (*PARSE_ERRORS, AssertionError, NameError)
 UNITS = {"mm": 0.001, "cm": 0.01, "dm": 0.1, "m": 1.0, "in": 0.0254}
 BLOCK = 512
 
@@ -46,7 +48,7 @@ def read(path: Path, axes: str = "z_up", max_gap: int = 30, scale: float | None 
         try:
             reader = c3d.Reader(f)
             raw, labels, units, rate = _points(reader, path, size)
-        except PARSE_ERRORS as e:
+        except C3D_ERRORS as e:
             raise FormatError(f"{path}: not a readable C3D file ({type(e).__name__}: {e})") from None
     notes = [f"read {raw.shape[1]} markers x {raw.shape[0]} frames from C3D {path.name}"]
     pos, sk, note = _skeleton(raw, labels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import math
 import struct
+import tokenize
 import zlib
 from pathlib import Path
 
@@ -19,7 +20,7 @@ NPY_MAGIC = b"\x93NUMPY"
 # What third-party parsers (numpy, zipfile, c3d) raise on malformed bytes; readers turn these into FormatError.
 PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, EOFError, OSError, OverflowError, struct.error,
                 zlib.error, UnicodeDecodeError, AttributeError, NotImplementedError, ZeroDivisionError,
-                RuntimeError, MemoryError, SyntaxError)
+                RuntimeError, MemoryError, SyntaxError, RecursionError, tokenize.TokenError)
 
 
 def read_npy(path: Path) -> np.ndarray:
@@ -57,7 +58,7 @@ def npy_header_shape(head: bytes) -> tuple[int, ...] | None:
     try:
         header = ast.literal_eval(text)
         shape = header["shape"]
-    except (ValueError, SyntaxError, TypeError, KeyError, MemoryError, RecursionError):
+    except PARSE_ERRORS:
         return None
     if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
         return None

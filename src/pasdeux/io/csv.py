@@ -109,12 +109,12 @@ def _floats(rows: list[list[str]], width: int, path: Path, first_line: int) -> n
     out = np.empty((len(rows), width), np.float64)
     for i, row in enumerate(rows):
         if len(row) != width:
-            raise FormatError(f"{path}: data line {i + first_line} has {len(row)} values, expected {width}")
+            raise FormatError(f"{path}: row {i + first_line} of the table has {len(row)} values, expected {width}")
         try:
             out[i] = [float(c) if c.strip() else math.nan for c in row]
         except ValueError:
             bad = next(c for c in row if c.strip() and not _is_number(c))
-            raise FormatError(f"{path}: data line {i + first_line}: {bad[:40]!r} is not a number") from None
+            raise FormatError(f"{path}: row {i + first_line} of the table: {bad[:40]!r} is not a number") from None
     return out
 
 
@@ -129,7 +129,7 @@ def _read_table(rows: list[list[str]], path: Path, skeleton: str | None, meta: d
         if tuple(cols[3 * k:3 * k + 3]) != tuple(j + s for s in AXIS_SUFFIXES):
             raise FormatError(f"{path}: columns {cols[3 * k:3 * k + 3]} should be {j}_x,{j}_y,{j}_z")
     data = _floats(rows[1:], len(header), path, 2)
-    if np.isnan(data[:, :2]).any() or (data[:, :2] != np.round(data[:, :2])).any():
+    if not np.isfinite(data[:, :2]).all() or (data[:, :2] != np.round(data[:, :2])).any():
         raise FormatError(f"{path}: frame and dancer columns must hold whole numbers")
     frame, dancer = data[:, 0].astype(np.int64), data[:, 1].astype(np.int64)
     if frame.min(initial=0) < 0 or dancer.min(initial=0) < 0 or frame.max(initial=0) > 10**8 \
@@ -153,7 +153,10 @@ def _table_skeleton(joints: tuple[str, ...], skeleton: str | None, meta: dict, p
     if skeleton:
         sk = get_skeleton(skeleton)
     elif meta.get("skeleton"):
-        sk = Skeleton.from_dict(meta["skeleton"])
+        try:
+            sk = Skeleton.from_dict(meta["skeleton"])
+        except OverflowError:  # a number like 1e309 where an index belongs
+            raise FormatError(f"{path}: the metadata's skeleton holds impossible numbers") from None
     else:
         sk = next((b for b in (make() for make in BUILTIN.values()) if b.joints == joints),
                   Skeleton("csv-markers", joints, ()))

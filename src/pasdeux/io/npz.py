@@ -47,7 +47,7 @@ def read(path: Path, skeleton: str | None = None, fps: float = 30.0) -> Motion:
     try:
         return Motion(pos, Skeleton.from_dict(meta["skeleton"]), float(meta["fps"]), str(meta.get("source", "")),
                       [str(n) for n in meta.get("notes", [])])
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise FormatError(f"{path}: metadata is incomplete ({e})") from None
 
 

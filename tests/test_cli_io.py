@@ -1,0 +1,83 @@
+"""`pasdeux info` and `pasdeux convert` on the real data and on fixtures."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import pasdeux
+from pasdeux.cli import main
+
+
+def test_info_json_on_the_shared_duet(shared_data, capsys):
+    assert main(["info", str(shared_data / "duet_ilya_hannah.npy"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["format"], info["dancers"], info["frames"], info["joints"]) == ("pose_npy", 2, 1800, 29)
+    assert (info["skeleton"], info["fps"], info["duration_s"]) == ("hybrik29", 30.0, 60.0)
+    assert info["missing"] == {"count": 0, "share": 0.0}
+    assert any("interleaved" in n for n in info["notes"]) and any("y-up" in n for n in info["notes"])
+    cvs = [b["cv"] for b in info["bones"]]
+    assert len(cvs) == 28 and cvs == sorted(cvs, reverse=True) and cvs[0] > 0.3  # hands/toes worst, as measured
+    p = info["pelvis_distance"]
+    assert 0 <= p["min"] < p["mean"] < p["max"] < 3
+
+
+def test_info_table_for_several_files(shared_data, tmp_path, capsys):
+    solo = tmp_path / "solo.npy"
+    np.save(solo, np.load(shared_data / "duet_ilya_hannah.npy")[0::2][:100])
+    assert main(["info", str(shared_data / "duet_ilya_hannah.npy"), str(solo), "--no-interleaved"]) == 0
+    out = capsys.readouterr().out
+    assert "dancers         2" not in out  # --no-interleaved: the duet file is read as one long solo
+    assert out.count("skeleton hybrik29") == 2 and "frames          3600" in out and "frames          100" in out
+    assert "bone lengths, least consistent first" in out
+
+
+def test_convert_npy_to_npz_and_csv_round_trip(shared_data, tmp_path):
+    src = shared_data / "duet_ilya_hannah.npy"
+    assert main(["convert", str(src), str(tmp_path / "duet.npz")]) == 0
+    assert main(["convert", str(tmp_path / "duet.npz"), str(tmp_path / "duet.csv")]) == 0
+    original = pasdeux.load(src)
+    for name in ("duet.npz", "duet.csv"):
+        back = pasdeux.load(tmp_path / name)
+        assert back.skeleton == original.skeleton and back.fps == 30
+        np.testing.assert_array_equal(back.positions, original.positions)
+
+
+def test_convert_reader_options(tmp_path):
+    poses = np.random.default_rng(0).normal(size=(40, 53, 3)).astype(np.float32)
+    np.save(tmp_path / "markers.npy", poses)
+    assert main(["convert", str(tmp_path / "markers.npy"), str(tmp_path / "out.npz"), "--skeleton", "mariel53",
+                 "--axes", "y_up", "--fps", "35", "--no-interleaved"]) == 0
+    m = pasdeux.load(tmp_path / "out.npz")
+    assert (m.skeleton.name, m.fps, m.n_frames) == ("mariel53", 35, 40)
+    np.testing.assert_array_equal(m.positions[0], poses)
+
+
+def test_convert_a_salsa_pair(shared_data, tmp_path):
+    pytest.importorskip("pasdeux.io.bvh")
+    a, b = shared_data / "cmu_salsa" / "60_02.bvh", shared_data / "cmu_salsa" / "61_02.bvh"
+    assert main(["convert", str(a), str(tmp_path / "salsa.npz"), "--pair", str(b)]) == 0
+    m = pasdeux.load(tmp_path / "salsa.npz")
+    assert m.n_dancers == 2 and m.fps == pytest.approx(120, rel=1e-3)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["convert", "{duet}", "{tmp}/out.mp4"], "cannot write 'out.mp4'"),
+    (["convert", "{duet}", "{tmp}/out.npz", "--skeleton", "nope"], "unknown skeleton 'nope'"),
+    (["info", "{tmp}/missing.npy"], "no such file"),
+    (["info", "{duet}", "--axes", "sideways"], "axes must be one of"),
+])
+def test_user_errors_exit_2_with_one_line(shared_data, tmp_path, capsys, argv, message):
+    argv = [a.format(duet=shared_data / "duet_ilya_hannah.npy", tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out.npz").exists() and not list(tmp_path.glob(".*part*"))  # nothing half-written
+
+
+def test_option_that_a_format_does_not_take(tmp_path, capsys):
+    np.savez(tmp_path / "plain.npz", positions=np.zeros((5, 24, 3), np.float32))
+    assert main(["info", str(tmp_path / "plain.npz"), "--axes", "z_up"]) == 2
+    assert "format 'npz' takes no option 'axes'" in capsys.readouterr().err
