@@ -64,47 +64,58 @@ def geometric_feature_names() -> list[str]:
     return names + ["crouching", "torso_leaning"]
 
 
-def _frame_features(p: np.ndarray, fps: float) -> np.ndarray:
-    """Boolean features `[N, T, F]` of body points `p` `[N, T, len(ROLES), 3]`."""
-    g = {r: p[..., i, :] for r, i in _R.items()}
-    upper_arm = 0.5 * (np.linalg.norm(g["left_shoulder"] - g["left_elbow"], axis=-1)
-                       + np.linalg.norm(g["right_shoulder"] - g["right_elbow"], axis=-1))
-    hl = np.maximum(upper_arm.mean(1, keepdims=True), 1e-6)  # [N, 1] per-window body size
-    hip_w = np.maximum(np.linalg.norm(g["left_hip"] - g["right_hip"], axis=-1).mean(1, keepdims=True), 1e-6)
-    leg = (np.linalg.norm(g["left_hip"] - g["left_knee"], axis=-1)
-           + np.linalg.norm(g["left_knee"] - g["left_ankle"], axis=-1)).mean(1, keepdims=True)
-    forward, left = _body_frame(p)
-    up = np.array([0.0, 1.0, 0.0])
-    out = []
+def _length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(a - b, axis=-1)
+
+
+def _speed_relations(g: dict, forward: np.ndarray, left: np.ndarray, hl: np.ndarray, fps: float) -> list:
+    """Limbs moving fast along each body direction or at all, and the pelvis rising or falling fast."""
+    out, fast = [], []
     for limb in LIMBS:  # velocity relative to the pelvis, so centring and travelling do not matter
         v = np.gradient(g[limb] - g["pelvis"], axis=1) * fps / hl[..., None]
-        along = {"forward": np.sum(v * forward, -1), "left": np.sum(v * left, -1), "up": v[..., 1]}
-        for axis in ("forward", "left", "up"):
-            out += [along[axis] > FAST_ALONG[limb], along[axis] < -FAST_ALONG[limb]]
-    for limb in LIMBS:
-        v = np.gradient(g[limb] - g["pelvis"], axis=1) * fps / hl[..., None]
-        out.append(np.linalg.norm(v, axis=-1) > FAST[limb])
+        for along in (np.sum(v * forward, -1), np.sum(v * left, -1), v[..., 1]):
+            out += [along > FAST_ALONG[limb], along < -FAST_ALONG[limb]]
+        fast.append(np.linalg.norm(v, axis=-1) > FAST[limb])
     pelvis_vy = np.gradient(g["pelvis"][..., 1], axis=1) * fps / hl
-    out += [pelvis_vy > PELVIS_VERTICAL, pelvis_vy < -PELVIS_VERTICAL]
+    return out + fast + [pelvis_vy > PELVIS_VERTICAL, pelvis_vy < -PELVIS_VERTICAL]
+
+
+def _pose_relations(g: dict, forward: np.ndarray, left: np.ndarray, hl: np.ndarray, hip_w: np.ndarray) -> list:
+    """Where the hands and feet are relative to the head, the body and each other."""
+    out = []
     for s in ("left", "right"):
         w = g[f"{s}_wrist"]
-        out += [w[..., 1] > g["head"][..., 1],
-                np.sum((w - g["neck"]) * forward, -1) > hl,
-                np.linalg.norm(w - g["head"], axis=-1) < hl,
-                g[f"{s}_elbow"][..., 1] > g[f"{s}_shoulder"][..., 1]]
+        out += [w[..., 1] > g["head"][..., 1], np.sum((w - g["neck"]) * forward, -1) > hl,
+                _length(w, g["head"]) < hl, g[f"{s}_elbow"][..., 1] > g[f"{s}_shoulder"][..., 1]]
     feet = g["left_ankle"] - g["right_ankle"]
-    out += [np.linalg.norm(g["left_wrist"] - g["right_wrist"], axis=-1) > 3 * hl,
-            np.sum(feet * forward, -1) > hl, np.sum(feet * forward, -1) < -hl,
-            feet[..., 1] > 0.6 * hl, feet[..., 1] < -0.6 * hl,
-            np.abs(np.sum(feet * left, -1)) > 2.5 * hip_w]
+    ahead = np.sum(feet * forward, -1)
+    return out + [_length(g["left_wrist"], g["right_wrist"]) > 3 * hl, ahead > hl, ahead < -hl,
+                  feet[..., 1] > 0.6 * hl, feet[..., 1] < -0.6 * hl, np.abs(np.sum(feet * left, -1)) > 2.5 * hip_w]
+
+
+def _angle_relations(g: dict) -> list:
+    """Knees and elbows bent or straight, crouching, and the torso leaning away from vertical."""
+    out = []
     for s in ("left", "right"):
         knee = _angle(g[f"{s}_hip"], g[f"{s}_knee"], g[f"{s}_ankle"])
         elbow = _angle(g[f"{s}_shoulder"], g[f"{s}_elbow"], g[f"{s}_wrist"])
         out += [knee < BENT_DEG, knee > STRAIGHT_DEG, elbow < BENT_DEG, elbow > STRAIGHT_DEG]
+    leg = (_length(g["left_hip"], g["left_knee"]) + _length(g["left_knee"], g["left_ankle"])).mean(1, keepdims=True)
     pelvis_height = g["pelvis"][..., 1] - np.minimum(g["left_ankle"][..., 1], g["right_ankle"][..., 1])
-    torso = _unit(g["neck"] - g["pelvis"])
-    out += [pelvis_height < 0.75 * leg, np.degrees(np.arccos(np.clip(torso @ up, -1, 1))) > 25.0]
-    return np.stack(out, axis=-1)
+    torso_up = _unit(g["neck"] - g["pelvis"])[..., 1]
+    return out + [pelvis_height < 0.75 * leg, np.degrees(np.arccos(np.clip(torso_up, -1, 1))) > 25.0]
+
+
+def _frame_features(p: np.ndarray, fps: float) -> np.ndarray:
+    """Boolean features `[N, T, F]` of body points `p` `[N, T, len(ROLES), 3]`."""
+    g = {r: p[..., i, :] for r, i in _R.items()}
+    # Per-window body sizes, so thresholds scale with the dancer (and the data's units).
+    upper_arm = 0.5 * (_length(g["left_shoulder"], g["left_elbow"]) + _length(g["right_shoulder"], g["right_elbow"]))
+    hl = np.maximum(upper_arm.mean(1, keepdims=True), 1e-6)  # [N, 1]
+    hip_w = np.maximum(_length(g["left_hip"], g["right_hip"]).mean(1, keepdims=True), 1e-6)
+    forward, left = _body_frame(p)
+    out = _speed_relations(g, forward, left, hl, fps) + _pose_relations(g, forward, left, hl, hip_w)
+    return np.stack(out + _angle_relations(g), axis=-1)
 
 
 def geometric_features(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0) -> np.ndarray:
