@@ -80,6 +80,17 @@ def test_face_forward_turns_first_frame_to_plus_z(duet):
     np.testing.assert_allclose(turned.positions[..., 1], duet.positions[..., 1], atol=1e-5)
 
 
+def test_facing_angle_points_where_the_body_faces():
+    sk = get_skeleton("smpl24")
+    pose = np.zeros((24, 3), np.float32)
+    # SMPL convention: a body facing +z has its left side at +x
+    pose[sk.index("left_hip")], pose[sk.index("right_hip")] = (0.1, 0, 0), (-0.1, 0, 0)
+    pose[sk.index("left_shoulder")], pose[sk.index("right_shoulder")] = (0.2, 0.5, 0), (-0.2, 0.5, 0)
+    assert D.facing_angle(pose, sk) == pytest.approx(0.0)
+    turned = D.rotate_y(pose, np.pi / 2)  # a quarter turn to the left: now facing +x
+    assert D.facing_angle(turned, sk) == pytest.approx(np.pi / 2)
+
+
 def test_rotation_and_mirror_augmentation_keep_the_body(duet):
     sk = duet.skeleton
     w = D.solo_windows([duet.frames(0, 128)], 64, 32)

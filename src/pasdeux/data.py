@@ -58,8 +58,8 @@ def facing_angle(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     for pair in (hips, shoulders):
         if pair is not None:
             across += positions[..., pair[0], :] - positions[..., pair[1], :]  # right -> left
-    # body forward = up x (left - right) in a right-handed y-up frame
-    fwd_x, fwd_z = across[..., 2], -across[..., 0]
+    # body forward = (left - right) x up in a right-handed y-up frame
+    fwd_x, fwd_z = -across[..., 2], across[..., 0]
     return np.arctan2(fwd_x, fwd_z)
 
 
