@@ -102,7 +102,8 @@ def plot_loss_curves(metrics_csv: str | os.PathLike, out_png: str | os.PathLike)
     for ax, (fam, names) in zip(axes, families.items()):
         for name in names:
             _plot_line(ax, x, curves[name], name)
-        _style(ax, fam, "step", fam, _log_scale([curves[n] for n in names]))
+        name = fam if len(names) > 1 else names[0]  # a lone curve keeps its full name (val_recon_mse)
+        _style(ax, name, "step", name, _log_scale([curves[n] for n in names]))
     for ax in axes[len(families):]:
         ax.set_visible(False)
     fig.suptitle(f"training curves: {Path(metrics_csv).parent.name or Path(metrics_csv).name}", fontsize=12)
