@@ -135,6 +135,9 @@ class MotionModel(nn.Module):
         """Training losses for uncentred windows `[B, T, J, 3]`; key `loss` is optimised."""
         raise NotImplementedError
 
+    def prepare(self, world_windows: np.ndarray) -> None:
+        """Data-dependent initialisation from uncentred training windows (no-op unless the model has one)."""
+
     def fit_prior(self, sequences: list[np.ndarray]) -> None:
         """Fit any post-hoc prior to uncentred training sequences `[T, J, 3]` (no-op unless the model has one)."""
 

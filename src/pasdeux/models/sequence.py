@@ -20,9 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import ROOT_CHANNELS, MotionModel, features_of, kl_normal, reparameterise
-
-BURN_IN = 64  # AR steps discarded before a sample starts, so it starts from the stationary distribution
 
 
 @dataclass
@@ -43,6 +42,7 @@ class SequenceConfig:
     free_bits: float = 0.1  # nats per latent channel per step below which KL is not penalised
     anneal_steps: int = 500
     prior_order: int = 2
+    init_logvar: float = -6.0  # posterior log-variance at the start: begin as a near-deterministic autoencoder
 
 
 def pad_conv(x: Tensor, conv: nn.Conv1d) -> Tensor:
@@ -106,12 +106,16 @@ class SequenceVAE(MotionModel):
         enc += [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, 2 * c.latent_channels, 1)]
         dec += [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, self.n_pose + ROOT_CHANNELS, c.kernel)]
         self.enc, self.dec = nn.ModuleList(enc), nn.ModuleList(dec)
-        z, p = c.latent_channels, c.prior_order
-        self.register_buffer("prior_fitted", torch.zeros(()))
-        self.register_buffer("ar_weight", torch.zeros(z, p * z))
-        self.register_buffer("ar_bias", torch.zeros(z))
-        self.register_buffer("ar_chol", torch.eye(z))
-        self.register_buffer("latent_std", torch.ones(z))
+        # The linear path: per-frame projection to `latent_channels` numbers, pooled over `factor` frames,
+        # and back through linear upsampling. `prepare` sets it to whitened PCA, which alone reconstructs
+        # this kind of data well; the convolution stacks start at zero and learn what PCA misses.
+        self.lin_in = nn.Conv1d(self.n_pose, c.latent_channels, 1)
+        self.lin_out = nn.Conv1d(c.latent_channels, self.n_pose, 1)
+        for last in (self.enc[-1], self.dec[-1]):
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+        nn.init.constant_(self.enc[-1].bias[c.latent_channels:], c.init_logvar)
+        self.prior = ARPrior(c.latent_channels, c.prior_order)
         self.register_buffer("bone_index", torch.as_tensor(np.asarray(skeleton.bones, dtype=np.int64).reshape(-1, 2)))
 
     @property
@@ -133,58 +137,52 @@ class SequenceVAE(MotionModel):
         if pad:
             x = F.pad(x, (0, pad), mode="replicate")
         mu, logvar = self._run(self.enc, x).chunk(2, dim=1)
+        mu = mu + F.avg_pool1d(self.lin_in(x), self.factor)
         return mu, logvar.clamp(-12, 6)  # [B, Z, T / factor]
 
     def decode_latent(self, z: Tensor, frames: int) -> Tensor:
-        return self._run(self.dec, z)[..., :frames].transpose(1, 2)
+        out = self._run(self.dec, z)
+        linear = self.lin_out(F.interpolate(z, scale_factor=self.factor, mode="linear", align_corners=False))
+        out = torch.cat([out[:, :self.n_pose] + linear, out[:, self.n_pose:]], dim=1)
+        return out[..., :frames].transpose(1, 2)
+
+    @torch.no_grad()
+    def prepare(self, world_windows: np.ndarray) -> None:
+        """Set the linear path to whitened PCA of the training poses (normalised features)."""
+        x = self.features(torch.as_tensor(np.asarray(world_windows, np.float32)))[..., :self.n_pose]
+        x = x.reshape(-1, self.n_pose).double()
+        mean = x.mean(0)
+        _, s, vt = torch.linalg.svd(x - mean, full_matrices=False)
+        k = self.config.latent_channels
+        scale = (s[:k] / np.sqrt(len(x))).clamp_min(1e-6)  # std of each component
+        w_in = vt[:k] / scale[:, None]  # whitened: every latent channel starts with unit spread
+        self.lin_in.weight.copy_(w_in.float()[..., None])
+        self.lin_in.bias.copy_((-w_in @ mean).float())
+        self.lin_out.weight.copy_((vt[:k].T * scale).float()[..., None])
+        self.lin_out.bias.copy_(mean.float())
 
     def latent_steps(self, frames: int) -> int:
         return -(-frames // self.factor)
 
     # --- the latent prior -------------------------------------------------------------------
     def prior_latent(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
-        steps, c = self.latent_steps(frames), self.config
-        if not bool(self.prior_fitted):
-            return torch.randn(n, c.latent_channels, steps, generator=gen)
-        p, w, b, chol = c.prior_order, self.ar_weight.cpu(), self.ar_bias.cpu(), self.ar_chol.cpu()
-        hist = [torch.zeros(n, c.latent_channels) for _ in range(p)]  # most recent last
-        out = []
-        for t in range(BURN_IN + steps):
-            x = torch.cat(hist[::-1][:p], dim=1)
-            nxt = x @ w.T + b + torch.randn(n, c.latent_channels, generator=gen) @ chol.T
-            hist = hist[1:] + [nxt]
-            if t >= BURN_IN:
-                out.append(nxt)
-        return torch.stack(out, dim=-1)
+        return self.prior.sample(n, self.latent_steps(frames), gen)
 
     def latent_scale(self) -> Tensor:
-        return self.latent_std[None, :, None]
+        return self.prior.marginal_std[None, :, None]
+
+    def variation_noise(self, mu: Tensor, gen: torch.Generator) -> Tensor:
+        # Noise correlated over time like real latents, so variations do not shake.
+        return self.prior.smooth_noise(mu.shape[0], mu.shape[-1], gen)
 
     @torch.no_grad()
     def fit_prior(self, sequences: list[np.ndarray]) -> None:
-        """Least-squares Gaussian AR(p) on the posterior means of whole training sequences."""
-        p, z = self.config.prior_order, self.config.latent_channels
-        xs, ys, mus = [], [], []
+        """Fit the AR prior to the posterior means of whole (uncentred) training sequences `[T, J, 3]`."""
+        mus = []
         for seq in sequences:
             world = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)[None]
-            mu = self.encode(self.features(world)[..., :self.n_pose])[0][0].T.cpu().double()  # [L, Z]
-            mus.append(mu)
-            for t in range(p, len(mu)):
-                xs.append(torch.cat([mu[t - k] for k in range(1, p + 1)]))
-                ys.append(mu[t])
-        if len(ys) < p * z + 1:
-            return  # too little data to fit; keep the N(0, I) prior
-        x, y = torch.stack(xs), torch.stack(ys)
-        xa = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1)
-        ridge = 1e-3 * torch.eye(xa.shape[1], dtype=x.dtype)
-        coef = torch.linalg.solve(xa.T @ xa + ridge, xa.T @ y)  # [p*Z + 1, Z]
-        resid = y - xa @ coef
-        cov = resid.T @ resid / len(resid) + 1e-6 * torch.eye(z, dtype=x.dtype)
-        self.ar_weight.copy_(coef[:-1].T.float())
-        self.ar_bias.copy_(coef[-1].float())
-        self.ar_chol.copy_(torch.linalg.cholesky(cov).float())
-        self.latent_std.copy_(torch.cat(mus).std(0).clamp_min(1e-3).float())
-        self.prior_fitted.fill_(1.0)
+            mus.append(self.encode(self.features(world)[..., :self.n_pose])[0][0].T)  # [L, Z]
+        self.prior.fit(mus)
 
     # --- training ---------------------------------------------------------------------------
     def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
