@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from pasdeux.errors import ConfigError, FormatError
 from pasdeux.io.common import read_text
@@ -177,6 +176,8 @@ def _pose_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def _track(dets: list[Detection], first: int, n_frames: int, n_joints: int, n_dancers: int):
     """Assign detections to dancers frame by frame (Hungarian on pose distance); notes of each repair."""
+    from scipy.optimize import linear_sum_assignment  # imported here: sniffing a .json must stay fast
+
     counts = Counter(d.track for d in dets)
     main = [t for t, _ in counts.most_common(n_dancers)]
     main.sort(key=lambda t: np.median([d.joints[0, 0] for d in dets if d.track == t]))  # left to right
