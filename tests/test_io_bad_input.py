@@ -96,3 +96,17 @@ def test_nan_positions_are_missing_data_not_an_error(tmp_path):
     np.save(tmp_path / "gappy.npy", a)
     m = pasdeux.load(tmp_path / "gappy.npy")
     assert m.n_missing == 1
+
+
+def test_missing_file_or_folder_with_a_forced_format(tmp_path):
+    for path in (tmp_path / "none.c3d", tmp_path):
+        with pytest.raises(pasdeux.FormatError, match="no such file"):
+            pasdeux.load(path, format="c3d")
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path, duet, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(pasdeux.FormatError, match="cannot write"):
+        pasdeux.save(duet, blocker / "out.npz")
+    assert main(["convert", str(tmp_path / "missing.npy"), str(tmp_path / "o.npz")]) == 2

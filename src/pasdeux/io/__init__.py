@@ -39,11 +39,7 @@ def format_module(name: str) -> ModuleType:
 
 def detect_format(path: str | os.PathLike) -> str:
     """Name of the format of the file at `path`, from its content first and extension second."""
-    path = Path(path)
-    if not path.is_file():
-        raise FormatError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise FormatError(f"{path}: the file is empty")
+    path = check_file(path)
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
     ext = path.suffix.lower()
@@ -58,13 +54,25 @@ def detect_format(path: str | os.PathLike) -> str:
                       + ", ".join(sorted({e for _, exts in FORMATS.values() for e in exts})))
 
 
+def check_file(path: str | os.PathLike) -> Path:
+    """The path, if it names a non-empty readable file; otherwise a FormatError saying what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
+    if path.stat().st_size == 0:
+        raise FormatError(f"{path}: the file is empty")
+    if not os.access(path, os.R_OK):
+        raise FormatError(f"{path}: no permission to read it")
+    return path
+
+
 def load(path: str | os.PathLike, format: str | None = None, pair: str | os.PathLike | None = None,
          **options) -> Motion:
     """Read a motion file; `pair` names a second file of the same take, loaded as another dancer."""
     fmt = format or detect_format(path)
     reader = format_module(fmt).read
     check_options(fmt, reader, options)
-    motion = reader(Path(path), **options)
+    motion = reader(check_file(path), **options)
     if pair is not None:
         other = load(pair, format=format, **options)
         if other.n_frames != motion.n_frames:
@@ -94,15 +102,18 @@ def save(motion: Motion, path: str | os.PathLike, format: str | None = None, **o
     if fmt not in WRITABLE:
         raise ConfigError(f"cannot write {path.name!r}: pasdeux writes "
                           + ", ".join(FORMATS[n][1][0] for n in WRITABLE))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
-    os.close(fd)
+    writer = format_module(fmt).write
+    check_options(fmt, writer, options)
+    tmp = None
     try:
-        writer = format_module(fmt).write
-        check_options(fmt, writer, options)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
+        os.close(fd)
         writer(motion, Path(tmp), **options)
         os.replace(tmp, path)
+    except OSError as e:  # no such folder, no permission, disk full: the user can fix these
+        raise FormatError(f"{path}: cannot write ({e.strerror or e})") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     return path
