@@ -21,7 +21,7 @@ def rgb(color: str, alpha: float = 1.0) -> np.ndarray:
 
 def count_near(frame: np.ndarray, color: np.ndarray, tol: float) -> int:
     """Pixels of `color` in the stage area (below the legend, whose swatches always carry every colour)."""
-    stage = frame[int(0.12 * frame.shape[0]):, :, :3].astype(float)
+    stage = frame[int(0.2 * frame.shape[0]):, :, :3].astype(float)
     return int((np.linalg.norm(stage - color, axis=-1) < tol).sum())
 
 

@@ -154,20 +154,42 @@ class Stage:
 
     def _labels(self) -> None:
         from matplotlib.lines import Line2D
+        from matplotlib.transforms import offset_copy
 
         s = self.scene
         fs = max(7.0, 9.5 * min(self.size) / 560)
-        self.counter = self.fig.text(0.015, 0.975 - (0.045 if s.title else 0), "", ha="left", va="top",
-                                     color=TEXT_COLOR, fontsize=fs, family="monospace")
+        texts = []
         if s.title:
-            self.fig.text(0.015, 0.975, s.title, ha="left", va="top", color=TEXT_COLOR, fontsize=fs * 1.1,
-                          weight="bold")
+            texts.append(self.fig.text(0.015, 0.975, s.title, ha="left", va="top", color=TEXT_COLOR,
+                                       fontsize=fs * 1.1, weight="bold"))
+        below = offset_copy(self.fig.transFigure, fig=self.fig, y=-1.8 * fs if s.title else 0, units="points")
+        self.counter = self.fig.text(0.015, 0.975, self._counter_text(s.n_frames - 1), ha="left", va="top",
+                                     color=TEXT_COLOR, fontsize=fs, family="monospace", transform=below)
+        texts.append(self.counter)
         handles = [Line2D([], [], color=c, lw=self.lw, label=lab) for c, lab in zip(s.colors, s.labels)]
         handles += [Line2D([], [], color=c, lw=self.lw, alpha=GHOST_ALPHA, label=lab)
                     for c, lab in zip(s.ghost_colors, s.ghost_labels)]
         if len(handles) > 1:
-            self.fig.legend(handles=handles, loc="upper right", frameon=False, fontsize=fs, handlelength=1.4,
-                            ncols=min(len(handles), 4), borderaxespad=0.4, labelcolor=TEXT_COLOR)
+            self._place_legend(handles, texts, fs)
+
+    def _place_legend(self, handles: list, texts: list, fs: float) -> None:
+        """Legend top right in one row; in two rows, or at the bottom, when it would cover the title."""
+        renderer = self.canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        for ncols, loc in ((len(handles), "upper right"), (2, "upper right"), (len(handles), "lower right")):
+            legend = self.fig.legend(handles=handles, loc=loc, frameon=False, fontsize=fs, handlelength=1.4,
+                                     ncols=min(ncols, len(handles)), borderaxespad=0.4, labelcolor=TEXT_COLOR,
+                                     columnspacing=1.2)
+            box = legend.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in boxes):
+                return
+            legend.remove()
+        self.fig.legend(handles=handles, loc="lower right", frameon=False, fontsize=fs * 0.85, ncols=2,
+                        handlelength=1.2, borderaxespad=0.3, labelcolor=TEXT_COLOR)
+
+    def _counter_text(self, f: int) -> str:
+        s = self.scene
+        return f"frame {f + 1:>{len(str(s.n_frames))}}/{s.n_frames}   {s.t0 + f / s.fps:6.2f} s"
 
     # --- per frame ------------------------------------------------------------------------
     @staticmethod
@@ -200,8 +222,7 @@ class Stage:
                 keep = np.isfinite(segs).all(axis=(2, 3))
                 col.set_segments(segs[keep])
                 col.set_color(rgba.reshape(len(self.trail_joints), -1, 4)[:, -n:][keep] if n else rgba[:0])
-        t = s.t0 + f / s.fps
-        self.counter.set_text(f"frame {f + 1:>{len(str(s.n_frames))}}/{s.n_frames}   {t:6.2f} s")
+        self.counter.set_text(self._counter_text(f))
 
     def frame(self, f: int) -> memoryview:
         """RGBA pixels `[height, width, 4]` of frame `f`."""
