@@ -81,3 +81,16 @@ def test_option_that_a_format_does_not_take(tmp_path, capsys):
     np.savez(tmp_path / "plain.npz", positions=np.zeros((5, 24, 3), np.float32))
     assert main(["info", str(tmp_path / "plain.npz"), "--axes", "z_up"]) == 2
     assert "format 'npz' takes no option 'axes'" in capsys.readouterr().err
+
+
+def test_describe_from_python(duet):
+    from pasdeux.io.info import describe
+
+    solo = describe(duet.dancer(0).frames(0, 300), "pose_npy")
+    assert solo["dancers"] == 1 and solo["pelvis_distance"] is None and solo["frames"] == 300
+    rigid = duet.frames(0, 1).with_positions(np.repeat(duet.positions[:, :1], 50, axis=1))
+    assert max(b["cv"] for b in describe(rigid)["bones"]) < 1e-6  # a frozen pose has rigid bones
+    gappy = duet.frames(0, 10)
+    gappy.positions[0, :5] = np.nan
+    info = describe(gappy)
+    assert info["missing"]["count"] == 5 * 29 and info["missing"]["share"] == pytest.approx(0.25)

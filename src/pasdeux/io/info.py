@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
@@ -40,19 +41,23 @@ def describe_file(path: str | os.PathLike, format: str | None = None, **options)
 
 
 def bone_consistency(motion: Motion) -> list[dict]:
-    """Per bone: mean length and coefficient of variation over all dancers and frames, worst first."""
+    """Per bone: mean length, and its coefficient of variation over frames (averaged over dancers), worst first.
+
+    The CV is taken per dancer because two people's bones differ in length without either being inconsistent.
+    """
     if not motion.skeleton.bones:
         return []
     lengths = motion.skeleton.bone_lengths(motion.positions.astype(np.float64))  # [D, T, B]
-    flat = lengths.reshape(-1, lengths.shape[-1])
     out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # dancers with no valid frame give NaN, skipped below
+        mean_d, std_d = np.nanmean(lengths, axis=1), np.nanstd(lengths, axis=1)  # [D, B]
+        cv = np.nanmean(np.where(mean_d > 0, std_d / np.where(mean_d > 0, mean_d, 1), np.nan), axis=0)
+        mean = np.nanmean(lengths.reshape(-1, lengths.shape[-1]), axis=0)
     for b, (i, j) in enumerate(motion.skeleton.bones):
-        col = flat[:, b][~np.isnan(flat[:, b])]
-        if not len(col):
-            continue
-        mean = float(col.mean())
-        out.append({"bone": f"{motion.skeleton.joints[i]}-{motion.skeleton.joints[j]}", "mean": mean,
-                    "cv": float(col.std() / mean) if mean > 0 else float("inf")})
+        if np.isfinite(mean[b]) and np.isfinite(cv[b]):
+            out.append({"bone": f"{motion.skeleton.joints[i]}-{motion.skeleton.joints[j]}",
+                        "mean": float(mean[b]), "cv": float(cv[b])})
     return sorted(out, key=lambda r: -r["cv"])
 
 
@@ -90,6 +95,6 @@ def format_table(info: dict, worst_bones: int = 8) -> str:
         lines.append("  notes (what reading did, in order):")
         lines += [f"    - {n}" for n in info["notes"]]
     if info["bones"]:
-        lines.append(f"  bone lengths, least consistent first ({len(info['bones'])} bones; cv = std / mean):")
+        lines.append(f"  bone lengths, least consistent first ({len(info['bones'])} bones; cv = std / mean over frames, per dancer):")
         lines += [f"    {b['bone']:<32}{b['mean']:8.3f} m  cv {b['cv']:.3f}" for b in info["bones"][:worst_bones]]
     return "\n".join(lines)
