@@ -95,6 +95,7 @@ def format_table(info: dict, worst_bones: int = 8) -> str:
         lines.append("  notes (what reading did, in order):")
         lines += [f"    - {n}" for n in info["notes"]]
     if info["bones"]:
-        lines.append(f"  bone lengths, least consistent first ({len(info['bones'])} bones; cv = std / mean over frames, per dancer):")
+        lines.append(f"  bone lengths, least consistent first ({len(info['bones'])} bones; "
+                     "cv = std / mean over frames, per dancer):")
         lines += [f"    {b['bone']:<32}{b['mean']:8.3f} m  cv {b['cv']:.3f}" for b in info["bones"][:worst_bones]]
     return "\n".join(lines)
