@@ -127,3 +127,22 @@ def test_speed_and_loop_controls(page):
     page.evaluate("window.pasdeuxViewer.seek(80); window.pasdeuxViewer.play()")
     page.wait_for_function("!window.pasdeuxViewer.state().playing", timeout=10000)
     assert state(page)["frame"] == 89  # stopped on the last frame instead of looping
+
+
+def test_notebook_iframe_runs_the_viewer(browser, duet, tmp_path):
+    """What Jupyter shows for `pasdeux.show(...)`: a sandboxed srcdoc iframe whose viewer plays."""
+    cell = tmp_path / "notebook.html"
+    cell.write_text("<html><body><p>Out[1]:</p>" + pasdeux.show(duet, frames=60)._repr_html_() + "</body></html>")
+    ctx = browser.new_context(viewport={"width": 900, "height": 650})
+    pg = ctx.new_page()
+    requests = []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.goto(cell.as_uri())
+    pg.wait_for_function("document.querySelector('iframe') !== null")
+    frame = pg.frames[1]
+    frame.wait_for_function("window.pasdeuxViewer && window.pasdeuxViewer.state().frame > 0", timeout=30000)
+    assert frame.evaluate("window.pasdeuxViewer.state().playing")
+    img = np.asarray(Image.open(io.BytesIO(pg.locator("iframe").screenshot())).convert("RGB")).astype(int)
+    assert hue_count(img[50:-60], "blue") > 300 and hue_count(img[50:-60], "orange") > 300
+    assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == []
+    ctx.close()

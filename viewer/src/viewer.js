@@ -51,6 +51,8 @@ class Figure {
     this.nJoints = skeleton.joints.length;
     this.bones = Int32Array.from(skeleton.bones.flat());
     this.head = skeleton.head;
+    this.isHead = new Uint8Array(this.nJoints); // the head sphere stands for these joints
+    for (const j of skeleton.head) this.isHead[j] = 1;
     this.frames = frames;
     this.data = decodePositions(spec.positions, quant, missing);
     this.pose = new Float32Array(this.nJoints * 3);
@@ -112,9 +114,10 @@ class Figure {
     for (let j = 0; j < this.nJoints; j++) {
       const x = p[3 * j], y = p[3 * j + 1], z = p[3 * j + 2];
       if (Number.isNaN(x + y + z)) { this.jointMesh.setMatrixAt(j, this._zero); continue; }
+      cx += x; cz += z; n++;
+      if (this.isHead[j] && this.head.length > 0) { this.jointMesh.setMatrixAt(j, this._zero); continue; }
       m.makeTranslation(x, y, z);
       this.jointMesh.setMatrixAt(j, m);
-      cx += x; cz += z; n++;
     }
     this.boneMesh.instanceMatrix.needsUpdate = true;
     this.jointMesh.instanceMatrix.needsUpdate = true;
