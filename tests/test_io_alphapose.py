@@ -85,3 +85,16 @@ def test_wrong_structure_is_a_format_error(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(pasdeux.FormatError, match=message):
         pasdeux.load(path, format="alphapose")
+
+
+def test_poses_with_their_own_translation_are_used_as_given(tmp_path):
+    entries, truth = alphapose_duet(frames=30, swap_at=15)
+    for e in entries:  # as if AlphaPose kept the root translation: shift each pose by its track's true root
+        k = 0 if e["box"][0] + e["box"][2] / 2 < 960 else 1  # box centre: left or right dancer
+        f = int(e["image_id"].split(".")[0])
+        e["pred_xyz_jts"] = (np.array(e["pred_xyz_jts"]) + truth[k, f]).tolist()
+    path = tmp_path / "absolute.json"
+    path.write_text(json.dumps([e for e in entries if e["idx"] != 9]))
+    m = pasdeux.load(path)
+    assert any("used as given" in n for n in m.notes)
+    np.testing.assert_allclose(m.positions[:, :, 0, 0], truth[:, :, 0], atol=1e-5)  # x untouched by y-down -> y-up

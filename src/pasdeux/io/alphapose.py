@@ -13,7 +13,9 @@ of the head, hands and feet and the detector's padding). The root then sits at
 `((u - cu) * s, (v - cv) * s, focal * s)`, where `(u, v)` is the root's pixel (box centre corrected
 for where the root lies in the body) and `(cu, cv)` the centre of all boxes. Horizontal offsets do
 not depend on `focal`; depth does, and is the weakest part (box size also changes with the pose).
-The two dancers' relative placement survives; absolute distances are approximate.
+The two dancers' relative placement survives; absolute distances are approximate. Files whose
+`pred_xyz_jts` already carry a translation (AlphaPose run with the root subtraction removed: the root
+joint is not at the origin) are used as given unless `placement="box"`.
 """
 
 from __future__ import annotations
@@ -55,15 +57,24 @@ def sniff(head: bytes) -> bool:
     return text.startswith(b"[") and (b'"image_id"' in text or text[1:].strip().startswith(b"]"))
 
 
-def read(path: Path, fps: float = 30.0, dancers: int = 2, max_gap: int = 15, focal: float = 1500.0) -> Motion:
-    """Read AlphaPose results as a `dancers`-dancer Motion; `max_gap` frames are filled by interpolation."""
+def read(path: Path, fps: float = 30.0, dancers: int = 2, max_gap: int = 15, focal: float = 1500.0,
+         placement: str = "auto") -> Motion:
+    """Read AlphaPose results as a `dancers`-dancer Motion; `max_gap` frames are filled by interpolation.
+
+    `placement`: "box" places root-relative poses from their boxes, "given" keeps the joints as they are,
+    "auto" picks "box" when every pose has its root at the origin.
+    """
     if dancers < 1:
         raise ConfigError(f"dancers must be >= 1; got {dancers}")
     if max_gap < 0 or not focal > 0:
         raise ConfigError(f"max_gap must be >= 0 and focal > 0; got {max_gap}, {focal}")
+    if placement not in ("auto", "box", "given"):
+        raise ConfigError(f"placement must be 'auto', 'box' or 'given'; got {placement!r}")
     raw = _parse(path)
     n_joints = raw[0]["joints"].shape[0]
-    dets = _place(raw, focal)
+    relative = all(np.abs(e["joints"][0]).max() < 1e-3 for e in raw)
+    use_box = placement == "box" or (placement == "auto" and relative)
+    dets = _place(raw, focal) if use_box else [Detection(e["frame"], e["track"], e["joints"]) for e in raw]
     first, last = min(d.frame for d in dets), max(d.frame for d in dets)
     n_frames = last - first + 1
     if n_frames > MAX_FRAME_SPREAD * len({d.frame for d in dets}) + 1000:
@@ -72,7 +83,8 @@ def read(path: Path, fps: float = 30.0, dancers: int = 2, max_gap: int = 15, foc
     notes = [f"read {len(dets)} AlphaPose detections of frames {first}-{last} from {path.name} "
              f"(frame numbers below are image numbers; output frame 0 is image {first})",
              "placed each dancer from its box (pinhole approximation: horizontal offsets reliable, "
-             f"depth approximate, focal={focal:g} px)"]
+             f"depth approximate, focal={focal:g} px)" if use_box else
+             "pred_xyz_jts carry their own translation (root not at the origin): used as given"]
     pos, track_notes = _track(dets, first, n_frames, n_joints, dancers)
     notes += track_notes
     empty = sorted(set(range(first, last + 1)) - {d.frame for d in dets})
