@@ -152,3 +152,23 @@ def test_cli_animate_gif_and_errors(shared_data, tmp_path, capsys):
     assert main(["animate", src, "--size", "big", "-o", str(tmp_path / "y.gif")]) == 2
     assert main(["animate", str(tmp_path / "nope.npy"), "-o", str(tmp_path / "y.gif")]) == 2
     assert not (tmp_path / "y.gif").exists()
+
+
+def test_picture_is_upright_and_not_mirrored(duet):
+    """Seen from the front (+z) as in the viewer: +x is to the right, +y is up, +z comes towards us."""
+    from mpl_toolkits.mplot3d import proj3d
+
+    from pasdeux.viz.render import Stage, to_mpl
+
+    rotation = to_mpl(np.eye(3))
+    assert np.linalg.det(rotation) == pytest.approx(1.0)  # a rotation, never a reflection
+    stage = Stage(build_scene(duet, frames=5), SIZE)
+    stage.frame(0)
+    c = (stage.scene.lo + stage.scene.hi) / 2
+    pts = to_mpl(np.array([c, c + [0.5, 0, 0], c + [0, 0.5, 0], c + [0, 0, 0.5]]))
+    x, y, depth = proj3d.proj_transform(*pts.T, stage.ax.get_proj())
+    px, py = stage.ax.transData.transform(np.c_[x, y]).T
+    assert px[1] > px[0] + 5 and abs(py[1] - py[0]) < abs(px[1] - px[0])  # +x: right
+    assert py[2] > py[0] + 5 and abs(px[2] - px[0]) < abs(py[2] - py[0])  # +y: up
+    assert depth[3] < depth[0]  # +z: nearer the camera (matplotlib depth grows away from it)
+    stage.close()

@@ -100,3 +100,20 @@ def test_cli_animate_html(shared_data, tmp_path):
                  "-o", str(out)]) == 0
     payload = data_block(out.read_text())
     assert payload["frames"] == 30 and payload["fps"] == 15  # resampled, same two seconds
+
+
+def test_ghost_at_another_frame_rate_is_aligned_in_time(duet):
+    ghost = duet.frames(0, 120).resample(60)  # the same two seconds... at 60 fps, twice the frames
+    payload = motion_payload(duet, ghost, start=30, frames=60)
+    assert payload["frames"] == 60
+    real, aligned = decode_positions(payload, 0), decode_positions(payload, 2)
+    assert np.abs(aligned[:50] - real[:50]).mean() < 0.01  # same poses at the same moments
+
+
+def test_unwritable_output_is_a_user_error(duet, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError, match="cannot write"):
+        pasdeux.animate(duet, out=blocker / "x.html", frames=5)
+    with pytest.raises(ConfigError, match="cannot write"):
+        pasdeux.animate(duet, out=blocker / "x.gif", frames=5)

@@ -121,8 +121,11 @@ window.pasdeuxViewer = PasdeuxViewer.createViewer(document.getElementById("pasde
 
 def write_text_atomic(path: Path, text: str) -> Path:
     """Write `text` to `path` whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as e:
+        raise ConfigError(f"cannot write {path}: {e.strerror or e}; choose a folder you can write to") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -65,8 +65,11 @@ class VideoWriter:
         self.out, self.size, self.fps, self.palette = out, size, fps, palette if suffix == ".gif" else None
 
     def __enter__(self) -> VideoWriter:
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self._dir = tempfile.TemporaryDirectory(prefix=".pasdeux-", dir=self.out.parent)
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self._dir = tempfile.TemporaryDirectory(prefix=".pasdeux-", dir=self.out.parent)
+        except OSError as e:
+            raise ConfigError(f"cannot write {self.out}: {e.strerror or e}; choose a folder you can write to") from None
         self._tmp = Path(self._dir.name) / ("frames" + self.out.suffix.lower())
         pal_png = None
         if self.palette is not None:
