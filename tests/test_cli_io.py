@@ -94,3 +94,16 @@ def test_describe_from_python(duet):
     gappy.positions[0, :5] = np.nan
     info = describe(gappy)
     assert info["missing"]["count"] == 5 * 29 and info["missing"]["share"] == pytest.approx(0.25)
+
+
+def test_format_options_from_the_command_line(tmp_path, capsys):
+    from io_fixtures import mariel_array
+
+    path = tmp_path / "mariel.npy"
+    np.save(path, mariel_array(1500))
+    assert main(["info", str(path), "--json", "-o", "trim=100", "-o", "drop_points=[26,53]"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["format"], info["frames"], info["joints"]) == ("mariel_npy", 1300, 53)
+    assert main(["info", str(path), "-o", "trim=many"]) == 2
+    assert "option trim='many' of format 'mariel_npy' must be int" in capsys.readouterr().err
+    assert main(["info", str(path), "-o", "trim"]) == 2

@@ -93,6 +93,26 @@ def check_options(fmt: str, func, options: dict) -> None:
     if unknown:
         raise ConfigError(f"format {fmt!r} takes no option {', '.join(map(repr, unknown))}; "
                           f"its options are: {', '.join(accepted) or 'none'}")
+    for name, value in options.items():
+        annotation = params[name].annotation
+        if isinstance(annotation, str) and not _fits(value, annotation):
+            raise ConfigError(f"option {name}={value!r} of format {fmt!r} must be {annotation}")
+
+
+_CHECKS = {
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "None": lambda v: v is None,
+    "Sequence[int]": lambda v: isinstance(v, list | tuple) and all(_CHECKS["int"](x) for x in v),
+}
+
+
+def _fits(value: object, annotation: str) -> bool:
+    """Whether `value` matches a simple annotation such as "float | None" (unknown kinds always fit)."""
+    kinds = [k.strip() for k in annotation.split("|")]
+    return any(_CHECKS.get(k, lambda v: True)(value) for k in kinds)
 
 
 def save(motion: Motion, path: str | os.PathLike, format: str | None = None, **options) -> Path:
