@@ -61,7 +61,8 @@ def mariel_array(frames: int, seed: int = 0) -> np.ndarray:
     pts = base[None] + walk[:, None] + rng.normal(0, 3, (frames, 53, 3))
     pts[..., 2] *= -1  # the raw files store z pointing down; the research code negates it
     junk = rng.normal(0, 500, (frames, 2, 3))
-    full = np.concatenate([pts[:, :26], junk[:, :1], pts[:, 26:], junk[:, 1:]], axis=1)  # points 26 and 53
+    # unnamed points at indices 26 and 53 of the 55; index 54 is the last named marker (T10)
+    full = np.concatenate([pts[:, :26], junk[:, :1], pts[:, 26:52], junk[:, 1:], pts[:, 52:]], axis=1)
     return full.transpose(1, 0, 2).astype(np.float32)
 
 

@@ -33,6 +33,13 @@ def test_detected_and_processed_like_the_research(take):
     assert not any(n.startswith("warning") for n in m.notes)
 
 
+def test_the_dropped_points_are_the_unnamed_ones(take):
+    m = pasdeux.load(take)
+    centre = m.positions[0].mean(1, keepdims=True)
+    spread = np.linalg.norm((m.positions[0] - centre)[..., [0, 2]], axis=-1)
+    assert spread.max() < 0.8  # every kept marker is on the body; the random junk points are gone
+
+
 def test_keeps_the_named_markers_in_order(take):
     raw = np.load(take)
     m = pasdeux.load(take, trim=0)
