@@ -328,7 +328,7 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
                         generator=torch.Generator().manual_seed(seed))
     ckpt = str(resume_from) if resume_from is not None else None
     trainer.fit(task, loader, DataLoader(WholeSet(val_windows), batch_size=None), ckpt_path=ckpt, weights_only=True)
-    trainer.save_checkpoint(run_dir / "ckpt" / "last.ckpt")
+    trainer.save_checkpoint(run_dir / "ckpt" / "last.ckpt", weights_only=False)  # full state, for resuming
     if not trainer.is_global_zero:
         return TrainResult(model, run_dir, task.history, 0.0)
     return _finish(task, trainer, run_dir, sequences, val_windows, config)

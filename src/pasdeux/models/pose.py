@@ -50,12 +50,14 @@ class PoseVAE(MotionModel):
         self.enc = mlp([self.n_pose] + [c.hidden] * c.layers + [2 * c.latent])
         self.dec = mlp([c.latent] + [c.hidden] * c.layers + [self.n_pose])
 
+    factor = 1  # one latent step per frame
+
     def encode(self, pose_feats: Tensor) -> tuple[Tensor, Tensor]:
         mu, logvar = self.enc(pose_feats).chunk(2, dim=-1)
-        return mu, logvar.clamp(-12, 6)
+        return mu.transpose(1, 2), logvar.clamp(-12, 6).transpose(1, 2)  # [B, Z, T] like the sequence model
 
     def decode_latent(self, z: Tensor, frames: int) -> Tensor:
-        return self.dec(z)[:, :frames]
+        return self.dec(z.transpose(1, 2))[:, :frames]
 
     def _smooth_noise(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
         """N(0, 1) latents at keyframes, interpolated over time with a cosine ease (no jumps)."""
@@ -66,19 +68,19 @@ class PoseVAE(MotionModel):
         i, f = t.floor().long(), (1 - torch.cos(math.pi * (t - t.floor()))) / 2
         z = keys[..., i] * (1 - f) + keys[..., i + 1] * f
         z = z / torch.sqrt((1 - f) ** 2 + f ** 2)
-        return z.transpose(1, 2)
+        return z
 
     def prior_latent(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
         return self._smooth_noise(n, frames, gen)
 
     def variation_noise(self, mu: Tensor, gen: torch.Generator) -> Tensor:
-        return self._smooth_noise(mu.shape[0], mu.shape[1], gen)
+        return self._smooth_noise(mu.shape[0], mu.shape[-1], gen)
 
     def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
         x = self.features(world)[..., :self.n_pose]
         mu, logvar = self.encode(x)
         out = self.decode_latent(reparameterise(mu, logvar), x.shape[1])
         mse = (out - x).pow(2).mean()
-        kl = kl_normal(mu, logvar).mean((0, 1))
+        kl = kl_normal(mu, logvar).mean((0, 2))
         kl_loss = F.relu(kl - self.config.free_bits).sum() / self.n_pose
         return {"loss": mse + self.config.kl_weight * kl_loss, "mse": mse, "kl": kl.sum()}

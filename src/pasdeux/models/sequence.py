@@ -94,6 +94,7 @@ class SequenceVAE(MotionModel):
 
     name = "default"
     config_class = SequenceConfig
+    has_root = True
 
     def __init__(self, config: SequenceConfig, skeleton, stats, fps: float = 30.0) -> None:
         super().__init__(config, skeleton, stats, fps)

@@ -1,0 +1,174 @@
+"""`pasdeux train` and `pasdeux generate ...`: train a model on motion files, then generate dance with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pasdeux.cli import app
+from pasdeux.errors import ConfigError
+
+generate_app = typer.Typer(help="Generate dance with a trained model: variations, prior, interpolate, "
+                                "transition, long.", no_args_is_help=True)
+app.add_typer(generate_app, name="generate")
+
+
+@app.command()
+def train(
+    overrides: list[str] | None = typer.Argument(None, help="KEY=VALUE config overrides, e.g. optim.lr=3e-4 "
+                                                    "model.latent_channels=16 (extra motion files are allowed too)"),
+    config: str = typer.Option("default", "--config", "-c", help="recipe name (default, seed, pose) or YAML file"),
+    data: list[Path] | None = typer.Option(None, "--data", "-d", help="motion file(s); repeat or list them"),
+    budget_s: float | None = typer.Option(None, "--budget-s", help="stop after this many wall-clock seconds"),
+    epochs: int | None = typer.Option(None, "--epochs", help="stop after this many epochs"),
+    resume: Path | None = typer.Option(None, "--resume", help="continue this run folder from its last checkpoint"),
+    seed: int = typer.Option(0, "--seed", help="random seed (runs with the same seed are identical)"),
+    devices: str | None = typer.Option(None, "--devices", help="devices per node (GPUs, or CPU processes)"),
+    num_nodes: int | None = typer.Option(None, "--num-nodes", help="number of machines (DDP)"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default runs/MODEL-TIME)"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+) -> None:
+    """Train a model on motion files (split 70/15/15 by time per dancer, each dancer a solo)."""
+    from pasdeux.training import load_config, parse_overrides, resume_point
+    from pasdeux.training import train as run_training
+
+    files = list(data or []) + [Path(o) for o in overrides or [] if "=" not in o]
+    options = parse_overrides([o for o in overrides or [] if "=" in o])
+    if resume is not None:
+        cfg, ckpt = resume_point(resume)
+        if options:
+            cfg = load_config(resume / "config.yaml", options)
+        out = resume
+    else:
+        cfg, ckpt = load_config(config, options), None
+    if files:
+        cfg["data"]["files"] = [str(f.resolve()) for f in files]
+    if not cfg["data"]["files"]:
+        raise ConfigError("no training data: give motion files with --data FILE (or data.files in the config)")
+    train_set, val_set = _split(cfg)
+    result = run_training(cfg, train_set, val_set, budget_s=budget_s, epochs=epochs, run_dir=out, seed=seed,
+                          progress=progress, resume_from=ckpt, devices=_devices(devices), num_nodes=num_nodes)
+    last = result.history[-1] if result.history else {}
+    typer.echo(f"run folder: {result.run_dir}")
+    if last:
+        typer.echo(f"step {last['step']}, {last['time_s']:.0f} s: val_recon_mse {last['val_recon_mse']:.5f}, "
+                   f"{result.train_windows_per_s:.0f} training windows/s; model in {result.run_dir / 'model'}")
+
+
+def _devices(devices: str | None):
+    if devices is None or devices == "auto":
+        return devices
+    if not devices.isdigit() or int(devices) < 1:
+        raise ConfigError(f"--devices must be a positive number or 'auto'; got {devices!r}")
+    return int(devices)
+
+
+def _split(cfg: dict):
+    """Load every data file and split each dancer by time into train and validation spans."""
+    import pasdeux
+    from pasdeux.data import fill_gaps, time_split
+
+    train_set, val_set = [], []
+    for f in cfg["data"]["files"]:
+        parts = time_split(fill_gaps(pasdeux.load(f)))
+        train_set.append(parts["train"])
+        val_set.append(parts["val"])
+    return train_set, val_set
+
+
+# --- generate ------------------------------------------------------------------------------
+def _save(motion, out: Path, animate: Path | None, ghost=None) -> None:
+    import pasdeux
+
+    path = pasdeux.save(motion, out)
+    typer.echo(f"wrote {path} ({motion.n_dancers} x {motion.n_frames} frames)")
+    if animate is not None:
+        try:
+            from pasdeux.viz import animate as draw
+        except ImportError as e:
+            raise ConfigError(f"animation is not available ({e})") from None
+        typer.echo(f"wrote {draw(motion, ghost=ghost, out=animate)}")
+
+
+def _phrase(path: Path, model, start: float, frames: int | None):
+    import pasdeux
+
+    motion = pasdeux.load(path)
+    first = int(round(start * motion.fps))
+    n = frames or model.window
+    if first < 0 or first + n > motion.n_frames:
+        raise ConfigError(f"{path} has {motion.n_frames} frames; cannot take {n} frames from frame {first}")
+    return motion.frames(first, first + n)
+
+
+RUN = typer.Argument(..., help="run folder or model folder")
+OUT = typer.Option(..., "--out", "-o", help="output motion file (.npz, .bvh, .csv)")
+ANIMATE = typer.Option(None, "--animate", help="also draw it to a .gif, .mp4 or .html")
+SEED = typer.Option(None, "--seed", help="random seed")
+
+
+@generate_app.command("variations")
+def gen_variations(run: Path = RUN, phrase: Path = typer.Argument(..., help="motion file holding the phrase"),
+                   dancer: int = typer.Option(0, "--dancer"), start: float = typer.Option(0.0, "--start", help="s"),
+                   frames: int | None = typer.Option(None, "--frames", help="default: the model's window"),
+                   sigma: float = typer.Option(0.5, "--sigma", help="0 reproduces the phrase; larger is bolder"),
+                   n: int = typer.Option(4, "-n"), out: Path = OUT, animate: Path | None = ANIMATE,
+                   seed: int | None = SEED) -> None:
+    """Variations of a phrase (several at once, side by side)."""
+    from pasdeux import generate
+    from pasdeux.models import load_model
+
+    model = load_model(run)
+    source = _phrase(phrase, model, start, frames)
+    _save(generate.variations(model, source, sigma, n, seed, dancer), out, animate, source.dancer(dancer))
+
+
+@generate_app.command("prior")
+def gen_prior(run: Path = RUN, n: int = typer.Option(4, "-n"), seconds: float = typer.Option(4.0, "--seconds"),
+              out: Path = OUT, animate: Path | None = ANIMATE, seed: int | None = SEED) -> None:
+    """Fresh phrases sampled from the model's prior."""
+    from pasdeux import generate
+    from pasdeux.models import load_model
+
+    _save(generate.prior(load_model(run), n, seconds, seed), out, animate)
+
+
+@generate_app.command("interpolate")
+def gen_interpolate(run: Path = RUN, a: Path = typer.Argument(..., help="motion file of phrase A"),
+                    b: Path = typer.Argument(..., help="motion file of phrase B"),
+                    start_a: float = typer.Option(0.0, "--start-a"), start_b: float = typer.Option(0.0, "--start-b"),
+                    frames: int | None = typer.Option(None, "--frames"), steps: int = typer.Option(8, "--steps"),
+                    out: Path = OUT, animate: Path | None = ANIMATE) -> None:
+    """Phrases morphing from A to B through the latent space."""
+    from pasdeux import generate
+    from pasdeux.models import load_model
+
+    model = load_model(run)
+    pa, pb = _phrase(a, model, start_a, frames), _phrase(b, model, start_b, frames)
+    _save(generate.interpolate(model, pa, pb, steps), out, animate)
+
+
+@generate_app.command("transition")
+def gen_transition(run: Path = RUN, a: Path = typer.Argument(..., help="motion file of phrase A"),
+                   b: Path = typer.Argument(..., help="motion file of phrase B"),
+                   start_a: float = typer.Option(0.0, "--start-a"), start_b: float = typer.Option(0.0, "--start-b"),
+                   frames: int = typer.Option(60, "--frames", help="length of the bridge"),
+                   out: Path = OUT, animate: Path | None = ANIMATE, seed: int | None = SEED) -> None:
+    """Phrase A, a generated bridge, then phrase B, as one continuous solo."""
+    from pasdeux import generate
+    from pasdeux.models import load_model
+
+    model = load_model(run)
+    pa, pb = _phrase(a, model, start_a, None), _phrase(b, model, start_b, None)
+    _save(generate.transition(model, pa, pb, frames, seed=seed), out, animate)
+
+
+@generate_app.command("long")
+def gen_long(run: Path = RUN, seconds: float = typer.Option(60.0, "--seconds"), out: Path = OUT,
+             animate: Path | None = ANIMATE, seed: int | None = SEED) -> None:
+    """One continuous solo of any length."""
+    from pasdeux import generate
+    from pasdeux.models import load_model
+
+    _save(generate.long_form(load_model(run), seconds, seed), out, animate)

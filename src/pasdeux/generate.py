@@ -1,0 +1,175 @@
+"""Generating dance with a trained model: variations of a phrase, prior samples, latent
+interpolation, transitions between phrases and long continuous solos.
+
+Every function returns a `Motion` placed in the world: the model works on poses centred per frame,
+and the root's horizontal path is added back, either integrated from the velocity the model
+predicts (`model.has_root`) or taken from the source phrase. Results that hold several phrases
+(variations, prior samples, interpolation steps) keep them as the dancers of one Motion, set side
+by side `SPACING` metres apart so they can be watched together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from pasdeux.data import root_trajectory
+from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.models.base import MotionModel, generator
+from pasdeux.motion import Motion
+
+SPACING = 1.5  # metres between phrases shown side by side
+BLEND = 8  # frames cross-faded where generated motion meets given motion
+
+
+def place(centred: np.ndarray, root_vel: np.ndarray, start_xz: np.ndarray) -> np.ndarray:
+    """World positions `[N, T, J, 3]`: integrate the root velocity `[N, T, 2]` from `start_xz` `[N, 2]`."""
+    path = np.cumsum(np.concatenate([np.zeros_like(root_vel[:, :1]), root_vel[:, 1:]], axis=1), axis=1)
+    path = path + np.asarray(start_xz, np.float32)[:, None, :]
+    out = centred.copy()
+    out[..., 0] += path[..., 0][..., None]
+    out[..., 2] += path[..., 1][..., None]
+    return out
+
+
+def _as_motion(model: MotionModel, positions: np.ndarray, source: str, note: str) -> Motion:
+    return Motion(positions.astype(np.float32), model.skeleton, model.fps, source, [note])
+
+
+def _side_by_side(n: int) -> np.ndarray:
+    return np.stack([(np.arange(n) - (n - 1) / 2) * SPACING, np.zeros(n)], axis=1).astype(np.float32)
+
+
+def _solo(phrase: Motion, dancer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The chosen dancer's positions `[T, J, 3]` and its root path in x, z `[T, 2]`."""
+    if not -phrase.n_dancers <= dancer < phrase.n_dancers:
+        raise ShapeError(f"dancer {dancer} does not exist; the phrase has {phrase.n_dancers} dancer(s)")
+    pos = phrase.positions[dancer]
+    if np.isnan(pos).any():
+        raise ShapeError("the phrase has missing data; fill gaps first (pasdeux.data.fill_gaps)")
+    return pos, root_trajectory(pos, phrase.skeleton)[:, [0, 2]]
+
+
+def _centred(pos: np.ndarray, root_xz: np.ndarray) -> np.ndarray:
+    out = pos.copy()
+    out[..., 0] -= root_xz[:, None, 0]
+    out[..., 2] -= root_xz[:, None, 1]
+    return out
+
+
+def _check_model(model: MotionModel, phrase: Motion) -> None:
+    if phrase.skeleton.joints != model.skeleton.joints:
+        raise ShapeError(f"the phrase uses skeleton {phrase.skeleton.name!r} but the model was trained on "
+                         f"{model.skeleton.name!r}; give motion of the same skeleton")
+    if abs(phrase.fps - model.fps) > 1e-6:
+        raise ShapeError(f"the phrase is {phrase.fps:g} fps but the model works at {model.fps:g} fps; "
+                         f"resample it first (Motion.resample({model.fps:g}))")
+
+
+def variations(model: MotionModel, phrase: Motion, sigma: float = 0.5, n: int = 4, seed: int | None = None,
+               dancer: int = 0) -> Motion:
+    """`n` variations of one dancer's phrase; sigma 0 gives the reconstruction, larger is more daring."""
+    _check_model(model, phrase)
+    pos, root = _solo(phrase, dancer)
+    centred = np.repeat(_centred(pos, root)[None], n, axis=0)
+    out, vel = model.vary_with_root(centred, sigma, seed)
+    if model.has_root:
+        world = place(out, vel, root[:1].repeat(n, 0))
+    else:
+        world = place(out, np.diff(root, axis=0, prepend=root[:1])[None].repeat(n, 0), root[:1].repeat(n, 0))
+    world[..., 0] += _side_by_side(n)[:, None, None, 0]
+    return _as_motion(model, world, phrase.source, f"{n} variations (sigma {sigma:g}, seed {seed}) of dancer "
+                      f"{dancer} of {phrase.source or 'a phrase'} by model {model.name!r}; set {SPACING} m apart")
+
+
+def prior(model: MotionModel, n: int = 4, seconds: float = 4.0, seed: int | None = None) -> Motion:
+    """`n` fresh phrases of `seconds` each, sampled from the model's prior, side by side."""
+    frames = _frames(model, seconds)
+    out, vel = model.sample_with_root(n, frames, seed)
+    world = place(out, vel, _side_by_side(n))
+    return _as_motion(model, world, f"pasdeux:{model.name}", f"{n} prior samples of {seconds:g} s (seed {seed}) "
+                      f"from model {model.name!r}; set {SPACING} m apart")
+
+
+def interpolate(model: MotionModel, a: Motion, b: Motion, steps: int = 8, dancer_a: int = 0,
+                dancer_b: int = 0) -> Motion:
+    """`steps` phrases morphing from phrase a to phrase b through the latent space, side by side."""
+    if steps < 2:
+        raise ConfigError(f"steps must be >= 2 (the two ends included); got {steps}")
+    for p in (a, b):
+        _check_model(model, p)
+    (pa, ra), (pb, rb) = _solo(a, dancer_a), _solo(b, dancer_b)
+    t = min(len(pa), len(pb))
+    ca, cb = _centred(pa[:t], ra[:t]), _centred(pb[:t], rb[:t])
+    with torch.no_grad():
+        mu, _ = model._latents(np.stack([ca, cb]))
+        w = torch.linspace(0, 1, steps, device=mu.device).view(-1, *([1] * (mu.dim() - 1)))
+        z = mu[:1] * (1 - w) + mu[1:] * w
+        out, vel = model._decode(z, t)
+    if not model.has_root:
+        vel = np.zeros_like(vel)
+    world = place(out, vel, _side_by_side(steps))
+    return _as_motion(model, world, f"{a.source} -> {b.source}", f"latent interpolation in {steps} steps "
+                      f"by model {model.name!r}; set {SPACING} m apart")
+
+
+def transition(model: MotionModel, a: Motion, b: Motion, frames: int = 60, dancer_a: int = 0,
+               dancer_b: int = 0, seed: int | None = None) -> Motion:
+    """Phrase a, a generated bridge of `frames` frames, then phrase b, as one continuous solo."""
+    factor = getattr(model, "factor", None)
+    if factor is None:
+        raise ConfigError(f"model {model.name!r} has one latent vector per window; transitions need a latent "
+                          "sequence (use the default or pose model)")
+    for p in (a, b):
+        _check_model(model, p)
+    (pa, ra), (pb, rb) = _solo(a, dancer_a), _solo(b, dancer_b)
+    ctx = min(model.window, len(pa), len(pb)) // factor * factor
+    if ctx < max(factor, BLEND):
+        raise ShapeError(f"phrases need at least {max(factor, BLEND)} frames for a transition")
+    steps = -(-int(frames) // factor)
+    with torch.no_grad():
+        mu_a = model._latents(_centred(pa[-ctx:], ra[-ctx:])[None])[0]
+        mu_b = model._latents(_centred(pb[:ctx], rb[:ctx])[None])[0]
+        w = torch.linspace(0, 1, steps + 2, device=mu_a.device)[1:-1]
+        bridge = mu_a[..., -1:] * (1 - w) + mu_b[..., :1] * w
+        bridge = bridge + 0.3 * _bridge_noise(model, steps, seed) * torch.sin(np.pi * w)  # alive, pinned at ends
+        out, vel = model._decode(torch.cat([mu_a, bridge, mu_b], dim=-1), 2 * ctx + steps * factor)
+    out, vel = out[0], vel[0]
+    n_mid = steps * factor
+    centred = np.concatenate([_centred(pa, ra), out[ctx:ctx + n_mid], _centred(pb, rb)])
+    # Cross-fade the decoded edges of the bridge into the given phrases so nothing jumps.
+    ramp = np.linspace(0, 1, BLEND, dtype=np.float32)[:, None, None]
+    end_a, start_b = len(pa), len(pa) + n_mid
+    centred[end_a - BLEND:end_a] = centred[end_a - BLEND:end_a] * (1 - ramp) + out[ctx - BLEND:ctx] * ramp
+    centred[start_b:start_b + BLEND] = out[ctx + n_mid:ctx + n_mid + BLEND] * (1 - ramp) + \
+        centred[start_b:start_b + BLEND] * ramp
+    mid_vel = vel[ctx:ctx + n_mid] if model.has_root else np.repeat(
+        ((rb[0] - ra[-1]) / max(1, n_mid + 1))[None], n_mid, 0)
+    root = np.concatenate([np.diff(ra, axis=0, prepend=ra[:1]), mid_vel, np.diff(rb, axis=0, prepend=rb[:1])])
+    root[len(pa) + n_mid] = root[len(pa) + n_mid - 1]  # b continues from where the bridge ends
+    world = place(centred[None], root[None], ra[:1])[0]
+    return _as_motion(model, world, f"{a.source} -> {b.source}", f"phrase a ({len(pa)} frames), a {n_mid}-frame "
+                      f"bridge generated by model {model.name!r}, then phrase b ({len(pb)} frames)")
+
+
+def _bridge_noise(model: MotionModel, steps: int, seed: int | None) -> torch.Tensor:
+    noise = model.variation_noise(torch.zeros(1, 1, steps), generator(seed)).to(model.device)
+    scale = model.latent_scale()
+    return noise * (scale if isinstance(scale, float) else scale.to(model.device))
+
+
+def long_form(model: MotionModel, seconds: float = 60.0, seed: int | None = None) -> Motion:
+    """One continuous solo of any length sampled from the prior, travelling where the model says."""
+    frames = _frames(model, seconds)
+    out, vel = model.sample_with_root(1, frames, seed)
+    world = place(out, vel, np.zeros((1, 2), np.float32))
+    return _as_motion(model, world, f"pasdeux:{model.name}", f"long-form solo of {seconds:g} s (seed {seed}) "
+                      f"from model {model.name!r}")
+
+
+def _frames(model: MotionModel, seconds: float) -> int:
+    frames = int(round(float(seconds) * model.fps))
+    if frames < model.min_frames:
+        raise ConfigError(f"{seconds:g} s is too short: model {model.name!r} needs at least "
+                          f"{model.min_frames / model.fps:.2f} s")
+    return frames
