@@ -98,3 +98,13 @@ def test_poses_with_their_own_translation_are_used_as_given(tmp_path):
     m = pasdeux.load(path)
     assert any("used as given" in n for n in m.notes)
     np.testing.assert_allclose(m.positions[:, :, 0, 0], truth[:, :, 0], atol=1e-5)  # x untouched by y-down -> y-up
+
+
+def test_dancers_numbered_left_to_right_even_when_ids_swap_early(tmp_path):
+    entries, _ = alphapose_duet(swap_at=5)  # track 3 is the right-hand dancer for most of the take
+    path = tmp_path / "early.json"
+    path.write_text(json.dumps(entries))
+    m = pasdeux.load(path)
+    assert (m.positions[0, :, 0, 0] < m.positions[1, :, 0, 0] - 1).all()
+    assert np.ptp(m.positions[1, :, 21, 1]) > np.ptp(m.positions[0, :, 21, 1])  # the big arm sway stays dancer 2
+    assert "frame 5: the tracker swapped ids 3 and 7; swapped them back (nearest-pose matching)" in m.notes

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,7 +193,6 @@ def _track(dets: list[Detection], first: int, n_frames: int, n_joints: int, n_da
 
     counts = Counter(d.track for d in dets)
     main = [t for t, _ in counts.most_common(n_dancers)]
-    main.sort(key=lambda t: np.median([d.joints[0, 0] for d in dets if d.track == t]))  # left to right
     pos = np.full((n_dancers, n_frames, n_joints, 3), np.nan)
     last_pose: list[np.ndarray | None] = [None] * n_dancers
     last_seen = [0] * n_dancers
@@ -223,11 +223,23 @@ def _track(dets: list[Detection], first: int, n_frames: int, n_joints: int, n_da
                 dropped[c.track] += 1
         if changes:
             events.append((frame, changes))
-    notes = [f"dancers are tracks {', '.join(map(str, main))} (the {len(main)} with most detections), "
-             "left to right"]
-    notes += [_event_note(frame, ch) for frame, ch in events]
+    order = _left_to_right(pos)
+    rank = {int(k): i for i, k in enumerate(order)}
+    pos = pos[order]
+    starts = ", ".join(str(main[k]) for k in order if k < len(main))
+    notes = [f"dancer 1 is track {starts}" if n_dancers == 1 else
+             f"dancers 1-{n_dancers} (left to right) start as tracks {starts}, the tracks with most detections"]
+    notes += [_event_note(frame, {rank[k]: ch for k, ch in changes.items()}) for frame, changes in events]
     notes += [f"dropped person (track {t}) in {n} frame(s)" for t, n in sorted(dropped.items())]
     return pos, notes
+
+
+def _left_to_right(pos: np.ndarray) -> np.ndarray:
+    """Dancer order by median horizontal root position (ids may have swapped, so not by track id)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a dancer who never appears has no median
+        x = np.nanmedian(pos[:, :, 0, 0], axis=1)
+    return np.argsort(np.nan_to_num(x, nan=np.inf), kind="stable")
 
 
 def _cost(k: int, c: Detection, frame: int, main: list[int], last_pose: list, last_seen: list) -> float:
