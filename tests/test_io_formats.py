@@ -86,3 +86,11 @@ def test_unknown_option_names_the_accepted_ones(tmp_path):
     path = pasdeux.save(m, tmp_path / "m.npz")
     with pytest.raises(pasdeux.ConfigError, match="takes no option 'axes'; its options are: skeleton, fps"):
         pasdeux.load(path, axes="z_up")
+
+
+def test_npz_options_override_the_stored_metadata(tmp_path, duet):
+    path = pasdeux.save(duet.frames(0, 10).dancer(0), tmp_path / "solo.npz")
+    m = pasdeux.load(path, fps=25)
+    assert m.fps == 25 and m.notes[-1] == "frame rate set to 25 fps (option)"
+    with pytest.raises(pasdeux.ShapeError, match="29 joints but skeleton 'smpl24' has 24"):
+        pasdeux.load(path, skeleton="smpl24")

@@ -24,8 +24,11 @@ def sniff(head: bytes) -> bool:
     return head.startswith(b"PK")
 
 
-def read(path: Path, skeleton: str | None = None, fps: float = 30.0) -> Motion:
-    """Read a pasdeux npz (metadata inside) or a plain npz with a `positions` array."""
+def read(path: Path, skeleton: str | None = None, fps: float | None = None) -> Motion:
+    """Read a pasdeux npz (metadata inside) or a plain npz with a `positions` array (30 fps unless `fps`).
+
+    `skeleton` and `fps`, when given, override what a pasdeux npz stores.
+    """
     _check_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -41,14 +44,20 @@ def read(path: Path, skeleton: str | None = None, fps: float = 30.0) -> Motion:
     require_frames(pos, str(path))
     if meta is None:
         sk = get_skeleton(skeleton) if skeleton else skeleton_for_joint_count(pos.shape[-2])
-        return Motion(pos, sk, fps, str(path), [f"read plain npz {path.name}"])
+        return Motion(pos, sk, fps or 30.0, str(path), [f"read plain npz {path.name}"])
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_TAG:
         raise FormatError(f"{path}: metadata is not pasdeux's ({FORMAT_TAG})")
     try:
-        return Motion(pos, Skeleton.from_dict(meta["skeleton"]), float(meta["fps"]), str(meta.get("source", "")),
-                      [str(n) for n in meta.get("notes", [])])
+        motion = Motion(pos, Skeleton.from_dict(meta["skeleton"]), float(meta["fps"]), str(meta.get("source", "")),
+                        [str(n) for n in meta.get("notes", [])])
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise FormatError(f"{path}: metadata is incomplete ({e})") from None
+    if skeleton:
+        motion = motion.with_positions(motion.positions, f"skeleton set to {skeleton} (option)",
+                                       skeleton=get_skeleton(skeleton))
+    if fps:
+        motion = motion.with_positions(motion.positions, f"frame rate set to {fps:g} fps (option)", fps=fps)
+    return motion
 
 
 def _check_sizes(path: Path) -> None:
