@@ -78,11 +78,35 @@ class Figure {
         depthWrite: false }));
     this.group = new THREE.Group();
     this.group.add(this.boneMesh, this.jointMesh, this.headMesh, this.shadow);
-    if (ghost) this.group.renderOrder = 1; // translucent bodies after the solid ones
+    if (ghost) this.addDepthPrepass();
     // Scratch objects reused every frame: no allocation while playing.
     this._a = new THREE.Vector3(); this._b = new THREE.Vector3(); this._d = new THREE.Vector3();
     this._q = new THREE.Quaternion(); this._s = new THREE.Vector3(); this._m = new THREE.Matrix4();
     this._zero = new THREE.Matrix4().makeScale(0, 0, 0);
+  }
+
+  // A ghost first writes only depth, then draws colour where it is nearest: each pixel blends the ghost
+  // once, so it reads as one even translucent body instead of darker blots where its parts overlap.
+  // Both passes sit in the transparent queue so the solid dancers behind the ghost still show through.
+  addDepthPrepass() {
+    const depthOnly = new THREE.MeshBasicMaterial({ colorWrite: false, transparent: true, depthWrite: true });
+    this.material.depthWrite = false;
+    this.material.depthFunc = THREE.LessEqualDepth;
+    for (const mesh of [this.boneMesh, this.jointMesh, this.headMesh]) {
+      const twin = mesh.isInstancedMesh ? new THREE.InstancedMesh(mesh.geometry, depthOnly, mesh.count)
+        : new THREE.Mesh(mesh.geometry, depthOnly);
+      if (mesh.isInstancedMesh) {
+        twin.instanceMatrix = mesh.instanceMatrix; // shares the matrices written each frame
+        twin.frustumCulled = false;
+      } else {
+        twin.position.copy(mesh.position);
+        mesh.userData.depthTwin = twin;
+      }
+      twin.renderOrder = 1;
+      mesh.renderOrder = 2;
+      this.group.add(twin);
+    }
+    this.depthMaterial = depthOnly;
   }
 
   // Linear interpolation between frames i0 and i0+1 (w in [0,1)); a joint missing in one keeps the other.
@@ -135,6 +159,8 @@ class Figure {
     }
     this.headMesh.visible = n > 0;
     if (n > 0) this.headMesh.position.set(x / n, y / n, z / n);
+    const twin = this.headMesh.userData.depthTwin;
+    if (twin) { twin.visible = n > 0; twin.position.copy(this.headMesh.position); }
   }
 
   dispose() {
@@ -199,8 +225,9 @@ function frameCamera(camera, controls, payload, figures) {
 }
 
 function buildUI(root, payload, figures, api) {
-  if (payload.title) el('div', 'pdx-title', root, { textContent: payload.title });
-  const legend = el('div', 'pdx-legend', root);
+  const header = el('div', 'pdx-header', root);
+  el('div', 'pdx-title', header, { textContent: payload.title || '', title: payload.title || '' });
+  const legend = el('div', 'pdx-legend', header);
   const dancerBoxes = [];
   let ghostBox = null;
   figures.forEach((f, i) => {
