@@ -277,7 +277,7 @@ def validation_scores(model: MotionModel, val: np.ndarray, train_sequences: list
 
 # --- the run ----------------------------------------------------------------------------------
 def _trainer(config: dict, run_dir: Path, budget_s: float | None, epochs: int | None, progress: bool,
-             devices: Any, num_nodes: int) -> pl.Trainer:
+             devices: Any, num_nodes: int, extra: list) -> pl.Trainer:
     t = config["train"]
     from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
@@ -293,7 +293,7 @@ def _trainer(config: dict, run_dir: Path, budget_s: float | None, epochs: int | 
         max_epochs=epochs if epochs is not None else -1 if budget_s is not None else t["epochs"],
         max_time={"seconds": budget_s} if budget_s is not None else None,
         val_check_interval=val_every, check_val_every_n_epoch=None if val_every else 1,
-        num_sanity_val_steps=0, callbacks=[last, best], deterministic="warn",
+        num_sanity_val_steps=0, callbacks=[last, best, *extra], deterministic="warn",
         logger=[CSVLogger(run_dir, name="logs", version=""), TensorBoardLogger(run_dir, name="logs", version="")],
         log_every_n_steps=t["log_every_steps"], enable_progress_bar=progress, enable_model_summary=False,
         gradient_clip_val=t["grad_clip"] or None, default_root_dir=run_dir,
@@ -302,8 +302,12 @@ def _trainer(config: dict, run_dir: Path, budget_s: float | None, epochs: int | 
 
 def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float | None = None,
           epochs: int | None = None, run_dir: Path | None = None, seed: int = 0, progress: bool = True,
-          resume_from: Path | None = None, devices: Any = None, num_nodes: int | None = None) -> TrainResult:
-    """Train the model the config names on solo windows of `train`, scoring on `val`; see the module doc."""
+          resume_from: Path | None = None, devices: Any = None, num_nodes: int | None = None,
+          callbacks: list | None = None) -> TrainResult:
+    """Train the model the config names on solo windows of `train`, scoring on `val`; see the module doc.
+
+    `resume_from` continues from a checkpoint (see `resume_point`); `callbacks` are extra Lightning callbacks.
+    """
     config = load_config(config) if not isinstance(config, dict) else config
     d, t = config["data"], config["train"]
     budget_s = budget_s if budget_s is not None else t["budget_s"]
@@ -320,7 +324,7 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
     model.prepare(train_set.windows[::max(1, len(train_set) // 4096)])  # same on every rank: deterministic
     task = MotionTask(model, config, sequences, seed)
     trainer = _trainer(config, run_dir, budget_s, epochs, progress, devices or t["devices"],
-                       num_nodes or t["num_nodes"])
+                       num_nodes or t["num_nodes"], callbacks or [])
     if trainer.is_global_zero:
         run_dir.mkdir(parents=True, exist_ok=True)
         save_config(config, run_dir / "config.yaml")

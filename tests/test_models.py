@@ -1,0 +1,129 @@
+"""The models: build and run at two configs, learn on the real duet, save/load exactly, sample and vary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from pasdeux.data import center, time_split, windows
+from pasdeux.errors import ConfigError, FormatError, ShapeError
+from pasdeux.models import MODELS, MotionModel, build_model, load_model
+from pasdeux.models.ar_prior import ARPrior
+
+CONFIGS = [
+    ("seed", {"units": 32, "latent": 16}),
+    ("seed", {"units": 24, "latent": 8, "layers": 1}),
+    ("pose", {"hidden": 32, "latent": 8}),
+    ("pose", {"hidden": 64, "latent": 16, "layers": 3}),
+    ("default", {"hidden": 16, "latent_channels": 8, "stages": 1}),
+    ("default", {"hidden": 24, "latent_channels": 16, "stages": 2, "blocks": 1, "prior_order": 3}),
+]
+
+
+@pytest.fixture(scope="module")
+def train_data(duet):
+    """Uncentred training windows and whole training sequences of both dancers."""
+    torch.set_num_threads(1)
+    train = time_split(duet)["train"]
+    w = np.concatenate([windows(train.positions[d], 64, 16) for d in range(2)]).copy()
+    return w, [train.positions[0], train.positions[1]], duet.skeleton
+
+
+def make(name, options, train_data):
+    w, seqs, skeleton = train_data
+    model = build_model(name, options, skeleton, MotionModel.fit_stats(w, skeleton))
+    model.prepare(w)
+    return model
+
+
+@pytest.mark.parametrize("name,options", CONFIGS)
+def test_builds_and_runs_forward(name, options, train_data):
+    model = make(name, options, train_data)
+    w, _, skeleton = train_data
+    losses = model.loss(torch.as_tensor(w[:4]), step=0)
+    assert torch.isfinite(losses["loss"]) and losses["loss"] > 0
+    c = center(w[:3], skeleton)
+    assert model.reconstruct(c).shape == (3, 64, 29, 3)
+    assert model.vary(c, 0.5, seed=0).shape == (3, 64, 29, 3)
+    s = model.sample(2, 80, seed=0)
+    assert s.shape == (2, 80, 29, 3) and np.isfinite(s).all()
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_loss_falls_within_a_few_steps(name, train_data):
+    small = {"seed": {"units": 32, "latent": 16}, "pose": {"hidden": 64}, "default": {"hidden": 16}}[name]
+    torch.manual_seed(0)
+    model = make(name, small, train_data)
+    w = torch.as_tensor(train_data[0][:16])
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    first = None
+    for step in range(12):
+        loss = model.loss(w, step)["loss"]
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert model.loss(w, 12)["loss"].item() < first
+
+
+@pytest.mark.parametrize("name,options", [CONFIGS[0], CONFIGS[2], CONFIGS[5]])
+def test_save_load_round_trip_is_exact(name, options, train_data, tmp_path):
+    model = make(name, options, train_data)
+    model.fit_prior(train_data[1])
+    model.save_pretrained(tmp_path / "m")
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+        "config.json", "model.safetensors", "skeleton.json", "stats.json"]
+    again = load_model(tmp_path / "m")
+    assert type(again) is type(model) and again.skeleton.joints == model.skeleton.joints
+    c = center(train_data[0][:2], model.skeleton)
+    np.testing.assert_array_equal(again.reconstruct(c), model.reconstruct(c))
+    np.testing.assert_array_equal(again.sample(2, 64, seed=3), model.sample(2, 64, seed=3))
+    model.save_pretrained(tmp_path / "m")  # overwriting an existing folder works too
+    assert load_model(tmp_path / "m").name == name
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_sigma_zero_reproduces_the_reconstruction(name, train_data):
+    model = make(name, CONFIGS[[c[0] for c in CONFIGS].index(name)][1], train_data)
+    c = center(train_data[0][:3], model.skeleton)
+    rec = model.reconstruct(c)
+    np.testing.assert_allclose(model.vary(c, 0.0, seed=1), rec, atol=1e-6)
+    assert np.abs(model.vary(c, 1.0, seed=1) - rec).mean() > 1e-3
+
+
+def test_default_model_starts_as_a_good_pca_autoencoder(train_data):
+    """The PCA-initialised linear path alone reconstructs real poses well before any training."""
+    model = make("default", {"hidden": 16, "latent_channels": 32, "stages": 1}, train_data)
+    c = center(train_data[0], model.skeleton)
+    assert np.mean((model.reconstruct(c) - c) ** 2) < 0.002
+
+
+def test_ar_prior_recovers_a_known_process():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.tensor([[0.9, 0.0], [0.2, 0.5]])
+    z, seq = torch.zeros(2), []
+    for _ in range(4000):
+        z = a @ z + 0.1 * torch.randn(2, generator=gen)
+        seq.append(z)
+    prior = ARPrior(2, 1)
+    assert prior.fit([torch.stack(seq)])
+    np.testing.assert_allclose(prior.weight.numpy(), a.numpy(), atol=0.05)
+    sample = prior.sample(64, 200, gen)
+    np.testing.assert_allclose(sample.std((0, 2)).numpy(), torch.stack(seq).std(0).numpy(), rtol=0.2)
+
+
+def test_user_errors_are_clear(train_data, tmp_path):
+    w, _, skeleton = train_data
+    stats = MotionModel.fit_stats(w, skeleton)
+    with pytest.raises(ConfigError, match="latent_channels"):
+        build_model("default", {"latent_chanels": 8}, skeleton, stats)
+    with pytest.raises(ConfigError, match="models are"):
+        build_model("gan", {}, skeleton, stats)
+    model = build_model("default", {"hidden": 16}, skeleton, stats)
+    with pytest.raises(ShapeError, match="29"):
+        model.reconstruct(np.zeros((2, 64, 24, 3), np.float32))
+    with pytest.raises(ShapeError, match="NaN"):
+        model.reconstruct(np.full((1, 64, 29, 3), np.nan, np.float32))
+    with pytest.raises(FormatError, match="no trained model"):
+        load_model(tmp_path)
