@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pasdeux.errors import FormatError, ShapeError, SkeletonError
+from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
 from pasdeux.io.common import as_positions, read_text, require_frames
 from pasdeux.io.pose_npy import AXES, to_y_up
 from pasdeux.motion import Motion, Skeleton
@@ -51,7 +51,7 @@ def _is_number(s: str) -> bool:
 def read(path: Path, skeleton: str | None = None, fps: float | None = None, axes: str = "y_up") -> Motion:
     """Read a pasdeux/headed CSV, or a headerless `frames x (joints*3)` numeric CSV."""
     if axes not in AXES:
-        raise FormatError(f"axes must be one of {', '.join(AXES)}; got {axes!r}")
+        raise ConfigError(f"axes must be one of {', '.join(AXES)}; got {axes!r}")
     text = read_text(path, "a CSV file")
     meta, rows = _parse(text, path)
     if not rows:
