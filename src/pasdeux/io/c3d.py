@@ -75,9 +75,8 @@ def _points(reader, path: Path, size: int) -> tuple[np.ndarray, list[str], str, 
     n_points, n_frames = int(reader.point_used), int(reader.frame_count)
     if n_points == 0 or n_frames <= 0:
         raise FormatError(f"{path}: holds no 3D points ({n_points} markers, {n_frames} frames)")
-    word = 4 if reader.point_scale < 0 else 2
-    analog_word = 4 if reader.point_scale < 0 else 2
-    frame_bytes = 4 * n_points * word + reader.analog_used * reader.analog_per_frame * analog_word
+    word = 4 if reader.point_scale < 0 else 2  # float files store points and analog in 4 bytes, integer ones in 2
+    frame_bytes = (4 * n_points + reader.analog_used * reader.analog_per_frame) * word
     expected = (int(reader.header.data_block) - 1) * BLOCK + n_frames * frame_bytes
     if n_frames * n_points * 3 > MAX_ELEMENTS or expected > size:
         raise FormatError(f"{path}: truncated or corrupt: the header promises {n_frames} frames of "
