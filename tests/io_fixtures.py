@@ -101,11 +101,14 @@ def alphapose_duet(frames: int = 60, swap_at: int = 41, empty_frame: int = 20, t
 
 
 def write_c3d(path: Path, positions_mm: np.ndarray, labels: list[str], rate: float = 100.0,
-              invalid: np.ndarray | None = None, units: str = "mm") -> Path:
-    """A C3D of marker positions `[frames, markers, 3]` written with the c3d package's Writer."""
+              invalid: np.ndarray | None = None, units: str = "mm", point_scale: float = -1.0) -> Path:
+    """A C3D of marker positions `[frames, markers, 3]` written with the c3d package's Writer.
+
+    A negative `point_scale` writes floats; a positive one 16-bit integers of that many units each.
+    """
     import c3d
 
-    writer = c3d.Writer(point_rate=rate, point_units=units.ljust(4))
+    writer = c3d.Writer(point_rate=rate, point_units=units.ljust(4), point_scale=point_scale)
     for t, frame in enumerate(positions_mm):
         pts = np.zeros((len(frame), 5), np.float32)
         pts[:, :3] = frame

@@ -25,6 +25,14 @@ def test_labels_units_axes_and_rate(tmp_path):
     assert any("converted mm to metres" in n for n in m.notes)
 
 
+def test_integer_c3d_in_centimetres(tmp_path):
+    markers = _markers() / 10  # cm
+    path = write_c3d(tmp_path / "int.c3d", markers, ["A", "B", "C", "D"], units="cm", point_scale=0.01)
+    m = pasdeux.load(path)
+    np.testing.assert_allclose(m.positions[0, :, :, 0], markers[..., 0] / 100, atol=1e-4)  # 16-bit, 0.1 mm steps
+    assert any("converted cm to metres" in n for n in m.notes)
+
+
 def test_gaps_filled_when_short_reported_when_long(tmp_path):
     invalid = np.zeros((40, 4), bool)
     invalid[5:8, 0] = True  # residual -1: a 3-frame gap
