@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pasdeux.errors import ConfigError
-from pasdeux.viz.scene import GHOST_ALPHA, OUTLIER_PERCENT, Scene, effectors, head_joints
+from pasdeux.viz.scene import GHOST_ALPHA, OUTLIER_PERCENT, Scene, body_height, effectors, head_joints
 from pasdeux.viz.writers import VideoWriter, gif_palette
 
 BACKGROUND = "#ffffff"
@@ -20,7 +20,18 @@ FLOOR_COLOR = "#d4d4d4"
 SHADOW_COLOR = "#e3e3e3"  # opaque: overlapping shadow bones must not darken
 TEXT_COLOR = "#333333"
 TRAIL_SECONDS = 0.8
+HEAD_RADIUS = 0.085  # metres, for a body 1.6 m tall
 FILL = 0.95  # the dancers' widest extent over the clip spans this fraction of the picture
+
+
+def _without_head_bones(bones: np.ndarray, heads: list[int]) -> np.ndarray:
+    return bones[~np.isin(bones, heads).all(1)] if heads else bones
+
+
+def _fade(image: np.ndarray, dpi: float) -> tuple[np.ndarray, int, int]:
+    """Agg filter: the artist's own rendered layer at ghost opacity."""
+    image[..., 3] *= GHOST_ALPHA
+    return image, 0, 0
 
 
 def to_mpl(points: np.ndarray) -> np.ndarray:
@@ -128,25 +139,29 @@ class Stage:
         return col
 
     def _artists(self, trails: bool) -> None:
+        from matplotlib.colors import to_rgba
+
         s = self.scene
         self.shadows = [self._collection(SHADOW_COLOR, 1.0, self.lw * 1.3, 1) for _ in range(len(s.colors))]
-        self.ghost_lines = [self._collection(c, GHOST_ALPHA, self.lw * 1.15, 2) for c in s.ghost_colors]
+        # Ghosts are drawn opaque into their own layer, then faded as a whole (group opacity): overlapping
+        # bones do not stack into darker blots at the joints.
+        # All ghosts share one collection (each filter pass costs a full-frame layer), heads included as rings.
+        self.ghost_layer = self._collection("none", 1.0, self.lw * 1.15, 2)
+        if self.ghost is not None:
+            self.ghost_layer.set_agg_filter(_fade)
+        self.ghost_rgba = [to_rgba(c) for c in s.ghost_colors]
         self.lines = [self._collection(c, 1.0, self.lw, 3) for c in s.colors]
-        # A ring for the head tells up from down and front from back at a glance.
-        ms = self.lw * 4.2
+        # A ring for the head tells up from down at a glance; bones inside the head would show through it.
         self.head_joints = head_joints(s.skeleton)
         self.ghost_head_joints = head_joints(s.ghost_skeleton) if s.ghost_skeleton else []
-        self.heads = [self.ax.plot([], [], [], "o", ms=ms, mfc=BACKGROUND, mec=c, mew=self.lw, zorder=4)[0]
-                      for c in s.colors] if self.head_joints else []
-        self.ghost_heads = [self.ax.plot([], [], [], "o", ms=ms, mfc="none", mec=c, mew=self.lw * 1.15,
-                                         alpha=GHOST_ALPHA, zorder=2.5)[0]
-                            for c in s.ghost_colors] if self.ghost_head_joints else []
+        self.bones = _without_head_bones(self.bones, self.head_joints)
+        if self.ghost_bones is not None:
+            self.ghost_bones = _without_head_bones(self.ghost_bones, self.ghost_head_joints)
+        self.ring = self._ring_shape(HEAD_RADIUS * body_height(s.positions) / 1.6)
         self.trail_joints = effectors(s.skeleton) if trails else []
         self.trail_len = max(2, int(round(TRAIL_SECONDS * s.fps)))
         self.trails = []
         for c in (s.colors if self.trail_joints else []):
-            from matplotlib.colors import to_rgba
-
             col = self._collection(c, None, self.lw * 0.5, 2.5)  # alpha None: per-segment alphas rule
             rgba = np.tile(to_rgba(c), (self.trail_len - 1, 1))
             rgba[:, 3] = np.linspace(0.05, 0.6, self.trail_len - 1)  # older segments fade out
@@ -197,22 +212,42 @@ class Stage:
         segs = np.stack([points[bones[:, 0]], points[bones[:, 1]]], axis=1)
         return segs[np.isfinite(segs).all(axis=(1, 2))]  # a missing joint hides its bones, nothing else
 
+    def _ring_shape(self, radius: float) -> np.ndarray:
+        """Segments `[16, 2, 3]` of a head-sized circle facing the camera, centred on the origin."""
+        e, a = np.radians(self.ax.elev), np.radians(self.ax.azim)
+        view = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
+        u = np.array([-np.sin(a), np.cos(a), 0.0])
+        v = np.cross(view, u)
+        t = np.linspace(0, 2 * np.pi, 17)
+        pts = radius * (np.cos(t)[:, None] * u + np.sin(t)[:, None] * v)
+        return np.stack([pts[:-1], pts[1:]], axis=1)
+
+    def _body(self, points: np.ndarray, bones: np.ndarray, heads: list[int]) -> np.ndarray:
+        """Segments of one body at one frame: its bones plus the head ring (when the head is there)."""
+        segs = self._segments(points, bones)
+        if heads:
+            centre = points[heads].mean(0)
+            if np.isfinite(centre).all():
+                segs = np.concatenate([segs, self.ring + centre])
+        return segs
+
+    def _pose_ghosts(self, f: int) -> None:
+        bodies = [self._body(self.ghost[d, f], self.ghost_bones, self.ghost_head_joints)
+                  for d in range(len(self.ghost_rgba))]
+        self.ghost_layer.set_segments(np.concatenate(bodies))
+        self.ghost_layer.set_color(np.repeat(self.ghost_rgba, [len(b) for b in bodies], axis=0))
+
     def pose(self, f: int) -> None:
         """Move every artist to frame `f`."""
         s = self.scene
         for d, line in enumerate(self.lines):
-            segs = self._segments(self.pos[d, f], self.bones)
+            segs = self._body(self.pos[d, f], self.bones, self.head_joints)
             line.set_segments(segs)
-            shadow = segs.copy()
+            shadow = self._segments(self.pos[d, f], self.bones)
             shadow[..., 2] = s.floor
             self.shadows[d].set_segments(shadow)
-        for d, line in enumerate(self.ghost_lines):
-            line.set_segments(self._segments(self.ghost[d, f], self.ghost_bones))
-        for pos, heads, joints in ((self.pos, self.heads, self.head_joints),
-                                   (self.ghost, self.ghost_heads, self.ghost_head_joints)):
-            for d, head in enumerate(heads):
-                c = pos[d, f, joints].mean(0)
-                head.set_data_3d(c[:1], c[1:2], c[2:])  # NaN (missing head) draws nothing
+        if self.ghost is not None:
+            self._pose_ghosts(f)
         if self.trails:
             f0 = max(0, f - self.trail_len + 1)
             for d, (col, rgba) in enumerate(self.trails):
