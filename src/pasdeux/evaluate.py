@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from pasdeux import metrics
-from pasdeux.data import fill_gaps, solo_windows, time_split
+from pasdeux.data import center, fill_gaps, solo_windows, time_split
 from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.motion import Motion, Skeleton
 
@@ -90,8 +90,6 @@ def source_from_motions(name: str, motions: list[Motion], stride: int = STRIDE) 
 
 def metrics_center(seq: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """A `[T, J, 3]` sequence centred per frame, as BENCHMARK.md scores positions."""
-    from pasdeux.data import center
-
     return center(seq, skeleton, "frame").astype(np.float32)
 
 
