@@ -287,6 +287,7 @@ def _trainer(config: dict, run_dir: Path, budget_s: float | None, epochs: int | 
                            mode=t["monitor_mode"], save_top_k=1, enable_version_counter=False)
     multi = int(num_nodes) * (int(devices) if str(devices).isdigit() else 1) > 1
     val_every = t["val_every_steps"]
+    session = f"version_{len(list((run_dir / 'logs').glob('version_*')))}"
     return pl.Trainer(
         accelerator=t["accelerator"], devices=devices, num_nodes=num_nodes,
         strategy="ddp" if multi else "auto",
@@ -294,7 +295,9 @@ def _trainer(config: dict, run_dir: Path, budget_s: float | None, epochs: int | 
         max_time={"seconds": budget_s} if budget_s is not None else None,
         val_check_interval=val_every, check_val_every_n_epoch=None if val_every else 1,
         num_sanity_val_steps=0, callbacks=[last, best, *extra], deterministic="warn",
-        logger=[CSVLogger(run_dir, name="logs", version=""), TensorBoardLogger(run_dir, name="logs", version="")],
+        # A new logs/version_N per session, so resuming never overwrites the logs of the interrupted one.
+        logger=[CSVLogger(run_dir, name="logs", version=session),
+                TensorBoardLogger(run_dir, name="logs", version=session)],
         log_every_n_steps=t["log_every_steps"], enable_progress_bar=progress, enable_model_summary=False,
         gradient_clip_val=t["grad_clip"] or None, default_root_dir=run_dir,
     )
@@ -382,6 +385,6 @@ def _plot_losses(run_dir: Path) -> None:
         from pasdeux.viz.plots import plot_loss_curves
     except ImportError:
         return
-    csv = run_dir / "logs" / "metrics.csv"
-    if csv.is_file():
-        plot_loss_curves(csv, run_dir / "loss_curves.png")
+    sessions = sorted((run_dir / "logs").glob("version_*/metrics.csv"), key=lambda p: p.stat().st_mtime)
+    if sessions:
+        plot_loss_curves(sessions[-1], run_dir / "loss_curves.png")
