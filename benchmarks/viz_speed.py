@@ -1,4 +1,4 @@
-"""Viz speed: a 300-frame duet GIF (and MP4), an 1800-frame duet HTML export, and viewer frame cost in Chromium.
+"""Viz speed: 300-frame duet GIFs (plain; ghost + trails), an MP4, an 1800-frame HTML export, viewer cost.
 
 Run as `python benchmarks/viz_speed.py [--frames 300] [--no-browser]`; prints one JSON line.
 Targets: 300-frame duet GIF < 30 s on 2 cores; 1800-frame duet HTML < 3 MB and < 1 s.
@@ -13,6 +13,8 @@ import json
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DUET = ROOT.parent / "shared" / "data" / "duet_ilya_hannah.npy"
@@ -57,6 +59,9 @@ def main() -> None:
         tmp = Path(tmp)
         result["gif_s"], gif = timed(pasdeux.animate, duet, out=tmp / "duet.gif", frames=args.frames)
         result["gif_mb"] = round(gif.stat().st_size / 1e6, 2)
+        ghost = duet.with_positions(np.roll(duet.positions, -15, axis=1))  # stands in for a generated duet
+        result["gif_ghost_trails_s"], _ = timed(pasdeux.animate, duet, ghost, out=tmp / "ghost.gif",
+                                                frames=args.frames, trails=True)
         result["mp4_s"], mp4 = timed(pasdeux.animate, duet, out=tmp / "duet.mp4", frames=args.frames)
         result["mp4_mb"] = round(mp4.stat().st_size / 1e6, 2)
         result["html_frames"] = duet.n_frames

@@ -74,6 +74,7 @@ class Stage:
                             else np.asarray(scene.ghost_skeleton.bones, dtype=int).reshape(-1, 2))
         self._artists(trails)
         self._labels()
+        self._background = None
         self._fit_zoom()
         # set_box_aspect shrinks the axes to the box's aspect; draw over the whole picture, not inside it.
         for artist in [*self.ax.collections, *self.ax.lines]:
@@ -259,10 +260,28 @@ class Stage:
                 col.set_color(rgba.reshape(len(self.trail_joints), -1, 4)[:, -n:][keep] if n else rgba[:0])
         self.counter.set_text(self._counter_text(f))
 
+    def _moving(self) -> list:
+        """Artists that change every frame, in drawing order."""
+        trails = [col for col, _ in self.trails]
+        return sorted([*self.shadows, self.ghost_layer, *trails, *self.lines], key=lambda a: a.get_zorder())
+
     def frame(self, f: int) -> memoryview:
         """RGBA pixels `[height, width, 4]` of frame `f`."""
+        moving = self._moving()
+        if self._background is None:
+            # Floor, title and legend never change: render them once, then blit and draw only what moves.
+            for a in [*moving, self.counter]:
+                a.set_visible(False)
+            self.canvas.draw()  # also fixes the 3D projection matrix for the whole clip
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for a in [*moving, self.counter]:
+                a.set_visible(True)
         self.pose(f)
-        self.canvas.draw()
+        self.canvas.restore_region(self._background)
+        for a in moving:
+            a.do_3d_projection()
+            self.ax.draw_artist(a)
+        self.fig.draw_artist(self.counter)
         return self.canvas.buffer_rgba()
 
     def close(self) -> None:
