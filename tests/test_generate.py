@@ -1,0 +1,135 @@
+"""Generation: variations, prior phrases, interpolation, transitions and long-form solos, and the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import pasdeux
+from pasdeux import generate
+from pasdeux.cli import main
+from pasdeux.data import center, time_split, windows
+from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.metrics import acceleration
+from pasdeux.models import MotionModel, build_model
+
+
+def _model(name, options, duet):
+    """A model on the real duet: PCA-initialised and with its prior fitted (no gradient training needed)."""
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    train = time_split(duet)["train"]
+    w = np.concatenate([windows(train.positions[d], 64, 16) for d in range(2)]).copy()
+    model = build_model(name, options, duet.skeleton, MotionModel.fit_stats(w, duet.skeleton))
+    model.prepare(w)
+    model.fit_prior([train.positions[0], train.positions[1]])
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def model(duet):
+    return _model("default", {"hidden": 16, "latent_channels": 32, "stages": 1}, duet)
+
+
+@pytest.fixture(scope="module")
+def model_dir(model, tmp_path_factory):
+    return model.save_pretrained(tmp_path_factory.mktemp("gen") / "model")
+
+
+def frame_acc(positions: np.ndarray) -> np.ndarray:
+    """Mean acceleration magnitude over joints for each inner frame of one solo `[T, J, 3]`."""
+    return acceleration(positions[None])[0].mean(-1)
+
+
+def test_long_form_is_continuous_at_window_seams(model):
+    solo = generate.long_form(model, seconds=60, seed=0)
+    assert solo.positions.shape == (1, 1800, 29, 3) and np.isfinite(solo.positions).all()
+    acc = frame_acc(center(solo.positions[0], solo.skeleton))  # acc[i] is frame i + 1
+    seams = np.arange(model.window, 1800 - 1, model.window) - 1
+    assert acc[seams].mean() <= 1.5 * np.median(acc)
+    assert acc.mean() > 0  # it moves
+    again = generate.long_form(model, seconds=60, seed=0)
+    np.testing.assert_array_equal(again.positions, solo.positions)
+
+
+def test_seed_model_long_form_cross_fades_its_windows(duet):
+    seed = _model("seed", {"units": 24, "latent": 8}, duet)
+    solo = generate.long_form(seed, seconds=10, seed=1)
+    assert solo.n_frames == 300 and np.isfinite(solo.positions).all()
+
+
+def test_variations_sigma_zero_is_the_reconstruction(model, duet):
+    phrase = duet.frames(600, 664)
+    same = generate.variations(model, phrase, sigma=0.0, n=2, seed=0)
+    assert same.n_dancers == 2 and same.n_frames == 64
+    rec = model.reconstruct(center(phrase.positions[:1], duet.skeleton))[0]
+    np.testing.assert_allclose(center(same.positions[0], duet.skeleton), rec, atol=1e-5)
+    bold = generate.variations(model, phrase, sigma=1.0, n=3, seed=0)
+    c = center(bold.positions, duet.skeleton)
+    assert np.abs(c[0] - rec).mean() > 0.005 and np.abs(c[0] - c[1]).mean() > 0.005
+
+
+def test_prior_and_interpolation(model, duet):
+    fresh = generate.prior(model, n=3, seconds=2, seed=0)
+    assert fresh.positions.shape == (3, 60, 29, 3)
+    a, b = duet.frames(100, 164), duet.frames(1000, 1064)
+    steps = generate.interpolate(model, a, b, steps=5)
+    c = center(steps.positions, duet.skeleton)
+    ra = model.reconstruct(center(a.positions[:1], duet.skeleton))[0]
+    rb = model.reconstruct(center(b.positions[:1], duet.skeleton))[0]
+    np.testing.assert_allclose(c[0], ra, atol=1e-4)
+    np.testing.assert_allclose(c[-1], rb, atol=1e-4)
+    d = [np.abs(x - rb).mean() for x in c]
+    assert d[0] > d[2] > d[-1]
+
+
+def test_transition_bridges_a_to_b_without_jumps(model, duet):
+    a, b = duet.dancer(0).frames(200, 300), duet.dancer(1).frames(900, 990)
+    out = generate.transition(model, a, b, frames=40, seed=0)
+    assert out.n_frames == 100 + 40 + 90
+    np.testing.assert_allclose(out.positions[0, :90], a.positions[0, :90], atol=1e-5)
+    tail = center(out.positions[0, -80:], duet.skeleton)
+    np.testing.assert_allclose(tail, center(b.positions[0, -80:], duet.skeleton), atol=1e-5)
+    acc = frame_acc(center(out.positions[0], duet.skeleton))
+    real = np.median(frame_acc(center(a.positions[0], duet.skeleton)))
+    assert acc[90:150].max() < 6 * real  # no jump where the bridge meets a or b
+    speed = np.linalg.norm(np.diff(out.positions[0][:, 0][:, [0, 2]], axis=0), axis=-1)
+    assert speed.max() < 0.2  # the root never teleports
+
+
+def test_generation_errors(model, duet):
+    with pytest.raises(ConfigError, match="sigma"):
+        generate.variations(model, duet.frames(0, 64), sigma=-1)
+    with pytest.raises(ShapeError, match="fps"):
+        generate.variations(model, duet.frames(0, 64).resample(15))
+    with pytest.raises(ConfigError, match="too short"):
+        generate.long_form(model, seconds=0.01)
+
+
+def test_cli_generate_paths(model_dir, tmp_path, shared_data):
+    phrase = str(shared_data / "duet_ilya_hannah.npy")
+    run = str(model_dir)
+    assert main(["generate", "variations", run, phrase, "--start", "10", "--sigma", "0.5", "-n", "2",
+                 "-o", str(tmp_path / "v.npz"), "--seed", "1"]) == 0
+    assert pasdeux.load(tmp_path / "v.npz").positions.shape == (2, 64, 29, 3)
+    assert main(["generate", "prior", run, "-n", "2", "--seconds", "3", "-o", str(tmp_path / "p.npz")]) == 0
+    assert pasdeux.load(tmp_path / "p.npz").n_frames == 90
+    assert main(["generate", "interpolate", run, phrase, phrase, "--start-b", "20", "--steps", "3",
+                 "-o", str(tmp_path / "i.npz")]) == 0
+    assert main(["generate", "transition", run, phrase, phrase, "--start-b", "30", "--frames", "30",
+                 "-o", str(tmp_path / "t.npz")]) == 0
+    assert pasdeux.load(tmp_path / "t.npz").n_frames == 64 + 30 + 64
+    assert main(["generate", "long", run, "--seconds", "20", "-o", str(tmp_path / "l.bvh")]) == 0
+    assert pasdeux.load(tmp_path / "l.bvh").n_frames == 600
+    assert main(["generate", "long", str(tmp_path), "-o", str(tmp_path / "x.npz")]) == 2
+    assert main(["generate", "variations", run, phrase, "--start", "59", "-o", str(tmp_path / "x.npz")]) == 2
+
+
+@pytest.mark.slow
+def test_cli_animates_with_a_ghost(model_dir, tmp_path, shared_data):
+    phrase = str(shared_data / "duet_ilya_hannah.npy")
+    gif = tmp_path / "v.gif"
+    assert main(["generate", "variations", str(model_dir), phrase, "-n", "2", "-o", str(tmp_path / "v.npz"),
+                 "--animate", str(gif)]) == 0
+    assert gif.stat().st_size > 10_000
