@@ -127,6 +127,7 @@ def realtime_factor(model: Any, seconds: float = LONG_FORM_S) -> float | None:
     import torch
 
     with torch.no_grad():
+        long_form(model, seconds=2.0)  # warm-up: first-call allocations and kernel selection are not generation
         start = time.perf_counter()
         long_form(model, seconds=seconds)
         return seconds / (time.perf_counter() - start)
