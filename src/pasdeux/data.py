@@ -167,12 +167,14 @@ def solo_windows(motions: list[Motion], length: int, stride: int, centring: str 
             pos = m.positions[d]
             if np.isnan(pos).any():
                 raise ShapeError(f"{m.source or 'motion'} still has missing data; run fill_gaps() first")
-            w = windows(pos, length, stride)
-            if len(w):
-                out.append(center(w, m.skeleton, centring))
-    if not out:
+            if centring == "frame":  # per-frame centring commutes with windowing: do it once, copy once
+                out.append(windows(center(pos, m.skeleton, "frame"), length, stride))
+            else:
+                w = windows(pos, length, stride)
+                out.append(center(w, m.skeleton, centring) if len(w) else w)
+    if not out or sum(len(w) for w in out) == 0:
         raise ShapeError(f"no window of {length} frames fits in the data; use a shorter window")
-    return np.concatenate(out).astype(np.float32)
+    return np.concatenate(out).astype(np.float32, copy=False)
 
 
 def augment(batch: np.ndarray, skeleton: Skeleton, rng: np.random.Generator, rotate: bool = True,

@@ -107,7 +107,7 @@ class Skeleton:
                        tuple((int(a), int(b)) for a, b in d["bones"]),
                        tuple(int(p) for p in d["parents"]) if d.get("parents") is not None else None,
                        tuple(int(m) for m in d.get("mirror") or ()), offsets)
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, OverflowError) as e:
             raise SkeletonError(f"skeleton description is malformed ({e}); expected name, joints, bones") from None
 
 
