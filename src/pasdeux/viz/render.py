@@ -164,6 +164,7 @@ class Stage:
         self.trails = []
         for c in (s.colors if self.trail_joints else []):
             col = self._collection(c, None, self.lw * 0.5, 2.5)  # alpha None: per-segment alphas rule
+            col.set_capstyle("butt")  # round caps of translucent segments would overlap into beads
             rgba = np.tile(to_rgba(c), (self.trail_len - 1, 1))
             rgba[:, 3] = np.linspace(0.05, 0.6, self.trail_len - 1)  # older segments fade out
             self.trails.append((col, np.tile(rgba, (len(self.trail_joints), 1))))
