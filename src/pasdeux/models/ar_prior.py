@@ -1,11 +1,12 @@
 """A Gaussian autoregressive prior over latent sequences, fitted by least squares after training.
 
-`z[t] = A [z[t-1], ..., z[t-p]] + b + s(t) L u[t]`, `u ~ N(0, I)`. Besides the AR coefficients
-and the innovation covariance `L L^T`, it keeps the distribution of the *local energy* `s` of the
-innovations (how much is happening in each 16-step stretch of the training data, relative to the
-average): a plain Gaussian AR gives every sample the same average energy, which makes samples
-alike; drawing `s` per stretch gives calm and lively phrases in the proportions of the data.
-All state lives in buffers, so it is saved with the model's weights.
+`z[t] = A [z[t-1], ..., z[t-p]] + b + L (s(t) * u[t])`, `u ~ N(0, I)`. Besides the AR coefficients
+and the innovation covariance `L L^T`, it keeps *energy profiles* `s`: for stretches of `span`
+steps of the training data, the RMS of each whitened innovation channel, relative to the average.
+A plain Gaussian AR gives every sample the same average energy in every part of the body, which
+makes samples alike; drawing a real profile per stretch gives calm and lively phrases, and phrases
+where the arms or the legs lead, in the proportions of the data. All state lives in buffers, so it
+is saved with the model's weights.
 """
 
 from __future__ import annotations
@@ -14,22 +15,21 @@ import torch
 from torch import Tensor, nn
 
 BURN_IN = 64  # steps discarded so a sample starts from the stationary distribution, not from zeros
-ENERGY_SPAN = 16  # latent steps over which the local innovation energy is measured and held
-ENERGY_LEVELS = 64  # quantiles of the local energy kept
+PROFILES = 128  # energy profiles kept (evenly spread over the training stretches)
 
 
 class ARPrior(nn.Module):
     """Gaussian AR(p) latent prior with a scale mixture over local innovation energy."""
 
-    def __init__(self, channels: int, order: int) -> None:
+    def __init__(self, channels: int, order: int, span: int = 16) -> None:
         super().__init__()
-        self.channels, self.order = channels, order
+        self.channels, self.order, self.span = channels, order, span
         self.register_buffer("fitted", torch.zeros(()))
         self.register_buffer("weight", torch.zeros(channels, order * channels))
         self.register_buffer("bias", torch.zeros(channels))
         self.register_buffer("chol", torch.eye(channels))
         self.register_buffer("marginal_std", torch.ones(channels))
-        self.register_buffer("energy", torch.ones(ENERGY_LEVELS))
+        self.register_buffer("energy", torch.ones(PROFILES, channels))
 
     @torch.no_grad()
     def fit(self, sequences: list[Tensor], ridge: float = 1e-3) -> bool:
@@ -53,26 +53,26 @@ class ARPrior(nn.Module):
         self.fitted.fill_(1.0)
         return True
 
-    @staticmethod
-    def _energy_levels(resid: Tensor, chol: Tensor, lengths: list[int]) -> Tensor:
-        """Quantiles of the RMS whitened innovation over stretches of ENERGY_SPAN steps."""
+    def _energy_levels(self, resid: Tensor, chol: Tensor, lengths: list[int]) -> Tensor:
+        """Per-channel RMS of the whitened innovations over stretches of `span` steps `[PROFILES, Z]`."""
         white = torch.linalg.solve_triangular(chol, resid.T, upper=False).T  # unit variance on average
-        per_step = white.pow(2).mean(1)
-        scales = []
-        for part in per_step.split(lengths):
-            for start in range(0, max(1, len(part) - ENERGY_SPAN + 1), ENERGY_SPAN // 2):
-                scales.append(part[start:start + ENERGY_SPAN].mean().sqrt())
-        levels = torch.quantile(torch.stack(scales), torch.linspace(0, 1, ENERGY_LEVELS, dtype=resid.dtype))
-        return levels / levels.pow(2).mean().sqrt()  # keep the overall innovation variance
+        profiles = []
+        for part in white.split(lengths):
+            for start in range(0, max(1, len(part) - self.span + 1), max(1, self.span // 2)):
+                profiles.append(part[start:start + self.span].pow(2).mean(0))
+        profiles = torch.stack(profiles)
+        keep = torch.linspace(0, len(profiles) - 1, PROFILES).round().long()
+        profiles = profiles[keep]
+        return (profiles / profiles.mean(0, keepdim=True)).sqrt()  # keep the overall innovation variance
 
     def _scales(self, n: int, steps: int, gen: torch.Generator) -> Tensor:
-        """Innovation scale per sample and step: a new energy level every ENERGY_SPAN steps, eased between."""
-        knots = steps // ENERGY_SPAN + 2
-        idx = torch.randint(0, ENERGY_LEVELS, (n, knots), generator=gen)
-        levels = self.energy.cpu()[idx]  # [n, knots]
-        t = torch.arange(steps) / ENERGY_SPAN
-        i, f = t.long(), t - t.floor()
-        return levels[:, i] * (1 - f) + levels[:, i + 1] * f  # [n, steps]
+        """Innovation scale `[n, steps, Z]`: a new real energy profile every `span` steps, eased between."""
+        knots = steps // self.span + 2
+        idx = torch.randint(0, PROFILES, (n, knots), generator=gen)
+        levels = self.energy.cpu()[idx]  # [n, knots, Z]
+        t = torch.arange(steps) / self.span
+        i, f = t.long(), (t - t.floor())[:, None]
+        return levels[:, i] * (1 - f) + levels[:, i + 1] * f
 
     def sample(self, n: int, steps: int, gen: torch.Generator, centred: bool = False) -> Tensor:
         """Latent sequences `[n, Z, steps]`; `centred` drops the mean (for smooth variation noise)."""
@@ -80,12 +80,12 @@ class ARPrior(nn.Module):
             return torch.randn(n, self.channels, steps, generator=gen)
         w, chol = self.weight.cpu(), self.chol.cpu()
         b = torch.zeros_like(self.bias.cpu()) if centred else self.bias.cpu()
-        scales = self._scales(n, BURN_IN + steps, gen)
+        innov = (torch.randn(n, BURN_IN + steps, self.channels, generator=gen)
+                 * self._scales(n, BURN_IN + steps, gen)) @ chol.T + b
         hist = torch.zeros(n, self.order * self.channels)  # newest first
         out = []
         for t in range(BURN_IN + steps):
-            u = torch.randn(n, self.channels, generator=gen) * scales[:, t:t + 1]
-            nxt = hist @ w.T + b + u @ chol.T
+            nxt = hist @ w.T + innov[:, t]
             hist = torch.cat([nxt, hist[:, :-self.channels]], 1)
             if t >= BURN_IN:
                 out.append(nxt)

@@ -210,7 +210,12 @@ class MotionModel(nn.Module):
             raise ConfigError(f"need n >= 1 and frames >= {self.min_frames}; got n={n}, frames={frames}")
         self.eval()
         z = self.prior_latent(int(n), int(frames), generator(seed)).to(self.device)
-        return self._decode(z, int(frames))
+        pose, root = self._decode(z, int(frames))
+        return self.finish_sample(pose), root
+
+    def finish_sample(self, pose: np.ndarray) -> np.ndarray:
+        """Last touch on prior samples (centred `[N, T, J, 3]`); identity unless a model needs one."""
+        return pose
 
     # --- saving and loading --------------------------------------------------------------
     def save_pretrained(self, directory: str | os.PathLike) -> Path:

@@ -20,8 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pasdeux.data import center
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import ROOT_CHANNELS, MotionModel, features_of, kl_normal, reparameterise
+from pasdeux.models.bones import fit_bone_lengths, mean_bone_lengths
 
 
 @dataclass
@@ -42,6 +44,7 @@ class SequenceConfig:
     free_bits: float = 0.1  # nats per latent channel per step below which KL is not penalised
     anneal_steps: int = 500
     prior_order: int = 2
+    rigid_bones: float = 1.0  # prior samples: pull bones to their mean training length (0 off, 1 fully)
     init_logvar: float = -6.0  # posterior log-variance at the start: begin as a near-deterministic autoencoder
 
 
@@ -116,7 +119,8 @@ class SequenceVAE(MotionModel):
             nn.init.zeros_(last.weight)
             nn.init.zeros_(last.bias)
         nn.init.constant_(self.enc[-1].bias[c.latent_channels:], c.init_logvar)
-        self.prior = ARPrior(c.latent_channels, c.prior_order)
+        self.prior = ARPrior(c.latent_channels, c.prior_order, span=max(1, c.window // 2 ** c.stages))
+        self.register_buffer("bone_target", torch.zeros(len(skeleton.bones)))
         self.register_buffer("bone_index", torch.as_tensor(np.asarray(skeleton.bones, dtype=np.int64).reshape(-1, 2)))
 
     @property
@@ -161,6 +165,13 @@ class SequenceVAE(MotionModel):
         self.lin_in.bias.copy_((-w_in @ mean).float())
         self.lin_out.weight.copy_((vt[:k].T * scale).float()[..., None])
         self.lin_out.bias.copy_(mean.float())
+        centred = center(np.asarray(world_windows, np.float32), self.skeleton, "frame")
+        self.bone_target.copy_(torch.as_tensor(mean_bone_lengths(centred, self.skeleton)))
+
+    def finish_sample(self, pose: np.ndarray) -> np.ndarray:
+        if not bool((self.bone_target > 0).all()):
+            return pose  # not prepared on data: no target lengths known
+        return fit_bone_lengths(pose, self.skeleton, self.bone_target.cpu().numpy(), self.config.rigid_bones)
 
     def latent_steps(self, frames: int) -> int:
         return -(-frames // self.factor)
