@@ -27,8 +27,11 @@ export class Figure {
   constructor(spec, skeleton, frames, quant, missing, floorY, scale) {
     this.spec = spec;
     this.nJoints = skeleton.joints.length;
-    this.bones = Int32Array.from(skeleton.bones.flat());
+    // Bones between two head joints lie inside the head sphere and would only poke out of it.
+    const inHead = new Set(skeleton.head);
+    this.bones = Int32Array.from(skeleton.bones.filter(([a, b]) => !(inHead.has(a) && inHead.has(b))).flat());
     this.head = skeleton.head;
+    this.headRadius = skeleton.head_radius || HEAD_RADIUS * scale;
     this.isHead = new Uint8Array(this.nJoints); // the head sphere stands for these joints
     for (const j of skeleton.head) this.isHead[j] = 1;
     this.frames = frames;
@@ -46,7 +49,7 @@ export class Figure {
     const jointGeo = new THREE.SphereGeometry(JOINT_RADIUS * scale, 14, 10);
     this.boneMesh = new THREE.InstancedMesh(boneGeo, material, this.bones.length / 2);
     this.jointMesh = new THREE.InstancedMesh(jointGeo, material, this.nJoints);
-    this.headMesh = new THREE.Mesh(new THREE.SphereGeometry(HEAD_RADIUS * scale, 24, 16), material);
+    this.headMesh = new THREE.Mesh(new THREE.SphereGeometry(this.headRadius, 24, 16), material);
     for (const m of [this.boneMesh, this.jointMesh]) {
       m.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
       m.frustumCulled = false; // instances move far from the geometry's own bounds
@@ -129,17 +132,29 @@ export class Figure {
     this.placeHead();
   }
 
+  // The head sphere sits at the head joints' centroid and, in this frame, just reaches the farthest of them
+  // (pose-estimated skeletons are not rigid), within 0.7-1.4 of the clip's typical head size.
   placeHead() {
     let x = 0, y = 0, z = 0, n = 0;
+    const p = this.pose;
     for (const j of this.head) {
-      const px = this.pose[3 * j], py = this.pose[3 * j + 1], pz = this.pose[3 * j + 2];
-      if (Number.isNaN(px + py + pz)) continue;
-      x += px; y += py; z += pz; n++;
+      if (Number.isNaN(p[3 * j] + p[3 * j + 1] + p[3 * j + 2])) continue;
+      x += p[3 * j]; y += p[3 * j + 1]; z += p[3 * j + 2]; n++;
     }
-    this.headMesh.visible = n > 0;
-    if (n > 0) this.headMesh.position.set(x / n, y / n, z / n);
-    const twin = this.headMesh.userData.depthTwin;
-    if (twin) { twin.visible = n > 0; twin.position.copy(this.headMesh.position); }
+    const mesh = this.headMesh, twin = mesh.userData.depthTwin;
+    mesh.visible = n > 0;
+    if (twin) twin.visible = n > 0;
+    if (n === 0) return;
+    x /= n; y /= n; z /= n;
+    let reach = 0;
+    for (const j of this.head) {
+      const d = Math.hypot(p[3 * j] - x, p[3 * j + 1] - y, p[3 * j + 2] - z);
+      if (d > reach) reach = d;
+    }
+    const s = n > 1 ? Math.min(Math.max(reach / this.headRadius, 0.7), 1.4) : 1;
+    mesh.position.set(x, y, z);
+    mesh.scale.setScalar(s);
+    if (twin) { twin.position.copy(mesh.position); twin.scale.setScalar(s); }
   }
 
   dispose() {

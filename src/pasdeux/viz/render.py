@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pasdeux.errors import ConfigError
-from pasdeux.viz.scene import GHOST_ALPHA, OUTLIER_PERCENT, Scene, body_height, effectors, head_joints
+from pasdeux.viz.scene import GHOST_ALPHA, OUTLIER_PERCENT, Scene, effectors, head_joints, head_radius
 from pasdeux.viz.writers import VideoWriter, gif_palette
 
 BACKGROUND = "#ffffff"
@@ -20,7 +20,6 @@ FLOOR_COLOR = "#d4d4d4"
 SHADOW_COLOR = "#e3e3e3"  # opaque: overlapping shadow bones must not darken
 TEXT_COLOR = "#333333"
 TRAIL_SECONDS = 0.8
-HEAD_RADIUS = 0.085  # metres, for a body 1.6 m tall
 FILL = 0.95  # the dancers' widest extent over the clip spans this fraction of the picture
 
 
@@ -158,7 +157,9 @@ class Stage:
         self.bones = _without_head_bones(self.bones, self.head_joints)
         if self.ghost_bones is not None:
             self.ghost_bones = _without_head_bones(self.ghost_bones, self.ghost_head_joints)
-        self.ring = self._ring_shape(HEAD_RADIUS * body_height(s.positions) / 1.6)
+        self.ring = self._ring_shape(1.0)
+        self.head_size = head_radius(s.positions, self.head_joints)
+        self.ghost_head_size = head_radius(s.ghost, self.ghost_head_joints) if s.ghost is not None else 0.0
         self.trail_joints = effectors(s.skeleton) if trails else []
         self.trail_len = max(2, int(round(TRAIL_SECONDS * s.fps)))
         self.trails = []
@@ -215,26 +216,28 @@ class Stage:
         return segs[np.isfinite(segs).all(axis=(1, 2))]  # a missing joint hides its bones, nothing else
 
     def _ring_shape(self, radius: float) -> np.ndarray:
-        """Segments `[16, 2, 3]` of a head-sized circle facing the camera, centred on the origin."""
+        """Segments `[28, 2, 3]` of a unit circle facing the camera, centred on the origin."""
         e, a = np.radians(self.ax.elev), np.radians(self.ax.azim)
         view = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
         u = np.array([-np.sin(a), np.cos(a), 0.0])
         v = np.cross(view, u)
-        t = np.linspace(0, 2 * np.pi, 17)
+        t = np.linspace(0, 2 * np.pi, 29)
         pts = radius * (np.cos(t)[:, None] * u + np.sin(t)[:, None] * v)
         return np.stack([pts[:-1], pts[1:]], axis=1)
 
-    def _body(self, points: np.ndarray, bones: np.ndarray, heads: list[int]) -> np.ndarray:
+    def _body(self, points: np.ndarray, bones: np.ndarray, heads: list[int], size: float) -> np.ndarray:
         """Segments of one body at one frame: its bones plus the head ring (when the head is there)."""
         segs = self._segments(points, bones)
         if heads:
             centre = points[heads].mean(0)
             if np.isfinite(centre).all():
-                segs = np.concatenate([segs, self.ring + centre])
+                # The ring just reaches the head joints in this frame (pose-estimated bodies are not rigid).
+                reach = np.linalg.norm(points[heads] - centre, axis=-1).max() if len(heads) > 1 else size
+                segs = np.concatenate([segs, self.ring * np.clip(reach, 0.7 * size, 1.4 * size) + centre])
         return segs
 
     def _pose_ghosts(self, f: int) -> None:
-        bodies = [self._body(self.ghost[d, f], self.ghost_bones, self.ghost_head_joints)
+        bodies = [self._body(self.ghost[d, f], self.ghost_bones, self.ghost_head_joints, self.ghost_head_size)
                   for d in range(len(self.ghost_rgba))]
         self.ghost_layer.set_segments(np.concatenate(bodies))
         self.ghost_layer.set_color(np.repeat(self.ghost_rgba, [len(b) for b in bodies], axis=0))
@@ -243,7 +246,7 @@ class Stage:
         """Move every artist to frame `f`."""
         s = self.scene
         for d, line in enumerate(self.lines):
-            segs = self._body(self.pos[d, f], self.bones, self.head_joints)
+            segs = self._body(self.pos[d, f], self.bones, self.head_joints, self.head_size)
             line.set_segments(segs)
             shadow = self._segments(self.pos[d, f], self.bones)
             shadow[..., 2] = s.floor

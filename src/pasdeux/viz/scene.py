@@ -138,6 +138,20 @@ def body_height(positions: np.ndarray) -> float:
     return float(np.median(extent)) if extent.size else 1.7
 
 
+def head_radius(positions: np.ndarray, heads: list[int]) -> float:
+    """Radius of a head drawn at the centroid of `heads` that just reaches them (the neck bone meets it)."""
+    fallback = 0.09 * body_height(positions) / 1.6
+    if len(heads) < 2:
+        return fallback
+    pts = positions[..., heads, :]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        reach = np.nanmax(np.linalg.norm(pts - np.nanmean(pts, axis=-2, keepdims=True), axis=-1), axis=-1)
+    reach = reach[np.isfinite(reach)]
+    # Between a small and a large real head, so odd marker sets do not draw a pin head or a balloon.
+    return float(np.clip(np.median(reach), 0.6 * fallback, 1.4 * fallback)) if reach.size else fallback
+
+
 def head_joints(skeleton: Skeleton) -> list[int]:
     """Joints whose centroid is the centre of the head (head + head top or eyes, or the Mariel head markers)."""
     lower = [j.lower() for j in skeleton.joints]

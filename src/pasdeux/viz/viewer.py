@@ -19,7 +19,7 @@ import numpy as np
 
 from pasdeux.errors import ConfigError
 from pasdeux.motion import Motion, Skeleton
-from pasdeux.viz.scene import Scene, body_height, build_scene, head_joints
+from pasdeux.viz.scene import Scene, body_height, build_scene, head_joints, head_radius
 
 PAYLOAD_FORMAT = "pasdeux-motion"
 PAYLOAD_VERSION = 1
@@ -49,19 +49,20 @@ def _encode(positions: np.ndarray, origin: np.ndarray, scale: float) -> str:
     return base64.b64encode(q.tobytes()).decode("ascii")
 
 
-def _skeleton_spec(sk: Skeleton) -> dict:
-    return {"name": sk.name, "joints": list(sk.joints), "bones": [list(b) for b in sk.bones],
-            "head": head_joints(sk)}
+def _skeleton_spec(sk: Skeleton, positions: np.ndarray) -> dict:
+    heads = head_joints(sk)
+    return {"name": sk.name, "joints": list(sk.joints), "bones": [list(b) for b in sk.bones], "head": heads,
+            "head_radius": head_radius(positions, heads)}
 
 
 def scene_payload(scene: Scene) -> dict:
     """The JSON-safe payload the viewer component reads (see `motion_payload`)."""
     origin, scale = _quantiser(scene.all_points())
-    skeletons = [_skeleton_spec(scene.skeleton)]
+    skeletons = [_skeleton_spec(scene.skeleton, scene.positions)]
     figures = [{"label": lab, "color": c, "ghost": False, "skeleton": 0, "positions": _encode(p, origin, scale)}
                for p, c, lab in zip(scene.positions, scene.colors, scene.labels)]
     if scene.ghost is not None:
-        skeletons.append(_skeleton_spec(scene.ghost_skeleton))
+        skeletons.append(_skeleton_spec(scene.ghost_skeleton, scene.ghost))
         figures += [{"label": lab, "color": c, "ghost": True, "skeleton": 1, "positions": _encode(p, origin, scale)}
                     for p, c, lab in zip(scene.ghost, scene.ghost_colors, scene.ghost_labels)]
     return {"format": PAYLOAD_FORMAT, "version": PAYLOAD_VERSION, "title": scene.title, "fps": scene.fps,
