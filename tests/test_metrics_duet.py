@@ -113,3 +113,13 @@ def test_responsiveness_finds_a_delayed_copy(test_pairs):
     frozen = pair.copy()
     frozen[:, 1] = frozen[:, 1, :1]
     assert responsiveness(frozen) == 0.0
+
+
+def test_pair_metrics_symmetric_in_leader_and_partner(duet, test_pairs):
+    """Swapping who leads changes none of the pair's symmetric metrics (lags run both ways)."""
+    sk = duet.skeleton
+    sub = test_pairs[::8]
+    swapped = sub[:, ::-1]
+    assert responsiveness(swapped) == pytest.approx(responsiveness(sub), abs=1e-9)
+    assert contact_rate(swapped, sk) == contact_rate(sub, sk)
+    assert penetration(swapped, sk) == penetration(sub, sk)
