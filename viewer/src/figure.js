@@ -133,7 +133,7 @@ export class Figure {
   }
 
   // The head sphere sits at the head joints' centroid and, in this frame, just reaches the farthest of them
-  // (pose-estimated skeletons are not rigid), within 0.7-1.4 of the clip's typical head size.
+  // (pose-estimated skeletons are not rigid), within 0.8-1.2 of the clip's typical head size.
   placeHead() {
     let x = 0, y = 0, z = 0, n = 0;
     const p = this.pose;
@@ -151,7 +151,7 @@ export class Figure {
       const d = Math.hypot(p[3 * j] - x, p[3 * j + 1] - y, p[3 * j + 2] - z);
       if (d > reach) reach = d;
     }
-    const s = n > 1 ? Math.min(Math.max(reach / this.headRadius, 0.7), 1.4) : 1;
+    const s = n > 1 ? Math.min(Math.max(reach / this.headRadius, 0.8), 1.2) : 1;
     mesh.position.set(x, y, z);
     mesh.scale.setScalar(s);
     if (twin) { twin.position.copy(mesh.position); twin.scale.setScalar(s); }

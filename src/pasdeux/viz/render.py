@@ -233,7 +233,7 @@ class Stage:
             if np.isfinite(centre).all():
                 # The ring just reaches the head joints in this frame (pose-estimated bodies are not rigid).
                 reach = np.linalg.norm(points[heads] - centre, axis=-1).max() if len(heads) > 1 else size
-                segs = np.concatenate([segs, self.ring * np.clip(reach, 0.7 * size, 1.4 * size) + centre])
+                segs = np.concatenate([segs, self.ring * np.clip(reach, 0.8 * size, 1.2 * size) + centre])
         return segs
 
     def _pose_ghosts(self, f: int) -> None:
