@@ -73,5 +73,7 @@ def test_cli_plot_losses_finds_metrics_in_run_folder(tmp_path):
     (run / "logs" / "version_0").mkdir(parents=True)
     write_metrics(run / "logs" / "version_0" / "metrics.csv")
     assert main(["plot-losses", str(run)]) == 0
-    assert (run / "logs" / "version_0" / "loss_curves.png").is_file()
+    assert (run / "loss_curves.png").is_file()
+    assert main(["plot-losses", str(run / "logs" / "version_0" / "metrics.csv"), "-o", str(tmp_path / "l.png")]) == 0
+    assert (tmp_path / "l.png").is_file()
     assert main(["plot-losses", str(tmp_path / "empty")]) == 2

@@ -47,16 +47,18 @@ def animate(
 @app.command("plot-losses")
 def plot_losses(
     metrics: Path = typer.Argument(..., help="A run folder or its Lightning metrics.csv."),
-    out: Path | None = typer.Option(None, "-o", "--out", help="PNG to write (default: beside metrics.csv)."),
+    out: Path | None = typer.Option(None, "-o", "--out",
+                                    help="PNG to write (default: RUN/loss_curves.png, or beside metrics.csv)."),
 ) -> None:
     """Plot every logged metric of a training run against step (one panel per metric family)."""
     from pasdeux.viz.plots import plot_loss_curves
 
-    csv = metrics
+    csv, default_out = metrics, metrics.with_name("loss_curves.png")
     if metrics.is_dir():
         found = sorted(metrics.rglob("metrics.csv"), key=lambda p: p.stat().st_mtime)
         if not found:
             raise ConfigError(f"{metrics}: no metrics.csv inside; is this a training run folder?")
         csv = found[-1]  # the newest log when a run was resumed into several versions
-    path = plot_loss_curves(csv, out or csv.with_name("loss_curves.png"))
+        default_out = metrics / "loss_curves.png"  # where training itself draws it
+    path = plot_loss_curves(csv, out or default_out)
     typer.echo(f"wrote {path}")
