@@ -44,6 +44,14 @@ def _family(name: str) -> str:
     return _SUFFIX.sub("", _SPLIT.sub("", name)) or name
 
 
+def _run_name(metrics_csv: Path) -> str:
+    """The run a metrics.csv belongs to: RUN for RUN/logs/version_N/metrics.csv, else its folder."""
+    folder = metrics_csv.resolve().parent
+    if folder.name.startswith("version_") and folder.parent.name == "logs":
+        return f"{folder.parent.parent.name} ({folder.name})"
+    return folder.name
+
+
 def _log_scale(values: Sequence[np.ndarray]) -> bool:
     """Log y when every value is positive and they span more than ~1.5 decades."""
     v = np.concatenate([np.asarray(a, float).ravel() for a in values])
@@ -95,9 +103,12 @@ def plot_loss_curves(metrics_csv: str | os.PathLike, out_png: str | os.PathLike)
     families: dict[str, list[str]] = {}
     for name in curves:
         families.setdefault(_family(name), []).append(name)
-    ncols = 1 if len(families) == 1 else 2
+    # The losses are what one looks at first; the other metrics follow in logging order.
+    families = dict(sorted(families.items(), key=lambda kv: "loss" not in kv[0]))
+    ncols = 1 if len(families) == 1 else 2 if len(families) <= 6 else 3
     nrows = math.ceil(len(families) / ncols)
-    fig = Figure(figsize=(6.4 * ncols, 3.6 * nrows), layout="constrained")
+    w, h = (6.4, 3.6) if ncols < 3 else (5.2, 3.1)
+    fig = Figure(figsize=(w * ncols, h * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, (fam, names) in zip(axes, families.items()):
         for name in names:
@@ -106,7 +117,7 @@ def plot_loss_curves(metrics_csv: str | os.PathLike, out_png: str | os.PathLike)
         _style(ax, name, "step", name, _log_scale([curves[n] for n in names]))
     for ax in axes[len(families):]:
         ax.set_visible(False)
-    fig.suptitle(f"training curves: {Path(metrics_csv).parent.name or Path(metrics_csv).name}", fontsize=12)
+    fig.suptitle(f"training curves: {_run_name(Path(metrics_csv))}", fontsize=12)
     return _save(fig, out_png)
 
 
