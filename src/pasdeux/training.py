@@ -197,14 +197,11 @@ class MotionTask(pl.LightningModule):
         self.train_sequences = train_sequences
         self.history: list[dict[str, Any]] = []
         self.elapsed_offset = 0.0  # wall-clock seconds of earlier sessions of a resumed run
-        self.fit_started = time.monotonic()
+        self.fit_started = time.monotonic()  # set by `train` to its own start: preparing data counts too
         self.windows_seen, self.step_time = 0, 0.0
 
     def elapsed(self) -> float:
         return self.elapsed_offset + time.monotonic() - self.fit_started
-
-    def on_fit_start(self) -> None:
-        self.fit_started = time.monotonic()
 
     def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
         d = self.config["data"]
@@ -231,7 +228,7 @@ class MotionTask(pl.LightningModule):
         self.model.train()
         self.log_dict({f"val_{k}": v for k, v in scores.items() if k != "recon_mse"})
         self.log("val_recon_mse", scores["recon_mse"], prog_bar=True)  # every rank scores the same full set
-        if not self.trainer.sanity_checking:
+        if not (self.trainer.sanity_checking and self.history):  # the sanity pass scores step 0 of a fresh run
             self.history.append({"time_s": round(self.elapsed(), 3), "step": self.global_step,
                                  "epoch": self.current_epoch, **{f"val_{k}": v for k, v in scores.items()}})
 
@@ -294,7 +291,7 @@ def _trainer(config: dict, run_dir: Path, budget_s: float | None, epochs: int | 
         max_epochs=epochs if epochs is not None else -1 if budget_s is not None else t["epochs"],
         max_time={"seconds": budget_s} if budget_s is not None else None,
         val_check_interval=val_every, check_val_every_n_epoch=None if val_every else 1,
-        num_sanity_val_steps=0, callbacks=[last, best, *extra], deterministic="warn",
+        num_sanity_val_steps=1, callbacks=[last, best, *extra], deterministic="warn",
         # A new logs/version_N per session, so resuming never overwrites the logs of the interrupted one.
         logger=[CSVLogger(run_dir, name="logs", version=session),
                 TensorBoardLogger(run_dir, name="logs", version=session)],
@@ -316,6 +313,7 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
     budget_s = budget_s if budget_s is not None else t["budget_s"]
     epochs = epochs if epochs is not None else (None if budget_s is not None else t["epochs"])
     run_dir = Path(run_dir or Path("runs") / f"{config['model']['name']}-{time.strftime('%Y%m%d-%H%M%S')}")
+    started = time.monotonic()
     pl.seed_everything(seed, workers=True, verbose=False)
     sequences = solo_sequences(train)
     skeleton, fps = train[0].skeleton, train[0].fps
@@ -326,6 +324,7 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
     model = build_model(config["model"]["name"], model_options(config), skeleton, stats, fps)
     model.prepare(train_set.windows[::max(1, len(train_set) // 4096)])  # same on every rank: deterministic
     task = MotionTask(model, config, sequences, seed)
+    task.fit_started = started
     trainer = _trainer(config, run_dir, budget_s, epochs, progress, devices or t["devices"],
                        num_nodes or t["num_nodes"], callbacks or [])
     if trainer.is_global_zero:

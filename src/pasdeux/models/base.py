@@ -285,6 +285,18 @@ def features_of(world: Tensor, root: int) -> Tensor:
     return torch.cat([centred.flatten(-2), vel], dim=-1)
 
 
+@torch.no_grad()
+def whitened_pca(x: Tensor, k: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Encoder weight/bias `[k, P]`, `[k]` to whitened top-`k` principal components of rows `x` `[N, P]`,
+    and decoder weight/bias `[P, k]`, `[P]` back; a linear autoencoder to start nonlinear ones from."""
+    x = x.double()
+    mean = x.mean(0)
+    _, s, vt = torch.linalg.svd(x - mean, full_matrices=False)
+    scale = (s[:k] / np.sqrt(len(x))).clamp_min(1e-6)  # std of each component
+    w_in = vt[:k] / scale[:, None]  # whitened: every latent channel starts with unit spread
+    return w_in.float(), (-w_in @ mean).float(), (vt[:k].T * scale).float(), mean.float()
+
+
 def kl_normal(mu: Tensor, logvar: Tensor) -> Tensor:
     """Elementwise KL(N(mu, exp(logvar)) || N(0, 1))."""
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)

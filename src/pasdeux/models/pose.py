@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from pasdeux.models.base import MotionModel, kl_normal, reparameterise
+from pasdeux.models.base import MotionModel, kl_normal, reparameterise, whitened_pca
 
 
 @dataclass
@@ -28,6 +28,7 @@ class PoseConfig:
     kl_weight: float = 1e-3
     free_bits: float = 0.0
     keyframe_s: float = 0.5  # spacing of latent keyframes when sampling phrases
+    init_logvar: float = -6.0  # posterior log-variance at the start: begin as a near-deterministic autoencoder
 
 
 def mlp(dims: list[int]) -> nn.Sequential:
@@ -49,15 +50,32 @@ class PoseVAE(MotionModel):
         c = config
         self.enc = mlp([self.n_pose] + [c.hidden] * c.layers + [2 * c.latent])
         self.dec = mlp([c.latent] + [c.hidden] * c.layers + [self.n_pose])
+        # A linear path set to whitened PCA by `prepare`; the MLPs start at zero and learn what PCA misses.
+        self.lin_in, self.lin_out = nn.Linear(self.n_pose, c.latent), nn.Linear(c.latent, self.n_pose)
+        for last in (self.enc[-1], self.dec[-1]):
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+        nn.init.constant_(self.enc[-1].bias[c.latent:], c.init_logvar)
 
     factor = 1  # one latent step per frame
 
+    @torch.no_grad()
+    def prepare(self, world_windows) -> None:
+        """Set the linear path to whitened PCA of the training poses."""
+        x = self.features(torch.as_tensor(world_windows))[..., :self.n_pose].reshape(-1, self.n_pose)
+        w_in, b_in, w_out, b_out = whitened_pca(x, self.config.latent)
+        for layer, w, b in ((self.lin_in, w_in, b_in), (self.lin_out, w_out, b_out)):
+            layer.weight.copy_(w)
+            layer.bias.copy_(b)
+
     def encode(self, pose_feats: Tensor) -> tuple[Tensor, Tensor]:
         mu, logvar = self.enc(pose_feats).chunk(2, dim=-1)
+        mu = mu + self.lin_in(pose_feats)
         return mu.transpose(1, 2), logvar.clamp(-12, 6).transpose(1, 2)  # [B, Z, T] like the sequence model
 
     def decode_latent(self, z: Tensor, frames: int) -> Tensor:
-        return self.dec(z.transpose(1, 2))[:, :frames]
+        z = z.transpose(1, 2)
+        return (self.dec(z) + self.lin_out(z))[:, :frames]
 
     def _smooth_noise(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
         """N(0, 1) latents at keyframes, interpolated over time with a cosine ease (no jumps)."""

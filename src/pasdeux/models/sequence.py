@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from pasdeux.data import center
 from pasdeux.models.ar_prior import ARPrior
-from pasdeux.models.base import ROOT_CHANNELS, MotionModel, features_of, kl_normal, reparameterise
+from pasdeux.models.base import ROOT_CHANNELS, MotionModel, features_of, kl_normal, reparameterise, whitened_pca
 from pasdeux.models.bones import fit_bone_lengths, mean_bone_lengths
 
 
@@ -155,16 +155,11 @@ class SequenceVAE(MotionModel):
     def prepare(self, world_windows: np.ndarray) -> None:
         """Set the linear path to whitened PCA of the training poses (normalised features)."""
         x = self.features(torch.as_tensor(np.asarray(world_windows, np.float32)))[..., :self.n_pose]
-        x = x.reshape(-1, self.n_pose).double()
-        mean = x.mean(0)
-        _, s, vt = torch.linalg.svd(x - mean, full_matrices=False)
-        k = self.config.latent_channels
-        scale = (s[:k] / np.sqrt(len(x))).clamp_min(1e-6)  # std of each component
-        w_in = vt[:k] / scale[:, None]  # whitened: every latent channel starts with unit spread
-        self.lin_in.weight.copy_(w_in.float()[..., None])
-        self.lin_in.bias.copy_((-w_in @ mean).float())
-        self.lin_out.weight.copy_((vt[:k].T * scale).float()[..., None])
-        self.lin_out.bias.copy_(mean.float())
+        w_in, b_in, w_out, b_out = whitened_pca(x.reshape(-1, self.n_pose), self.config.latent_channels)
+        self.lin_in.weight.copy_(w_in[..., None])
+        self.lin_in.bias.copy_(b_in)
+        self.lin_out.weight.copy_(w_out[..., None])
+        self.lin_out.bias.copy_(b_out)
         centred = center(np.asarray(world_windows, np.float32), self.skeleton, "frame")
         self.bone_target.copy_(torch.as_tensor(mean_bone_lengths(centred, self.skeleton)))
 
