@@ -146,3 +146,21 @@ def test_notebook_iframe_runs_the_viewer(browser, duet, tmp_path):
     assert hue_count(img[50:-60], "blue") > 300 and hue_count(img[50:-60], "orange") > 300
     assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == []
     ctx.close()
+
+
+def test_follow_glides_the_camera_after_the_dancers(page, duet):
+    def centre(frame: int) -> np.ndarray:  # the dancers' mean (x, z) at a frame of the clip (source 600 + frame)
+        return np.nanmean(duet.positions[:, 600 + frame], axis=(0, 1))[[0, 2]]
+
+    def target() -> np.ndarray:
+        return np.array(state(page)["target"])[[0, 2]]
+
+    page.evaluate("window.pasdeuxViewer.seek(0)")
+    assert np.linalg.norm(target() - centre(0)) > 0.2  # the fixed camera looks at the whole clip's centre
+    page.locator(".pdx-bar label", has_text="follow").locator("input").check()
+    page.wait_for_function("window.pasdeuxViewer.state().follow")
+    page.wait_for_timeout(2500)
+    assert np.linalg.norm(target() - centre(0)) < 0.1
+    page.evaluate("window.pasdeuxViewer.seek(89)")  # the dancers moved about 0.4 m
+    page.wait_for_timeout(2500)
+    assert np.linalg.norm(target() - centre(89)) < 0.1

@@ -1,4 +1,4 @@
-// The viewer's DOM controls: title, dancer/ghost toggles, play button, scrub bar, time, speed and loop.
+// The viewer's DOM controls: title, dancer/ghost toggles, play button, scrub bar, time, speed, loop, follow.
 
 const SPEEDS = [0.25, 0.5, 1, 1.5, 2];
 
@@ -43,9 +43,13 @@ export function buildUI(root, payload, figures, api) {
   const loopLabel = el('label', 'pdx-loop', bar, { title: 'loop' });
   const loop = el('input', '', loopLabel, { type: 'checkbox', checked: true });
   el('span', '', loopLabel, { textContent: 'loop' });
+  const followLabel = el('label', 'pdx-loop', bar, { title: 'camera follows the dancers' });
+  const follow = el('input', '', followLabel, { type: 'checkbox', checked: false });
+  el('span', '', followLabel, { textContent: 'follow' });
   play.addEventListener('click', () => api.toggle());
+  follow.addEventListener('change', () => api.setFollow(follow.checked));
   scrub.addEventListener('input', () => api.seek(Number(scrub.value)));
   speed.addEventListener('change', () => api.setSpeed(Number(speed.value)));
   loop.addEventListener('change', () => api.setLoop(loop.checked));
-  return { play, scrub, time, speed, loop, ghostBox, dancerBoxes };
+  return { play, scrub, time, speed, loop, follow, ghostBox, dancerBoxes };
 }

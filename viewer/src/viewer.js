@@ -99,8 +99,26 @@ export function createViewer(container, payload, options = {}) {
 
   const nFrames = payload.frames, fps = payload.fps, duration = nFrames / fps;
   const st = { t: 0, playing: options.autoplay !== false && nFrames > 1, speed: 1, loop: true, ghost: true,
-    frame: -1, dirty: true, last: null, raf: 0 };
+    frame: -1, dirty: true, last: null, raf: 0, follow: false };
   let ui = null;
+  const aim = new THREE.Vector3(), shift = new THREE.Vector3();
+
+  // Follow mode glides the orbit target (and the camera with it) towards the visible dancers' centre.
+  function follow(dt) {
+    let n = 0;
+    aim.set(0, 0, 0);
+    for (const f of figures) {
+      if (f.spec.ghost || !f.group.visible || !f.shadow.visible) continue;
+      aim.x += f.shadow.position.x; aim.z += f.shadow.position.z; n++;
+    }
+    if (n === 0) return false;
+    aim.set(aim.x / n, controls.target.y, aim.z / n);
+    shift.subVectors(aim, controls.target).multiplyScalar(1 - Math.exp(-3 * dt));
+    if (shift.lengthSq() < 1e-10) return false;
+    controls.target.add(shift);
+    camera.position.add(shift);
+    return true;
+  }
 
   function setTime(t) {
     st.t = Math.min(Math.max(t, 0), (nFrames - 1) / fps);
@@ -129,9 +147,10 @@ export function createViewer(container, payload, options = {}) {
       }
       setTime(t);
     }
-    const moved = controls.update();
     if (st.dirty) showFrame();
-    if (st.dirty || moved) renderer.render(scene, camera);
+    const glided = st.follow && follow(dt);
+    const moved = controls.update();
+    if (st.dirty || moved || glided) renderer.render(scene, camera);
     st.dirty = false;
   }
   function resize() {
@@ -150,6 +169,7 @@ export function createViewer(container, payload, options = {}) {
     step(n) { api.pause(); api.seek(Math.min(Math.max(st.frame + n, 0), nFrames - 1)); },
     setSpeed(s) { st.speed = s; if (ui.speed.value !== String(s)) ui.speed.value = String(s); },
     setLoop(on) { st.loop = !!on; ui.loop.checked = st.loop; },
+    setFollow(on) { st.follow = !!on; ui.follow.checked = st.follow; },
     setGhostVisible(on) {
       st.ghost = !!on;
       for (const f of figures) if (f.spec.ghost) f.group.visible = st.ghost;
@@ -165,6 +185,7 @@ export function createViewer(container, payload, options = {}) {
     },
     state() {
       return { frame: st.frame, frames: nFrames, time: st.t, playing: st.playing, speed: st.speed, loop: st.loop,
+        follow: st.follow, target: controls.target.toArray(),
         fps, ghostVisible: figures.some((f) => f.spec.ghost) && st.ghost,
         dancersVisible: figures.filter((f) => !f.spec.ghost).map((f) => f.group.visible) };
     },
