@@ -157,7 +157,7 @@ def test_follow_glides_the_camera_after_the_dancers(page, duet):
 
     page.evaluate("window.pasdeuxViewer.seek(0)")
     assert np.linalg.norm(target() - centre(0)) > 0.2  # the fixed camera looks at the whole clip's centre
-    page.locator(".pdx-bar label", has_text="follow").locator("input").check()
+    page.locator(".pdx-follow input").check()
     page.wait_for_function("window.pasdeuxViewer.state().follow")
     page.wait_for_timeout(2500)
     assert np.linalg.norm(target() - centre(0)) < 0.1

@@ -43,7 +43,7 @@ export function buildUI(root, payload, figures, api) {
   const loopLabel = el('label', 'pdx-loop', bar, { title: 'loop' });
   const loop = el('input', '', loopLabel, { type: 'checkbox', checked: true });
   el('span', '', loopLabel, { textContent: 'loop' });
-  const followLabel = el('label', 'pdx-loop', bar, { title: 'camera follows the dancers' });
+  const followLabel = el('label', 'pdx-follow', bar, { title: 'camera follows the dancers' });
   const follow = el('input', '', followLabel, { type: 'checkbox', checked: false });
   el('span', '', followLabel, { textContent: 'follow' });
   play.addEventListener('click', () => api.toggle());
