@@ -24,6 +24,15 @@ def test_info_json_on_the_shared_duet(shared_data, capsys):
     assert 0 <= p["min"] < p["mean"] < p["max"] < 3
 
 
+def test_info_on_a_salsa_take_counts_joints_and_end_sites(shared_data, capsys):
+    assert main(["info", "--json", str(shared_data / "cmu_salsa" / "60_02.bvh")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["frames"], info["fps"]) == (2101, 120.0)
+    assert (info["joints"] - info["end_sites"], info["end_sites"]) == (43, 14)
+    assert main(["info", str(shared_data / "cmu_salsa" / "60_02.bvh")]) == 0
+    assert "43 joints + 14 end sites" in capsys.readouterr().out
+
+
 def test_info_table_for_several_files(shared_data, tmp_path, capsys):
     solo = tmp_path / "solo.npy"
     np.save(solo, np.load(shared_data / "duet_ilya_hannah.npy")[0::2][:100])

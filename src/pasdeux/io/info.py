@@ -24,6 +24,7 @@ def describe(motion: Motion, format: str | None = None) -> dict:
         "fps": motion.fps,
         "duration_s": round(motion.duration, 3),
         "joints": motion.n_joints,
+        "end_sites": sum(j.endswith("_end") for j in motion.skeleton.joints),  # BVH End Sites read as joints
         "skeleton": motion.skeleton.name,
         "axes": "y-up",
         "units": "metres",
@@ -83,7 +84,9 @@ def format_table(info: dict, worst_bones: int = 8) -> str:
         ("format", str(info["format"])),
         ("dancers", str(info["dancers"])),
         ("frames", f"{info['frames']} ({info['duration_s']:.2f} s at {info['fps']:g} fps)"),
-        ("joints", f"{info['joints']} (skeleton {info['skeleton']})"),
+        ("joints", f"{info['joints']}"
+                   + (f" ({info['joints'] - info['end_sites']} joints + {info['end_sites']} end sites)"
+                      if info["end_sites"] else "") + f" (skeleton {info['skeleton']})"),
         ("axes, units", f"{info['axes']}, {info['units']} (after conversion)"),
         ("missing", f"{miss['count']} joint positions ({100 * miss['share']:.2f}%)"),
     ]
