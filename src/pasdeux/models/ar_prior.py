@@ -11,6 +11,7 @@ is saved with the model's weights.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -82,14 +83,14 @@ class ARPrior(nn.Module):
         b = torch.zeros_like(self.bias.cpu()) if centred else self.bias.cpu()
         innov = (torch.randn(n, BURN_IN + steps, self.channels, generator=gen)
                  * self._scales(n, BURN_IN + steps, gen)) @ chol.T + b
-        hist = torch.zeros(n, self.order * self.channels)  # newest first
-        out = []
+        # The recursion runs in numpy: per-step torch overhead would dominate long-form generation.
+        innov, w = innov.double().numpy(), w.double().numpy().T
+        hist = np.zeros((n, self.order * self.channels))  # newest first
+        out = np.empty((n, BURN_IN + steps, self.channels))
         for t in range(BURN_IN + steps):
-            nxt = hist @ w.T + innov[:, t]
-            hist = torch.cat([nxt, hist[:, :-self.channels]], 1)
-            if t >= BURN_IN:
-                out.append(nxt)
-        return torch.stack(out, dim=-1)
+            out[:, t] = hist @ w + innov[:, t]
+            hist = np.concatenate([out[:, t], hist[:, :-self.channels]], axis=1)
+        return torch.from_numpy(out[:, BURN_IN:]).float().transpose(1, 2)
 
     def smooth_noise(self, n: int, steps: int, gen: torch.Generator) -> Tensor:
         """Zero-mean noise `[n, Z, steps]` with the latent's temporal correlation and unit spread."""
