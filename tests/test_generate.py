@@ -70,6 +70,19 @@ def test_variations_sigma_zero_is_the_reconstruction(model, duet):
     assert np.abs(c[0] - rec).mean() > 0.005 and np.abs(c[0] - c[1]).mean() > 0.005
 
 
+def test_ghost_stands_under_each_variation(model, duet):
+    phrase = duet.frames(600, 664)
+    var = generate.variations(model, phrase, sigma=0.0, n=3, seed=0)
+    ghost = generate.ghost_for_variations(phrase, 3)
+    assert ghost.n_dancers == 3 and ghost.n_frames == var.n_frames
+    pelvis = duet.skeleton.index("pelvis")
+    gap = np.linalg.norm(var.positions[:, :, pelvis, [0, 2]] - ghost.positions[:, :, pelvis, [0, 2]], axis=-1)
+    assert gap[:, 0].max() < 1e-5  # each variation starts on its ghost
+    assert gap.mean() < 0.1  # and, at sigma 0, travels with it
+    spread = ghost.positions[:, 0, pelvis, 0]
+    assert np.diff(spread).min() > 1.0  # ghosts stand apart like the variations
+
+
 def test_prior_and_interpolation(model, duet):
     fresh = generate.prior(model, n=3, seconds=2, seed=0)
     assert fresh.positions.shape == (3, 60, 29, 3)

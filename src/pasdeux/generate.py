@@ -82,6 +82,14 @@ def variations(model: MotionModel, phrase: Motion, sigma: float = 0.5, n: int = 
                       f"{dancer} of {phrase.source or 'a phrase'} by model {model.name!r}; set {SPACING} m apart")
 
 
+def ghost_for_variations(phrase: Motion, n: int, dancer: int = 0) -> Motion:
+    """The phrase repeated under each of `n` variations as `variations` sets them side by side (a ghost)."""
+    solo = phrase.dancer(dancer)
+    pos = np.repeat(solo.positions, n, axis=0)
+    pos[..., 0] += _side_by_side(n)[:, None, None, 0]
+    return solo.with_positions(pos, f"the phrase under each of {n} variations")
+
+
 def prior(model: MotionModel, n: int = 4, seconds: float = 4.0, seed: int | None = None) -> Motion:
     """`n` fresh phrases of `seconds` each, sampled from the model's prior, side by side."""
     frames = _frames(model, seconds)

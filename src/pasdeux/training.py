@@ -22,14 +22,13 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from torch.utils.data import DataLoader, Dataset
 
-from pasdeux import metrics
 from pasdeux.data import augment, solo_windows, windows
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.metrics.validation import validation_metrics
 from pasdeux.models import MotionModel, build_model
 from pasdeux.motion import Motion
 
 __all__ = ["TrainResult", "train", "load_config", "resume_point", "parse_overrides"]
-VAL_SEED = 1234  # prior samples drawn for validation metrics use one fixed seed, so epochs compare
 
 
 @dataclass
@@ -43,7 +42,7 @@ class TrainResult:
 
 
 # --- configs ----------------------------------------------------------------------------------
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"  # shipped inside the package
 NAMED_CONFIGS = {"default": "solo.yaml", "solo": "solo.yaml", "seed": "seed.yaml", "pose": "pose.yaml"}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "model": {"name": "default"},  # other keys: the fields of the model's config dataclass
@@ -223,8 +222,8 @@ class MotionTask(pl.LightningModule):
         self.windows_seen += len(batch)
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
-        scores = validation_scores(self.model, batch.cpu().numpy(), self.train_sequences,
-                                   self.config["train"]["prior_samples"])
+        scores = validation_metrics(self.model, batch.cpu().numpy(), n_prior=self.config["train"]["prior_samples"],
+                                    train_sequences=self.train_sequences)
         self.model.train()
         self.log_dict({f"val_{k}": v for k, v in scores.items() if k != "recon_mse"})
         self.log("val_recon_mse", scores["recon_mse"], prog_bar=True)  # every rank scores the same full set
@@ -254,22 +253,6 @@ class MotionTask(pl.LightningModule):
         self.history = list(state.get("history", []))
         self.elapsed_offset = float(state.get("elapsed_s", 0.0))
         self.windows_seen, self.step_time = int(state.get("windows_seen", 0)), float(state.get("step_time", 0.0))
-
-
-def validation_scores(model: MotionModel, val: np.ndarray, train_sequences: list[np.ndarray],
-                      n_prior: int) -> dict[str, float]:
-    """recon_mse and jitter of reconstructions, and jitter, fid_k, diversity, bone_cv of prior samples."""
-    with torch.no_grad():
-        model.fit_prior(train_sequences)
-        rec = model.reconstruct(val)
-        prior = model.sample(n_prior, val.shape[1], seed=VAL_SEED)
-        var = model.vary(val, 0.5, seed=VAL_SEED)
-    return {"recon_mse": metrics.recon_mse(rec, val), "jitter_ratio_recon": metrics.jitter_ratio(rec, val),
-            "jitter_ratio_prior": metrics.jitter_ratio(prior, val),
-            "jitter_ratio_var05": metrics.jitter_ratio(var, val),
-            "fid_k_prior": metrics.fid_k(prior, val, model.fps),
-            "diversity_prior": metrics.diversity(prior, val, model.fps),
-            "bone_cv_prior": metrics.bone_cv(prior, model.skeleton)}
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -345,7 +328,7 @@ def _finish(task: MotionTask, trainer: pl.Trainer, run_dir: Path, sequences: lis
     """Score the final weights, keep them or the best checkpoint, export `model/`, write history and plots."""
     model = task.model.cpu().eval()
     t = config["train"]
-    final = validation_scores(model, val_windows, sequences, t["prior_samples"])
+    final = validation_metrics(model, val_windows, n_prior=t["prior_samples"], train_sequences=sequences)
     task.history.append({"time_s": round(task.elapsed(), 3), "step": trainer.global_step,
                          "epoch": trainer.current_epoch, "final": True, **{f"val_{k}": v for k, v in final.items()}})
     best_path = run_dir / "ckpt" / "best.ckpt"

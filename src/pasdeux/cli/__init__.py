@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # Importing these modules registers their commands on `app`.
-for _optional in ("commands_io", "commands_viz", "commands_model", "commands_eval"):
+for _optional in ("commands_io", "commands_viz", "commands_model", "commands_eval", "commands_demo"):
     try:
         __import__(f"pasdeux.cli.{_optional}")
     except ModuleNotFoundError as _e:  # a command group not built yet

@@ -121,7 +121,8 @@ def gen_variations(run: Path = RUN, phrase: Path = typer.Argument(..., help="mot
 
     model = load_model(run)
     source = _phrase(phrase, model, start, frames)
-    _save(generate.variations(model, source, sigma, n, seed, dancer), out, animate, source.dancer(dancer))
+    _save(generate.variations(model, source, sigma, n, seed, dancer), out, animate,
+          generate.ghost_for_variations(source, n, dancer))
 
 
 @generate_app.command("prior")
