@@ -18,13 +18,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Importing these modules registers their commands on `app`.
-for _optional in ("commands_io", "commands_viz", "commands_model", "commands_eval", "commands_demo"):
-    try:
-        __import__(f"pasdeux.cli.{_optional}")
-    except ModuleNotFoundError as _e:  # a command group not built yet
-        if _e.name != f"pasdeux.cli.{_optional}":
-            raise
+# Importing these modules registers their commands on `app` (order = order in `pasdeux --help`).
+# isort: off
+from pasdeux.cli import commands_io  # noqa: E402,F401  info, convert
+from pasdeux.cli import commands_viz  # noqa: E402,F401  animate, plot-losses
+from pasdeux.cli import commands_model  # noqa: E402,F401  train, generate
+from pasdeux.cli import commands_eval  # noqa: E402,F401  evaluate, bench
+from pasdeux.cli import commands_demo  # noqa: E402,F401  demo
+# isort: on
 
 
 def main(argv: list[str] | None = None) -> int:
