@@ -19,7 +19,8 @@ def test_demo_writes_every_result(shared_data, tmp_path, capsys):
     assert str(out.resolve()) in printed and "long_form.html" in printed
 
     for name in ("variations_sigma0.25.gif", "variations_sigma0.5.gif", "variations_sigma1.gif", "prior.gif",
-                 "long_form.gif", "long_form.html", "report/report.md", "report/speed.png", "run/model/model.safetensors", "run/loss_curves.png"):
+                 "long_form.gif", "long_form.html", "report/report.md", "report/speed.png",
+                 "run/model/model.safetensors", "run/loss_curves.png"):
         assert (out / name).is_file() and (out / name).stat().st_size > 1000, name
 
     long = pasdeux.load(out / "long_form.bvh")
