@@ -81,15 +81,6 @@ class Skeleton:
         a, b = np.asarray(self.bones).T
         return np.linalg.norm(positions[..., b, :] - positions[..., a, :], axis=-1)
 
-    def subset(self, keep: Sequence[int], name: str | None = None) -> Skeleton:
-        """The skeleton restricted to the joints `keep` (bones between kept joints survive)."""
-        remap = {old: new for new, old in enumerate(keep)}
-        bones = tuple((remap[a], remap[b]) for a, b in self.bones if a in remap and b in remap)
-        mirror = tuple(remap[self.mirror[j]] for j in keep) if self.mirror and all(
-            self.mirror[j] in remap for j in keep
-        ) else ()
-        return Skeleton(name or f"{self.name}-subset", tuple(self.joints[j] for j in keep), bones, None, mirror)
-
     def to_dict(self) -> dict:
         """JSON-safe description (used in npz metadata and model folders)."""
         d = {"name": self.name, "joints": list(self.joints), "bones": [list(b) for b in self.bones],
