@@ -11,7 +11,7 @@ from PIL import Image
 import pasdeux
 from pasdeux.bench import real_floors, solo_data
 from pasdeux.cli import main
-from pasdeux.evaluate import evaluate, with_travel
+from pasdeux.evaluate import evaluate
 from pasdeux.motion import Motion
 
 DUET = "../shared/data/duet_ilya_hannah.npy"
@@ -77,14 +77,6 @@ def test_model_prior_row_with_reconstruction(duet, tmp_path):
     row = rows["model pose (prior)"]
     assert row["windows"] == 32 and row["recon_mse"] > 0 and "fid_k" in row and "foot_skating_ratio" in row
     assert not (tmp_path / "ev" / "speed.png").exists()
-
-
-def test_with_travel_integrates_root_velocity():
-    centred = np.zeros((1, 4, 2, 3), np.float32)
-    vel = np.array([[[0.1, 0.0], [0.1, 0.0], [0.1, 0.2], [0.0, 0.0]]])
-    w = with_travel(centred, vel)
-    np.testing.assert_allclose(w[0, :, 0, 0], [0, 0.1, 0.2, 0.2], atol=1e-6)
-    np.testing.assert_allclose(w[0, :, 0, 2], [0, 0, 0.2, 0.2], atol=1e-6)
 
 
 def test_user_errors_exit_2(duet, tmp_path):

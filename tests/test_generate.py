@@ -70,6 +70,14 @@ def test_variations_sigma_zero_is_the_reconstruction(model, duet):
     assert np.abs(c[0] - rec).mean() > 0.005 and np.abs(c[0] - c[1]).mean() > 0.005
 
 
+def test_place_integrates_root_velocity():
+    centred = np.zeros((1, 4, 2, 3), np.float32)
+    vel = np.array([[[0.1, 0.0], [0.1, 0.0], [0.1, 0.2], [0.0, 0.0]]], np.float32)
+    w = generate.place(centred, vel, np.zeros((1, 2), np.float32))
+    np.testing.assert_allclose(w[0, :, 0, 0], [0, 0.1, 0.2, 0.2], atol=1e-6)
+    np.testing.assert_allclose(w[0, :, 0, 2], [0, 0, 0.2, 0.2], atol=1e-6)
+
+
 def test_ghost_stands_under_each_variation(model, duet):
     phrase = duet.frames(600, 664)
     var = generate.variations(model, phrase, sigma=0.0, n=3, seed=0)

@@ -117,8 +117,8 @@ def face_forward(motion: Motion) -> Motion:
     """Rotate each dancer about +y so its first frame faces +z (facing normalisation)."""
     angle = facing_angle(motion.positions[:, 0], motion.skeleton)  # [D]
     root = root_trajectory(motion.positions[:, :1], motion.skeleton)  # [D, 1, 3]
-    centred = motion.positions - root[:, :, None, :] * np.array([1, 0, 1], np.float32)
-    out = rotate_y(centred, -angle[:, None]) + root[:, :, None, :] * np.array([1, 0, 1], np.float32)
+    floor_root = root[:, :, None, :] * np.array([1, 0, 1], np.float32)  # horizontal part only
+    out = rotate_y(motion.positions - floor_root, -angle[:, None]) + floor_root
     return motion.with_positions(out.astype(np.float32), "rotated each dancer to face +z in its first frame")
 
 
@@ -172,7 +172,7 @@ def solo_windows(motions: list[Motion], length: int, stride: int, centring: str 
             else:
                 w = windows(pos, length, stride)
                 out.append(center(w, m.skeleton, centring) if len(w) else w)
-    if not out or sum(len(w) for w in out) == 0:
+    if sum(len(w) for w in out) == 0:
         raise ShapeError(f"no window of {length} frames fits in the data; use a shorter window")
     return np.concatenate(out).astype(np.float32, copy=False)
 

@@ -80,17 +80,12 @@ def _prepare(m: Motion, skeleton: Skeleton, fps: float, what: str) -> Motion:
 def source_from_motions(name: str, motions: list[Motion], stride: int = STRIDE) -> Source:
     """A report row from motions: each dancer is a solo; two-dancer motions are also scored as duets."""
     sk = motions[0].skeleton
-    seqs = [metrics_center(m.positions[d], sk) for m in motions for d in range(m.n_dancers)]
+    seqs = [center(m.positions[d], sk, "frame") for m in motions for d in range(m.n_dancers)]
     too_short = [m.source for m in motions if m.n_frames < WINDOW]
     if too_short:
         raise ShapeError(f"{name}: needs at least {WINDOW} frames per motion; {', '.join(too_short)} is shorter")
     return Source(name, solo_windows(motions, WINDOW, stride), solo_windows(motions, WINDOW, stride, "first"), seqs,
                   [m for m in motions if m.n_dancers == 2])
-
-
-def metrics_center(seq: np.ndarray, skeleton: Skeleton) -> np.ndarray:
-    """A `[T, J, 3]` sequence centred per frame, as BENCHMARK.md scores positions."""
-    return center(seq, skeleton, "frame").astype(np.float32)
 
 
 def build_reference(motions: list[Motion]) -> Reference:
@@ -157,28 +152,17 @@ def model_source(model: Any, ref: Reference, n_samples: int = N_SAMPLES, seed: i
     """A row of `n_samples` prior phrases from a trained model, plus its reconstruction of the reference."""
     import torch
 
+    from pasdeux.generate import place
+
     if tuple(model.skeleton.joints) != ref.skeleton.joints:
         raise SkeletonError(f"the model uses skeleton {model.skeleton.name!r} but the real data uses "
                             f"{ref.skeleton.name!r}; evaluate it on data of its own skeleton")
     with torch.no_grad():
-        if hasattr(model, "sample_with_root"):
-            prior, root_velocity = model.sample_with_root(n_samples, WINDOW, seed=seed)
-            world = with_travel(prior, root_velocity)
-        else:  # a model that generates no root trajectory: its feet metrics would not compare
-            prior, world = model.sample(n_samples, WINDOW, seed=seed), None
+        prior, root_velocity = model.sample_with_root(n_samples, WINDOW, seed=seed)
+        world = place(prior, root_velocity, np.zeros((n_samples, 2), np.float32))  # feet metrics keep the travel
         long = model.sample(1, int(round(10 * ref.fps)), seed=seed)[0]  # one 10 s phrase for the speed curve
         recon = model.reconstruct(ref.windows8)
     return Source(f"model {model.name} (prior)", prior.astype(np.float32), world, [long], recon=recon)
-
-
-def with_travel(centred: np.ndarray, root_velocity: np.ndarray) -> np.ndarray:
-    """Windows centred per frame `[N, T, J, 3]` moved along their root's horizontal velocity `[N, T, 2]`
-    (metres per frame; frame 0's entry repeats frame 1's), starting at x = z = 0."""
-    step = np.asarray(root_velocity, dtype=np.float64).copy()
-    step[:, 0] = 0.0
-    path = np.cumsum(step, axis=1)
-    offset = np.stack([path[..., 0], np.zeros_like(path[..., 0]), path[..., 1]], -1)[:, :, None, :]
-    return (centred + offset).astype(np.float32)
 
 
 @dataclass
