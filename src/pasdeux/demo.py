@@ -52,9 +52,9 @@ def run_demo(data: list[Path], out: Path, budget_s: float = 120.0, seed: int = 0
 
     # A phrase the model never saw: the first 4 s of the first dancer's test span.
     phrase = parts[0]["test"].dancer(0).frames(0, int(4 * model.fps))
+    ghost = generate.ghost_for_variations(phrase, 3)
     for sigma in SIGMAS:
         var = generate.variations(model, phrase, sigma=sigma, n=3, seed=seed)
-        ghost = generate.ghost_for_variations(phrase, 3)
         tag = f"variations_sigma{sigma:g}"
         result.files[f"{tag}.npz"] = pasdeux.save(var, out / f"{tag}.npz")
         result.files[f"{tag}.gif"] = pasdeux.animate(var, ghost=ghost, out=out / f"{tag}.gif",
