@@ -129,6 +129,14 @@ def test_speed_and_loop_controls(page):
     assert state(page)["frame"] == 89  # stopped on the last frame instead of looping
 
 
+def test_loop_wraps_to_the_start_at_normal_speed(page):
+    # At slow speed a tick advances less than one frame (also on 60 Hz displays at speed 1): it must still wrap.
+    assert state(page)["loop"]
+    page.evaluate("window.pasdeuxViewer.setSpeed(0.25); window.pasdeuxViewer.seek(88); window.pasdeuxViewer.play()")
+    page.wait_for_function("window.pasdeuxViewer.state().frame < 10", timeout=10000)
+    assert state(page)["playing"]
+
+
 def test_notebook_iframe_runs_the_viewer(browser, duet, tmp_path):
     """What Jupyter shows for `pasdeux.show(...)`: a sandboxed srcdoc iframe whose viewer plays."""
     cell = tmp_path / "notebook.html"

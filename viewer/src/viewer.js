@@ -142,8 +142,9 @@ export function createViewer(container, payload, options = {}) {
     st.last = now;
     if (st.playing) {
       let t = st.t + dt * st.speed;
-      if (t > (nFrames - 1) / fps) {
-        if (st.loop) t = t % duration; else { t = (nFrames - 1) / fps; st.playing = false; }
+      const last = (nFrames - 1) / fps;  // time of the last frame: wrap there, or the clamp in setTime sticks
+      if (t > last) {
+        if (st.loop) t = last > 0 ? t % last : 0; else { t = last; st.playing = false; }
       }
       setTime(t);
     }
