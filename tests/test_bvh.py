@@ -270,3 +270,11 @@ def test_mutated_files_only_ever_raise_format_error(tmp_path):
             bvh.read(Path(path))
         except FormatError:
             pass
+
+
+def test_bvh_options_are_checked_like_every_format(shared_data):
+    path = shared_data / "cmu_salsa" / "60_02.bvh"
+    with pytest.raises(pasdeux.ConfigError, match="takes no option 'fps'"):
+        pasdeux.load(path, fps=30)
+    with pytest.raises(pasdeux.ConfigError, match="scale"):
+        pasdeux.load(path, scale="abc")

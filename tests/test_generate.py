@@ -59,6 +59,13 @@ def test_seed_model_long_form_cross_fades_its_windows(duet):
     assert solo.n_frames == 300 and np.isfinite(solo.positions).all()
 
 
+def test_seed_model_stitches_without_overlap_and_refuses_a_bad_one(duet):
+    plain = _model("seed", {"units": 24, "latent": 8, "overlap": 0}, duet)
+    assert generate.long_form(plain, seconds=5, seed=1).n_frames == 150
+    with pytest.raises(ConfigError, match="overlap"):
+        _model("seed", {"units": 24, "latent": 8, "overlap": 64}, duet)
+
+
 def test_variations_sigma_zero_is_the_reconstruction(model, duet):
     phrase = duet.frames(600, 664)
     same = generate.variations(model, phrase, sigma=0.0, n=2, seed=0)

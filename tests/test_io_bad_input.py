@@ -33,6 +33,7 @@ def _bad_files(tmp_path):
                                            "pred_xyz_jts": [[0, 0, 0]] * 24}]).encode(),
         "ragged.csv": b"frame,dancer,a_x,a_y,a_z\n0,0,1,2,3\n1,0,1,2\n",
         "words.csv": b"1,2,3\n4,five,6\n",
+        "header_only.csv": b"frame,dancer,a_x,a_y,a_z\n",
     }
     paths = {}
     for name, content in cases.items():
@@ -58,6 +59,7 @@ EXPECTED = {
     "garbage.json": "json", "garbage.csv": "", "huge.npy": "far larger", "claims_more.npy": "truncated",
     "wrong_structure.json": "expected a JSON list", "wrong_entries.json": "lists of numbers",
     "ragged.csv": "row 3 of the table has 4 values", "words.csv": "'five' is not a number",
+    "header_only.csv": "no data rows",
     "objects.npy": "pickle", "wrong_shape.npy": r"expected \[frames, joints, 3\]", "inf.npy": "inf",
     "no_frames.npy": "no motion", "strings.npy": "expected real numbers",
     "no_positions.npz": "no 'positions' array", "truncated.npy": "truncated",

@@ -85,8 +85,6 @@ def load(path: str | os.PathLike, format: str | None = None, pair: str | os.Path
 def check_options(fmt: str, func, options: dict) -> None:
     """Refuse options a format does not take, naming the ones it does (instead of a TypeError)."""
     params = inspect.signature(func).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return
     accepted = [n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
                 or (p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.default is not inspect.Parameter.empty)]
     unknown = [k for k in options if k not in accepted]

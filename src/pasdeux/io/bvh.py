@@ -30,6 +30,7 @@ import numpy as np
 
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
 from pasdeux.io.common import MAX_ELEMENTS
+from pasdeux.io.pose_npy import to_y_up
 from pasdeux.kinematics import children_of, euler_to_matrix, forward_kinematics, inverse_kinematics, matrix_to_euler
 from pasdeux.motion import Motion, Skeleton
 from pasdeux.skeletons import BUILTIN
@@ -299,13 +300,10 @@ def _split_dancers(joints: list[_Joint], names: list[str], path: Path) -> list[l
     return blocks
 
 
-def read(path: Path, end_sites: bool = True, scale: float = 1.0, axes: str = "y_up", **unknown) -> Motion:
-    """Read a BVH file into world positions (one dancer per ROOT), keeping its units unless `scale` is set."""
-    from pasdeux.io.pose_npy import to_y_up
+def read(path: Path, end_sites: bool = True, scale: float = 1.0, axes: str = "y_up") -> Motion:
+    """Read a BVH file into world positions (one dancer per ROOT), keeping its units unless `scale` is set.
 
-    if unknown:
-        raise ConfigError(f"option(s) {', '.join(unknown)} do not apply to BVH, which carries its own skeleton "
-                          "and frame rate; BVH options are end_sites, scale and axes (y_up or z_up)")
+    Unknown options are refused by `pasdeux.io.check_options`, like every format's."""
     if axes not in ("y_up", "z_up"):
         raise ConfigError(f"axes must be 'y_up' or 'z_up' for BVH; got {axes!r}")
     if not (np.isfinite(scale) and scale > 0):

@@ -129,6 +129,8 @@ def _read_table(rows: list[list[str]], path: Path, skeleton: str | None, meta: d
         if tuple(cols[3 * k:3 * k + 3]) != tuple(j + s for s in AXIS_SUFFIXES):
             raise FormatError(f"{path}: columns {cols[3 * k:3 * k + 3]} should be {j}_x,{j}_y,{j}_z")
     data = _floats(rows[1:], len(header), path, 2)
+    if not len(data):
+        raise FormatError(f"{path}: the table has a header but no data rows")
     if not np.isfinite(data[:, :2]).all() or (data[:, :2] != np.round(data[:, :2])).any():
         raise FormatError(f"{path}: frame and dancer columns must hold whole numbers")
     frame, dancer = data[:, 0].astype(np.int64), data[:, 1].astype(np.int64)

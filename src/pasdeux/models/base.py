@@ -309,6 +309,8 @@ def reparameterise(mu: Tensor, logvar: Tensor) -> Tensor:
 
 def crossfade(chunks: list[Tensor], overlap: int) -> Tensor:
     """Join windows `[B, T, C]` that overlap by `overlap` frames with a linear cross-fade."""
+    if overlap == 0:
+        return torch.cat(chunks, dim=1)
     out = chunks[0]
     for nxt in chunks[1:]:
         w = torch.linspace(0, 1, overlap + 2, device=out.device)[1:-1, None]

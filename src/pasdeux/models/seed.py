@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from pasdeux.errors import ConfigError
 from pasdeux.models.base import MotionModel, crossfade, kl_normal, reparameterise
 
 
@@ -39,6 +40,8 @@ class SeedVAE(MotionModel):
     def __init__(self, config: SeedConfig, skeleton, stats, fps: float = 30.0) -> None:
         super().__init__(config, skeleton, stats, fps)
         c = config
+        if not 0 <= c.overlap < c.window:
+            raise ConfigError(f"model.overlap must be in [0, window={c.window}); got {c.overlap}")
         self.enc = nn.LSTM(self.n_pose, c.units, c.layers, batch_first=True)
         self.to_mu, self.to_logvar = nn.Linear(c.units, c.latent), nn.Linear(c.units, c.latent)
         self.dec_in = nn.Linear(c.latent, c.units)
