@@ -128,7 +128,6 @@ def test_metrics_invariant_to_floor_translation_and_turning(test_windows, angle,
     moved = rotate_y(sub.astype(np.float64), angle) + np.array([dx, 0.0, dz])
     assert jitter_ratio(moved, sub) == pytest.approx(1.0, rel=1e-6)
     np.testing.assert_allclose(kinetic_features(moved), kinetic_features(sub), rtol=1e-5, atol=1e-6)
-    assert recon_mse(moved, moved) == 0.0
 
 
 def test_fid_symmetric_in_a_fixed_space(test_windows, train_windows):

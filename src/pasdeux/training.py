@@ -362,11 +362,9 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 def _plot_losses(run_dir: Path) -> None:
-    """The loss-curve PNG, drawn by pasdeux.viz when that module is installed."""
-    try:
-        from pasdeux.viz.plots import plot_loss_curves
-    except ImportError:
-        return
+    """The loss-curve PNG of the run's latest logging session."""
+    from pasdeux.viz.plots import plot_loss_curves
+
     sessions = sorted((run_dir / "logs").glob("version_*/metrics.csv"), key=lambda p: p.stat().st_mtime)
     if sessions:
         plot_loss_curves(sessions[-1], run_dir / "loss_curves.png")

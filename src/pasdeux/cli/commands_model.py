@@ -84,10 +84,8 @@ def _save(motion, out: Path, animate: Path | None, ghost=None) -> None:
     path = pasdeux.save(motion, out)
     typer.echo(f"wrote {path} ({motion.n_dancers} x {motion.n_frames} frames)")
     if animate is not None:
-        try:
-            from pasdeux.viz import animate as draw
-        except ImportError as e:
-            raise ConfigError(f"animation is not available ({e})") from None
+        from pasdeux.viz import animate as draw
+
         typer.echo(f"wrote {draw(motion, ghost=ghost, out=animate)}")
 
 
