@@ -336,8 +336,7 @@ def _finish(task: MotionTask, trainer: pl.Trainer, run_dir: Path, sequences: lis
     best_score = trainer.checkpoint_callbacks[1].best_model_score if len(trainer.checkpoint_callbacks) > 1 else None
     if best_path.is_file() and best_score is not None and sign * float(best_score) < sign * final[t["monitor"]]:
         state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
-        task.load_state_dict(state)
-    model.fit_prior(sequences)
+        task.load_state_dict(state)  # its prior was fitted to those weights when they were validated
     model.save_pretrained(run_dir / "model")
     rate = task.windows_seen / task.step_time if task.step_time > 0 else 0.0
     summary = {"history": task.history, "train_windows_per_s": rate, "steps": trainer.global_step}

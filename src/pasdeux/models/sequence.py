@@ -27,9 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from pasdeux.data import center
 from pasdeux.models.ar_prior import ARPrior
-from pasdeux.models.base import ROOT_CHANNELS, MotionModel, features_of, kl_normal, reparameterise, whitened_pca
+from pasdeux.models.base import ROOT_CHANNELS, MotionModel, kl_normal, reparameterise, whitened_pca
 from pasdeux.models.bones import fit_bone_lengths, mean_bone_lengths
 
 
@@ -167,8 +166,8 @@ class SequenceVAE(MotionModel):
         self.lin_in.bias.copy_(b_in)
         self.lin_out.weight.copy_(w_out[..., None])
         self.lin_out.bias.copy_(b_out)
-        centred = center(np.asarray(world_windows, np.float32), self.skeleton, "frame")
-        self.bone_target.copy_(torch.as_tensor(mean_bone_lengths(centred, self.skeleton)))
+        world = np.asarray(world_windows, np.float32)  # bone lengths do not depend on centring
+        self.bone_target.copy_(torch.as_tensor(mean_bone_lengths(world, self.skeleton)))
 
     def finish_sample(self, pose: np.ndarray) -> np.ndarray:
         if not bool((self.bone_target > 0).all()):
@@ -219,7 +218,7 @@ class SequenceVAE(MotionModel):
     def _bone_loss(self, out: Tensor, world: Tensor) -> Tensor:
         """Relative squared error of bone lengths against the input's own."""
         pred, _ = self.split_output(out)
-        true = features_of(world, self._root)[..., :self.n_pose].unflatten(-1, (self.skeleton.n_joints, 3))
+        true = world  # per-frame centring moves whole frames, so bone lengths need no centring
         a, b = self.bone_index[:, 0], self.bone_index[:, 1]
         lp, lt = (pred[..., b, :] - pred[..., a, :]).norm(dim=-1), (true[..., b, :] - true[..., a, :]).norm(dim=-1)
         return ((lp - lt) / (lt.mean(dim=1, keepdim=True) + 1e-2)).pow(2).mean()
