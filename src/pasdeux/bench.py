@@ -29,6 +29,7 @@ import numpy as np
 from pasdeux import metrics
 from pasdeux.data import solo_windows, time_split
 from pasdeux.errors import ConfigError
+from pasdeux.files import write_text_atomic
 from pasdeux.motion import Motion
 
 PROTOCOL = "solo-v1"
@@ -214,9 +215,4 @@ def _short(d: dict) -> str:
 
 def write_json(obj: dict, path: Path) -> Path:
     """Write JSON whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(obj, indent=1))

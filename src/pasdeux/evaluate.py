@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 from pasdeux import metrics
 from pasdeux.data import center, fill_gaps, solo_windows, time_split
 from pasdeux.errors import ShapeError, SkeletonError
+from pasdeux.files import write_text_atomic
 from pasdeux.motion import Motion, Skeleton
 
 WINDOW, STRIDE, REF_STRIDE = 64, 8, 2  # BENCHMARK.md: 64-frame windows, real reference at stride 2
@@ -260,15 +260,6 @@ def write_report(report: Report, sources: list[Source], ref: Reference, out: Pat
 
         report.files["speed"] = str(plot_speed(sources, ref.fps, out / "speed.png"))
         report.files["kinetic"] = str(plot_kinetic(sources, ref.kinetic, out / "kinetic.png"))
-    report.files["markdown"] = str(_write_text(out / "report.md", report.markdown()))
+    report.files["markdown"] = str(write_text_atomic(out / "report.md", report.markdown()))
     report.files["json"] = str(out / "report.json")
-    _write_text(out / "report.json", json.dumps(report.to_dict(), indent=1))
-
-
-def _write_text(path: Path, text: str) -> Path:
-    """Write a file whole or not at all."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-    return path
+    write_text_atomic(out / "report.json", json.dumps(report.to_dict(), indent=1))

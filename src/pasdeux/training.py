@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from pasdeux.data import augment, solo_windows, windows
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.files import write_text_atomic
 from pasdeux.metrics.validation import validation_metrics
 from pasdeux.models import MotionModel, build_model
 from pasdeux.motion import Motion
@@ -140,9 +141,7 @@ def save_config(config: dict, path: Path) -> None:
     """Write the resolved config as YAML, whole or not at all."""
     import yaml
 
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
-    os.replace(tmp, path)
+    write_text_atomic(path, yaml.safe_dump(config, sort_keys=False))
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -340,7 +339,7 @@ def _finish(task: MotionTask, trainer: pl.Trainer, run_dir: Path, sequences: lis
     model.save_pretrained(run_dir / "model")
     rate = task.windows_seen / task.step_time if task.step_time > 0 else 0.0
     summary = {"history": task.history, "train_windows_per_s": rate, "steps": trainer.global_step}
-    _write_json(run_dir / "history.json", summary)
+    write_text_atomic(run_dir / "history.json", json.dumps(summary, indent=1))
     _plot_losses(run_dir)
     return TrainResult(model.eval(), run_dir, task.history, rate)
 
@@ -352,12 +351,6 @@ def resume_point(run_dir: str | os.PathLike) -> tuple[dict, Path]:
     if not last.is_file():
         raise ConfigError(f"{run_dir}: no checkpoint to resume from (expected {last})")
     return load_config(run_dir / "config.yaml"), last
-
-
-def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(obj, indent=1))
-    os.replace(tmp, path)
 
 
 def _plot_losses(run_dir: Path) -> None:

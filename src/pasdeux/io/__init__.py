@@ -9,11 +9,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-import tempfile
 from pathlib import Path
 from types import ModuleType
 
 from pasdeux.errors import ConfigError, FormatError
+from pasdeux.files import atomic_path
 from pasdeux.motion import Motion
 
 # format name -> (module, file extensions)
@@ -122,16 +122,9 @@ def save(motion: Motion, path: str | os.PathLike, format: str | None = None, **o
                           + ", ".join(FORMATS[n][1][0] for n in WRITABLE))
     writer = format_module(fmt).write
     check_options(fmt, writer, options)
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
-        os.close(fd)
-        writer(motion, Path(tmp), **options)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            writer(motion, tmp, **options)
     except OSError as e:  # no such folder, no permission, disk full: the user can fix these
         raise FormatError(f"{path}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
     return path

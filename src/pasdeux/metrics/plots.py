@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pasdeux.files import atomic_path
 from pasdeux.metrics.duet import speed_curve
 from pasdeux.metrics.kinetic import FEATURES_PER_JOINT, KineticSpace
 
@@ -32,15 +32,11 @@ def _save(fig, path: Path) -> Path:
     """Save a figure whole or not at all, then close it."""
     import matplotlib.pyplot as plt
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=110)
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 

@@ -6,13 +6,13 @@ import csv
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from pasdeux.errors import FormatError, ShapeError
+from pasdeux.files import atomic_path
 
 _AXIS_COLUMNS = ("step", "epoch")
 _SPLIT = re.compile(r"^(train|val|valid|validation|test)[_/]")
@@ -79,15 +79,8 @@ def _plot_line(ax, x: np.ndarray, y: np.ndarray, label: str) -> None:
 
 def _save(fig, out_png: str | os.PathLike) -> Path:
     out = Path(out_png)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         fig.savefig(tmp, dpi=120, facecolor="white")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return out
 
 

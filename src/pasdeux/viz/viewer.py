@@ -10,13 +10,13 @@ import base64
 import html
 import json
 import os
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from pasdeux import files
 from pasdeux.errors import ConfigError
 from pasdeux.motion import Motion, Skeleton
 from pasdeux.viz.scene import Scene, body_height, build_scene, head_joints, head_radius
@@ -121,20 +121,11 @@ window.pasdeuxViewer = PasdeuxViewer.createViewer(document.getElementById("pasde
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` whole or not at all."""
+    """Write `text` to `path` whole or not at all; an unwritable place is a user error."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        return files.write_text_atomic(path, text)
     except OSError as e:
         raise ConfigError(f"cannot write {path}: {e.strerror or e}; choose a folder you can write to") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
 
 
 def export_html(scene: Scene, out: str | os.PathLike) -> Path:
