@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pasdeux.data import rotate_y, solo_windows, time_split
-from pasdeux.errors import SkeletonError
+from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.metrics import (
     fid_g,
     floor_height,
@@ -55,6 +55,14 @@ def test_missing_joints_are_named():
         foot_skating_ratio(np.zeros((1, 8, 3, 3)), sk)
     with pytest.raises(SkeletonError, match="geometric features needs"):
         geometric_features(np.zeros((1, 8, 3, 3)), sk)
+
+
+def test_body_metrics_refuse_duet_shaped_windows(duet):
+    pairs = np.zeros((2, 2, 64, 29, 3), np.float32)  # [N, dancers, T, J, 3]: the dancer axis is not time
+    with pytest.raises(ShapeError, match=r"\[N, T, J, 3\]"):
+        geometric_features(pairs, duet.skeleton)
+    with pytest.raises(ShapeError, match=r"\[N, T, J, 3\]"):
+        foot_skating_ratio(pairs, duet.skeleton)
 
 
 def test_geometric_features_are_shares_and_vary_on_real_dance(duet, test_windows):

@@ -94,7 +94,7 @@ def fill_gaps(motion: Motion, max_gap: int = 30) -> Motion:
         if miss.all():
             long_gaps.append(f"dancer {d} joint {motion.skeleton.joints[j]}: all {len(miss)} frames")
             continue
-        for start, stop in _runs(miss):
+        for start, stop in runs(miss):
             if stop - start > max_gap:
                 long_gaps.append(f"dancer {d} joint {motion.skeleton.joints[j]}: frames {start}-{stop - 1}")
                 continue
@@ -107,7 +107,7 @@ def fill_gaps(motion: Motion, max_gap: int = 30) -> Motion:
     return motion.with_positions(pos, note)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """`[start, stop)` of each run of True in a 1-D boolean array."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return list(zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]))

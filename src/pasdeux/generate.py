@@ -114,9 +114,7 @@ def interpolate(model: MotionModel, a: Motion, b: Motion, steps: int = 8, dancer
         w = torch.linspace(0, 1, steps, device=mu.device).view(-1, *([1] * (mu.dim() - 1)))
         z = mu[:1] * (1 - w) + mu[1:] * w
         out, vel = model._decode(z, t)
-    if not model.has_root:
-        vel = np.zeros_like(vel)
-    world = place(out, vel, _side_by_side(steps))
+    world = place(out, vel, _side_by_side(steps))  # models without a root channel decode zero velocity
     return _as_motion(model, world, f"{a.source} -> {b.source}", f"latent interpolation in {steps} steps "
                       f"by model {model.name!r}; set {SPACING} m apart")
 

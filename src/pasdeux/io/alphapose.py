@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pasdeux.data import runs
 from pasdeux.errors import ConfigError, FormatError
 from pasdeux.io.common import read_text
 from pasdeux.io.pose_npy import to_y_up
@@ -271,7 +272,7 @@ def _fill(pos: np.ndarray, max_gap: int, first: int) -> tuple[np.ndarray, list[s
             notes.append(f"dancer {k + 1} never appears: all frames missing")
             continue
         filled, left = [], []
-        for start, stop in _runs(~seen):
+        for start, stop in runs(~seen):
             interior = start > 0 and stop < len(seen)
             if interior and stop - start <= max_gap:
                 for j in range(pos.shape[2]):
@@ -291,11 +292,6 @@ def _fill(pos: np.ndarray, max_gap: int, first: int) -> tuple[np.ndarray, list[s
     return pos.astype(np.float32), notes
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.nonzero(edges == 1)[0].tolist(), np.nonzero(edges == -1)[0].tolist(), strict=True))
-
-
 def _spans_of(runs: list[tuple[int, int]], first: int, limit: int = 10) -> str:
     text = ", ".join(f"{a + first}" if b - a == 1 else f"{a + first}-{b - 1 + first}" for a, b in runs[:limit])
     return text + (f" and {len(runs) - limit} more" if len(runs) > limit else "")
@@ -304,4 +300,4 @@ def _spans_of(runs: list[tuple[int, int]], first: int, limit: int = 10) -> str:
 def _spans(frames: list[int]) -> str:
     mask = np.zeros(frames[-1] - frames[0] + 1, bool)
     mask[np.asarray(frames) - frames[0]] = True
-    return _spans_of(_runs(mask), frames[0])
+    return _spans_of(runs(mask), frames[0])

@@ -27,7 +27,7 @@ def describe(motion: Motion, format: str | None = None) -> dict:
         "end_sites": sum(j.endswith("_end") for j in motion.skeleton.joints),  # BVH End Sites read as joints
         "skeleton": motion.skeleton.name,
         "axes": "y-up",
-        "units": "metres",
+        "units": "metres where the reader knows the file's units, else as stored (see notes)",
         "missing": {"count": motion.n_missing, "share": motion.n_missing / total if total else 0.0},
         "notes": list(motion.notes),
         "bones": bone_consistency(motion),
@@ -87,7 +87,8 @@ def format_table(info: dict, worst_bones: int = 8) -> str:
         ("joints", f"{info['joints']}"
                    + (f" ({info['joints'] - info['end_sites']} joints + {info['end_sites']} end sites)"
                       if info["end_sites"] else "") + f" (skeleton {info['skeleton']})"),
-        ("axes, units", f"{info['axes']}, {info['units']} (after conversion)"),
+        ("axes", f"{info['axes']} (converted on reading)"),
+        ("units", info["units"]),
         ("missing", f"{miss['count']} joint positions ({100 * miss['share']:.2f}%)"),
     ]
     if info["pelvis_distance"]:

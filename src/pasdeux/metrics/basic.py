@@ -24,6 +24,16 @@ def as_positions(x: np.ndarray, name: str = "positions", min_frames: int = 1) ->
     return a
 
 
+def as_windows(x: np.ndarray) -> np.ndarray:
+    """Windows `[N, T, J, 3]` (one `[T, J, 3]` is promoted) of at least 3 frames, as float arrays."""
+    a = as_positions(x, "windows", min_frames=3)
+    if a.ndim == 3:
+        a = a[None]
+    if a.ndim != 4:
+        raise ShapeError(f"windows must be [N, T, J, 3] or one [T, J, 3]; got shape {a.shape}")
+    return a
+
+
 def _same_shape(pred: np.ndarray, true: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p, t = as_positions(pred, "predictions"), as_positions(true, "ground truth")
     if p.shape != t.shape:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pasdeux.metrics.basic import as_positions
+from pasdeux.metrics.basic import as_windows
 from pasdeux.metrics.joints import body_points
 from pasdeux.motion import Skeleton
 
@@ -22,8 +22,7 @@ SKATE_SPEED = 0.5  # metres per second: GMD's 2.5 cm per frame at 20 fps
 
 def _feet(x: np.ndarray, skeleton: Skeleton, purpose: str) -> np.ndarray:
     """Foot points `[N, T, 2 sides, 2 points, 3]` (ankle and toe/foot of each side)."""
-    a = as_positions(x, "windows", min_frames=3)
-    a = a[None] if a.ndim == 3 else a
+    a = as_windows(x)
     return body_points(a, skeleton, FOOT_ROLES, purpose).reshape(*a.shape[:2], 2, 2, 3)
 
 
@@ -70,8 +69,7 @@ def physical_foot_contact(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0) 
     accelerates must have a foot planted; one that floats or skates while accelerating scores high.
     """
     feet = _feet(x, skeleton, "physical foot contact")
-    a = as_positions(x, min_frames=3)
-    a = a[None] if a.ndim == 3 else a
+    a = as_windows(x)
     root = body_points(a, skeleton, ("pelvis",), "physical foot contact")[..., 0, :]
     root_a = np.diff(root, n=2, axis=1) * fps**2  # [N, T-2, 3]
     root_a[..., 1] = np.maximum(root_a[..., 1], 0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pasdeux.metrics.basic import as_positions
+from pasdeux.metrics.basic import as_windows
 from pasdeux.metrics.frechet import ZScore, frechet_distance
 from pasdeux.metrics.joints import body_points
 from pasdeux.motion import Skeleton
@@ -120,8 +120,7 @@ def _frame_features(p: np.ndarray, fps: float) -> np.ndarray:
 
 def geometric_features(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0) -> np.ndarray:
     """Share of frames in which each boolean body relation holds, per window: `[N, F]`."""
-    a = as_positions(x, "windows", min_frames=3)
-    a = a[None] if a.ndim == 3 else a
+    a = as_windows(x)
     p = body_points(a, skeleton, ROLES, "geometric features")
     return _frame_features(p, fps).mean(1)
 

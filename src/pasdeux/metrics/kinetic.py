@@ -9,25 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from pasdeux.errors import ShapeError
-from pasdeux.metrics.basic import as_positions
+from pasdeux.metrics.basic import as_windows
 from pasdeux.metrics.frechet import ZScore, frechet_distance, mean_pairwise_distance
 
 FEATURES_PER_JOINT = ("horizontal_sq_speed", "vertical_sq_speed", "acceleration")
 
 
-def _windows(x: np.ndarray) -> np.ndarray:
-    a = as_positions(x, "windows", min_frames=3)
-    if a.ndim == 3:
-        a = a[None]
-    if a.ndim != 4:
-        raise ShapeError(f"windows must be [N, T, J, 3] or one [T, J, 3]; got shape {a.shape}")
-    return a
-
-
 def kinetic_features(x: np.ndarray, fps: float = 30.0) -> np.ndarray:
     """Per window and joint: mean horizontal squared speed, mean vertical squared speed and mean
     acceleration magnitude (units per second), flattened to `[N, J * 3]` (joint-major)."""
-    a = _windows(x)
+    a = as_windows(x)
     v = np.diff(a, axis=1) * fps  # [N, T-1, J, 3]
     horizontal = (v[..., 0] ** 2 + v[..., 2] ** 2).mean(1)
     vertical = (v[..., 1] ** 2).mean(1)
