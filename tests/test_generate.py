@@ -57,6 +57,15 @@ def test_seed_model_long_form_cross_fades_its_windows(duet):
     seed = _model("seed", {"units": 24, "latent": 8}, duet)
     solo = generate.long_form(seed, seconds=10, seed=1)
     assert solo.n_frames == 300 and np.isfinite(solo.positions).all()
+    # The seed model stitches one window per latent: the cross-fade must spread each seam's jump
+    # (a hard cut of the same weights jumps about twice as far in one frame).
+    cut = _model("seed", {"units": 24, "latent": 8, "overlap": 0}, duet)
+
+    def max_step(m):
+        pos = center(generate.long_form(m, seconds=10, seed=1).positions[0], duet.skeleton)
+        return np.abs(np.diff(pos, axis=0)).max()
+
+    assert max_step(seed) < 0.75 * max_step(cut)
 
 
 def test_seed_model_stitches_without_overlap_and_refuses_a_bad_one(duet):
