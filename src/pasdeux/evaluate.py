@@ -108,8 +108,7 @@ def _feet(x: np.ndarray | None, ref: Reference) -> dict[str, float]:
     if x is None:
         return {}
     try:
-        return {"foot_skating_ratio": metrics.foot_skating_ratio(x, ref.skeleton, ref.fps),
-                "foot_contact_share": metrics.foot_contact_share(x, ref.skeleton, ref.fps)}
+        return metrics.foot_metrics(x, ref.skeleton, ref.fps)
     except SkeletonError:
         return {}
 

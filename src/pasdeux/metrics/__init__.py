@@ -19,7 +19,13 @@ from pasdeux.metrics.duet import (
     responsiveness,
     speed_curve,
 )
-from pasdeux.metrics.feet import floor_height, foot_contact_share, foot_skating_ratio, physical_foot_contact
+from pasdeux.metrics.feet import (
+    floor_height,
+    foot_contact_share,
+    foot_metrics,
+    foot_skating_ratio,
+    physical_foot_contact,
+)
 from pasdeux.metrics.frechet import ZScore, frechet_distance, mean_pairwise_distance
 from pasdeux.metrics.geometric import GeometricSpace, fid_g, geometric_feature_names, geometric_features
 from pasdeux.metrics.joints import body_points, role_indices
@@ -32,7 +38,7 @@ __all__ = [
     "frechet_distance", "mean_pairwise_distance", "ZScore",
     "kinetic_features", "KineticSpace", "fid_k", "diversity",
     "geometric_features", "geometric_feature_names", "GeometricSpace", "fid_g",
-    "floor_height", "foot_skating_ratio", "foot_contact_share", "physical_foot_contact",
+    "floor_height", "foot_metrics", "foot_skating_ratio", "foot_contact_share", "physical_foot_contact",
     "leader_centred_windows", "cross_distance_features", "CrossDistanceSpace", "fid_cd", "bone_contact",
     "contact_rate", "penetration", "speed_curve", "lagged_correlation", "responsiveness",
     "body_points", "role_indices", "segment_distance", "validation_metrics",

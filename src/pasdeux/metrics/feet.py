@@ -28,8 +28,12 @@ def _feet(x: np.ndarray, skeleton: Skeleton, purpose: str) -> np.ndarray:
 
 def floor_height(x: np.ndarray, skeleton: Skeleton, percentile: float = 5.0) -> np.ndarray:
     """Estimated floor height `[N]` of each window: a low percentile of its lowest foot point per frame."""
-    feet = _feet(x, skeleton, "the floor estimate")
-    lowest = feet[..., 1].min(axis=(-1, -2))  # [N, T]
+    return _floor(_feet(x, skeleton, "the floor estimate"), percentile)
+
+
+def _floor(feet: np.ndarray, percentile: float = 5.0) -> np.ndarray:
+    """Floor height `[N]` from foot points `[N, T, ..., 3]`: a low percentile of the lowest point per frame."""
+    lowest = feet[..., 1].reshape(*feet.shape[:2], -1).min(-1)  # [N, T]
     return np.percentile(lowest, percentile, axis=1)
 
 
@@ -38,7 +42,7 @@ def _contact_and_slide(x: np.ndarray, skeleton: Skeleton, fps: float, height: fl
     """Per frame pair and foot point (ankles and toes): on the floor `[N, T-1, 4]`, and horizontal speed."""
     feet = _feet(x, skeleton, purpose)
     feet = feet.reshape(*feet.shape[:2], 4, 3)
-    floor = np.percentile(feet[..., 1].min(-1), 5.0, axis=1)[:, None, None]
+    floor = _floor(feet)[:, None, None]
     low = feet[..., 1] - floor < height  # [N, T, 4]
     # Each point is judged on its own: a dancer pivoting on the ball of the foot (toe planted, heel
     # lifted and swinging) does not skate. A pair of frames counts only if the point is low at both.
@@ -47,18 +51,24 @@ def _contact_and_slide(x: np.ndarray, skeleton: Skeleton, fps: float, height: fl
     return contact, speed
 
 
+def foot_metrics(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0, height: float = CONTACT_HEIGHT,
+                 speed: float = SKATE_SPEED) -> dict[str, float]:
+    """`foot_skating_ratio` and `foot_contact_share` from one pass over the feet."""
+    contact, v = _contact_and_slide(x, skeleton, fps, height, "the feet metrics")
+    return {"foot_skating_ratio": float(np.mean((contact & (v > speed)).any(-1))),
+            "foot_contact_share": float(np.mean(contact.any(-1)))}
+
+
 def foot_skating_ratio(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0, height: float = CONTACT_HEIGHT,
                        speed: float = SKATE_SPEED) -> float:
     """Share of frames in which some foot point (ankle or toe) within `height` of the floor slides
     horizontally faster than `speed` m/s."""
-    contact, v = _contact_and_slide(x, skeleton, fps, height, "foot skating")
-    return float(np.mean((contact & (v > speed)).any(-1)))
+    return foot_metrics(x, skeleton, fps, height, speed)["foot_skating_ratio"]
 
 
 def foot_contact_share(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0, height: float = CONTACT_HEIGHT) -> float:
     """Share of frames in which at least one foot point is on the floor (floating motion scores low)."""
-    contact, _ = _contact_and_slide(x, skeleton, fps, height, "foot contact")
-    return float(np.mean(contact.any(-1)))
+    return foot_metrics(x, skeleton, fps, height)["foot_contact_share"]
 
 
 def physical_foot_contact(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0) -> float:
