@@ -225,9 +225,8 @@ class Stage:
         pts = radius * (np.cos(t)[:, None] * u + np.sin(t)[:, None] * v)
         return np.stack([pts[:-1], pts[1:]], axis=1)
 
-    def _body(self, points: np.ndarray, bones: np.ndarray, heads: list[int], size: float) -> np.ndarray:
-        """Segments of one body at one frame: its bones plus the head ring (when the head is there)."""
-        segs = self._segments(points, bones)
+    def _with_head(self, segs: np.ndarray, points: np.ndarray, heads: list[int], size: float) -> np.ndarray:
+        """Bone segments of one body at one frame plus its head ring (when the head is there)."""
         if heads:
             centre = points[heads].mean(0)
             if np.isfinite(centre).all():
@@ -237,8 +236,8 @@ class Stage:
         return segs
 
     def _pose_ghosts(self, f: int) -> None:
-        bodies = [self._body(self.ghost[d, f], self.ghost_bones, self.ghost_head_joints, self.ghost_head_size)
-                  for d in range(len(self.ghost_rgba))]
+        bodies = [self._with_head(self._segments(self.ghost[d, f], self.ghost_bones), self.ghost[d, f],
+                                  self.ghost_head_joints, self.ghost_head_size) for d in range(len(self.ghost_rgba))]
         self.ghost_layer.set_segments(np.concatenate(bodies))
         self.ghost_layer.set_color(np.repeat(self.ghost_rgba, [len(b) for b in bodies], axis=0))
 
@@ -246,9 +245,9 @@ class Stage:
         """Move every artist to frame `f`."""
         s = self.scene
         for d, line in enumerate(self.lines):
-            segs = self._body(self.pos[d, f], self.bones, self.head_joints, self.head_size)
-            line.set_segments(segs)
-            shadow = self._segments(self.pos[d, f], self.bones)
+            bones = self._segments(self.pos[d, f], self.bones)
+            line.set_segments(self._with_head(bones, self.pos[d, f], self.head_joints, self.head_size))
+            shadow = bones.copy()
             shadow[..., 2] = s.floor
             self.shadows[d].set_segments(shadow)
         if self.ghost is not None:

@@ -96,7 +96,10 @@ class VideoWriter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            self._proc.stdin.close()
+            try:
+                self._proc.stdin.close()
+            except BrokenPipeError:  # ffmpeg already stopped: its exit code and stderr say why
+                pass
             code = self._proc.wait()
             if exc_type is None:
                 if code != 0:
