@@ -30,6 +30,7 @@ from pasdeux import metrics
 from pasdeux.data import solo_windows, time_split
 from pasdeux.errors import ConfigError
 from pasdeux.files import write_text_atomic
+from pasdeux.metrics.validation import validation_metrics
 from pasdeux.motion import Motion
 
 PROTOCOL = "solo-v1"
@@ -48,10 +49,16 @@ class SoloData:
     test: np.ndarray  # 64 frames, stride 8: what models reconstruct and vary (52 on the shared duet)
     real: np.ndarray  # test spans at stride 2: the real set for fid_k and diversity
     train: np.ndarray  # train spans at stride 8: the floor for fid_k
+    kinetic: metrics.KineticSpace  # both feature spaces are fitted on `real`, once per run
+    geometric: metrics.GeometricSpace
 
     @property
     def fps(self) -> float:
         return self.split["test"].fps
+
+    @property
+    def skeleton(self):
+        return self.split["test"].skeleton
 
 
 def find_data(path: str | os.PathLike | None = None) -> Path:
@@ -70,20 +77,19 @@ def solo_data(path: str | os.PathLike | None = None) -> SoloData:
 
     motion = pasdeux.load(find_data(path))
     split = time_split(motion, (0.70, 0.15, 0.15))
-    return SoloData(split, solo_windows([split["test"]], WINDOW, TEST_STRIDE),
-                    solo_windows([split["test"]], WINDOW, REAL_STRIDE),
-                    solo_windows([split["train"]], WINDOW, TRAIN_STRIDE))
+    real = solo_windows([split["test"]], WINDOW, REAL_STRIDE)
+    return SoloData(split, solo_windows([split["test"]], WINDOW, TEST_STRIDE), real,
+                    solo_windows([split["train"]], WINDOW, TRAIN_STRIDE), metrics.KineticSpace.fit(real, motion.fps),
+                    metrics.GeometricSpace.fit(real, motion.skeleton, motion.fps))
 
 
 def real_floors(data: SoloData) -> dict[str, float]:
     """What real dance scores: the floors every model's numbers are read against."""
-    sk = data.split["test"].skeleton
-    space = metrics.KineticSpace.fit(data.real, data.fps)
-    out = {"fid_k_real": space.fid(data.train, data.real), "diversity_real": space.diversity(data.real),
-           "bone_cv_real": metrics.bone_cv(data.test, sk),
+    out = {"fid_k_real": data.kinetic.fid(data.train, data.real), "diversity_real": data.kinetic.diversity(data.real),
+           "bone_cv_real": metrics.bone_cv(data.test, data.skeleton),
            "mean_acceleration_real": metrics.mean_acceleration(data.test),
            "test_windows": len(data.test), "real_windows": len(data.real), "train_windows": len(data.train)}
-    out["fid_g_real"] = metrics.GeometricSpace.fit(data.real, sk, data.fps).fid(data.train, data.real)
+    out["fid_g_real"] = data.geometric.fid(data.train, data.real)
     return out
 
 
@@ -98,23 +104,10 @@ def baselines(data: SoloData) -> dict[str, dict[str, float]]:
 
 
 def score_model(model: Any, data: SoloData, seed: int = 0) -> dict[str, float]:
-    """Every solo metric of BENCHMARK.md for a trained model (numpy-level model API)."""
-    import torch
-
-    sk = data.split["test"].skeleton
-    with torch.no_grad():
-        recon = model.reconstruct(data.test)
-        var = model.vary(data.test, 0.5, seed=seed)
-        prior = model.sample(N_PRIOR, WINDOW, seed=seed)
-    space = metrics.KineticSpace.fit(data.real, data.fps)
-    out = {"recon_mse": metrics.recon_mse(recon, data.test), "mpjpe": metrics.mpjpe(recon, data.test),
-           "jitter_ratio_recon": metrics.jitter_ratio(recon, data.test),
-           "jitter_ratio_prior": metrics.jitter_ratio(prior, data.test),
-           "jitter_ratio_var05": metrics.jitter_ratio(var, data.test),
-           "bone_cv_prior": metrics.bone_cv(prior, sk), "fid_k_prior": space.fid(prior, data.real),
-           "diversity_prior": space.diversity(prior)}
-    out["fid_g_prior"] = metrics.GeometricSpace.fit(data.real, sk, data.fps).fid(prior, data.real)
-    return out
+    """Every solo metric of BENCHMARK.md for a trained model: reconstructions and sigma-0.5 variations of
+    the test windows, and 256 prior samples against the real test windows at stride 2."""
+    return validation_metrics(model, data.test, data.skeleton, data.fps, n_prior=N_PRIOR, seed=seed,
+                              real=data.real, kinetic=data.kinetic, geometric=data.geometric)
 
 
 def realtime_factor(model: Any, seconds: float = LONG_FORM_S, repeats: int = 5) -> float:

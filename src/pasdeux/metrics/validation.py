@@ -20,12 +20,15 @@ VAL_SEED = 1234  # one fixed seed for prior samples and variations, so epochs co
 
 def validation_metrics(model: Any, val_windows: np.ndarray, skeleton: Skeleton | None = None,
                        fps: float | None = None, n_prior: int = 64, seed: int = VAL_SEED,
-                       train_sequences: list[np.ndarray] | None = None) -> dict[str, float]:
+                       train_sequences: list[np.ndarray] | None = None, real: np.ndarray | None = None,
+                       kinetic: KineticSpace | None = None, geometric: Any = None) -> dict[str, float]:
     """recon_mse, mpjpe and jitter of reconstructions, jitter of sigma-0.5 variations, and jitter,
     fid_k, diversity and bone_cv of `n_prior` prior samples, for centred windows `[N, T, J, 3]`.
 
     `model` follows the pasdeux model API (`reconstruct`, `vary`, `sample`); `skeleton` and `fps`
     default to the model's. `train_sequences`, when given, refit any post-hoc prior first.
+    The prior samples are compared with `real` (default: the validation windows) in the `kinetic` space
+    (default: fitted on `real`); a fitted `geometric` space adds `fid_g_prior`.
     """
     import torch
 
@@ -40,8 +43,12 @@ def validation_metrics(model: Any, val_windows: np.ndarray, skeleton: Skeleton |
         rec = model.reconstruct(val)
         var = model.vary(val, 0.5, seed=seed)
         prior = model.sample(int(n_prior), val.shape[1], seed=seed)
-    space = KineticSpace.fit(val, fps)
-    return {"recon_mse": recon_mse(rec, val), "mpjpe": mpjpe(rec, val),
-            "jitter_ratio_recon": jitter_ratio(rec, val), "jitter_ratio_var05": jitter_ratio(var, val),
-            "jitter_ratio_prior": jitter_ratio(prior, val), "fid_k_prior": space.fid(prior, val),
-            "diversity_prior": space.diversity(prior), "bone_cv_prior": bone_cv(prior, skeleton)}
+    real = val if real is None else real
+    space = kinetic or KineticSpace.fit(real, fps)
+    out = {"recon_mse": recon_mse(rec, val), "mpjpe": mpjpe(rec, val),
+           "jitter_ratio_recon": jitter_ratio(rec, val), "jitter_ratio_var05": jitter_ratio(var, val),
+           "jitter_ratio_prior": jitter_ratio(prior, val), "fid_k_prior": space.fid(prior, real),
+           "diversity_prior": space.diversity(prior), "bone_cv_prior": bone_cv(prior, skeleton)}
+    if geometric is not None:
+        out["fid_g_prior"] = geometric.fid(prior, real)
+    return out
