@@ -20,8 +20,8 @@ from pasdeux.cli import main
 from pasdeux.errors import ConfigError
 
 DUET = "../shared/data/duet_ilya_hannah.npy"
-MODEL_KEYS = {"recon_mse", "jitter_ratio_recon", "jitter_ratio_prior", "jitter_ratio_var05", "bone_cv_prior",
-              "fid_k_prior", "diversity_prior"}
+MODEL_KEYS = {"recon_mse", "mpjpe", "jitter_ratio_recon", "jitter_ratio_prior", "jitter_ratio_var05",
+              "bone_cv_prior", "fid_k_prior", "diversity_prior", "fid_g_prior"}
 
 
 @pytest.fixture(scope="module")

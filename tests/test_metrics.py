@@ -51,16 +51,6 @@ def test_recon_mse_and_mpjpe_known_values():
         recon_mse(pred[:1], true)
 
 
-def test_benchmark_baselines_match_benchmark_md(split, train_windows):
-    """The mean_pose and window_mean baselines give BENCHMARK.md's figures on the 52 test windows."""
-    test = solo_windows([split["test"]], 64, 8)
-    assert len(test) == 52
-    mean_pose = np.broadcast_to(train_windows.reshape(-1, *test.shape[2:]).mean(0), test.shape)
-    window_mean = np.broadcast_to(test.mean(1, keepdims=True), test.shape)
-    assert recon_mse(mean_pose, test) == pytest.approx(0.0373, abs=5e-4)
-    assert recon_mse(window_mean, test) == pytest.approx(0.0176, abs=5e-4)
-
-
 def test_jitter_ratio_real_noisy_smoothed(test_windows):
     rng = np.random.default_rng(0)
     assert jitter_ratio(test_windows, test_windows) == pytest.approx(1.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 
 import numpy as np
 import pytest
@@ -32,12 +31,10 @@ def test_payload_round_trip_within_half_a_millimetre(duet):
     json.dumps(payload, allow_nan=False)  # strictly JSON-safe
 
 
-def test_full_duet_export_is_small_and_fast(duet, tmp_path):
-    t = time.perf_counter()
+def test_full_duet_export_is_small(duet, tmp_path):
+    # Its speed is measured by benchmarks/viz_speed.py, not asserted here (shared machines are noisy).
     out = pasdeux.animate(duet, out=tmp_path / "duet.html")
-    elapsed = time.perf_counter() - t
     size_mb = out.stat().st_size / 1e6
-    print(f"1800-frame duet HTML: {size_mb:.2f} MB in {elapsed:.2f} s")
     assert size_mb < 3.0
     payload = data_block(out.read_text())
     assert payload["frames"] == 1800

@@ -179,8 +179,8 @@ class Report:
         return {"reference": self.reference, "floor": self.floor, "fps": self.fps, "skeleton": self.skeleton,
                 "rows": self.rows, "files": self.files}
 
-    def markdown(self) -> str:
-        """The rows as a Markdown table, one column per source."""
+    def markdown(self, guide: bool = True) -> str:
+        """The rows as a Markdown table, one column per source (and, with `guide`, how to read it)."""
         names = list(self.rows)
         present = {k for r in self.rows.values() for k in r}
         keys = [k for k in ORDER if k in present] + sorted(present - set(ORDER))
@@ -188,7 +188,8 @@ class Report:
                  "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
         for k in keys:
             lines.append(f"| {k} | " + " | ".join(_fmt(self.rows[n].get(k)) for n in names) + " |")
-        lines += ["", GUIDE]
+        if guide:
+            lines += ["", GUIDE]
         return "\n".join(lines) + "\n"
 
 

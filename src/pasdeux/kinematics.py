@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from pasdeux.data import facing_angle
 from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.motion import Skeleton
 
@@ -72,8 +73,6 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 def heading_rotations(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """Rotation matrices `[..., 3, 3]` about +y turning +z into each pose's facing (identity if unknown)."""
-    from pasdeux.data import facing_angle
-
     try:
         angle = facing_angle(positions, skeleton)
     except SkeletonError:  # no named hips or shoulders: no heading to follow

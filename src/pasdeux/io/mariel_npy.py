@@ -15,7 +15,7 @@ import numpy as np
 
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.io.common import as_positions, npy_header_shape, read_npy, require_frames
-from pasdeux.io.pose_npy import AXES, to_y_up
+from pasdeux.io.pose_npy import to_y_up
 from pasdeux.motion import Motion
 from pasdeux.skeletons import get_skeleton
 
@@ -48,9 +48,7 @@ def read(path: Path, trim: int = 500, drop_points: Sequence[int] = (26, 53), neg
     if negate_z:
         a = a * np.array([1, 1, -1], np.float32)
         notes.append("negated z as the research code does")
-    if axes not in AXES:
-        raise ConfigError(f"axes must be one of {', '.join(AXES)}; got {axes!r}")
-    a, note = to_y_up(a, axes)
+    a, note = to_y_up(a, axes)  # refuses an unknown axes convention
     if note:
         notes.append(note)
     a, note = _to_metres(a, scale)

@@ -41,10 +41,6 @@ class KineticSpace:
         z = ZScore.fit(kinetic_features(real_windows, fps), "real windows' kinetic features")
         return cls(z.mean, z.std, z.keep, float(fps))
 
-    @property
-    def n_features(self) -> int:
-        return int(self.keep.sum())
-
     def features(self, x: np.ndarray) -> np.ndarray:
         """Z-normalised kinetic features `[N, F_kept]` of windows `x`."""
         f = kinetic_features(x, self.fps)
