@@ -122,7 +122,7 @@ def interpolate(model: MotionModel, a: Motion, b: Motion, steps: int = 8, dancer
 def transition(model: MotionModel, a: Motion, b: Motion, frames: int = 60, dancer_a: int = 0,
                dancer_b: int = 0, seed: int | None = None) -> Motion:
     """Phrase a, a generated bridge of `frames` frames, then phrase b, as one continuous solo."""
-    factor = getattr(model, "factor", None)
+    factor = model.factor
     if factor is None:
         raise ConfigError(f"model {model.name!r} has one latent vector per window; transitions need a latent "
                           "sequence (use the default or pose model)")

@@ -158,11 +158,10 @@ class WindowDataset(Dataset):
     """Uncentred training windows `[T, J, 3]` at a stride over solo sequences (centring happens in the model)."""
 
     def __init__(self, sequences: list[np.ndarray], length: int, stride: int) -> None:
-        parts = [windows(s, length, stride) for s in sequences]
-        self.windows = np.ascontiguousarray(np.concatenate([p for p in parts if len(p)])) if any(
-            len(p) for p in parts) else None
-        if self.windows is None:
+        parts = [w for w in (windows(s, length, stride) for s in sequences) if len(w)]
+        if not parts:
             raise ShapeError(f"no training window of {length} frames fits in the data; use a shorter data.window")
+        self.windows = np.ascontiguousarray(np.concatenate(parts))
 
     def __len__(self) -> int:
         return len(self.windows)
@@ -270,7 +269,7 @@ def _trainer(config: dict, run_dir: Path, budget_s: float | None, epochs: int | 
     return pl.Trainer(
         accelerator=t["accelerator"], devices=devices, num_nodes=num_nodes,
         strategy="ddp" if multi else "auto",
-        max_epochs=epochs if epochs is not None else -1 if budget_s is not None else t["epochs"],
+        max_epochs=epochs if epochs is not None else -1,  # `train` leaves epochs unset only under a budget
         max_time={"seconds": budget_s} if budget_s is not None else None,
         val_check_interval=val_every, check_val_every_n_epoch=None if val_every else 1,
         num_sanity_val_steps=1, callbacks=[last, best, *extra], deterministic="warn",

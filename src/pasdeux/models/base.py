@@ -55,6 +55,7 @@ class MotionModel(nn.Module):
     name: ClassVar[str] = ""
     config_class: ClassVar[type]
     has_root: ClassVar[bool] = False  # whether the decoder predicts the root's horizontal velocity
+    factor: ClassVar[int | None] = None  # frames per latent step; None: one latent vector per window
 
     def __init__(self, config: Any, skeleton: Skeleton, stats: NormStats, fps: float = 30.0) -> None:
         super().__init__()

@@ -35,7 +35,6 @@ class SeedVAE(MotionModel):
 
     name = "seed"
     config_class = SeedConfig
-    factor = None  # one latent vector per window, not a latent sequence
 
     def __init__(self, config: SeedConfig, skeleton, stats, fps: float = 30.0) -> None:
         super().__init__(config, skeleton, stats, fps)
