@@ -94,3 +94,20 @@ def test_npz_options_override_the_stored_metadata(tmp_path, duet):
     assert m.fps == 25 and m.notes[-1] == "frame rate set to 25 fps (option)"
     with pytest.raises(pasdeux.ShapeError, match="29 joints but skeleton 'smpl24' has 24"):
         pasdeux.load(path, skeleton="smpl24")
+
+
+@pytest.mark.parametrize("ext", ["npz", "csv"])
+def test_labels_and_provenance_survive_the_file(tmp_path, duet, ext):
+    made = duet.frames(0, 20).with_positions(duet.positions[:, :20], labels=("lead", "partner"),
+                                             provenance={"mode": "partner", "sigma": 0.5, "seed": 3})
+    back = pasdeux.load(pasdeux.save(made, tmp_path / f"gen.{ext}"))
+    assert back.labels == ("lead", "partner")
+    assert back.provenance == {"mode": "partner", "sigma": 0.5, "seed": 3}
+    assert back.dancer(1).labels == ("partner",)
+
+
+def test_provenance_must_be_json_and_labels_one_per_dancer(duet):
+    with pytest.raises(pasdeux.ShapeError, match="JSON"):
+        duet.with_positions(duet.positions, provenance={"model": object()})
+    with pytest.raises(pasdeux.ShapeError, match="one label per dancer"):
+        duet.with_positions(duet.positions, labels=("lead",))

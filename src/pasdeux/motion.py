@@ -6,6 +6,7 @@ the way in and record what they did in `Motion.notes`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -111,6 +112,8 @@ class Motion:
     fps: float
     source: str = ""
     notes: list[str] = field(default_factory=list)  # what readers and cleaning did, in order
+    labels: tuple[str, ...] = ()  # what each dancer is ("lead", "partner", "variation 2"); empty: plain dancers
+    provenance: dict = field(default_factory=dict)  # how generated motion was made (JSON-safe), kept in its file
 
     def __post_init__(self) -> None:
         p = np.asarray(self.positions)
@@ -129,8 +132,21 @@ class Motion:
             raise ShapeError("positions contain inf; replace them with NaN (missing) or real values")
         if not (np.isfinite(self.fps) and self.fps > 0):
             raise ShapeError(f"fps must be a positive number; got {self.fps}")
+        self.labels = tuple(str(x) for x in self.labels)
+        if self.labels and len(self.labels) != p.shape[0]:
+            raise ShapeError(f"{len(self.labels)} dancer labels for {p.shape[0]} dancers; give one label per dancer")
+        if not isinstance(self.provenance, dict):
+            raise ShapeError(f"provenance must be a dict; got {type(self.provenance).__name__}")
+        try:  # it is written into files as JSON, so it must be JSON now, not when saving fails later
+            json.dumps(self.provenance, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise ShapeError(f"provenance must hold JSON values (str, numbers, lists, dicts): {e}") from None
         self.positions = np.ascontiguousarray(p, dtype=np.float32)
         self.fps = float(self.fps)
+
+    def label(self, dancer: int) -> str:
+        """What dancer `dancer` is: its label, else "dancer N" (counting from 1)."""
+        return self.labels[dancer] if self.labels else f"dancer {dancer % self.n_dancers + 1}"
 
     # --- sizes -------------------------------------------------------------------------
     @property
@@ -180,7 +196,8 @@ class Motion:
         for d in which:
             if not -self.n_dancers <= d < self.n_dancers:
                 raise ShapeError(f"dancer {d} does not exist; this motion has {self.n_dancers} dancer(s)")
-        return self.with_positions(self.positions[list(which)].copy())
+        labels = tuple(self.labels[d] for d in which) if self.labels else ()
+        return self.with_positions(self.positions[list(which)].copy(), labels=labels)
 
     def solos(self) -> list[Motion]:
         """Each dancer as its own one-dancer Motion."""
@@ -206,7 +223,12 @@ class Motion:
             raise ShapeError(f"cannot join along {axis}: {e}") from None
         source = " + ".join(m.source for m in motions if m.source)
         notes = [n for m in motions for n in m.notes]
-        return Motion(pos, first.skeleton, first.fps, source, notes)
+        if axis == "time":
+            labels = first.labels if all(m.labels == first.labels for m in motions) else ()
+        else:
+            labels = tuple(m.label(d) for m in motions for d in range(m.n_dancers)) \
+                if any(m.labels for m in motions) else ()
+        return Motion(pos, first.skeleton, first.fps, source, notes, labels)
 
     # --- time ---------------------------------------------------------------------------
     def resample(self, fps: float) -> Motion:

@@ -65,7 +65,10 @@ def read(path: Path, skeleton: str | None = None, fps: float | None = None, axes
     if note:
         notes.append(note)
     rate = fps if fps is not None else meta.get("fps", 30.0)
-    return Motion(pos, sk, rate, meta.get("source", str(path)), meta.get("notes", []) + notes)
+    dancers = pos.shape[0] if pos.ndim == 4 else 1
+    labels = meta.get("labels", ()) if len(meta.get("labels", ())) == dancers else ()
+    return Motion(pos, sk, rate, meta.get("source", str(path)), meta.get("notes", []) + notes, labels,
+                  meta.get("provenance", {}))
 
 
 def _parse(text: str, path: Path) -> tuple[dict, list[list[str]]]:
@@ -101,6 +104,10 @@ def _clean_meta(meta: dict, path: Path) -> dict:
         out["notes"] = [str(n) for n in meta["notes"]]
     if isinstance(meta.get("source"), str):
         out["source"] = meta["source"]
+    if isinstance(meta.get("labels"), list):
+        out["labels"] = tuple(str(x) for x in meta["labels"])
+    if isinstance(meta.get("provenance"), dict):
+        out["provenance"] = meta["provenance"]
     return out
 
 
@@ -187,7 +194,7 @@ def write(motion: Motion, path: Path, precision: int = 9) -> None:
     The default 9 significant digits round-trip float32 exactly.
     """
     meta = {"fps": motion.fps, "skeleton": motion.skeleton.to_dict(), "source": motion.source,
-            "notes": motion.notes}
+            "notes": motion.notes, "labels": list(motion.labels), "provenance": motion.provenance}
     header = ["frame", "dancer"] + [j + s for j in motion.skeleton.joints for s in AXIS_SUFFIXES]
     d, t = np.meshgrid(np.arange(motion.n_dancers), np.arange(motion.n_frames))  # frame-major rows
     flat = motion.positions.transpose(1, 0, 2, 3).reshape(-1, motion.n_joints * 3)

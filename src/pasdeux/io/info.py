@@ -30,6 +30,8 @@ def describe(motion: Motion, format: str | None = None) -> dict:
         "units": "metres where the reader knows the file's units, else as stored (see notes)",
         "missing": {"count": motion.n_missing, "share": motion.n_missing / total if total else 0.0},
         "notes": list(motion.notes),
+        "labels": list(motion.labels),
+        "provenance": motion.provenance,
         "bones": bone_consistency(motion),
         "pelvis_distance": pelvis_distance(motion),
     }
@@ -94,7 +96,12 @@ def format_table(info: dict, worst_bones: int = 8) -> str:
     if info["pelvis_distance"]:
         p = info["pelvis_distance"]
         rows.append(("pelvis distance", f"{p['min']:.2f} - {p['max']:.2f} m (mean {p['mean']:.2f})"))
+    if info.get("labels"):
+        rows.append(("labels", ", ".join(info["labels"])))
     lines = [str(info["source"])] + [f"  {k:<16}{v}" for k, v in rows]
+    if info.get("provenance"):
+        lines.append("  provenance (how it was generated):")
+        lines += [f"    {k:<14}{v}" for k, v in info["provenance"].items()]
     if info["notes"]:
         lines.append("  notes (what reading did, in order):")
         lines += [f"    - {n}" for n in info["notes"]]

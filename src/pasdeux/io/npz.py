@@ -1,4 +1,4 @@
-"""pasdeux `.npz`: positions plus JSON metadata (skeleton, fps, source, notes); exact round trip.
+"""pasdeux `.npz`: positions plus JSON metadata (skeleton, fps, source, notes, labels, provenance); exact round trip.
 
 Also reads plain `.npz` files holding a `positions` array, given `skeleton=`.
 """
@@ -49,8 +49,9 @@ def read(path: Path, skeleton: str | None = None, fps: float | None = None) -> M
         raise FormatError(f"{path}: metadata is not pasdeux's ({FORMAT_TAG})")
     try:
         motion = Motion(pos, Skeleton.from_dict(meta["skeleton"]), float(meta["fps"]), str(meta.get("source", "")),
-                        [str(n) for n in meta.get("notes", [])])
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
+                        [str(n) for n in meta.get("notes", [])], tuple(meta.get("labels", ())),
+                        dict(meta.get("provenance", {})))
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, ShapeError) as e:
         raise FormatError(f"{path}: metadata is incomplete ({e})") from None
     if skeleton:
         motion = motion.with_positions(motion.positions, f"skeleton set to {skeleton} (option)",
@@ -77,7 +78,8 @@ def _check_sizes(path: Path) -> None:
 def write(motion: Motion, path: Path) -> None:
     """Positions as float32 and metadata as UTF-8 JSON bytes (no pickle anywhere)."""
     meta = {"format": FORMAT_TAG, "skeleton": motion.skeleton.to_dict(), "fps": motion.fps,
-            "source": motion.source, "notes": motion.notes}
+            "source": motion.source, "notes": motion.notes, "labels": list(motion.labels),
+            "provenance": motion.provenance}
     with open(path, "wb") as f:
         np.savez_compressed(f, positions=motion.positions,
                             meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))

@@ -179,7 +179,8 @@ def build_scene(motion: Motion, ghost: Motion | None = None, dancers=None, start
             g_pos = _fit_length(retime(g.frames(g_start, g_stop), m.fps).positions, m.n_frames)
         else:
             g_pos = np.full((g.n_dancers, m.n_frames, g.n_joints, 3), np.nan, np.float32)
-        g_sk, g_labels = g.skeleton, [f"ghost {d + 1}" for d in g_chosen]
+        g_sk = g.skeleton
+        g_labels = [ghost.labels[d] if ghost.labels else f"ghost {d + 1}" for d in g_chosen]
     pos = m.positions
     pts = np.concatenate([pos.reshape(-1, 3)] + ([] if g_pos is None else [g_pos.reshape(-1, 3)]))
     pts = pts[np.isfinite(pts).all(1)]
@@ -192,7 +193,7 @@ def build_scene(motion: Motion, ghost: Motion | None = None, dancers=None, start
     name = title if title is not None else " + ".join(
         part.replace("\\", "/").rsplit("/", 1)[-1] for part in motion.source.split(" + ") if part)
     return Scene(pos, m.skeleton, m.fps, [DANCER_COLORS[d % len(DANCER_COLORS)] for d in chosen],
-                 [f"dancer {d + 1}" for d in chosen], g_pos, g_sk,
+                 [motion.label(d) for d in chosen], g_pos, g_sk,
                  [GHOST_COLORS[i % len(GHOST_COLORS)] for i in range(len(g_labels))], g_labels,
                  floor, lo.astype(np.float64), hi.astype(np.float64), start / motion.fps, name)
 
