@@ -7,6 +7,7 @@ import pytest
 
 from pasdeux import ConfigError, Motion, ShapeError, get_skeleton
 from pasdeux import data as D
+from pasdeux.body import facing_angle
 
 
 def test_shared_duet_loads_as_two_upright_dancers(duet):
@@ -72,7 +73,7 @@ def test_solo_windows_refuse_missing_data(duet):
 
 def test_face_forward_turns_first_frame_to_plus_z(duet):
     turned = D.face_forward(duet)
-    angle = D.facing_angle(turned.positions[:, 0], duet.skeleton)
+    angle = facing_angle(turned.positions[:, 0], duet.skeleton)
     np.testing.assert_allclose(angle, 0, atol=1e-4)
     # a rotation about y: bone lengths and heights do not change
     np.testing.assert_allclose(turned.skeleton.bone_lengths(turned.positions),
@@ -86,9 +87,9 @@ def test_facing_angle_points_where_the_body_faces():
     # SMPL convention: a body facing +z has its left side at +x
     pose[sk.index("left_hip")], pose[sk.index("right_hip")] = (0.1, 0, 0), (-0.1, 0, 0)
     pose[sk.index("left_shoulder")], pose[sk.index("right_shoulder")] = (0.2, 0.5, 0), (-0.2, 0.5, 0)
-    assert D.facing_angle(pose, sk) == pytest.approx(0.0)
+    assert facing_angle(pose, sk) == pytest.approx(0.0)
     turned = D.rotate_y(pose, np.pi / 2)  # a quarter turn to the left: now facing +x
-    assert D.facing_angle(turned, sk) == pytest.approx(np.pi / 2)
+    assert facing_angle(turned, sk) == pytest.approx(np.pi / 2)
 
 
 def test_rotation_and_mirror_augmentation_keep_the_body(duet):
@@ -102,15 +103,7 @@ def test_rotation_and_mirror_augmentation_keep_the_body(duet):
     np.testing.assert_allclose(mirrored[..., left, 0], -w[..., right, 0], atol=1e-6)
     np.testing.assert_allclose(D.mirror(mirrored, sk), w, atol=1e-6)
     # mirroring flips which way the body turns
-    np.testing.assert_allclose(D.facing_angle(mirrored[:, 0], sk), -D.facing_angle(w[:, 0], sk), atol=1e-4)
-
-
-def test_root_of_a_marker_set_is_the_waist_centre():
-    sk = get_skeleton("mariel53")
-    pos = np.zeros((3, 53, 3), np.float32)
-    for name, x in zip(D.MARIEL_WAIST, (1.0, -1.0, 1.0, -1.0)):
-        pos[:, sk.index(name)] = (x, 1.0, 2.0)
-    np.testing.assert_allclose(D.root_trajectory(pos, sk), [[0, 1, 2]] * 3)
+    np.testing.assert_allclose(facing_angle(mirrored[:, 0], sk), -facing_angle(w[:, 0], sk), atol=1e-4)
 
 
 def test_norm_stats_round_trip(tmp_path, duet):

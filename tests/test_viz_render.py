@@ -7,9 +7,10 @@ import pytest
 from PIL import Image
 
 import pasdeux
+from pasdeux.body import effectors
 from pasdeux.cli import main
 from pasdeux.errors import ConfigError, ShapeError
-from pasdeux.viz.scene import DANCER_COLORS, GHOST_ALPHA, GHOST_COLORS, build_scene, effectors
+from pasdeux.viz.scene import DANCER_COLORS, GHOST_ALPHA, GHOST_COLORS, build_scene
 
 SIZE = (320, 224)  # multiples of 16: what the renderer keeps
 

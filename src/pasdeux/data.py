@@ -9,60 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from pasdeux.body import facing_angle, root_trajectory
 from pasdeux.errors import ConfigError, ShapeError, SkeletonError
 from pasdeux.motion import Motion, Skeleton
 
-ROOT_NAMES = ("pelvis", "hips", "hip", "root", "Hips")
-MARIEL_WAIST = ("LFWT", "RFWT", "LBWT", "RBWT")
 
-
-# --- the root and the facing direction -----------------------------------------------------
-def root_index(skeleton: Skeleton) -> int | None:
-    """Index of the root joint (tree root or a joint named like a pelvis), or None."""
-    if skeleton.parents is not None:
-        return skeleton.parents.index(-1)
-    return skeleton.find(*ROOT_NAMES)
-
-
-def root_trajectory(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
-    """Root (pelvis) positions `[..., 3]`; for marker sets, the mean of the waist markers."""
-    r = root_index(skeleton)
-    if r is not None:
-        return positions[..., r, :]
-    waist = [skeleton.find(n) for n in MARIEL_WAIST]
-    if None not in waist:
-        return positions[..., waist, :].mean(-2)
-    raise SkeletonError(f"skeleton {skeleton.name!r} has no root: name a joint 'pelvis' or give parents")
-
-
-def _lr_pair(skeleton: Skeleton, kinds: tuple[tuple[str, str], ...]) -> tuple[int, int] | None:
-    for left, right in kinds:
-        a, b = skeleton.find(left), skeleton.find(right)
-        if a is not None and b is not None:
-            return a, b
-    return None
-
-
-HIP_PAIRS = (("left_hip", "right_hip"), ("lThigh", "rThigh"), ("LeftUpLeg", "RightUpLeg"),
-             ("LFWT", "RFWT"), ("lhip", "rhip"))
-SHOULDER_PAIRS = (("left_shoulder", "right_shoulder"), ("lShldr", "rShldr"), ("LeftArm", "RightArm"),
-                  ("LFSH", "RFSH"), ("lshoulder", "rshoulder"))
-
-
-def facing_angle(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
-    """Heading about +y (radians) of each pose `[..., J, 3]`: 0 when the body faces +z."""
-    hips, shoulders = _lr_pair(skeleton, HIP_PAIRS), _lr_pair(skeleton, SHOULDER_PAIRS)
-    if hips is None and shoulders is None:
-        raise SkeletonError(f"skeleton {skeleton.name!r} names no left/right hips or shoulders to find facing")
-    across = np.zeros(positions.shape[:-2] + (3,), dtype=np.float64)
-    for pair in (hips, shoulders):
-        if pair is not None:
-            across += positions[..., pair[0], :] - positions[..., pair[1], :]  # right -> left
-    # body forward = (left - right) x up in a right-handed y-up frame
-    fwd_x, fwd_z = -across[..., 2], across[..., 0]
-    return np.arctan2(fwd_x, fwd_z)
-
-
+# --- rotation and mirroring ------------------------------------------------------------------
 def rotate_y(positions: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
     """Rotate `[..., J, 3]` positions about the vertical axis by `angle` radians (broadcast over `...`)."""
     angle = np.asarray(angle, dtype=np.float64)[..., None]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pasdeux.data import root_trajectory
+from pasdeux.body import root_trajectory
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models.base import MotionModel, generator
 from pasdeux.motion import Motion

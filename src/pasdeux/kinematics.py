@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from pasdeux.data import facing_angle
+from pasdeux.body import facing_angle
 from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.motion import Skeleton
 

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from pasdeux.data import root_trajectory
+from pasdeux.body import root_trajectory
 from pasdeux.errors import SkeletonError
 from pasdeux.io import detect_format, load
 from pasdeux.motion import Motion

@@ -3,9 +3,10 @@
 Solo inputs are float windows `[N, T, J, 3]` (y-up metres), centred per frame for scoring
 (`pasdeux.data.center(x, skeleton, "frame")`); duet inputs are `[N, 2, T, J, 3]` relative to the
 leader's pelvis (`leader_centred_windows`). Skeleton-dependent metrics find the joints they need by
-name (`pasdeux.metrics.joints`) and raise `SkeletonError` naming any that are missing.
+name (`pasdeux.body`) and raise `SkeletonError` naming any that are missing.
 """
 
+from pasdeux.body import body_points, role_indices
 from pasdeux.metrics.basic import acceleration, bone_cv, jitter_ratio, mean_acceleration, mpjpe, recon_mse
 from pasdeux.metrics.duet import (
     CrossDistanceSpace,
@@ -28,7 +29,6 @@ from pasdeux.metrics.feet import (
 )
 from pasdeux.metrics.frechet import ZScore, frechet_distance, mean_pairwise_distance
 from pasdeux.metrics.geometric import GeometricSpace, fid_g, geometric_feature_names, geometric_features
-from pasdeux.metrics.joints import body_points, role_indices
 from pasdeux.metrics.kinetic import KineticSpace, diversity, fid_k, kinetic_features
 from pasdeux.metrics.segments import segment_distance
 from pasdeux.metrics.validation import validation_metrics

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pasdeux.data import root_trajectory, windows
+from pasdeux.body import body_points, root_trajectory
+from pasdeux.data import windows
 from pasdeux.errors import ShapeError
 from pasdeux.metrics.basic import as_positions
 from pasdeux.metrics.frechet import ZScore, frechet_distance
-from pasdeux.metrics.joints import body_points
 from pasdeux.metrics.segments import segment_distance
 from pasdeux.motion import Motion, Skeleton
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pasdeux.body import body_points
 from pasdeux.metrics.basic import as_windows
-from pasdeux.metrics.joints import body_points
 from pasdeux.motion import Skeleton
 
 FOOT_ROLES = ("left_ankle", "left_foot", "right_ankle", "right_foot")

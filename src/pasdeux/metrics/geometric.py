@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pasdeux.body import body_points
 from pasdeux.metrics.basic import as_windows
 from pasdeux.metrics.frechet import ZScore, frechet_distance
-from pasdeux.metrics.joints import body_points
 from pasdeux.motion import Skeleton
 
 ROLES = ("pelvis", "neck", "head", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",

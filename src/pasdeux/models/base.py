@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from pasdeux.data import NormStats, root_index
+from pasdeux.body import has_root, root_joints
+from pasdeux.data import NormStats
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
 from pasdeux.motion import Skeleton
 
@@ -59,7 +60,7 @@ class MotionModel(nn.Module):
 
     def __init__(self, config: Any, skeleton: Skeleton, stats: NormStats, fps: float = 30.0) -> None:
         super().__init__()
-        if root_index(skeleton) is None:
+        if not has_root(skeleton):
             raise SkeletonError(f"skeleton {skeleton.name!r} needs a root joint (pelvis) to centre motion")
         self.config, self.skeleton, self.fps = config, skeleton, float(fps)
         self.n_pose = skeleton.n_joints * 3
@@ -68,7 +69,7 @@ class MotionModel(nn.Module):
                              f"{self.n_pose + ROOT_CHANNELS} (J*3 pose + {ROOT_CHANNELS} root velocity)")
         self.register_buffer("feat_mean", torch.as_tensor(stats.mean, dtype=torch.float32))
         self.register_buffer("feat_std", torch.as_tensor(stats.std, dtype=torch.float32))
-        self._root = root_index(skeleton)
+        self._root = root_joints(skeleton)
 
     # --- sizes ---------------------------------------------------------------------------
     @property
@@ -89,7 +90,7 @@ class MotionModel(nn.Module):
     def fit_stats(world_windows: np.ndarray, skeleton: Skeleton) -> NormStats:
         """Normalisation statistics of the features of uncentred windows `[N, T, J, 3]`."""
         x = torch.as_tensor(np.asarray(world_windows, np.float32))
-        feats = features_of(x, root_index(skeleton))
+        feats = features_of(x, root_joints(skeleton))
         return NormStats.fit(feats.numpy())
 
     def features(self, world: Tensor) -> Tensor:
@@ -276,9 +277,10 @@ def read_model_meta(directory: Path) -> dict:
     return meta
 
 
-def features_of(world: Tensor, root: int) -> Tensor:
-    """Un-normalised features `[..., T, J*3 + 2]`: pose centred per frame, then root velocity (x, z)."""
-    root_xz = world[..., root, :][..., [0, 2]]  # [..., T, 2]
+def features_of(world: Tensor, root: tuple[int, ...]) -> Tensor:
+    """Un-normalised features `[..., T, J*3 + 2]`: pose centred per frame, then root velocity (x, z);
+    the root is the mean of the joints `root` (one joint for most skeletons)."""
+    root_xz = (world[..., root[0], :] if len(root) == 1 else world[..., list(root), :].mean(-2))[..., [0, 2]]
     zero = torch.zeros_like(root_xz[..., 0])
     centred = world - torch.stack([root_xz[..., 0], zero, root_xz[..., 1]], -1)[..., None, :]
     vel = root_xz.diff(dim=-2)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pasdeux.body import effectors, head_joints
 from pasdeux.errors import ConfigError
-from pasdeux.viz.scene import GHOST_ALPHA, OUTLIER_PERCENT, Scene, effectors, head_joints, head_radius
+from pasdeux.viz.scene import GHOST_ALPHA, OUTLIER_PERCENT, Scene, head_radius
 from pasdeux.viz.writers import VideoWriter, gif_palette
 
 BACKGROUND = "#ffffff"

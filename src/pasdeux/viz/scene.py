@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pasdeux.body import foot_joints
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.motion import Motion, Skeleton
 
@@ -19,18 +20,6 @@ DANCER_COLORS = ("#1f5fbf", "#e8710a", "#2e9e44", "#8e3bbd", "#c7363d", "#11928f
 GHOST_COLORS = ("#d6246e", "#0fa3a3", "#8a6d1f", "#5c5c5c")
 GHOST_ALPHA = 0.4
 OUTLIER_PERCENT = 0.1  # framing ignores this share of the most extreme points on each side of each axis
-
-# Lower-case name fragments of joints that touch the floor (SMPL/HybrIK, CMU BVH, Mariel markers).
-_FOOT_WORDS = ("ankle", "foot", "toe", "heel", "ank", "hel", "mt1", "mt5")
-# Ordered candidates for the four end effectors that trails follow.
-_EFFECTORS = (
-    ("left_hand", "left_wrist", "lefthand", "lefthandindex1", "lhand", "liwr", "lowr"),
-    ("right_hand", "right_wrist", "righthand", "righthandindex1", "rhand", "riwr", "rowr"),
-    ("left_toe", "left_foot", "lefttoebase", "leftfoot", "ltoe", "lfoot_end", "lfoot", "left_ankle", "lank"),
-    ("right_toe", "right_foot", "righttoebase", "rightfoot", "rtoe", "rfoot_end", "rfoot", "right_ankle", "rank"),
-)
-_HEAD_MARKERS = ("lfhd", "lbhd", "rfhd", "rbhd", "ariel")
-
 
 @dataclass
 class Scene:
@@ -107,8 +96,7 @@ def retime(motion: Motion, fps: float | None) -> Motion:
 
 def floor_height(positions: np.ndarray, skeleton: Skeleton) -> float:
     """Floor y: a low percentile of the lowest foot joint per frame (robust to a few bad frames)."""
-    feet = [i for i, j in enumerate(skeleton.joints) if any(w in j.lower() for w in _FOOT_WORDS)]
-    y = positions[..., feet or list(range(skeleton.n_joints)), 1]
+    y = positions[..., foot_joints(skeleton) or list(range(skeleton.n_joints)), 1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames are expected, not a problem
         lowest = np.nanmin(y, axis=-1)
@@ -116,17 +104,6 @@ def floor_height(positions: np.ndarray, skeleton: Skeleton) -> float:
     if lowest.size == 0:
         raise ShapeError("every joint is missing (NaN) in the chosen frames; nothing to draw")
     return float(np.percentile(lowest, 5))
-
-
-def effectors(skeleton: Skeleton) -> list[int]:
-    """Indices of the hands and feet that trails follow (those the skeleton has)."""
-    lower = [j.lower() for j in skeleton.joints]
-    out = []
-    for names in _EFFECTORS:
-        hit = next((lower.index(n) for n in names if n in lower), None)
-        if hit is not None:
-            out.append(hit)
-    return out
 
 
 def body_height(positions: np.ndarray) -> float:
@@ -150,13 +127,6 @@ def head_radius(positions: np.ndarray, heads: list[int]) -> float:
     reach = reach[np.isfinite(reach)]
     # Between a small and a large real head, so odd marker sets do not draw a pin head or a balloon.
     return float(np.clip(np.median(reach), 0.6 * fallback, 1.4 * fallback)) if reach.size else fallback
-
-
-def head_joints(skeleton: Skeleton) -> list[int]:
-    """Joints whose centroid is the centre of the head (head + head top or eyes, or the Mariel head markers)."""
-    lower = [j.lower() for j in skeleton.joints]
-    return [i for i, j in enumerate(lower)
-            if ("head" in j and "forehead" not in j) or "eye" in j or j in _HEAD_MARKERS]
 
 
 def build_scene(motion: Motion, ghost: Motion | None = None, dancers=None, start: int = 0,

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from pasdeux import files
+from pasdeux.body import head_joints
 from pasdeux.errors import ConfigError
 from pasdeux.motion import Motion, Skeleton
-from pasdeux.viz.scene import Scene, body_height, build_scene, head_joints, head_radius
+from pasdeux.viz.scene import Scene, body_height, build_scene, head_radius
 
 PAYLOAD_FORMAT = "pasdeux-motion"
 PAYLOAD_VERSION = 1

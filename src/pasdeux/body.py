@@ -1,0 +1,165 @@
+"""The one vocabulary of body parts: which joints of any skeleton are the pelvis, the knees, the feet...
+
+A role is found by joint name, so every skeleton users bring works without a table of its own:
+SMPL/HybrIK (`left_knee`), MediaPipe (`left_foot_index`), CMU and Daz-style BVH (`hip`, `abdomen`,
+`chest`, `lThigh`, `lShin`, `lFoot`, `lShldr`; lower-case `lfoot` too), Mixamo and CMU asf exports
+(`mixamorig:LeftUpLeg`, `LeftLeg`, `LeftToeBase`), Human3.6M-style (`LHip`, `LKnee`), and Mariel's
+Vicon markers, where some roles are the mean of several markers (the wrist between LIWR and LOWR).
+Names match case-insensitively and without a namespace prefix (`mixamorig:`). Data preparation,
+models, metrics and drawing all ask this module, and a missing role raises `SkeletonError` naming it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pasdeux.errors import SkeletonError
+from pasdeux.motion import Skeleton
+
+# Each candidate is one joint name or a tuple of names whose mean stands for the role; the first present wins.
+MIDLINE: dict[str, tuple] = {
+    "pelvis": ("pelvis", "hip", "hips", "root", ("LFWT", "RFWT", "LBWT", "RBWT"), ("left_hip", "right_hip")),
+    "spine": ("spine3", "chest", "spine2", "Spine2", "Spine1", "thorax", "STRN",
+              ("left_shoulder", "right_shoulder", "left_hip", "right_hip")),
+    "neck": ("neck", "Neck", "C7", ("left_shoulder", "right_shoulder")),
+    "head": ("head", "Head", ("LFHD", "RFHD", "LBHD", "RBHD"), ("left_ear", "right_ear")),
+    "head_top": ("head_top", "HeadTop_End", "Head_end", "ARIEL"),
+}
+# Sided roles, written once: `{s}` is left/right, `{c}` l/r, `{m}` Left/Right, `{M}` L/R.
+SIDED: dict[str, tuple] = {
+    "hip": ("{s}_hip", "{c}Thigh", "{m}UpLeg", "{c}hip", "{M}Hip", ("{M}FWT", "{M}BWT")),
+    "knee": ("{s}_knee", "{c}Shin", "{m}Leg", "{c}knee", "{M}Knee", "{M}KNE"),
+    "ankle": ("{s}_ankle", "{c}Foot", "{m}Foot", "{c}ankle", "{M}Ankle", "{M}ANK"),
+    "heel": ("{s}_heel", "{M}HEL"),
+    "foot": ("{s}_toe", "{s}_foot_index", "{s}_foot", "{c}Foot_end", "{c}Foot_End", "{c}FootEnd", "{c}Toe",
+             "{m}ToeBase", "{m}Toe", "{m}Foot_End", "{M}TOE"),
+    "shoulder": ("{s}_shoulder", "{c}Shldr", "{m}Arm", "{c}shoulder", "{M}Shoulder", ("{M}FSH", "{M}BSH")),
+    "elbow": ("{s}_elbow", "{c}ForeArm", "{m}ForeArm", "{c}elbow", "{M}Elbow", "{M}ELB"),
+    "wrist": ("{s}_wrist", "{c}Hand", "{m}Hand", "{c}wrist", "{M}Wrist", ("{M}IWR", "{M}OWR")),
+    "hand": ("{s}_hand", "{s}_fingertip", "{s}_index", "{c}Mid1", "{m}HandMiddle1", "{m}HandIndex1",
+             "{c}Hand_end", "{m}Hand_End", ("{M}IHAND", "{M}OHAND")),
+}
+SIDES = {"left": {"s": "left", "c": "l", "m": "Left", "M": "L"},
+         "right": {"s": "right", "c": "r", "m": "Right", "M": "R"}}
+ROLES = tuple(MIDLINE) + tuple(f"{side}_{part}" for part in SIDED for side in SIDES)
+
+FOOT_PARTS = ("ankle", "heel", "foot")  # the points of a foot that can touch the floor
+HEAD_WORDS = ("head", "eye", "nose", "mouth")  # name fragments of joints around the head
+HEAD_MARKERS = ("lfhd", "lbhd", "rfhd", "rbhd", "ariel")
+
+
+def candidates(role: str) -> tuple:
+    """The names (or tuples of names averaged) that stand for `role`, in order of preference."""
+    if role in MIDLINE:
+        return MIDLINE[role]
+    side, _, part = role.partition("_")
+    if side not in SIDES or part not in SIDED:
+        raise SkeletonError(f"unknown body role {role!r}; roles are: {', '.join(ROLES)}")
+    fill = SIDES[side]
+    return tuple(tuple(n.format(**fill) for n in c) if isinstance(c, tuple) else c.format(**fill)
+                 for c in SIDED[part])
+
+
+def _bare(name: str) -> str:
+    return name.rsplit(":", 1)[-1].lower()
+
+
+def _lookup(skeleton: Skeleton) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, name in enumerate(skeleton.joints):
+        out.setdefault(_bare(name), i)
+    return out
+
+
+def role_indices(skeleton: Skeleton, role: str) -> tuple[int, ...] | None:
+    """Joint indices whose mean is the body point `role`, or None if the skeleton lacks it."""
+    index = _lookup(skeleton)
+    for cand in candidates(role):
+        names = cand if isinstance(cand, tuple) else (cand,)
+        idx = [index.get(n.lower()) for n in names]
+        if None not in idx:
+            return tuple(idx)
+    return None
+
+
+def resolve(skeleton: Skeleton, roles: tuple[str, ...], purpose: str) -> list[tuple[int, ...]]:
+    """Indices for every role, or `SkeletonError` naming the missing roles and what needs them."""
+    found = {r: role_indices(skeleton, r) for r in roles}
+    missing = [r for r, i in found.items() if i is None]
+    if missing:
+        raise SkeletonError(
+            f"{purpose} needs the joints {', '.join(missing)}, which skeleton {skeleton.name!r} does not name "
+            f"(looked for e.g. {', '.join(str(candidates(r)[0]) for r in missing)}); "
+            "rename the joints or use a skeleton such as smpl24 or hybrik29")
+    return [found[r] for r in roles]
+
+
+def body_points(x: np.ndarray, skeleton: Skeleton, roles: tuple[str, ...], purpose: str) -> np.ndarray:
+    """Positions `[..., len(roles), 3]` of the named body points of `x` `[..., J, 3]`."""
+    idx = resolve(skeleton, roles, purpose)
+    if all(len(i) == 1 for i in idx):
+        return x[..., [i[0] for i in idx], :]
+    return np.stack([x[..., list(i), :].mean(-2) for i in idx], axis=-2)
+
+
+# --- the root and the facing direction -----------------------------------------------------------
+def root_joints(skeleton: Skeleton) -> tuple[int, ...]:
+    """The joints whose mean is the root (the pelvis role, else the tree's root); SkeletonError if none."""
+    idx = role_indices(skeleton, "pelvis")
+    if idx is not None:
+        return idx
+    if skeleton.parents is not None:
+        return (skeleton.parents.index(-1),)
+    raise SkeletonError(f"skeleton {skeleton.name!r} has no root: name a joint 'pelvis' or give parents")
+
+
+def has_root(skeleton: Skeleton) -> bool:
+    """Whether motion of this skeleton can be centred (it has a pelvis or a tree root)."""
+    return role_indices(skeleton, "pelvis") is not None or skeleton.parents is not None
+
+
+def root_trajectory(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Root (pelvis) positions `[..., 3]` of `[..., J, 3]`."""
+    idx = root_joints(skeleton)
+    return positions[..., idx[0], :] if len(idx) == 1 else positions[..., list(idx), :].mean(-2)
+
+
+def facing_angle(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Heading about +y (radians) of each pose `[..., J, 3]`: 0 when the body faces +z."""
+    pairs = [(role_indices(skeleton, f"left_{p}"), role_indices(skeleton, f"right_{p}")) for p in ("hip", "shoulder")]
+    pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+    if not pairs:
+        raise SkeletonError(f"skeleton {skeleton.name!r} names no left/right hips or shoulders to find facing")
+    across = np.zeros(positions.shape[:-2] + (3,), dtype=np.float64)
+    for left, right in pairs:  # right -> left
+        across += positions[..., list(left), :].mean(-2) - positions[..., list(right), :].mean(-2)
+    # body forward = (left - right) x up in a right-handed y-up frame
+    fwd_x, fwd_z = -across[..., 2], across[..., 0]
+    return np.arctan2(fwd_x, fwd_z)
+
+
+# --- what drawing needs ------------------------------------------------------------------------------
+def foot_joints(skeleton: Skeleton) -> list[int]:
+    """Every joint of both feet that can touch the floor (ankles, heels, toes); empty if none is named."""
+    found = {j for part in FOOT_PARTS for side in SIDES
+             for j in (role_indices(skeleton, f"{side}_{part}") or ())}
+    return sorted(found)
+
+
+def effectors(skeleton: Skeleton) -> list[int]:
+    """One joint per hand and foot (hands, else wrists; toes, else ankles), for trails; those the skeleton has."""
+    out = []
+    for parts in (("hand", "wrist"), ("foot", "ankle")):
+        for side in SIDES:
+            idx = next((i for p in parts if (i := role_indices(skeleton, f"{side}_{p}")) is not None), None)
+            if idx is not None:
+                out.append(idx[0])
+    return out
+
+
+def head_joints(skeleton: Skeleton) -> list[int]:
+    """Joints whose centroid is the centre of the head (head and head top, eyes and ears, or Mariel's head
+    markers)."""
+    lower = [_bare(j) for j in skeleton.joints]
+    return [i for i, j in enumerate(lower) if j in HEAD_MARKERS or "ear" in j.replace("-", "_").split("_")
+            or (any(w in j for w in HEAD_WORDS) and "forehead" not in j)]
