@@ -17,10 +17,11 @@ import torch
 from lightning.pytorch.callbacks import Callback
 
 from pasdeux.cli import main
+from pasdeux.config import load_config, parse_overrides
 from pasdeux.data import time_split
 from pasdeux.errors import ConfigError
 from pasdeux.models import load_model
-from pasdeux.training import load_config, parse_overrides, resume_point, train
+from pasdeux.training import resume_point, train
 
 REPO = Path(__file__).resolve().parents[1]
 DUET = REPO.parent / "shared" / "data" / "duet_ilya_hannah.npy"
@@ -151,3 +152,40 @@ def test_killed_run_resumes_from_its_last_checkpoint(splits, tmp_path):
     torch.testing.assert_close(probe.optimizer["state"][0]["exp_avg"], opt_saved["state"][0]["exp_avg"])
     assert probe.scheduler["last_epoch"] == saved["lr_schedulers"][0]["last_epoch"]
     assert result.history[-1]["step"] > saved["global_step"]
+
+
+SALSA = REPO.parent / "shared" / "data" / "cmu_salsa" / "60_02.bvh"
+
+
+def test_recipes_state_their_frame_rate_and_training_resamples_to_it(tmp_path):
+    import pasdeux
+
+    assert all(load_config(name)["data"]["fps"] == 30 for name in ("default", "seed", "pose"))
+    with pytest.raises(ConfigError, match="data.fps"):
+        load_config("default", {"data.fps": 0})
+    take = pasdeux.load(SALSA)  # 17.5 s at 120 fps
+    parts = time_split(take)
+    cfg = load_config("default", {**parse_overrides(tiny_args()), "data.stride": 4})
+    result = train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path / "salsa", progress=False)
+    assert result.model.fps == 30.0
+    log = (result.run_dir / "train.log").read_text()
+    assert "from 120 to 30 fps" in log and "2.13 s at 30 fps" in log
+    status = json.loads((result.run_dir / "status.json").read_text())
+    assert status["state"] == "done" and status["step"] >= 1
+
+
+def test_sigterm_stops_after_the_step_and_still_exports_the_model(tmp_path):
+    run = tmp_path / "stopped"
+    args = _pasdeux("train", "--data", str(DUET), "--epochs", "1000", "--out", str(run), "--no-progress",
+                    *tiny_args())
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=REPO)
+    status = run / "status.json"
+    deadline = time.monotonic() + 240
+    while not (status.exists() and json.loads(status.read_text())["step"] > 0) and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=240) == 0, proc.stderr.read().decode()[-3000:]
+    assert json.loads(status.read_text())["state"] == "stopped"
+    assert load_model(run).name == "default" and (run / "ckpt" / "last.ckpt").is_file()
+    assert "stopped on request" in (run / "train.log").read_text()

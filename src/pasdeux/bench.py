@@ -155,7 +155,8 @@ def machine() -> dict[str, Any]:
 
 def train_one(name: str, data: SoloData, budget_s: float, run_dir: Path, seed: int, progress: bool) -> Any:
     """Train model `name` with its shipped config for `budget_s` wall-clock seconds."""
-    from pasdeux.training import load_config, train
+    from pasdeux.config import load_config
+    from pasdeux.training import train
 
     config = load_config(name)
     return train(config, [data.split["train"]], [data.split["val"]], budget_s=budget_s, run_dir=run_dir,

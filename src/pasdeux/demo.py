@@ -33,9 +33,10 @@ def run_demo(data: list[Path], out: Path, budget_s: float = 120.0, seed: int = 0
     """Train the default model on `data` (each dancer a solo), generate, and write results into `out`."""
     import pasdeux
     from pasdeux import generate
+    from pasdeux.config import load_config
     from pasdeux.data import time_split
     from pasdeux.evaluate import evaluate
-    from pasdeux.training import load_config, train
+    from pasdeux.training import train
 
     if budget_s <= 0:
         raise ConfigError(f"the training budget must be positive seconds; got {budget_s}")

@@ -30,7 +30,8 @@ def train(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
 ) -> None:
     """Train a model on motion files (split 70/15/15 by time per dancer, each dancer a solo)."""
-    from pasdeux.training import load_config, parse_overrides, resume_point
+    from pasdeux.config import load_config, parse_overrides
+    from pasdeux.training import resume_point
     from pasdeux.training import train as run_training
 
     files = list(data or []) + [Path(o) for o in overrides or [] if "=" not in o]
@@ -49,11 +50,7 @@ def train(
     train_set, val_set = _split(cfg)
     result = run_training(cfg, train_set, val_set, budget_s=budget_s, epochs=epochs, run_dir=out, seed=seed,
                           progress=progress, resume_from=ckpt, devices=_devices(devices), num_nodes=num_nodes)
-    last = result.history[-1] if result.history else {}
     typer.echo(f"run folder: {result.run_dir}")
-    if last:
-        typer.echo(f"step {last['step']}, {last['time_s']:.0f} s: val_recon_mse {last['val_recon_mse']:.5f}, "
-                   f"{result.train_windows_per_s:.0f} training windows/s; model in {result.run_dir / 'model'}")
 
 
 def _devices(devices: str | None):

@@ -33,11 +33,13 @@ def build_model(name: str, options: dict[str, Any], skeleton: Skeleton, stats: N
 
 def load_model(path: str | os.PathLike) -> MotionModel:
     """Load a trained model from a model folder or a training run folder (its `model/`)."""
+    from pasdeux.runs import MODEL_WEIGHTS, Run, model_folder
+
     path = Path(path)
-    for candidate in (path, path / "model"):
-        if (candidate / "model.safetensors").is_file():
-            return MotionModel.from_pretrained(candidate)
+    folder = model_folder(path)
+    if folder is not None:
+        return MotionModel.from_pretrained(folder)
     if not path.exists():
         raise FormatError(f"{path}: no such run or model folder")
-    raise FormatError(f"{path}: holds no trained model (expected model.safetensors here or in {path / 'model'}); "
+    raise FormatError(f"{path}: holds no trained model (expected {MODEL_WEIGHTS} here or in {Run(path).model_dir}); "
                       "train one with `pasdeux train` first")

@@ -24,9 +24,12 @@ from pasdeux.body import has_root, root_joints
 from pasdeux.data import NormStats
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
 from pasdeux.motion import Skeleton
+from pasdeux.runs import MODEL_CONFIG as CONFIG_FILE
+from pasdeux.runs import MODEL_SKELETON as SKELETON_FILE
+from pasdeux.runs import MODEL_STATS as STATS_FILE
+from pasdeux.runs import MODEL_WEIGHTS as WEIGHTS_FILE
 
 ROOT_CHANNELS = 2  # horizontal root velocity (x, z) per frame, metres per frame
-CONFIG_FILE, WEIGHTS_FILE, STATS_FILE, SKELETON_FILE = "config.json", "model.safetensors", "stats.json", "skeleton.json"
 CHUNK = 256  # windows per forward pass in the numpy API, to bound memory on long inputs
 
 

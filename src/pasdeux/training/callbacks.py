@@ -1,0 +1,135 @@
+"""What a person (or the studio) sees of a run while it trains: a progress line in time, `status.json`,
+a graceful stop on SIGTERM / Ctrl-C, and Lightning without its advertising and known-noise warnings."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import lightning.pytorch as pl
+from lightning.pytorch.callbacks import Callback, ProgressBar
+
+from pasdeux.runs import Run
+
+STATUS_EVERY_S = 2.0  # how often status.json is rewritten while training
+_NOISE = ("💡 Tip", "TPU available", "HPU available", "Time limit reached", "`Trainer.fit` stopped")
+
+
+def quiet_lightning() -> None:
+    """Drop Lightning's upsell tips and warnings that say nothing about the user's run (idempotent)."""
+    log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    if not any(isinstance(f, _DropNoise) for f in log.filters):
+        log.addFilter(_DropNoise())
+    for pattern in (r".*isinstance\(treespec, LeafSpec\)", r"The number of training batches .* logging interval",
+                    r".*does not have many workers", r"Checkpoint directory .* exists and is not empty"):
+        warnings.filterwarnings("ignore", message=pattern)
+
+
+class _DropNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith(_NOISE)
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(round(max(seconds, 0))), 60)
+    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
+
+
+class TimeProgress(ProgressBar):
+    """One line, rewritten in place: elapsed and remaining time (or epochs), step, loss and validation."""
+
+    def __init__(self, name: str, budget_s: float | None, elapsed: Callable[[], float], stream=None) -> None:
+        super().__init__()
+        self.name, self.budget_s, self.elapsed, self.stream = name, budget_s, elapsed, stream or sys.stderr
+        self._enabled, self._last = True, 0.0
+
+    def disable(self) -> None:
+        self._enabled = False
+
+    def enable(self) -> None:
+        self._enabled = True
+
+    def _line(self, trainer: pl.Trainer) -> str:
+        t = self.elapsed()
+        if self.budget_s is not None:
+            span = f"{_clock(t)} of {_clock(self.budget_s)} ({_clock(self.budget_s - t)} left)"
+        else:
+            span = f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}, {_clock(t)}"
+        metrics = trainer.progress_bar_metrics
+        parts = [f"training {self.name}", span, f"step {trainer.global_step}"]
+        parts += [f"{k} {float(metrics[k]):.4g}" for k in ("loss", "val_recon_mse") if k in metrics]
+        return " | ".join(parts)
+
+    def _show(self, trainer: pl.Trainer, end: str = "") -> None:
+        if self._enabled and trainer.is_global_zero:
+            print("\r" + self._line(trainer).ljust(100), end=end, file=self.stream, flush=True)
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        if time.monotonic() - self._last > 0.5:
+            self._last = time.monotonic()
+            self._show(trainer)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._show(trainer, end="\n")
+
+
+class RunStatus(Callback):
+    """Keeps `status.json` of the run current (the studio and scripts watch it)."""
+
+    def __init__(self, run: Run, budget_s: float | None, elapsed: Callable[[], float]) -> None:
+        self.run, self.budget_s, self.elapsed = run, budget_s, elapsed
+        self._last = 0.0
+
+    def write(self, trainer: pl.Trainer, state: str, **extra: Any) -> None:
+        if not trainer.is_global_zero:
+            return
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if getattr(v, "numel", lambda: 1)() == 1}
+        self.run.write_status(state, step=trainer.global_step, epoch=trainer.current_epoch,
+                              elapsed_s=round(self.elapsed(), 2), budget_s=self.budget_s, metrics=metrics, **extra)
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.write(trainer, "running")
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        if time.monotonic() - self._last > STATUS_EVERY_S:
+            self._last = time.monotonic()
+            self.write(trainer, "running")
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        self.write(trainer, "failed", error=f"{type(exception).__name__}: {exception}")
+
+
+class GracefulStop(Callback):
+    """The first SIGTERM or Ctrl-C ends training after the current step, so the run still exports its model
+    and can be resumed; a second one interrupts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            signal.signal(signum, self._previous.get(signum, signal.SIG_DFL))
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Installed here, after Lightning has set its own SIGTERM handler (which would abort the run).
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._previous[sig] = signal.signal(sig, self._handler)
+
+    def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        if self.requested:
+            trainer.should_stop = True
