@@ -8,6 +8,7 @@ import torch
 
 from pasdeux.data import center, time_split, windows
 from pasdeux.errors import ConfigError, FormatError, ShapeError
+from pasdeux.generate.pipeline import reconstruct, sample, vary
 from pasdeux.models import MODELS, MotionModel, build_model, load_model
 from pasdeux.models.ar_prior import ARPrior
 
@@ -44,9 +45,9 @@ def test_builds_and_runs_forward(name, options, train_data):
     losses = model.loss(torch.as_tensor(w[:4]), step=0)
     assert torch.isfinite(losses["loss"]) and losses["loss"] > 0
     c = center(w[:3], skeleton)
-    assert model.reconstruct(c).shape == (3, 64, 29, 3)
-    assert model.vary(c, 0.5, seed=0).shape == (3, 64, 29, 3)
-    s = model.sample(2, 80, seed=0)
+    assert reconstruct(model, c).shape == (3, 64, 29, 3)
+    assert vary(model, c, 0.5, seed=0).shape == (3, 64, 29, 3)
+    s = sample(model, 2, 80, seed=0)
     assert s.shape == (2, 80, 29, 3) and np.isfinite(s).all()
 
 
@@ -77,8 +78,8 @@ def test_save_load_round_trip_is_exact(name, options, train_data, tmp_path):
     again = load_model(tmp_path / "m")
     assert type(again) is type(model) and again.skeleton.joints == model.skeleton.joints
     c = center(train_data[0][:2], model.skeleton)
-    np.testing.assert_array_equal(again.reconstruct(c), model.reconstruct(c))
-    np.testing.assert_array_equal(again.sample(2, 64, seed=3), model.sample(2, 64, seed=3))
+    np.testing.assert_array_equal(reconstruct(again, c), reconstruct(model, c))
+    np.testing.assert_array_equal(sample(again, 2, 64, seed=3), sample(model, 2, 64, seed=3))
     model.save_pretrained(tmp_path / "m")  # overwriting an existing folder works too
     assert load_model(tmp_path / "m").name == name
 
@@ -87,16 +88,16 @@ def test_save_load_round_trip_is_exact(name, options, train_data, tmp_path):
 def test_sigma_zero_reproduces_the_reconstruction(name, train_data):
     model = make(name, CONFIGS[[c[0] for c in CONFIGS].index(name)][1], train_data)
     c = center(train_data[0][:3], model.skeleton)
-    rec = model.reconstruct(c)
-    np.testing.assert_allclose(model.vary(c, 0.0, seed=1), rec, atol=1e-6)
-    assert np.abs(model.vary(c, 1.0, seed=1) - rec).mean() > 1e-3
+    rec = reconstruct(model, c)
+    np.testing.assert_allclose(vary(model, c, 0.0, seed=1), rec, atol=1e-6)
+    assert np.abs(vary(model, c, 1.0, seed=1) - rec).mean() > 1e-3
 
 
 def test_default_model_starts_as_a_good_pca_autoencoder(train_data):
     """The PCA-initialised linear path alone reconstructs real poses well before any training."""
     model = make("default", {"hidden": 16, "latent_channels": 32, "stages": 1}, train_data)
     c = center(train_data[0], model.skeleton)
-    assert np.mean((model.reconstruct(c) - c) ** 2) < 0.002
+    assert np.mean((reconstruct(model, c) - c) ** 2) < 0.002
 
 
 def test_ar_prior_recovers_a_known_process():
@@ -109,8 +110,8 @@ def test_ar_prior_recovers_a_known_process():
     prior = ARPrior(2, 1)
     assert prior.fit([torch.stack(seq)])
     np.testing.assert_allclose(prior.weight.numpy(), a.numpy(), atol=0.05)
-    sample = prior.sample(64, 200, gen)
-    np.testing.assert_allclose(sample.std((0, 2)).numpy(), torch.stack(seq).std(0).numpy(), rtol=0.2)
+    drawn = prior.sample(64, 200, gen)
+    np.testing.assert_allclose(drawn.std((0, 2)).numpy(), torch.stack(seq).std(0).numpy(), rtol=0.2)
 
 
 def test_user_errors_are_clear(train_data, tmp_path):
@@ -122,8 +123,19 @@ def test_user_errors_are_clear(train_data, tmp_path):
         build_model("gan", {}, skeleton, stats)
     model = build_model("default", {"hidden": 16}, skeleton, stats)
     with pytest.raises(ShapeError, match="29"):
-        model.reconstruct(np.zeros((2, 64, 24, 3), np.float32))
+        reconstruct(model, np.zeros((2, 64, 24, 3), np.float32))
     with pytest.raises(ShapeError, match="NaN"):
-        model.reconstruct(np.full((1, 64, 29, 3), np.nan, np.float32))
+        reconstruct(model, np.full((1, 64, 29, 3), np.nan, np.float32))
     with pytest.raises(FormatError, match="no trained model"):
         load_model(tmp_path)
+
+
+def test_generation_leaves_the_model_in_its_mode_and_solo_models_refuse_a_lead(train_data):
+    w, c, skeleton = train_data
+    model = build_model("default", {"hidden": 16, "latent_channels": 8}, skeleton, MotionModel.fit_stats(w, skeleton))
+    model.train()
+    reconstruct(model, c[:2])
+    assert model.training  # the pipeline switched to eval mode only while it ran
+    feats = model.pose_features(torch.as_tensor(c[:2]))
+    with pytest.raises(ConfigError, match="solo model"):
+        model.encode(feats, lead=feats)

@@ -20,6 +20,7 @@ from pasdeux.cli import main
 from pasdeux.config import load_config, parse_overrides
 from pasdeux.data import time_split
 from pasdeux.errors import ConfigError
+from pasdeux.generate.pipeline import sample
 from pasdeux.models import load_model
 from pasdeux.training import resume_point, train
 
@@ -85,7 +86,7 @@ def test_short_run_leaves_a_complete_run_folder(splits, tmp_path):
     assert json.loads((run / "history.json").read_text())["train_windows_per_s"] > 0
     assert h[-1]["val_recon_mse"] < 0.01  # real poses, centred per frame: far better than the mean pose (0.037)
     loaded = load_model(run)
-    np.testing.assert_array_equal(loaded.sample(1, 64, seed=0), result.model.sample(1, 64, seed=0))
+    np.testing.assert_array_equal(sample(loaded, 1, 64, seed=0), sample(result.model, 1, 64, seed=0))
 
 
 def test_same_seed_same_model(splits, tmp_path):

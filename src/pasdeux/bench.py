@@ -30,8 +30,8 @@ from pasdeux import metrics
 from pasdeux.data import solo_windows, time_split
 from pasdeux.errors import ConfigError
 from pasdeux.files import write_text_atomic
-from pasdeux.metrics.validation import validation_metrics
 from pasdeux.motion import Motion
+from pasdeux.validation import validation_metrics
 
 PROTOCOL = "solo-v1"
 DATA = Path("../shared/data/duet_ilya_hannah.npy")  # BENCHMARK.md's path, relative to the project root

@@ -149,18 +149,15 @@ def score(src: Source, ref: Reference, compare: bool = True) -> dict[str, float]
 
 def model_source(model: Any, ref: Reference, n_samples: int = N_SAMPLES, seed: int = 0) -> Source:
     """A row of `n_samples` prior phrases from a trained model, plus its reconstruction of the reference."""
-    import torch
-
-    from pasdeux.generate import place
+    from pasdeux.generate import pipeline, place
 
     if tuple(model.skeleton.joints) != ref.skeleton.joints:
         raise SkeletonError(f"the model uses skeleton {model.skeleton.name!r} but the real data uses "
                             f"{ref.skeleton.name!r}; evaluate it on data of its own skeleton")
-    with torch.no_grad():
-        prior, root_velocity = model.sample_with_root(n_samples, WINDOW, seed=seed)
-        world = place(prior, root_velocity, np.zeros((n_samples, 2), np.float32))  # feet metrics keep the travel
-        long = model.sample(1, int(round(10 * ref.fps)), seed=seed)[0]  # one 10 s phrase for the speed curve
-        recon = model.reconstruct(ref.windows8)
+    prior, root_velocity = pipeline.sample_with_root(model, n_samples, WINDOW, seed=seed)
+    world = place(prior, root_velocity, np.zeros((n_samples, 2), np.float32))  # feet metrics keep the travel
+    long = pipeline.sample(model, 1, int(round(10 * ref.fps)), seed=seed)[0]  # one 10 s phrase for the speed curve
+    recon = pipeline.reconstruct(model, ref.windows8)
     return Source(f"model {model.name} (prior)", prior.astype(np.float32), world, [long], recon=recon)
 
 

@@ -31,7 +31,6 @@ from pasdeux.metrics.frechet import ZScore, frechet_distance, mean_pairwise_dist
 from pasdeux.metrics.geometric import GeometricSpace, fid_g, geometric_feature_names, geometric_features
 from pasdeux.metrics.kinetic import KineticSpace, diversity, fid_k, kinetic_features
 from pasdeux.metrics.segments import segment_distance
-from pasdeux.metrics.validation import validation_metrics
 
 __all__ = [
     "recon_mse", "mpjpe", "acceleration", "mean_acceleration", "jitter_ratio", "bone_cv",
@@ -41,5 +40,5 @@ __all__ = [
     "floor_height", "foot_metrics", "foot_skating_ratio", "foot_contact_share", "physical_foot_contact",
     "leader_centred_windows", "cross_distance_features", "CrossDistanceSpace", "fid_cd", "bone_contact",
     "contact_rate", "penetration", "speed_curve", "lagged_correlation", "responsiveness",
-    "body_points", "role_indices", "segment_distance", "validation_metrics",
+    "body_points", "role_indices", "segment_distance",
 ]

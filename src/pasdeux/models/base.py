@@ -1,10 +1,11 @@
-"""What every pasdeux motion model shares: features, the numpy-level API, saving and loading.
+"""What every pasdeux motion model shares: features, the model contract, saving and loading.
 
 A model sees a window of motion as features `[B, T, C]`: the pose centred per frame (J*3 numbers,
 pelvis x and z removed) followed by the root's horizontal velocity (2 numbers per frame, so
 generated phrases can travel), all normalised with `NormStats` that travel with the model.
-Subclasses implement the torch-level `encode`, `decode_latent`, `prior_latent` and `loss`; the
-numpy methods (`reconstruct`, `sample`, `vary`) are written once here.
+Subclasses implement the tensor-level contract `encode`, `decode_latent`, `prior_latent` and `loss`;
+each takes an optional condition `lead=` (the encoded movement of a leading dancer, for duet models;
+solo models refuse one). Turning numpy windows into tensors and back is `pasdeux.generate.pipeline`'s.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from pasdeux.runs import MODEL_STATS as STATS_FILE
 from pasdeux.runs import MODEL_WEIGHTS as WEIGHTS_FILE
 
 ROOT_CHANNELS = 2  # horizontal root velocity (x, z) per frame, metres per frame
-CHUNK = 256  # windows per forward pass in the numpy API, to bound memory on long inputs
 
 
 def make_config(config_class: type, options: dict[str, Any]) -> Any:
@@ -60,12 +60,14 @@ class MotionModel(nn.Module):
     config_class: ClassVar[type]
     has_root: ClassVar[bool] = False  # whether the decoder predicts the root's horizontal velocity
     factor: ClassVar[int | None] = None  # frames per latent step; None: one latent vector per window
+    dancers: ClassVar[int] = 1  # dancers per training window: 1 (solo) or 2 (a lead and its partner)
 
     def __init__(self, config: Any, skeleton: Skeleton, stats: NormStats, fps: float = 30.0) -> None:
         super().__init__()
         if not has_root(skeleton):
             raise SkeletonError(f"skeleton {skeleton.name!r} needs a root joint (pelvis) to centre motion")
         self.config, self.skeleton, self.fps = config, skeleton, float(fps)
+        self.folder: Path | None = None  # where it was loaded from (provenance of what it generates)
         self.n_pose = skeleton.n_joints * 3
         if stats.mean.shape != (self.n_pose + ROOT_CHANNELS,):
             raise ShapeError(f"normalisation statistics have {stats.mean.shape[0]} features; this skeleton needs "
@@ -116,18 +118,24 @@ class MotionModel(nn.Module):
             root_vel = torch.zeros(out.shape[:-1] + (ROOT_CHANNELS,), device=out.device)
         return pose, root_vel
 
-    # --- torch level: subclasses implement ------------------------------------------------
-    def encode(self, pose_feats: Tensor) -> tuple[Tensor, Tensor]:
+    # --- the contract: subclasses implement -----------------------------------------------
+    def encode(self, pose_feats: Tensor, lead: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Posterior mean and log-variance of the latent for normalised pose features `[B, T, J*3]`."""
         raise NotImplementedError
 
-    def decode_latent(self, z: Tensor, frames: int) -> Tensor:
+    def decode_latent(self, z: Tensor, frames: int, lead: Tensor | None = None) -> Tensor:
         """Normalised output features `[B, frames, C]` for latents `z`."""
         raise NotImplementedError
 
-    def prior_latent(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
+    def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: Tensor | None = None) -> Tensor:
         """`n` latents drawn from the prior for phrases of `frames` frames."""
         raise NotImplementedError
+
+    def solo_only(self, lead: Tensor | None) -> None:
+        """Refuse a condition: solo models generate one dancer from nothing."""
+        if lead is not None:
+            raise ConfigError(f"model {self.name!r} is a solo model and takes no lead; train a duet model "
+                              "(pasdeux train --config duet) to generate a partner")
 
     def latent_scale(self) -> Tensor | float:
         """Spread of the prior per latent dimension: variations add `sigma` times this."""
@@ -147,79 +155,13 @@ class MotionModel(nn.Module):
     def fit_prior(self, sequences: list[np.ndarray]) -> None:
         """Fit any post-hoc prior to uncentred training sequences `[T, J, 3]` (no-op unless the model has one)."""
 
-    # --- numpy level -----------------------------------------------------------------------
-    def _check_windows(self, windows: np.ndarray) -> np.ndarray:
-        w = np.asarray(windows, dtype=np.float32)
-        if w.ndim == 3:
-            w = w[None]
-        if w.ndim != 4 or w.shape[2:] != (self.skeleton.n_joints, 3):
-            raise ShapeError(f"expected centred windows [N, T, {self.skeleton.n_joints}, 3]; got shape {w.shape}")
-        if not np.isfinite(w).all():
-            raise ShapeError("windows contain NaN or inf; fill gaps (pasdeux.data.fill_gaps) first")
-        if w.shape[1] < self.min_frames:
-            raise ShapeError(f"model {self.name!r} needs windows of at least {self.min_frames} frames; "
-                             f"got {w.shape[1]}")
-        return w
-
     @property
     def min_frames(self) -> int:
+        """The shortest phrase the model encodes or decodes."""
         return 1
 
-    def _latents(self, windows: np.ndarray) -> tuple[Tensor, Tensor]:
-        w = torch.as_tensor(self._check_windows(windows), device=self.device)
-        outs = [self.encode(self.pose_features(c)) for c in w.split(CHUNK)]
-        return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
-
-    def _decode(self, z: Tensor, frames: int) -> tuple[np.ndarray, np.ndarray]:
-        parts = [self.split_output(self.decode_latent(c, frames)) for c in z.split(CHUNK)]
-        pose = torch.cat([p[0] for p in parts]).cpu().numpy().astype(np.float32)
-        root = torch.cat([p[1] for p in parts]).cpu().numpy().astype(np.float32)
-        return pose, root
-
-    @torch.no_grad()
-    def reconstruct(self, windows: np.ndarray) -> np.ndarray:
-        """Posterior-mean reconstruction of centred windows `[N, T, J, 3]` (no sampling)."""
-        return self.reconstruct_with_root(windows)[0]
-
-    @torch.no_grad()
-    def reconstruct_with_root(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Reconstruction and the decoded root velocity `[N, T, 2]`."""
-        self.eval()
-        mu, _ = self._latents(windows)
-        return self._decode(mu, np.asarray(windows).shape[-3])
-
-    @torch.no_grad()
-    def vary(self, windows: np.ndarray, sigma: float, seed: int | None = None) -> np.ndarray:
-        """One variation per centred window: the posterior mean moved by `sigma` prior spreads."""
-        return self.vary_with_root(windows, sigma, seed)[0]
-
-    @torch.no_grad()
-    def vary_with_root(self, windows: np.ndarray, sigma: float, seed: int | None = None):
-        """Variations and their decoded root velocity `[N, T, 2]`."""
-        if not (np.isfinite(sigma) and sigma >= 0):
-            raise ConfigError(f"sigma must be a number >= 0; got {sigma}")
-        self.eval()
-        mu, _ = self._latents(windows)
-        noise = self.variation_noise(mu, generator(seed)).to(self.device)
-        return self._decode(mu + float(sigma) * self.latent_scale() * noise, np.asarray(windows).shape[-3])
-
-    @torch.no_grad()
-    def sample(self, n: int, frames: int, seed: int | None = None) -> np.ndarray:
-        """`n` fresh centred phrases `[n, frames, J, 3]` from the prior."""
-        return self.sample_with_root(n, frames, seed)[0]
-
-    @torch.no_grad()
-    def sample_with_root(self, n: int, frames: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Prior samples and their root velocity `[n, frames, 2]`."""
-        if n < 1 or frames < self.min_frames:
-            raise ConfigError(f"need n >= 1 and frames >= {self.min_frames}; got n={n}, frames={frames}")
-        self.eval()
-        z = self.prior_latent(int(n), int(frames), generator(seed)).to(self.device)
-        pose, root = self._decode(z, int(frames))
-        return self.finish_sample(pose), root
-
     def finish_sample(self, pose: np.ndarray) -> np.ndarray:
-        """Last touch on prior samples (centred `[N, T, J, 3]`); identity unless a model needs one."""
+        """Last touch on prior samples (centred `[N, T, J, 3]`, numpy); identity unless a model needs one."""
         return pose
 
     # --- saving and loading --------------------------------------------------------------
@@ -264,6 +206,7 @@ class MotionModel(nn.Module):
             model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
         except (RuntimeError, OSError) as e:
             raise FormatError(f"{directory / WEIGHTS_FILE}: weights do not fit the config ({e})") from None
+        model.folder = directory
         return model.eval()
 
 
@@ -289,40 +232,6 @@ def features_of(world: Tensor, root: tuple[int, ...]) -> Tensor:
     vel = root_xz.diff(dim=-2)
     vel = torch.cat([vel[..., :1, :], vel], dim=-2) if vel.shape[-2] else torch.zeros_like(root_xz)
     return torch.cat([centred.flatten(-2), vel], dim=-1)
-
-
-@torch.no_grad()
-def whitened_pca(x: Tensor, k: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Encoder weight/bias `[k, P]`, `[k]` to whitened top-`k` principal components of rows `x` `[N, P]`,
-    and decoder weight/bias `[P, k]`, `[P]` back; a linear autoencoder to start nonlinear ones from."""
-    x = x.double()
-    mean = x.mean(0)
-    _, s, vt = torch.linalg.svd(x - mean, full_matrices=False)
-    scale = (s[:k] / np.sqrt(len(x))).clamp_min(1e-6)  # std of each component
-    w_in = vt[:k] / scale[:, None]  # whitened: every latent channel starts with unit spread
-    return w_in.float(), (-w_in @ mean).float(), (vt[:k].T * scale).float(), mean.float()
-
-
-def kl_normal(mu: Tensor, logvar: Tensor) -> Tensor:
-    """Elementwise KL(N(mu, exp(logvar)) || N(0, 1))."""
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
-
-
-def reparameterise(mu: Tensor, logvar: Tensor) -> Tensor:
-    """A differentiable sample of N(mu, exp(logvar))."""
-    return mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-
-
-def crossfade(chunks: list[Tensor], overlap: int) -> Tensor:
-    """Join windows `[B, T, C]` that overlap by `overlap` frames with a linear cross-fade."""
-    if overlap == 0:
-        return torch.cat(chunks, dim=1)
-    out = chunks[0]
-    for nxt in chunks[1:]:
-        w = torch.linspace(0, 1, overlap + 2, device=out.device)[1:-1, None]
-        blend = out[:, -overlap:] * (1 - w) + nxt[:, :overlap] * w
-        out = torch.cat([out[:, :-overlap], blend, nxt[:, overlap:]], dim=1)
-    return out
 
 
 def _rmtree(path: Path) -> None:

@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from pasdeux.models.base import MotionModel, kl_normal, reparameterise, whitened_pca
+from pasdeux.models.base import MotionModel
+from pasdeux.models.layers import kl_normal, mlp, reparameterise, whitened_pca
 
 
 @dataclass
@@ -29,14 +30,6 @@ class PoseConfig:
     free_bits: float = 0.0
     keyframe_s: float = 0.5  # spacing of latent keyframes when sampling phrases
     init_logvar: float = -6.0  # posterior log-variance at the start: begin as a near-deterministic autoencoder
-
-
-def mlp(dims: list[int]) -> nn.Sequential:
-    """Linear layers with SiLU between them (none after the last)."""
-    layers: list[nn.Module] = []
-    for a, b in zip(dims[:-1], dims[1:]):
-        layers += [nn.Linear(a, b), nn.SiLU()]
-    return nn.Sequential(*layers[:-1])
 
 
 class PoseVAE(MotionModel):
@@ -68,12 +61,14 @@ class PoseVAE(MotionModel):
             layer.weight.copy_(w)
             layer.bias.copy_(b)
 
-    def encode(self, pose_feats: Tensor) -> tuple[Tensor, Tensor]:
+    def encode(self, pose_feats: Tensor, lead: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        self.solo_only(lead)
         mu, logvar = self.enc(pose_feats).chunk(2, dim=-1)
         mu = mu + self.lin_in(pose_feats)
         return mu.transpose(1, 2), logvar.clamp(-12, 6).transpose(1, 2)  # [B, Z, T] like the sequence model
 
-    def decode_latent(self, z: Tensor, frames: int) -> Tensor:
+    def decode_latent(self, z: Tensor, frames: int, lead: Tensor | None = None) -> Tensor:
+        self.solo_only(lead)
         z = z.transpose(1, 2)
         return (self.dec(z) + self.lin_out(z))[:, :frames]
 
@@ -88,7 +83,8 @@ class PoseVAE(MotionModel):
         z = z / torch.sqrt((1 - f) ** 2 + f ** 2)
         return z
 
-    def prior_latent(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
+    def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: Tensor | None = None) -> Tensor:
+        self.solo_only(lead)
         return self._smooth_noise(n, frames, gen)
 
     def variation_noise(self, mu: Tensor, gen: torch.Generator) -> Tensor:

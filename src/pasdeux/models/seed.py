@@ -15,7 +15,8 @@ import torch
 from torch import Tensor, nn
 
 from pasdeux.errors import ConfigError
-from pasdeux.models.base import MotionModel, crossfade, kl_normal, reparameterise
+from pasdeux.models.base import MotionModel
+from pasdeux.models.layers import crossfade, kl_normal, reparameterise
 
 
 @dataclass
@@ -47,7 +48,8 @@ class SeedVAE(MotionModel):
         self.dec = nn.LSTM(c.units, c.units, c.layers, batch_first=True)
         self.smooth = nn.Conv1d(c.units, self.n_pose, kernel_size=3, padding=1)
 
-    def encode(self, pose_feats: Tensor) -> tuple[Tensor, Tensor]:
+    def encode(self, pose_feats: Tensor, lead: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        self.solo_only(lead)
         _, (h, _) = self.enc(pose_feats)
         return self.to_mu(h[-1]), self.to_logvar(h[-1])
 
@@ -56,14 +58,16 @@ class SeedVAE(MotionModel):
         out, _ = self.dec(h.contiguous())
         return self.smooth(out.transpose(1, 2)).transpose(1, 2)
 
-    def decode_latent(self, z: Tensor, frames: int) -> Tensor:
+    def decode_latent(self, z: Tensor, frames: int, lead: Tensor | None = None) -> Tensor:
+        self.solo_only(lead)
         # A window-bound model: z [B, K, latent] holds one latent per window of a longer phrase.
         if z.dim() == 2:
             return self._decode_window(z, frames)
         chunks = [self._decode_window(z[:, k], self.window) for k in range(z.shape[1])]
         return crossfade(chunks, self.config.overlap)[:, :frames]
 
-    def prior_latent(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
+    def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: Tensor | None = None) -> Tensor:
+        self.solo_only(lead)
         if frames <= self.window:
             return torch.randn(n, self.config.latent, generator=gen)
         k = -(-(frames - self.config.overlap) // (self.window - self.config.overlap))

@@ -28,8 +28,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from pasdeux.models.ar_prior import ARPrior
-from pasdeux.models.base import ROOT_CHANNELS, MotionModel, kl_normal, reparameterise, whitened_pca
+from pasdeux.models.base import ROOT_CHANNELS, MotionModel
 from pasdeux.models.bones import fit_bone_lengths, mean_bone_lengths
+from pasdeux.models.layers import Down, Up, kl_normal, pad_conv, reparameterise, res_stack, whitened_pca
 
 
 @dataclass
@@ -52,50 +53,6 @@ class SequenceConfig:
     prior_order: int = 2
     rigid_bones: float = 1.0  # prior samples: pull bones to their mean training length (0 off, 1 fully)
     init_logvar: float = -6.0  # posterior log-variance at the start: begin as a near-deterministic autoencoder
-
-
-def pad_conv(x: Tensor, conv: nn.Conv1d) -> Tensor:
-    """Apply `conv` after replicate-padding time so the length is kept (edges copy, never zeros)."""
-    total = conv.dilation[0] * (conv.kernel_size[0] - 1)
-    return conv(F.pad(x, (total // 2, total - total // 2), mode="replicate"))
-
-
-class ResBlock(nn.Module):
-    """Dilated residual convolution block over time."""
-
-    def __init__(self, channels: int, kernel: int, dilation: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv1d(channels, channels, kernel, dilation=dilation)
-        self.mix = nn.Conv1d(channels, channels, 1)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x + self.mix(F.silu(pad_conv(F.silu(x), self.conv)))
-
-
-def res_stack(channels: int, kernel: int, n: int) -> nn.Sequential:
-    return nn.Sequential(*[ResBlock(channels, kernel, 2 ** i) for i in range(n)])
-
-
-class Down(nn.Module):
-    """Halve the time resolution with a strided convolution."""
-
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv1d(channels, channels, 4, stride=2)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.conv(F.pad(x, (1, 1), mode="replicate"))
-
-
-class Up(nn.Module):
-    """Double the time resolution: linear interpolation, then a convolution."""
-
-    def __init__(self, channels: int, kernel: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv1d(channels, channels, kernel)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return pad_conv(F.interpolate(x, scale_factor=2, mode="linear", align_corners=False), self.conv)
 
 
 class SequenceVAE(MotionModel):
@@ -142,7 +99,8 @@ class SequenceVAE(MotionModel):
             x = pad_conv(x, layer) if isinstance(layer, nn.Conv1d) and layer.kernel_size[0] > 1 else layer(x)
         return x
 
-    def encode(self, pose_feats: Tensor) -> tuple[Tensor, Tensor]:
+    def encode(self, pose_feats: Tensor, lead: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        self.solo_only(lead)
         x = pose_feats.transpose(1, 2)
         pad = -x.shape[-1] % self.factor  # lengths that are not a multiple of the factor: extend the end
         if pad:
@@ -151,7 +109,8 @@ class SequenceVAE(MotionModel):
         mu = mu + F.avg_pool1d(self.lin_in(x), self.factor)
         return mu, logvar.clamp(-12, 6)  # [B, Z, T / factor]
 
-    def decode_latent(self, z: Tensor, frames: int) -> Tensor:
+    def decode_latent(self, z: Tensor, frames: int, lead: Tensor | None = None) -> Tensor:
+        self.solo_only(lead)
         out = self._run(self.dec, z)
         linear = self.lin_out(F.interpolate(z, scale_factor=self.factor, mode="linear", align_corners=False))
         out = torch.cat([out[:, :self.n_pose] + linear, out[:, self.n_pose:]], dim=1)
@@ -178,7 +137,8 @@ class SequenceVAE(MotionModel):
         return -(-frames // self.factor)
 
     # --- the latent prior -------------------------------------------------------------------
-    def prior_latent(self, n: int, frames: int, gen: torch.Generator) -> Tensor:
+    def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: Tensor | None = None) -> Tensor:
+        self.solo_only(lead)
         return self.prior.sample(n, self.latent_steps(frames), gen)
 
     def latent_scale(self) -> Tensor:

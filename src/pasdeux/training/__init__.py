@@ -27,12 +27,12 @@ from pasdeux.config import load_config, model_options, save_config
 from pasdeux.data import solo_windows
 from pasdeux.errors import ConfigError
 from pasdeux.files import write_text_atomic
-from pasdeux.metrics.validation import validation_metrics
 from pasdeux.models import MotionModel, build_model
 from pasdeux.motion import Motion
 from pasdeux.runs import Run
 from pasdeux.training.callbacks import GracefulStop, RunStatus, TimeProgress, quiet_lightning
 from pasdeux.training.task import MotionTask, WholeSet, WindowDataset, solo_sequences
+from pasdeux.validation import validation_metrics
 
 __all__ = ["TrainResult", "train", "resume_point"]
 
@@ -173,7 +173,8 @@ def _finish(task: MotionTask, trainer: pl.Trainer, run: Run, sequences: list[np.
     """Score the final weights, keep them or the best checkpoint, export `model/`, write history and plots."""
     model = task.model.cpu().eval()
     t = config["train"]
-    final = validation_metrics(model, val_windows, n_prior=t["prior_samples"], train_sequences=sequences)
+    model.fit_prior(sequences)
+    final = validation_metrics(model, val_windows, n_prior=t["prior_samples"])
     task.history.append({"time_s": round(task.elapsed(), 3), "step": trainer.global_step,
                          "epoch": trainer.current_epoch, "final": True, **{f"val_{k}": v for k, v in final.items()}})
     sign = 1 if t["monitor_mode"] == "min" else -1

@@ -12,9 +12,9 @@ from torch.utils.data import Dataset
 
 from pasdeux.data import augment, windows
 from pasdeux.errors import ConfigError, ShapeError
-from pasdeux.metrics.validation import validation_metrics
 from pasdeux.models import MotionModel
 from pasdeux.motion import Motion
+from pasdeux.validation import validation_metrics
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -93,9 +93,8 @@ class MotionTask(pl.LightningModule):
         self.windows_seen += len(batch)
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
-        scores = validation_metrics(self.model, batch.cpu().numpy(), n_prior=self.config["train"]["prior_samples"],
-                                    train_sequences=self.train_sequences)
-        self.model.train()
+        self.model.fit_prior(self.train_sequences)  # prior samples come from the prior of these weights
+        scores = validation_metrics(self.model, batch.cpu().numpy(), n_prior=self.config["train"]["prior_samples"])
         self.log_dict({f"val_{k}": v for k, v in scores.items() if k != "recon_mse"})
         self.log("val_recon_mse", scores["recon_mse"], prog_bar=True)  # every rank scores the same full set
         if not (self.trainer.sanity_checking and self.history):  # the sanity pass scores step 0 of a fresh run

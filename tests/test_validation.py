@@ -1,4 +1,4 @@
-"""`validation_metrics`, the numbers a training run logs: checked with an oracle and a real model."""
+"""The numbers a training run logs (`pasdeux.validation`): checked with an oracle and a real model."""
 
 from __future__ import annotations
 
@@ -6,29 +6,10 @@ import numpy as np
 import pytest
 
 from pasdeux.data import solo_windows, time_split, windows
-from pasdeux.metrics import validation_metrics
+from pasdeux.validation import Generated, score, validation_metrics
 
 KEYS = {"recon_mse", "mpjpe", "jitter_ratio_recon", "jitter_ratio_var05", "jitter_ratio_prior", "fid_k_prior",
         "diversity_prior", "bone_cv_prior"}
-
-
-class Oracle:
-    """A 'model' that reconstructs perfectly and samples real training windows."""
-
-    name, fps = "oracle", 30.0
-
-    def __init__(self, skeleton, train_windows):
-        self.skeleton, self.train = skeleton, train_windows
-
-    def reconstruct(self, w):
-        return np.array(w)
-
-    def vary(self, w, sigma, seed=None):
-        return np.array(w)
-
-    def sample(self, n, frames, seed=None):
-        rng = np.random.default_rng(seed)
-        return self.train[rng.integers(0, len(self.train), n), :frames]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +20,8 @@ def split(duet):
 def test_oracle_scores_like_real_dance(duet, split):
     val = solo_windows([split["val"]], 64, 4)
     train = solo_windows([split["train"]], 64, 8)
-    s = validation_metrics(Oracle(duet.skeleton, train), val, n_prior=128)
+    prior = train[np.random.default_rng(0).integers(0, len(train), 128)]  # an oracle: real windows for samples
+    s = score(Generated(val.copy(), val.copy(), prior), val, duet.skeleton, 30.0)
     assert set(s) == KEYS
     assert s["recon_mse"] == 0 and s["jitter_ratio_recon"] == pytest.approx(1.0)
     assert 0.5 < s["jitter_ratio_prior"] < 1.5 and 0.05 < s["bone_cv_prior"] < 0.4

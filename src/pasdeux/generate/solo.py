@@ -1,4 +1,4 @@
-"""Generating dance with a trained model: variations of a phrase, prior samples, latent
+"""Generating solo dance with a trained model: variations of a phrase, prior samples, latent
 interpolation, transitions between phrases and long continuous solos.
 
 Every function returns a `Motion` placed in the world: the model works on poses centred per frame,
@@ -15,6 +15,8 @@ import torch
 
 from pasdeux.body import root_trajectory
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.generate import pipeline
+from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.models.base import MotionModel, generator
 from pasdeux.motion import Motion
 
@@ -32,8 +34,13 @@ def place(centred: np.ndarray, root_vel: np.ndarray, start_xz: np.ndarray) -> np
     return out
 
 
-def _as_motion(model: MotionModel, positions: np.ndarray, source: str, note: str) -> Motion:
-    return Motion(positions.astype(np.float32), model.skeleton, model.fps, source, [note])
+def _as_motion(model: MotionModel, positions: np.ndarray, source: str, note: str, provenance: dict,
+               labels: tuple[str, ...] = ()) -> Motion:
+    return Motion(positions.astype(np.float32), model.skeleton, model.fps, source, [note], labels, provenance)
+
+
+def _numbered(kind: str, n: int) -> tuple[str, ...]:
+    return tuple(f"{kind} {k + 1}" for k in range(n)) if n > 1 else ()
 
 
 def _side_by_side(n: int) -> np.ndarray:
@@ -70,16 +77,19 @@ def variations(model: MotionModel, phrase: Motion, sigma: float = 0.5, n: int = 
                dancer: int = 0) -> Motion:
     """`n` variations of one dancer's phrase; sigma 0 gives the reconstruction, larger is more daring."""
     _check_model(model, phrase)
+    seed = pick_seed(seed)
     pos, root = _solo(phrase, dancer)
     centred = np.repeat(_centred(pos, root)[None], n, axis=0)
-    out, vel = model.vary_with_root(centred, sigma, seed)
+    out, vel = pipeline.vary_with_root(model, centred, sigma, seed)
     if model.has_root:
         world = place(out, vel, root[:1].repeat(n, 0))
     else:
         world = place(out, np.diff(root, axis=0, prepend=root[:1])[None].repeat(n, 0), root[:1].repeat(n, 0))
     world[..., 0] += _side_by_side(n)[:, None, None, 0]
     return _as_motion(model, world, phrase.source, f"{n} variations (sigma {sigma:g}, seed {seed}) of dancer "
-                      f"{dancer} of {phrase.source or 'a phrase'} by model {model.name!r}; set {SPACING} m apart")
+                      f"{dancer} of {phrase.source or 'a phrase'} by model {model.name!r}; set {SPACING} m apart",
+                      made_by(model, "variations", sigma=float(sigma), n=n, seed=seed, source=phrase.source,
+                              dancer=dancer, frames=len(pos)), _numbered("variation", n))
 
 
 def ghost_for_variations(phrase: Motion, n: int, dancer: int = 0) -> Motion:
@@ -92,11 +102,12 @@ def ghost_for_variations(phrase: Motion, n: int, dancer: int = 0) -> Motion:
 
 def prior(model: MotionModel, n: int = 4, seconds: float = 4.0, seed: int | None = None) -> Motion:
     """`n` fresh phrases of `seconds` each, sampled from the model's prior, side by side."""
-    frames = _frames(model, seconds)
-    out, vel = model.sample_with_root(n, frames, seed)
+    frames, seed = _frames(model, seconds), pick_seed(seed)
+    out, vel = pipeline.sample_with_root(model, n, frames, seed)
     world = place(out, vel, _side_by_side(n))
     return _as_motion(model, world, f"pasdeux:{model.name}", f"{n} prior samples of {seconds:g} s (seed {seed}) "
-                      f"from model {model.name!r}; set {SPACING} m apart")
+                      f"from model {model.name!r}; set {SPACING} m apart",
+                      made_by(model, "prior", n=n, seconds=float(seconds), seed=seed), _numbered("phrase", n))
 
 
 def interpolate(model: MotionModel, a: Motion, b: Motion, steps: int = 8, dancer_a: int = 0,
@@ -109,14 +120,14 @@ def interpolate(model: MotionModel, a: Motion, b: Motion, steps: int = 8, dancer
     (pa, ra), (pb, rb) = _solo(a, dancer_a), _solo(b, dancer_b)
     t = min(len(pa), len(pb))
     ca, cb = _centred(pa[:t], ra[:t]), _centred(pb[:t], rb[:t])
-    with torch.no_grad():
-        mu, _ = model._latents(np.stack([ca, cb]))
-        w = torch.linspace(0, 1, steps, device=mu.device).view(-1, *([1] * (mu.dim() - 1)))
-        z = mu[:1] * (1 - w) + mu[1:] * w
-        out, vel = model._decode(z, t)
+    mu, _ = pipeline.latents(model, np.stack([ca, cb]))
+    w = torch.linspace(0, 1, steps, device=mu.device).view(-1, *([1] * (mu.dim() - 1)))
+    out, vel = pipeline.decode(model, mu[:1] * (1 - w) + mu[1:] * w, t)
     world = place(out, vel, _side_by_side(steps))  # models without a root channel decode zero velocity
     return _as_motion(model, world, f"{a.source} -> {b.source}", f"latent interpolation in {steps} steps "
-                      f"by model {model.name!r}; set {SPACING} m apart")
+                      f"by model {model.name!r}; set {SPACING} m apart",
+                      made_by(model, "interpolate", steps=steps, source_a=a.source, source_b=b.source,
+                              dancer_a=dancer_a, dancer_b=dancer_b, frames=t), _numbered("step", steps))
 
 
 def transition(model: MotionModel, a: Motion, b: Motion, frames: int = 60, dancer_a: int = 0,
@@ -132,14 +143,13 @@ def transition(model: MotionModel, a: Motion, b: Motion, frames: int = 60, dance
     ctx = min(model.window, len(pa), len(pb)) // factor * factor
     if ctx < max(factor, BLEND):
         raise ShapeError(f"phrases need at least {max(factor, BLEND)} frames for a transition")
-    steps = -(-int(frames) // factor)
-    with torch.no_grad():
-        mu_a = model._latents(_centred(pa[-ctx:], ra[-ctx:])[None])[0]
-        mu_b = model._latents(_centred(pb[:ctx], rb[:ctx])[None])[0]
-        w = torch.linspace(0, 1, steps + 2, device=mu_a.device)[1:-1]
-        bridge = mu_a[..., -1:] * (1 - w) + mu_b[..., :1] * w
-        bridge = bridge + 0.3 * _bridge_noise(model, steps, seed) * torch.sin(np.pi * w)  # alive, pinned at ends
-        out, vel = model._decode(torch.cat([mu_a, bridge, mu_b], dim=-1), 2 * ctx + steps * factor)
+    steps, seed = -(-int(frames) // factor), pick_seed(seed)
+    mu_a = pipeline.latents(model, _centred(pa[-ctx:], ra[-ctx:])[None])[0]
+    mu_b = pipeline.latents(model, _centred(pb[:ctx], rb[:ctx])[None])[0]
+    w = torch.linspace(0, 1, steps + 2, device=mu_a.device)[1:-1]
+    bridge = mu_a[..., -1:] * (1 - w) + mu_b[..., :1] * w
+    bridge = bridge + 0.3 * _bridge_noise(model, steps, seed) * torch.sin(np.pi * w)  # alive, pinned at ends
+    out, vel = pipeline.decode(model, torch.cat([mu_a, bridge, mu_b], dim=-1), 2 * ctx + steps * factor)
     out, vel = out[0], vel[0]
     n_mid = steps * factor
     centred = np.concatenate([_centred(pa, ra), out[ctx:ctx + n_mid], _centred(pb, rb)])
@@ -155,22 +165,25 @@ def transition(model: MotionModel, a: Motion, b: Motion, frames: int = 60, dance
     root[len(pa) + n_mid] = root[len(pa) + n_mid - 1]  # b continues from where the bridge ends
     world = place(centred[None], root[None], ra[:1])[0]
     return _as_motion(model, world, f"{a.source} -> {b.source}", f"phrase a ({len(pa)} frames), a {n_mid}-frame "
-                      f"bridge generated by model {model.name!r}, then phrase b ({len(pb)} frames)")
+                      f"bridge generated by model {model.name!r}, then phrase b ({len(pb)} frames)",
+                      made_by(model, "transition", frames=int(frames), seed=seed, source_a=a.source,
+                              source_b=b.source, dancer_a=dancer_a, dancer_b=dancer_b))
 
 
 def _bridge_noise(model: MotionModel, steps: int, seed: int | None) -> torch.Tensor:
-    noise = model.variation_noise(torch.zeros(1, 1, steps), generator(seed)).to(model.device)
+    with pipeline.inference(model):
+        noise = model.variation_noise(torch.zeros(1, 1, steps), generator(seed)).to(model.device)
     scale = model.latent_scale()
     return noise * (scale if isinstance(scale, float) else scale.to(model.device))
 
 
 def long_form(model: MotionModel, seconds: float = 60.0, seed: int | None = None) -> Motion:
     """One continuous solo of any length sampled from the prior, travelling where the model says."""
-    frames = _frames(model, seconds)
-    out, vel = model.sample_with_root(1, frames, seed)
+    frames, seed = _frames(model, seconds), pick_seed(seed)
+    out, vel = pipeline.sample_with_root(model, 1, frames, seed)
     world = place(out, vel, np.zeros((1, 2), np.float32))
     return _as_motion(model, world, f"pasdeux:{model.name}", f"long-form solo of {seconds:g} s (seed {seed}) "
-                      f"from model {model.name!r}")
+                      f"from model {model.name!r}", made_by(model, "long", seconds=float(seconds), seed=seed))
 
 
 def _frames(model: MotionModel, seconds: float) -> int:

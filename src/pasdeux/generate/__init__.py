@@ -1,0 +1,23 @@
+"""Generating dance with trained models, through their public API only.
+
+- `solo`: variations of a phrase, prior samples, interpolation, transitions, long continuous solos.
+- `pipeline`: numpy windows to latents and back for any model (reconstruct, vary, sample).
+- `provenance`: how each result was made, kept in the result (`Motion.provenance`).
+
+Every result is a `Motion` placed in the world, so it can be animated, saved and measured.
+"""
+
+from pasdeux.generate.pipeline import reconstruct, sample, vary
+from pasdeux.generate.solo import (
+    SPACING,
+    ghost_for_variations,
+    interpolate,
+    long_form,
+    place,
+    prior,
+    transition,
+    variations,
+)
+
+__all__ = ["variations", "ghost_for_variations", "prior", "interpolate", "transition", "long_form", "place",
+           "reconstruct", "vary", "sample", "SPACING"]
