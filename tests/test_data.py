@@ -116,3 +116,22 @@ def test_norm_stats_round_trip(tmp_path, duet):
     np.testing.assert_allclose(again.denormalize(z), x, atol=1e-5)
     with pytest.raises(ShapeError):
         D.NormStats.from_dict({"mean": [0.0, 1.0], "std": [1.0, -1.0]})
+
+
+def test_leader_centred_windows_put_leader_pelvis_at_origin(duet):
+    w = D.duet_windows(D.time_split(duet)["test"])
+    assert w.shape == (26, 2, 64, 29, 3)
+    np.testing.assert_allclose(w[:, 0, :, 0, [0, 2]], 0, atol=1e-6)
+    swapped = D.duet_windows(D.time_split(duet)["test"], leader=1)
+    np.testing.assert_allclose(swapped[:, 1, :, 0, 1], w[:, 0, :, 0, 1], atol=1e-6)
+    with pytest.raises(ShapeError, match="2 dancers"):
+        D.duet_windows(duet.dancer(0))
+
+
+def test_duet_windows_turn_and_mirror_together(duet):
+    w = D.duet_windows(D.time_split(duet)["train"], 64, 32)
+    gap = np.linalg.norm(w[:, 0, :, 0] - w[:, 1, :, 0], axis=-1)  # pelvis to pelvis
+    rng = np.random.default_rng(0)
+    out = D.augment(w, duet.skeleton, rng, rotate=True, mirror_p=0.5)
+    np.testing.assert_allclose(np.linalg.norm(out[:, 0, :, 0] - out[:, 1, :, 0], axis=-1), gap, atol=1e-5)
+    np.testing.assert_allclose(out[:, 0, :, 0, 1], w[:, 0, :, 0, 1], atol=1e-6)  # heights never change

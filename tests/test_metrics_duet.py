@@ -8,14 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from pasdeux.data import rotate_y, time_split
-from pasdeux.errors import ShapeError
+from pasdeux.data import duet_windows, rotate_y, time_split
 from pasdeux.metrics import (
     contact_rate,
     cross_distance_features,
     fid_cd,
     lagged_correlation,
-    leader_centred_windows,
     penetration,
     responsiveness,
     segment_distance,
@@ -29,17 +27,7 @@ def split(duet):
 
 @pytest.fixture(scope="module")
 def test_pairs(split):
-    return leader_centred_windows(split["test"], 64, 2)
-
-
-def test_leader_centred_windows_put_leader_pelvis_at_origin(duet, split):
-    w = leader_centred_windows(split["test"])
-    assert w.shape == (26, 2, 64, 29, 3)
-    np.testing.assert_allclose(w[:, 0, :, 0, [0, 2]], 0, atol=1e-6)
-    swapped = leader_centred_windows(split["test"], leader=1)
-    np.testing.assert_allclose(swapped[:, 1, :, 0, 1], w[:, 0, :, 0, 1], atol=1e-6)
-    with pytest.raises(ShapeError, match="2 dancers"):
-        leader_centred_windows(duet.dancer(0))
+    return duet_windows(split["test"], 64, 2)
 
 
 def _brute_segment_distance(p1, q1, p2, q2, n=401):
@@ -70,7 +58,7 @@ def test_segment_distance_degenerate_and_parallel():
 def test_fid_cd_floor_and_partner_moved_away(duet, split, test_pairs):
     sk = duet.skeleton
     assert fid_cd(test_pairs, test_pairs, sk) == pytest.approx(0.0, abs=1e-6)
-    floor = fid_cd(leader_centred_windows(split["train"]), test_pairs, sk)
+    floor = fid_cd(duet_windows(split["train"]), test_pairs, sk)
     far = test_pairs.copy()
     far[:, 1, ..., 0] += 3.0
     assert fid_cd(far, test_pairs, sk) > 10 * floor

@@ -129,12 +129,41 @@ def solo_windows(motions: list[Motion], length: int, stride: int, centring: str 
     return np.concatenate(out).astype(np.float32, copy=False)
 
 
+def leader_centred(pair: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Duet positions `[2, T, J, 3]` (leader first) shifted so the leader's pelvis is at x = z = 0 in every
+    frame; both dancers move by the same amount, so where the partner stands relative to the leader is kept."""
+    root = root_trajectory(pair[0], skeleton).copy()  # [T, 3]
+    root[:, 1] = 0
+    return pair - root[None, :, None, :]
+
+
+def duet_sequence(motion: Motion, leader: int = 0) -> np.ndarray:
+    """The two dancers of a duet, leader first, as uncentred `[2, T, J, 3]` (checked: two dancers, no gaps)."""
+    if motion.n_dancers != 2:
+        raise ShapeError(f"a duet needs 2 dancers; {motion.source or 'this motion'} has {motion.n_dancers} "
+                         "(pair two files of one take with pair=..., or --pair on the command line)")
+    if leader not in (0, 1):
+        raise ShapeError(f"the leader must be dancer 0 or 1; got {leader}")
+    if np.isnan(motion.positions).any():
+        raise ShapeError("the duet has missing data; run pasdeux.data.fill_gaps() first")
+    return motion.positions[[leader, 1 - leader]]
+
+
+def duet_windows(motion: Motion, length: int = 64, stride: int = 8, leader: int = 0) -> np.ndarray:
+    """Duet windows `[N, 2, length, J, 3]` of a two-dancer motion, relative to the leader's pelvis x and z
+    in each frame (`leader_centred`); the leader is dancer 0 of the output."""
+    shifted = leader_centred(duet_sequence(motion, leader), motion.skeleton)
+    w = windows(np.moveaxis(shifted, 0, 1), length, stride)  # [N, length, 2, J, 3]
+    return np.ascontiguousarray(np.moveaxis(w, 2, 1)).astype(np.float32)
+
+
 def augment(batch: np.ndarray, skeleton: Skeleton, rng: np.random.Generator, rotate: bool = True,
             mirror_p: float = 0.5) -> np.ndarray:
-    """Random rotation about +y and left/right mirroring of windows `[N, T, J, 3]`."""
+    """Random rotation about +y and left/right mirroring of solo windows `[N, T, J, 3]` or duet windows
+    `[N, 2, T, J, 3]`; both dancers of a duet window turn and mirror together, so their relation is kept."""
     out = batch
     if rotate:
-        out = rotate_y(out, rng.uniform(-np.pi, np.pi, size=(len(out), 1)))
+        out = rotate_y(out, rng.uniform(-np.pi, np.pi, size=(len(out),) + (1,) * (out.ndim - 3)))
     if mirror_p > 0 and skeleton.mirror:
         flip = rng.random(len(out)) < mirror_p
         out = out.copy()

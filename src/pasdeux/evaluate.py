@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from pasdeux import metrics
-from pasdeux.data import center, fill_gaps, solo_windows, time_split
+from pasdeux.data import center, duet_windows, fill_gaps, solo_windows, time_split
 from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.files import write_text_atomic
 from pasdeux.motion import Motion, Skeleton
@@ -98,7 +98,7 @@ def build_reference(motions: list[Motion]) -> Reference:
         geometric = None  # skeletons without SMPL-like limbs get no fid_g
     duet_w, cross = None, None
     if src.duets and all(metrics.role_indices(sk, r) is not None for r in metrics.duet.KEY_ROLES):
-        duet_w = np.concatenate([metrics.leader_centred_windows(m, WINDOW, REF_STRIDE) for m in src.duets])
+        duet_w = np.concatenate([duet_windows(m, WINDOW, REF_STRIDE) for m in src.duets])
         cross = metrics.CrossDistanceSpace.fit(duet_w, sk)
     return Reference(src, solo_windows(motions, WINDOW, STRIDE), sk, fps, metrics.KineticSpace.fit(src.windows, fps),
                      geometric, metrics.mean_acceleration(src.windows), duet_w, cross)
@@ -117,8 +117,8 @@ def _duet_scores(src: Source, ref: Reference, compare: bool) -> dict[str, float]
     if not src.duets or ref.cross is None:
         return {}
     sk = ref.skeleton
-    whole = np.concatenate([metrics.leader_centred_windows(m, m.n_frames, m.n_frames) for m in src.duets], axis=2)
-    wins = np.concatenate([metrics.leader_centred_windows(m, WINDOW, STRIDE) for m in src.duets])
+    whole = np.concatenate([duet_windows(m, m.n_frames, m.n_frames) for m in src.duets], axis=2)
+    wins = np.concatenate([duet_windows(m, WINDOW, STRIDE) for m in src.duets])
     out = {"contact_rate": metrics.contact_rate(whole, sk), "penetration": metrics.penetration(whole, sk),
            "responsiveness": metrics.responsiveness(wins, ref.fps)}
     if compare:

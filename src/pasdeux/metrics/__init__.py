@@ -2,7 +2,7 @@
 
 Solo inputs are float windows `[N, T, J, 3]` (y-up metres), centred per frame for scoring
 (`pasdeux.data.center(x, skeleton, "frame")`); duet inputs are `[N, 2, T, J, 3]` relative to the
-leader's pelvis (`leader_centred_windows`). Skeleton-dependent metrics find the joints they need by
+leader's pelvis (`pasdeux.data.duet_windows`). Skeleton-dependent metrics find the joints they need by
 name (`pasdeux.body`) and raise `SkeletonError` naming any that are missing.
 """
 
@@ -15,7 +15,6 @@ from pasdeux.metrics.duet import (
     cross_distance_features,
     fid_cd,
     lagged_correlation,
-    leader_centred_windows,
     penetration,
     responsiveness,
     speed_curve,
@@ -38,7 +37,7 @@ __all__ = [
     "kinetic_features", "KineticSpace", "fid_k", "diversity",
     "geometric_features", "geometric_feature_names", "GeometricSpace", "fid_g",
     "floor_height", "foot_metrics", "foot_skating_ratio", "foot_contact_share", "physical_foot_contact",
-    "leader_centred_windows", "cross_distance_features", "CrossDistanceSpace", "fid_cd", "bone_contact",
+    "cross_distance_features", "CrossDistanceSpace", "fid_cd", "bone_contact",
     "contact_rate", "penetration", "speed_curve", "lagged_correlation", "responsiveness",
     "body_points", "role_indices", "segment_distance",
 ]

@@ -2,7 +2,7 @@
 pelvis penetration and responsiveness between a leader and a partner.
 
 Duet windows are `[N, 2, T, J, 3]` (dancer 0 the leader, 1 the partner) or one duet `[2, T, J, 3]`,
-relative to the leader's pelvis x and z in each frame (`leader_centred_windows`).
+relative to the leader's pelvis x and z in each frame (`pasdeux.data.duet_windows`).
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pasdeux.body import body_points, root_trajectory
-from pasdeux.data import windows
+from pasdeux.body import body_points
 from pasdeux.errors import ShapeError
 from pasdeux.metrics.basic import as_positions
 from pasdeux.metrics.frechet import ZScore, frechet_distance
 from pasdeux.metrics.segments import segment_distance
-from pasdeux.motion import Motion, Skeleton
+from pasdeux.motion import Skeleton
 
 KEY_ROLES = ("pelvis", "left_ankle", "right_ankle", "left_foot", "right_foot", "head", "left_shoulder",
              "right_shoulder", "left_wrist", "right_wrist")
@@ -31,21 +30,6 @@ def _pairs(x: np.ndarray, name: str = "duet windows") -> np.ndarray:
     if a.ndim != 5 or a.shape[1] != 2:
         raise ShapeError(f"{name} must be [N, 2, T, J, 3] (leader, partner) or [2, T, J, 3]; got shape {a.shape}")
     return a
-
-
-def leader_centred_windows(motion: Motion, length: int = 64, stride: int = 8, leader: int = 0) -> np.ndarray:
-    """Duet windows `[N, 2, length, J, 3]` of a two-dancer motion, shifted so the leader's pelvis is at
-    x = z = 0 in every frame (both dancers by the same amount); the leader is dancer 0 of the output."""
-    if motion.n_dancers != 2:
-        raise ShapeError(f"a duet needs 2 dancers; {motion.source or 'this motion'} has {motion.n_dancers}")
-    if np.isnan(motion.positions).any():
-        raise ShapeError("the duet has missing data; run pasdeux.data.fill_gaps() first")
-    pos = motion.positions[[leader, 1 - leader]]
-    root = root_trajectory(pos[0], motion.skeleton).copy()  # [T, 3]
-    root[:, 1] = 0
-    shifted = pos - root[None, :, None, :]
-    w = windows(np.moveaxis(shifted, 0, 1), length, stride)  # [N, length, 2, J, 3]
-    return np.ascontiguousarray(np.moveaxis(w, 2, 1)).astype(np.float32)
 
 
 def cross_distance_features(x: np.ndarray, skeleton: Skeleton) -> np.ndarray:
