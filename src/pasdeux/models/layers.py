@@ -31,6 +31,13 @@ def res_stack(channels: int, kernel: int, n: int) -> nn.Sequential:
     return nn.Sequential(*[ResBlock(channels, kernel, 2 ** i) for i in range(n)])
 
 
+def run_layers(layers: nn.ModuleList, x: Tensor) -> Tensor:
+    """Apply layers in order; convolutions wider than one frame keep the length (replicate padding)."""
+    for layer in layers:
+        x = pad_conv(x, layer) if isinstance(layer, nn.Conv1d) and layer.kernel_size[0] > 1 else layer(x)
+    return x
+
+
 class Down(nn.Module):
     """Halve the time resolution with a strided convolution."""
 
@@ -93,3 +100,21 @@ def crossfade(chunks: list[Tensor], overlap: int) -> Tensor:
         blend = out[:, -overlap:] * (1 - w) + nxt[:, :overlap] * w
         out = torch.cat([out[:, :-overlap], blend, nxt[:, overlap:]], dim=1)
     return out
+
+
+def kl_gaussians(mu_q: Tensor, logvar_q: Tensor, mu_p: Tensor, logvar_p: Tensor) -> Tensor:
+    """Elementwise KL(N(mu_q, exp(logvar_q)) || N(mu_p, exp(logvar_p))), for a learned (conditional) prior."""
+    return 0.5 * (logvar_p - logvar_q + (logvar_q.exp() + (mu_q - mu_p).pow(2)) / logvar_p.exp() - 1.0)
+
+
+def relative_mse(pred: Tensor, true: Tensor) -> Tensor:
+    """MSE relative to the true signal's power, so the weight means the same for any data scale."""
+    return (pred - true).pow(2).mean() / true.pow(2).mean().clamp_min(1e-8)
+
+
+def bone_length_loss(pred: Tensor, true: Tensor, bones: Tensor) -> Tensor:
+    """Relative squared error of bone lengths of positions `[B, T, J, 3]` against the true ones (`bones`
+    `[K, 2]` joint pairs)."""
+    a, b = bones[:, 0], bones[:, 1]
+    lp, lt = (pred[..., b, :] - pred[..., a, :]).norm(dim=-1), (true[..., b, :] - true[..., a, :]).norm(dim=-1)
+    return ((lp - lt) / (lt.mean(dim=1, keepdim=True) + 1e-2)).pow(2).mean()

@@ -30,7 +30,17 @@ from torch import Tensor, nn
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import ROOT_CHANNELS, MotionModel
 from pasdeux.models.bones import fit_bone_lengths, mean_bone_lengths
-from pasdeux.models.layers import Down, Up, kl_normal, pad_conv, reparameterise, res_stack, whitened_pca
+from pasdeux.models.layers import (
+    Down,
+    Up,
+    bone_length_loss,
+    kl_normal,
+    relative_mse,
+    reparameterise,
+    res_stack,
+    run_layers,
+    whitened_pca,
+)
 
 
 @dataclass
@@ -94,24 +104,19 @@ class SequenceVAE(MotionModel):
     def min_frames(self) -> int:
         return self.factor
 
-    def _run(self, layers: nn.ModuleList, x: Tensor) -> Tensor:
-        for layer in layers:
-            x = pad_conv(x, layer) if isinstance(layer, nn.Conv1d) and layer.kernel_size[0] > 1 else layer(x)
-        return x
-
     def encode(self, pose_feats: Tensor, lead: Tensor | None = None) -> tuple[Tensor, Tensor]:
         self.solo_only(lead)
         x = pose_feats.transpose(1, 2)
         pad = -x.shape[-1] % self.factor  # lengths that are not a multiple of the factor: extend the end
         if pad:
             x = F.pad(x, (0, pad), mode="replicate")
-        mu, logvar = self._run(self.enc, x).chunk(2, dim=1)
+        mu, logvar = run_layers(self.enc, x).chunk(2, dim=1)
         mu = mu + F.avg_pool1d(self.lin_in(x), self.factor)
         return mu, logvar.clamp(-12, 6)  # [B, Z, T / factor]
 
     def decode_latent(self, z: Tensor, frames: int, lead: Tensor | None = None) -> Tensor:
         self.solo_only(lead)
-        out = self._run(self.dec, z)
+        out = run_layers(self.dec, z)
         linear = self.lin_out(F.interpolate(z, scale_factor=self.factor, mode="linear", align_corners=False))
         out = torch.cat([out[:, :self.n_pose] + linear, out[:, self.n_pose:]], dim=1)
         return out[..., :frames].transpose(1, 2)
@@ -165,8 +170,8 @@ class SequenceVAE(MotionModel):
         out = self.decode_latent(reparameterise(mu, logvar), x.shape[1])
         pos = (out[..., :p] - x[..., :p]).pow(2).mean()
         root = (out[..., p:] - x[..., p:]).pow(2).mean()
-        vel = _relative(out[..., :p].diff(dim=1), x[..., :p].diff(dim=1))
-        acc = _relative(out[..., :p].diff(n=2, dim=1), x[..., :p].diff(n=2, dim=1))
+        vel = relative_mse(out[..., :p].diff(dim=1), x[..., :p].diff(dim=1))
+        acc = relative_mse(out[..., :p].diff(n=2, dim=1), x[..., :p].diff(n=2, dim=1))
         bone = self._bone_loss(out, world)
         kl = kl_normal(mu, logvar).mean((0, 2))  # per latent channel, nats per step
         kl_pen = F.relu(kl - c.free_bits).sum() * mu.shape[-1] / (x.shape[1] * x.shape[2])
@@ -176,14 +181,5 @@ class SequenceVAE(MotionModel):
         return {"loss": total, "mse": pos, "vel": vel, "acc": acc, "bone": bone, "root": root, "kl": kl.sum()}
 
     def _bone_loss(self, out: Tensor, world: Tensor) -> Tensor:
-        """Relative squared error of bone lengths against the input's own."""
-        pred, _ = self.split_output(out)
-        true = world  # per-frame centring moves whole frames, so bone lengths need no centring
-        a, b = self.bone_index[:, 0], self.bone_index[:, 1]
-        lp, lt = (pred[..., b, :] - pred[..., a, :]).norm(dim=-1), (true[..., b, :] - true[..., a, :]).norm(dim=-1)
-        return ((lp - lt) / (lt.mean(dim=1, keepdim=True) + 1e-2)).pow(2).mean()
-
-
-def _relative(pred: Tensor, true: Tensor) -> Tensor:
-    """MSE relative to the true signal's power, so the weight means the same for any data scale."""
-    return (pred - true).pow(2).mean() / true.pow(2).mean().clamp_min(1e-8)
+        # per-frame centring moves whole frames, so the input's bone lengths need no centring
+        return bone_length_loss(self.split_output(out)[0], world, self.bone_index)
