@@ -14,7 +14,8 @@ from pasdeux.errors import ConfigError
 from pasdeux.files import write_text_atomic
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"  # shipped inside the package
-NAMED_CONFIGS = {"default": "solo.yaml", "solo": "solo.yaml", "seed": "seed.yaml", "pose": "pose.yaml"}
+NAMED_CONFIGS = {"default": "solo.yaml", "solo": "solo.yaml", "seed": "seed.yaml", "pose": "pose.yaml",
+                 "duet": "duet.yaml"}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "model": {"name": "default"},  # other keys: the fields of the model's config dataclass
     # fps: the model's frame rate; training data at another rate are resampled to it.

@@ -130,11 +130,11 @@ def solo_windows(motions: list[Motion], length: int, stride: int, centring: str 
 
 
 def leader_centred(pair: np.ndarray, skeleton: Skeleton) -> np.ndarray:
-    """Duet positions `[2, T, J, 3]` (leader first) shifted so the leader's pelvis is at x = z = 0 in every
+    """Duet positions `[..., 2, T, J, 3]` (leader first) shifted so the leader's pelvis is at x = z = 0 in every
     frame; both dancers move by the same amount, so where the partner stands relative to the leader is kept."""
-    root = root_trajectory(pair[0], skeleton).copy()  # [T, 3]
-    root[:, 1] = 0
-    return pair - root[None, :, None, :]
+    root = root_trajectory(pair[..., 0, :, :, :], skeleton).copy()  # [..., T, 3]
+    root[..., 1] = 0
+    return pair - root[..., None, :, None, :]
 
 
 def duet_sequence(motion: Motion, leader: int = 0) -> np.ndarray:
@@ -149,12 +149,16 @@ def duet_sequence(motion: Motion, leader: int = 0) -> np.ndarray:
     return motion.positions[[leader, 1 - leader]]
 
 
+def pair_windows(pair: np.ndarray, length: int, stride: int) -> np.ndarray:
+    """Windows `[N, 2, length, J, 3]` of duet positions `[2, T, J, 3]` (a copy, as they are)."""
+    w = windows(np.moveaxis(pair, 0, 1), length, stride)  # [N, length, 2, J, 3]
+    return np.ascontiguousarray(np.moveaxis(w, 2, 1)).astype(np.float32)
+
+
 def duet_windows(motion: Motion, length: int = 64, stride: int = 8, leader: int = 0) -> np.ndarray:
     """Duet windows `[N, 2, length, J, 3]` of a two-dancer motion, relative to the leader's pelvis x and z
     in each frame (`leader_centred`); the leader is dancer 0 of the output."""
-    shifted = leader_centred(duet_sequence(motion, leader), motion.skeleton)
-    w = windows(np.moveaxis(shifted, 0, 1), length, stride)  # [N, length, 2, J, 3]
-    return np.ascontiguousarray(np.moveaxis(w, 2, 1)).astype(np.float32)
+    return pair_windows(leader_centred(duet_sequence(motion, leader), motion.skeleton), length, stride)
 
 
 def augment(batch: np.ndarray, skeleton: Skeleton, rng: np.random.Generator, rotate: bool = True,

@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from pasdeux.data import center, leader_centred
 from pasdeux.errors import ShapeError
 from pasdeux.generate import pipeline
+from pasdeux.generate.partner import partner_windows
 from pasdeux.metrics.basic import bone_cv, jitter_ratio, mpjpe, recon_mse
 from pasdeux.metrics.kinetic import KineticSpace
 from pasdeux.motion import Skeleton
@@ -69,3 +71,35 @@ def _checked(val_windows: np.ndarray) -> np.ndarray:
     if val.ndim != 4 or len(val) < 2 or val.shape[1] < 3:
         raise ShapeError(f"validation needs at least 2 centred windows [N, T>=3, J, 3]; got shape {val.shape}")
     return val
+
+
+def model_scores(model: Any, val_windows: np.ndarray, n_prior: int = 64, seed: int = VAL_SEED) -> dict[str, float]:
+    """What a training run logs: `validation_metrics` for solo models, `duet_scores` for duet models."""
+    if getattr(model, "dancers", 1) == 2:
+        return duet_scores(model, val_windows, seed)
+    return validation_metrics(model, val_windows, n_prior=n_prior, seed=seed)
+
+
+def duet_scores(model: Any, pairs: np.ndarray, seed: int = VAL_SEED) -> dict[str, float]:
+    """For uncentred pair windows `[N, 2, T, J, 3]`, in both directions: `partner_mse_<dir>` of the best guess
+    (sigma 0) and `jitter_ratio_<dir>` of sampled partners (sigma 1), relative to the leader's pelvis as the
+    duet protocol scores them; their means `partner_mse` and `jitter_ratio_partner`; and the `recon_mse` of
+    the model's solo model on the leaders."""
+    from pasdeux.models.duet import DIRECTIONS
+
+    pairs = np.asarray(pairs, np.float32)
+    if pairs.ndim != 5 or pairs.shape[1] != 2 or len(pairs) < 2:
+        raise ShapeError(f"duet validation needs at least 2 pair windows [N, 2, T, J, 3]; got shape {pairs.shape}")
+    sk, out = model.skeleton, {}
+    for d, name in enumerate(DIRECTIONS):
+        lead, real = pairs[:, d], pairs[:, 1 - d]
+        truth = leader_centred(np.stack([lead, real], 1), sk)[:, 1]
+        guess = leader_centred(np.stack([lead, partner_windows(model, lead, name, 0.0)[:, 0]], 1), sk)[:, 1]
+        drawn = partner_windows(model, lead, name, 1.0, seed=seed)[:, 0]
+        out[f"partner_mse_{name}"] = recon_mse(guess, truth)
+        out[f"jitter_ratio_{name}"] = jitter_ratio(center(drawn, sk), center(real, sk))
+    out["partner_mse"] = float(np.mean([out[f"partner_mse_{n}"] for n in DIRECTIONS]))
+    out["jitter_ratio_partner"] = float(np.mean([out[f"jitter_ratio_{n}"] for n in DIRECTIONS]))
+    solos = center(np.concatenate([pairs[:, 0], pairs[:, 1]]), sk)
+    out["recon_mse"] = recon_mse(pipeline.reconstruct(model.solo, solos), solos)
+    return out

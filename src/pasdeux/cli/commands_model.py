@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pasdeux.cli import app
+from pasdeux.cli import app, command_line
 from pasdeux.errors import ConfigError
 
 generate_app = typer.Typer(help="Generate dance with a trained model: variations, prior, interpolate, "
@@ -18,8 +18,11 @@ app.add_typer(generate_app, name="generate")
 def train(
     overrides: list[str] | None = typer.Argument(None, help="KEY=VALUE config overrides, e.g. optim.lr=3e-4 "
                                                     "model.latent_channels=16 (extra motion files are allowed too)"),
-    config: str = typer.Option("default", "--config", "-c", help="recipe name (default, seed, pose) or YAML file"),
+    config: str = typer.Option("default", "--config", "-c", help="recipe name (default, seed, pose, duet) or YAML "
+                                                                 "file"),
     data: list[Path] | None = typer.Option(None, "--data", "-d", help="motion file(s); repeat or list them"),
+    pair: list[Path] | None = typer.Option(None, "--pair", help="the partner of the --data file before it (the "
+                                           "other dancer of the same take); a two-dancer file needs none"),
     budget_s: float | None = typer.Option(None, "--budget-s", help="stop after this many wall-clock seconds"),
     epochs: int | None = typer.Option(None, "--epochs", help="stop after this many epochs"),
     resume: Path | None = typer.Option(None, "--resume", help="continue this run folder from its last checkpoint"),
@@ -29,12 +32,14 @@ def train(
     out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default runs/MODEL-TIME)"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
 ) -> None:
-    """Train a model on motion files (split 70/15/15 by time per dancer, each dancer a solo)."""
+    """Train a model on motion files (split 70/15/15 by time; solo models take each dancer as a solo, the duet
+    model takes two-dancer files or --data A.bvh --pair B.bvh pairs)."""
     from pasdeux.config import load_config, parse_overrides
     from pasdeux.training import resume_point
     from pasdeux.training import train as run_training
 
-    files = list(data or []) + [Path(o) for o in overrides or [] if "=" not in o]
+    files = paired_files(command_line(), data or [], pair or []) + [str(Path(o).resolve()) for o in overrides or []
+                                                                    if "=" not in o]
     options = parse_overrides([o for o in overrides or [] if "=" in o])
     if resume is not None:
         cfg, ckpt = resume_point(resume)
@@ -44,13 +49,34 @@ def train(
     else:
         cfg, ckpt = load_config(config, options), None
     if files:
-        cfg["data"]["files"] = [str(f.resolve()) for f in files]
+        cfg["data"]["files"] = files
     if not cfg["data"]["files"]:
         raise ConfigError("no training data: give motion files with --data FILE (or data.files in the config)")
     train_set, val_set = _split(cfg)
     result = run_training(cfg, train_set, val_set, budget_s=budget_s, epochs=epochs, run_dir=out, seed=seed,
                           progress=progress, resume_from=ckpt, devices=_devices(devices), num_nodes=num_nodes)
     typer.echo(f"run folder: {result.run_dir}")
+
+
+def paired_files(argv: list[str], data: list[Path], pair: list[Path]) -> list:
+    """`--data` files in command-line order, each joined with the `--pair` that follows it: `[data, pair]`."""
+    out: list = []
+    for i, arg in enumerate(argv):
+        name, _, inline = arg.partition("=")
+        if name not in ("--data", "-d", "--pair") or (not inline and i + 1 >= len(argv)):
+            continue
+        value = str(Path(inline or argv[i + 1]).resolve())
+        if name != "--pair":
+            out.append(value)
+        elif not out or not isinstance(out[-1], str):
+            raise ConfigError(f"--pair {value} follows no --data file of its own; write --data A --pair B")
+        else:
+            out[-1] = [out[-1], value]
+    if len(out) != len(data) or sum(isinstance(f, list) for f in out) != len(pair):  # not from this command line
+        if pair:
+            raise ConfigError("cannot tell which --data each --pair belongs to; give them as --data A --pair B")
+        out = [str(f.resolve()) for f in data]
+    return out
 
 
 def _devices(devices: str | None):
@@ -68,7 +94,8 @@ def _split(cfg: dict):
 
     train_set, val_set = [], []
     for f in cfg["data"]["files"]:
-        parts = time_split(fill_gaps(pasdeux.load(f)))
+        path, partner = (f, None) if isinstance(f, str) else (f[0], f[1])
+        parts = time_split(fill_gaps(pasdeux.load(path, pair=partner)))
         train_set.append(parts["train"])
         val_set.append(parts["val"])
     return train_set, val_set

@@ -1,12 +1,17 @@
 """Generating dance with trained models, through their public API only.
 
 - `solo`: variations of a phrase, prior samples, interpolation, transitions, long continuous solos.
+- `partner`: a partner answering a given leader (any length, both directions, n alternatives).
+- `duet`: whole duets from nothing, and variations of a given duet.
+- `lead`: any motion as a lead for a duet model (resampled, completed onto the model's skeleton).
 - `pipeline`: numpy windows to latents and back for any model (reconstruct, vary, sample).
 - `provenance`: how each result was made, kept in the result (`Motion.provenance`).
 
 Every result is a `Motion` placed in the world, so it can be animated, saved and measured.
 """
 
+from pasdeux.generate.duet import duet_prior, duet_variations
+from pasdeux.generate.partner import partner, partner_windows
 from pasdeux.generate.pipeline import reconstruct, sample, vary
 from pasdeux.generate.solo import (
     SPACING,
@@ -20,4 +25,4 @@ from pasdeux.generate.solo import (
 )
 
 __all__ = ["variations", "ghost_for_variations", "prior", "interpolate", "transition", "long_form", "place",
-           "reconstruct", "vary", "sample", "SPACING"]
+           "partner", "partner_windows", "duet_prior", "duet_variations", "reconstruct", "vary", "sample", "SPACING"]

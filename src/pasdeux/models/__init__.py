@@ -1,6 +1,6 @@
-"""pasdeux motion models: `seed` (the original LSTM-VAE), `pose` (single-pose VAE) and `default`
-(temporal-convolution VAE with a latent sequence). Build one with `build_model`, load a trained
-one (run folder or model folder) with `load_model`."""
+"""pasdeux motion models: `seed` (the original LSTM-VAE), `pose` (single-pose VAE), `default`
+(temporal-convolution VAE with a latent sequence) and `duet` (a partner that answers a leader). Build
+one with `build_model`, load a trained one (run folder or model folder) with `load_model`."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from typing import Any
 from pasdeux.data import NormStats
 from pasdeux.errors import ConfigError, FormatError
 from pasdeux.models.base import MotionModel, make_config
+from pasdeux.models.duet import DuetConfig, DuetVAE
 from pasdeux.models.pose import PoseConfig, PoseVAE
 from pasdeux.models.seed import SeedConfig, SeedVAE
 from pasdeux.models.sequence import SequenceConfig, SequenceVAE
 from pasdeux.motion import Skeleton
 
-MODELS: dict[str, type[MotionModel]] = {m.name: m for m in (SeedVAE, PoseVAE, SequenceVAE)}
+MODELS: dict[str, type[MotionModel]] = {m.name: m for m in (SeedVAE, PoseVAE, SequenceVAE, DuetVAE)}
 
 __all__ = ["MODELS", "MotionModel", "build_model", "load_model", "SeedVAE", "SeedConfig", "PoseVAE", "PoseConfig",
-           "SequenceVAE", "SequenceConfig"]
+           "SequenceVAE", "SequenceConfig", "DuetVAE", "DuetConfig"]
 
 
 def build_model(name: str, options: dict[str, Any], skeleton: Skeleton, stats: NormStats,

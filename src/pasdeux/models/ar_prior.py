@@ -79,18 +79,33 @@ class ARPrior(nn.Module):
         """Latent sequences `[n, Z, steps]`; `centred` drops the mean (for smooth variation noise)."""
         if not bool(self.fitted):
             return torch.randn(n, self.channels, steps, generator=gen)
-        w, chol = self.weight.cpu(), self.chol.cpu()
+        chol = self.chol.cpu()
         b = torch.zeros_like(self.bias.cpu()) if centred else self.bias.cpu()
         innov = (torch.randn(n, BURN_IN + steps, self.channels, generator=gen)
                  * self._scales(n, BURN_IN + steps, gen)) @ chol.T + b
         # The recursion runs in numpy: per-step torch overhead would dominate long-form generation.
-        innov, w = innov.double().numpy(), w.double().numpy().T
-        hist = np.zeros((n, self.order * self.channels))  # newest first
-        out = np.empty((n, BURN_IN + steps, self.channels))
-        for t in range(BURN_IN + steps):
+        out = self._recur(innov.double().numpy(), np.zeros((n, self.order * self.channels)), BURN_IN + steps)
+        return out[..., BURN_IN:]
+
+    def continue_from(self, history: Tensor, steps: int, gen: torch.Generator) -> Tensor:
+        """`steps` more zero-mean steps `[B, Z, steps]` after given sequences `history` `[B, H, Z]` (oldest first)."""
+        n = history.shape[0]
+        if not bool(self.fitted):
+            return torch.randn(n, self.channels, steps, generator=gen)
+        innov = (torch.randn(n, steps, self.channels, generator=gen) * self._scales(n, steps, gen)) @ self.chol.cpu().T
+        past = history.detach().cpu().double().numpy()[:, ::-1][:, :self.order]  # newest first
+        if past.shape[1] < self.order:  # too short a history: pad with the oldest given step
+            past = np.concatenate([past, np.repeat(past[:, -1:], self.order - past.shape[1], 1)], axis=1)
+        return self._recur(innov.double().numpy(), past.reshape(n, -1), steps)
+
+    def _recur(self, innov: np.ndarray, hist: np.ndarray, steps: int) -> Tensor:
+        """Run the AR recursion over innovations `[n, steps, Z]` from `hist` `[n, order * Z]` (newest first)."""
+        w = self.weight.cpu().double().numpy().T
+        out = np.empty((innov.shape[0], steps, self.channels))
+        for t in range(steps):
             out[:, t] = hist @ w + innov[:, t]
             hist = np.concatenate([out[:, t], hist[:, :-self.channels]], axis=1)
-        return torch.from_numpy(out[:, BURN_IN:]).float().transpose(1, 2)
+        return torch.from_numpy(out).float().transpose(1, 2)
 
     def smooth_noise(self, n: int, steps: int, gen: torch.Generator) -> Tensor:
         """Zero-mean noise `[n, Z, steps]` with the latent's temporal correlation and unit spread."""

@@ -72,8 +72,8 @@ class MotionModel(nn.Module):
         if stats.mean.shape != (self.n_pose + ROOT_CHANNELS,):
             raise ShapeError(f"normalisation statistics have {stats.mean.shape[0]} features; this skeleton needs "
                              f"{self.n_pose + ROOT_CHANNELS} (J*3 pose + {ROOT_CHANNELS} root velocity)")
-        self.register_buffer("feat_mean", torch.as_tensor(stats.mean, dtype=torch.float32))
-        self.register_buffer("feat_std", torch.as_tensor(stats.std, dtype=torch.float32))
+        self.register_buffer("feat_mean", torch.tensor(stats.mean, dtype=torch.float32))  # own copy
+        self.register_buffer("feat_std", torch.tensor(stats.std, dtype=torch.float32))
         self._root = root_joints(skeleton)
 
     # --- sizes ---------------------------------------------------------------------------

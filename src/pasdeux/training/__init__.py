@@ -27,12 +27,12 @@ from pasdeux.config import load_config, model_options, save_config
 from pasdeux.data import solo_windows
 from pasdeux.errors import ConfigError
 from pasdeux.files import write_text_atomic
-from pasdeux.models import MotionModel, build_model
+from pasdeux.models import MODELS, MotionModel, build_model
 from pasdeux.motion import Motion
 from pasdeux.runs import Run
 from pasdeux.training.callbacks import GracefulStop, RunStatus, TimeProgress, quiet_lightning
-from pasdeux.training.task import MotionTask, WholeSet, WindowDataset, solo_sequences
-from pasdeux.validation import validation_metrics
+from pasdeux.training.task import MotionTask, WholeSet, WindowDataset, model_sequences, sequence_windows
+from pasdeux.validation import model_scores
 
 __all__ = ["TrainResult", "train", "resume_point"]
 
@@ -105,11 +105,15 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
     pl.seed_everything(seed, workers=True, verbose=False)
     fps = float(d["fps"])
     (train, train_notes), (val, _) = at_model_rate(train, fps), at_model_rate(val, fps)
-    sequences = solo_sequences(train)
+    dancers = MODELS[config["model"]["name"]].dancers
+    sequences = model_sequences(train, dancers)
     skeleton = train[0].skeleton
     window = int(model_options(config)["window"])
     train_set = WindowDataset(sequences, window, d["stride"])
-    val_windows = solo_windows(val, window, d["val_stride"], "frame")
+    if dancers == 2:  # duet models are scored on uncentred pairs: the leader's own travel is part of the input
+        val_windows = np.concatenate([sequence_windows(s, window, d["val_stride"]) for s in model_sequences(val, 2)])
+    else:
+        val_windows = solo_windows(val, window, d["val_stride"], "frame")
     stats = MotionModel.fit_stats(train_set.windows, skeleton)
     model = build_model(config["model"]["name"], model_options(config), skeleton, stats, fps)
     model.prepare(train_set.windows[::max(1, len(train_set) // 4096)])  # same on every rank: deterministic
@@ -174,7 +178,7 @@ def _finish(task: MotionTask, trainer: pl.Trainer, run: Run, sequences: list[np.
     model = task.model.cpu().eval()
     t = config["train"]
     model.fit_prior(sequences)
-    final = validation_metrics(model, val_windows, n_prior=t["prior_samples"])
+    final = model_scores(model, val_windows, n_prior=t["prior_samples"])
     task.history.append({"time_s": round(task.elapsed(), 3), "step": trainer.global_step,
                          "epoch": trainer.current_epoch, "final": True, **{f"val_{k}": v for k, v in final.items()}})
     sign = 1 if t["monitor_mode"] == "min" else -1

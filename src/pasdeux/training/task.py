@@ -10,28 +10,44 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from pasdeux.data import augment, windows
+from pasdeux.data import augment, pair_windows, windows
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models import MotionModel
 from pasdeux.motion import Motion
-from pasdeux.validation import validation_metrics
+from pasdeux.validation import model_scores
 
 
 # --- data -------------------------------------------------------------------------------------
-def solo_sequences(motions: list[Motion]) -> list[np.ndarray]:
-    """Every dancer of every motion as its own uncentred sequence `[T, J, 3]`."""
-    out = [m.positions[d] for m in motions for d in range(m.n_dancers)]
+def model_sequences(motions: list[Motion], dancers: int = 1) -> list[np.ndarray]:
+    """Uncentred training sequences in the model's layout: every dancer of every motion as its own solo
+    `[T, J, 3]` (`dancers` 1), or every two-dancer motion as a duet `[2, T, J, 3]` (`dancers` 2)."""
+    if dancers == 2:
+        solos = [m.source or "a motion" for m in motions if m.n_dancers != 2]
+        if solos:
+            raise ShapeError(f"a duet model trains on duets, but {', '.join(solos[:3])} has not 2 dancers; give "
+                             "two-dancer files, or pair each file with its partner (--data A.bvh --pair B.bvh)")
+        out = [m.positions for m in motions]
+    else:
+        out = [m.positions[d] for m in motions for d in range(m.n_dancers)]
     for s in out:
         if np.isnan(s).any():
             raise ShapeError("training motion still has missing data; run pasdeux.data.fill_gaps() first")
     return out
 
 
+def sequence_windows(sequence: np.ndarray, length: int, stride: int) -> np.ndarray:
+    """Windows along the time axis of a solo `[T, J, 3]` or a duet `[2, T, J, 3]` sequence (shape kept)."""
+    if sequence.ndim == 4:
+        return pair_windows(sequence, length, stride)
+    return windows(sequence, length, stride)
+
+
 class WindowDataset(Dataset):
-    """Uncentred training windows `[T, J, 3]` at a stride over solo sequences (centring happens in the model)."""
+    """Uncentred training windows (solo `[T, J, 3]` or duet `[2, T, J, 3]`) at a stride over sequences;
+    centring happens in the model."""
 
     def __init__(self, sequences: list[np.ndarray], length: int, stride: int) -> None:
-        parts = [w for w in (windows(s, length, stride) for s in sequences) if len(w)]
+        parts = [w for w in (sequence_windows(s, length, stride) for s in sequences) if len(w)]
         if not parts:
             raise ShapeError(f"no training window of {length} frames fits in the data; use a shorter data.window")
         self.windows = np.ascontiguousarray(np.concatenate(parts))
@@ -94,7 +110,7 @@ class MotionTask(pl.LightningModule):
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
         self.model.fit_prior(self.train_sequences)  # prior samples come from the prior of these weights
-        scores = validation_metrics(self.model, batch.cpu().numpy(), n_prior=self.config["train"]["prior_samples"])
+        scores = model_scores(self.model, batch.cpu().numpy(), n_prior=self.config["train"]["prior_samples"])
         self.log_dict({f"val_{k}": v for k, v in scores.items() if k != "recon_mse"})
         self.log("val_recon_mse", scores["recon_mse"], prog_bar=True)  # every rank scores the same full set
         if not (self.trainer.sanity_checking and self.history):  # the sanity pass scores step 0 of a fresh run

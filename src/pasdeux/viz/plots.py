@@ -132,3 +132,26 @@ def plot_series(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], o
         ys.append(y)
     _style(ax, title, xlabel, ylabel, _log_scale(ys))
     return _save(fig, out_png)
+
+
+def plot_influence(matrix: np.ndarray, leader_joints: Sequence[str], partner_joints: Sequence[str],
+                   out_png: str | os.PathLike, title: str = "") -> Path:
+    """A labelled heatmap of an influence matrix (rows: leader joints, columns: partner joints); returns the PNG."""
+    from matplotlib.figure import Figure
+
+    m = np.asarray(matrix, float)
+    if m.shape != (len(leader_joints), len(partner_joints)) or not np.isfinite(m).all():
+        raise ShapeError(f"the influence matrix must be finite and [{len(leader_joints)}, {len(partner_joints)}]; "
+                         f"got {m.shape}")
+    side = float(np.clip(0.16 * max(m.shape), 5.0, 13.0))
+    fig = Figure(figsize=(side + 1.6, side), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(m / max(float(m.max()), 1e-12), cmap="magma", aspect="auto", interpolation="nearest")
+    font = 8 if max(m.shape) <= 30 else 6
+    ax.set_xticks(range(len(partner_joints)), partner_joints, rotation=90, fontsize=font)
+    ax.set_yticks(range(len(leader_joints)), leader_joints, fontsize=font)
+    ax.set_xlabel("partner joint (answers)")
+    ax.set_ylabel("leader joint (drives)")
+    ax.set_title(title or "which leader joints move which partner joints", fontsize=11, loc="left")
+    fig.colorbar(image, ax=ax, shrink=0.6, label="influence (strongest = 1)")
+    return _save(fig, out_png)

@@ -1,0 +1,129 @@
+"""`pasdeux duet partner|prior|vary` and `pasdeux influence`: duets with a trained duet model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pasdeux.cli import app
+from pasdeux.errors import ConfigError
+
+duet_app = typer.Typer(help="Duets with a trained duet model: a partner for a lead, whole duets, variations.",
+                       no_args_is_help=True)
+app.add_typer(duet_app, name="duet")
+
+RUN = typer.Argument(..., help="duet run folder or model folder (pasdeux train --config duet)")
+OUT = typer.Option(..., "--out", "-o", help="output motion file (.npz, .bvh, .csv)")
+ANIMATE = typer.Option(None, "--animate", help="also draw it to a .gif, .mp4 or .html")
+SEED = typer.Option(None, "--seed", help="random seed (recorded in the output either way)")
+FPS = typer.Option(None, "--fps", help="resample the output to this frame rate (default: the model's)")
+DIRECTION = typer.Option(None, "--direction", help="a2b: the lead is dancer A of the training pairs and the "
+                         "partner B; b2a the reverse (default: from --lead-dancer, 0 -> a2b, 1 -> b2a)")
+
+
+def _load_duet_model(run: Path):
+    from pasdeux.generate.partner import check_duet_model
+    from pasdeux.models import load_model
+
+    return check_duet_model(load_model(run))
+
+
+def _write(motion, out: Path, fps: float | None, animate: Path | None, ghost=None, highlight=None) -> None:
+    import pasdeux
+
+    if fps is not None:
+        if not fps > 0:
+            raise ConfigError(f"--fps must be positive; got {fps}")
+        motion = motion.resample(fps)
+    path = pasdeux.save(motion, out)
+    typer.echo(f"wrote {path} ({motion.n_dancers} dancers x {motion.n_frames} frames at {motion.fps:g} fps)")
+    if animate is not None:
+        from pasdeux.viz import animate as draw
+
+        typer.echo(f"wrote {draw(motion, ghost=ghost, out=animate, highlight=highlight)}")
+
+
+@duet_app.command("partner")
+def duet_partner(run: Path = RUN,
+                 lead: Path = typer.Option(..., "--lead", help="motion file of the lead (a solo, or a duet)"),
+                 lead_dancer: int = typer.Option(0, "--lead-dancer", help="which dancer of --lead leads (0 or 1)"),
+                 sigma: float = typer.Option(1.0, "--sigma", help="0: the model's best guess; 1: its own spread"),
+                 n: int = typer.Option(1, "-n", help="partners to draw for the one lead (all in the same space)"),
+                 start: float = typer.Option(0.0, "--start", help="seconds into --lead to begin"),
+                 seconds: float | None = typer.Option(None, "--seconds", help="length to use (default: all)"),
+                 direction: str | None = DIRECTION, out: Path = OUT, animate: Path | None = ANIMATE,
+                 fps: float | None = FPS, seed: int | None = SEED) -> None:
+    """A partner answering a lead: the output holds the lead as dancer 0 and its partner(s) after it; an
+    animation shows the real partner as a ghost when --lead is a duet."""
+    import pasdeux
+    from pasdeux.generate.partner import partner, real_partner
+
+    model = _load_duet_model(run)
+    motion = pasdeux.load(lead)
+    if not 0 <= lead_dancer < motion.n_dancers:
+        raise ConfigError(f"--lead-dancer {lead_dancer} does not exist: {lead} has {motion.n_dancers} dancer(s)")
+    motion = motion.seconds(start, None if seconds is None else start + seconds)
+    if motion.n_frames < model.min_frames:
+        raise ConfigError(f"{lead} has no frames from {start:g} s for {seconds} s; choose a span inside it")
+    result = partner(model, motion, sigma=sigma, n=n, seed=seed, lead_dancer=lead_dancer, direction=direction)
+    result = result.with_positions(result.positions, provenance={**result.provenance, "source_file": str(lead),
+                                                                 "start_s": start, "seconds": seconds})
+    _write(result, out, fps, animate, ghost=real_partner(motion, lead_dancer, model))
+
+
+@duet_app.command("prior")
+def duet_prior(run: Path = RUN, n: int = typer.Option(1, "-n", help="duets, set side by side"),
+               seconds: float = typer.Option(8.0, "--seconds", help="length of each duet"),
+               out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
+               seed: int | None = SEED) -> None:
+    """Whole duets from nothing: a leader from the model's solo prior, and a partner answering it."""
+    from pasdeux.generate.duet import duet_prior as make
+
+    _write(make(_load_duet_model(run), n=n, seconds=seconds, seed=seed), out, fps, animate)
+
+
+@duet_app.command("vary")
+def duet_vary(run: Path = RUN, duet: Path = typer.Argument(..., help="a two-dancer motion file"),
+              sigma: float = typer.Option(0.5, "--sigma", help="0 reproduces the duet; larger is bolder"),
+              n: int = typer.Option(1, "-n", help="variations, set side by side"),
+              start: float = typer.Option(0.0, "--start", help="seconds into the duet to begin"),
+              seconds: float | None = typer.Option(None, "--seconds", help="length to use (default: all)"),
+              direction: str = typer.Option("a2b", "--direction", help="a2b: dancer 0 leads; b2a: dancer 1 leads"),
+              out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
+              seed: int | None = SEED) -> None:
+    """Variations of a given duet: the leader varied by sigma, the partner answering each varied leader."""
+    import pasdeux
+    from pasdeux.generate.duet import duet_variations
+
+    model = _load_duet_model(run)
+    motion = pasdeux.load(duet).seconds(start, None if seconds is None else start + seconds)
+    result = duet_variations(model, motion, sigma=sigma, n=n, seed=seed, direction=direction)
+    _write(result, out, fps, animate, ghost=motion if n == 1 else None)
+
+
+@app.command()
+def influence(run: Path = RUN,
+              data: list[Path] = typer.Option(..., "--data", help="duet file(s) whose leads the model answers"),
+              pair: list[Path] | None = typer.Option(None, "--pair", help="the partner file of each --data (BVH "
+                                                     "takes of one couple), in the same order"),
+              direction: str = typer.Option("a2b", "--direction", help="a2b: dancer 0 leads; b2a: dancer 1 leads"),
+              out: Path = typer.Option(..., "-o", "--out", help="heatmap PNG (the JSON matrix is written beside it)"),
+              ) -> None:
+    """Which body parts drive the duet: the leader-joint x partner-joint influence matrix of a duet model,
+    as a labelled heatmap PNG and JSON."""
+    import pasdeux
+    from pasdeux.analysis import influence as measure
+    from pasdeux.viz.plots import plot_influence
+
+    if pair and len(pair) != len(data):
+        raise ConfigError(f"give one --pair per --data ({len(data)} --data, {len(pair)} --pair)")
+    model = _load_duet_model(run)
+    motions = [pasdeux.load(d, pair=p) for d, p in zip(data, pair or [None] * len(data))]
+    result = measure(model, motions, direction)
+    png = plot_influence(result.matrix, result.leader_joints, result.partner_joints, out,
+                         f"which leader joints move which partner joints ({direction}, {result.windows} windows)")
+    js = result.save(out.with_suffix(".json"))
+    typer.echo(f"wrote {png} and {js}")
+    for lead_joint, partner_joint, value in result.top(5):
+        typer.echo(f"  {lead_joint:>16} -> {partner_joint:<16} {value:.3g}")

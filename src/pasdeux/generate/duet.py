@@ -1,0 +1,95 @@
+"""Whole duets: both dancers from nothing (a leader from the model's solo prior, then its partner), and
+variations of a given duet (the leader varied, the partner answering the varied leader as the real partner
+answered the real one). Several duets are set side by side, `SPACING` metres apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from pasdeux.body import root_trajectory
+from pasdeux.generate import pipeline
+from pasdeux.generate.lead import as_lead
+from pasdeux.generate.partner import check_duet_model, check_sigma, partner_windows
+from pasdeux.generate.provenance import made_by, pick_seed
+from pasdeux.generate.solo import place
+from pasdeux.models.base import generator
+from pasdeux.models.duet import DuetVAE, direction_index
+from pasdeux.motion import Motion
+
+SPACING = 3.0  # metres between duets shown side by side (partners stand up to about 2 m apart)
+
+
+def _side_by_side(pairs: np.ndarray) -> np.ndarray:
+    """Pairs `[n, 2, T, J, 3]` shifted along x so each duet has its own floor space; as dancers `[2n, T, J, 3]`."""
+    n = len(pairs)
+    out = pairs.copy()
+    out[..., 0] += ((np.arange(n) - (n - 1) / 2) * SPACING)[:, None, None, None]
+    return out.reshape(2 * n, *pairs.shape[2:])
+
+
+def _labels(n: int) -> tuple[str, ...]:
+    if n == 1:
+        return ("lead", "partner")
+    return tuple(f"duet {k + 1} {who}" for k in range(n) for who in ("lead", "partner"))
+
+
+def duet_prior(model: DuetVAE, n: int = 1, seconds: float = 8.0, seed: int | None = None,
+               direction: str = "a2b") -> Motion:
+    """`n` fresh duets of `seconds` each: a leader sampled from the model's solo prior and a partner for it."""
+    model = check_duet_model(model)
+    seed = pick_seed(seed)
+    frames = max(model.min_frames, int(round(float(seconds) * model.fps)))
+    centred, vel = pipeline.sample_with_root(model.solo, n, frames, seed)
+    leads = place(centred, vel, np.zeros((n, 2), np.float32))
+    partners = partner_windows(model, leads, direction, 1.0, 1, seed + 1)[:, 0]
+    pos = _side_by_side(np.stack([leads, partners], 1))
+    return Motion(pos, model.skeleton, model.fps, f"pasdeux:{model.name}",
+                  [f"{n} duet(s) of {seconds:g} s from the prior of model {model.name!r} (seed {seed}, {direction})"],
+                  _labels(n), made_by(model, "duet_prior", n=n, seconds=float(seconds), seed=seed, direction=direction))
+
+
+def duet_variations(model: DuetVAE, duet: Motion, sigma: float = 0.5, n: int = 1, seed: int | None = None,
+                    direction: str = "a2b") -> Motion:
+    """`n` variations of a two-dancer motion: sigma 0 gives the model's reconstruction of the duet, larger
+    sigma moves the leader further from the given one, and the partner answers each varied leader."""
+    model, sigma = check_duet_model(model), check_sigma(sigma)
+    seed, role = pick_seed(seed), direction_index(direction)
+    lead, lead_notes = as_lead(model, duet, role)
+    real, _ = as_lead(model, duet, 1 - role)
+    lead_w, real_w = lead.positions[0], real.positions[0]
+    root = root_trajectory(lead_w, model.skeleton)[:, [0, 2]]
+    centred = lead_w.copy()
+    centred[..., 0] -= root[:, None, 0]
+    centred[..., 2] -= root[:, None, 1]
+    var, vel = pipeline.vary_with_root(model.solo, np.repeat(centred[None], n, 0), sigma, seed)
+    leads = place(var, vel, np.repeat(root[:1], n, 0))
+    partners = _answering(model, lead_w, real_w, leads, role, sigma, seed)
+    pairs = np.stack([leads, partners], 1)
+    if role == 1:
+        pairs = pairs[:, ::-1]  # keep each dancer in its place: A first, as in the given duet
+    return Motion(_side_by_side(np.ascontiguousarray(pairs)), model.skeleton, model.fps, duet.source,
+                  duet.notes + lead_notes + [f"{n} variation(s) (sigma {sigma:g}, seed {seed}) of the duet "
+                                             f"{duet.source or ''} by model {model.name!r}"],
+                  _labels(n) if role == 0 else tuple(reversed(_labels(n))),
+                  made_by(model, "duet_variations", sigma=sigma, n=n, seed=seed, direction=direction,
+                          source=duet.source, frames=lead.n_frames))
+
+
+def _answering(model: DuetVAE, lead: np.ndarray, real: np.ndarray, new_leads: np.ndarray, role: int, sigma: float,
+               seed: int) -> np.ndarray:
+    """Partners `[n, T, J, 3]` for `new_leads` that deviate from the model's expectation as the real partner
+    deviates from it for the real lead, plus `sigma` times a deviation of the model's own."""
+    n, frames = new_leads.shape[:2]
+    with pipeline.inference(model):
+        lead_t, real_t = torch.as_tensor(lead[None]), torch.as_tensor(real[None])
+        ctx = model.encode_lead(lead_t, role)
+        mu_q, _ = model.encode(model.partner_features(real_t, lead_t), lead=ctx)
+        deviation = mu_q - model.prior_mean(ctx)  # [1, Z, steps]
+        new_leads_t = torch.as_tensor(new_leads)
+        new_ctx = model.encode_lead(new_leads_t, role)
+        new_mu = model.prior_mean(new_ctx)
+        noise = model.residual.sample(n, new_mu.shape[-1], generator(seed + 1), centred=True)
+        world = model.partner_world(model.decode_latent(new_mu + deviation + sigma * noise, frames, lead=new_ctx),
+                                    new_leads_t)
+    return model.finish_sample(world.numpy().astype(np.float32))

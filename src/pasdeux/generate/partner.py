@@ -1,0 +1,140 @@
+"""A partner for a leader: the duet model's second dancer, answering a given first dancer.
+
+`partner_windows` works on numpy windows (the benchmark's level); `partner` takes a `Motion` of any
+length, any frame rate and a skeleton that shares the model's joints by name, and returns the duet:
+the lead as dancer 0, its partner (or `n` alternative partners, in the same space) after it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.generate.lead import as_lead
+from pasdeux.generate.pipeline import CHUNK, inference
+from pasdeux.generate.provenance import made_by, pick_seed
+from pasdeux.models.base import generator
+from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
+from pasdeux.motion import Motion
+
+BLEND = 8  # frames over which given first frames of the partner hand over to generated ones
+
+
+def check_duet_model(model: object) -> DuetVAE:
+    """The model, if it is a duet model; otherwise a clear error."""
+    if not isinstance(model, DuetVAE):
+        name = getattr(model, "name", type(model).__name__)
+        raise ConfigError(f"model {name!r} is a solo model; partners need a duet model "
+                          "(pasdeux train --config duet --data A.bvh --pair B.bvh)")
+    return model
+
+
+def check_sigma(sigma: float) -> float:
+    if not (np.isfinite(sigma) and sigma >= 0):
+        raise ConfigError(f"sigma must be a number >= 0 (0: the model's best guess, 1: its own spread); got {sigma}")
+    return float(sigma)
+
+
+def partner_windows(model: DuetVAE, lead: np.ndarray, direction: str = "a2b", sigma: float = 1.0, k: int = 1,
+                    seed: int | None = None, start: np.ndarray | None = None) -> np.ndarray:
+    """`k` partners `[N, k, T, J, 3]` (world positions) for uncentred leader windows `[N, T, J, 3]`.
+
+    sigma 0 gives the model's best guess (the same for every k); `start`, partner frames `[N, S, J, 3]`
+    given for the first S frames, makes each partner continue from them.
+    """
+    model, sigma = check_duet_model(model), check_sigma(sigma)
+    lead = np.asarray(lead, np.float32)
+    if lead.ndim != 4 or lead.shape[2:] != (model.skeleton.n_joints, 3) or lead.shape[1] < model.min_frames:
+        raise ShapeError(f"leader windows must be [N, T>={model.min_frames}, {model.skeleton.n_joints}, 3]; "
+                         f"got {lead.shape}")
+    if not np.isfinite(lead).all():
+        raise ShapeError("the lead has missing data (NaN); fill gaps (pasdeux.data.fill_gaps) first")
+    if k < 1:
+        raise ConfigError(f"the number of partners must be at least 1; got {k}")
+    gen, role = generator(seed), direction_index(direction)
+    out = [_partners(model, lead[s:s + CHUNK], role, sigma, k, gen, None if start is None else start[s:s + CHUNK])
+           for s in range(0, len(lead), CHUNK)]
+    return np.concatenate(out)
+
+
+def _partners(model: DuetVAE, lead: np.ndarray, role: int, sigma: float, k: int, gen: torch.Generator,
+              start: np.ndarray | None) -> np.ndarray:
+    n, frames = lead.shape[:2]
+    with inference(model):
+        lead_t = torch.as_tensor(lead, device=model.device).repeat_interleave(k, 0)
+        ctx = model.encode_lead(lead_t, role)
+        z = model.prior_mean(ctx)
+        if sigma > 0:
+            z = z + sigma * (model.prior_latent(n * k, frames, gen, lead=ctx) - z)
+        if start is not None:
+            z = _continue_from(model, z, ctx, lead_t, torch.as_tensor(start, device=model.device), sigma, gen)
+        world = model.partner_world(model.decode_latent(z, frames, lead=ctx), lead_t)
+    world = model.finish_sample(world.cpu().numpy().astype(np.float32))
+    return world.reshape(n, k, *world.shape[1:])
+
+
+def _continue_from(model: DuetVAE, z: torch.Tensor, ctx: torch.Tensor, lead: torch.Tensor, start: torch.Tensor,
+                   sigma: float, gen: torch.Generator) -> torch.Tensor:
+    """Latents whose first steps encode the given partner frames and whose rest continues from them."""
+    s = start.shape[1]
+    if s < model.factor or s >= lead.shape[1]:
+        raise ShapeError(f"given partner frames must be at least {model.factor} and fewer than the lead's "
+                         f"{lead.shape[1]}; got {s}")
+    start = start.repeat_interleave(len(z) // len(start), 0)
+    steps = s // model.factor
+    given, _ = model.encode(model.partner_features(start[:, :steps * model.factor], lead[:, :steps * model.factor]),
+                            lead=ctx[..., :steps])
+    mu_p, logvar_p = model.prior_params(ctx)
+    std = (0.5 * logvar_p).exp()
+    history = ((given - mu_p[..., :steps]) / std[..., :steps]).transpose(1, 2)  # [B, steps, Z], oldest first
+    rest = model.residual.continue_from(history, z.shape[-1] - steps, gen).to(z.device)
+    return torch.cat([given, mu_p[..., steps:] + sigma * std[..., steps:] * rest], dim=-1)
+
+
+def _blend_start(out: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The given first frames, handing over to the generated partner over `BLEND` frames."""
+    s = start.shape[0]
+    out[:, :s] = start[None]
+    ramp = np.linspace(0, 1, BLEND + 2, dtype=np.float32)[1:-1, None, None]
+    end = min(s + BLEND, out.shape[1])
+    out[:, s:end] = start[-1][None, None] * (1 - ramp[:end - s]) + out[:, s:end] * ramp[:end - s]
+    return out
+
+
+def default_direction(lead_dancer: int) -> str:
+    """The lead's role from its place in its file: dancer 0 is A (a2b), dancer 1 is B (b2a)."""
+    return DIRECTIONS[0] if lead_dancer == 0 else DIRECTIONS[1]
+
+
+def partner(model: DuetVAE, lead: Motion, sigma: float = 1.0, n: int = 1, seed: int | None = None,
+            lead_dancer: int = 0, direction: str | None = None, start: Motion | None = None) -> Motion:
+    """The lead (one dancer of `lead`) as dancer 0 and `n` partners answering it after it, in one space.
+
+    The lead may be any length and frame rate (it is resampled to the model's) and any skeleton that shares
+    the model's joints by name. `direction` defaults to the lead's place in its file (dancer 0 leads as A).
+    `start`, a one-dancer motion, gives the partner's own first frames to continue from.
+    """
+    model = check_duet_model(model)
+    direction = direction or default_direction(lead_dancer)
+    seed = pick_seed(seed)
+    solo, notes = as_lead(model, lead, lead_dancer)
+    first = None if start is None else as_lead(model, start, 0)[0].positions[0]
+    out = partner_windows(model, solo.positions, direction, sigma, n, seed, None if first is None else first[None])[0]
+    if first is not None:
+        out = _blend_start(out, first)
+    labels = ("lead", "partner") if n == 1 else ("lead", *(f"partner {i + 1}" for i in range(n)))
+    note = (f"{n} partner(s) ({direction}, sigma {sigma:g}, seed {seed}) for dancer {lead_dancer} of "
+            f"{lead.source or 'a lead'} by model {model.name!r}")
+    prov = made_by(model, "partner", direction=direction, sigma=float(sigma), n=n, seed=seed, source=lead.source,
+                   lead_dancer=lead_dancer, frames=solo.n_frames, start_frames=None if first is None else len(first))
+    return Motion(np.concatenate([solo.positions, out]), model.skeleton, model.fps, lead.source,
+                  solo.notes + notes + [note], labels, prov)
+
+
+def real_partner(lead: Motion, lead_dancer: int, model: DuetVAE) -> Motion | None:
+    """The lead's real partner, at the model's rate and on its skeleton, when the lead file is a duet (a ghost)."""
+    if lead.n_dancers != 2:
+        return None
+    other, _ = as_lead(model, lead, 1 - lead_dancer)
+    return other.with_positions(other.positions, labels=("real partner",))

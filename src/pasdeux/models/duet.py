@@ -1,0 +1,342 @@
+"""`duet`: a second dancer who answers a first: a conditional VAE over the partner's motion given the leader's.
+
+The design, from small parts to the whole:
+- The leader is read by a temporal-convolution encoder into a *context* sequence (one vector per latent
+  step), plus a learned embedding of the direction (A leads and B answers, or B leads and A answers), so
+  one model serves both directions of a couple whose roles differ (the salsa lead and follow).
+- Everything is seen from the leader (`leader_frame.py`): each frame, the leader's pelvis at the origin
+  and the leader facing +z. The leader's pose, its travel and its turning are read in its own frame;
+  the partner is its pose (centred on its own pelvis, turned into the leader's frame, so it carries which
+  way the partner faces the leader) and where its pelvis stands from the leader's (the offset). A model
+  of this needs no rotation augmentation, and an offset has no drift, so a partner for a lead of any
+  length never wanders off; it is kept between the nearest and farthest distance of the training data,
+  so the partner neither passes through the leader nor leaves.
+- A posterior encoder sees the partner and the context; a prior network sees only the context and
+  gives the partner's latent mean and spread given the leader (the learned "warp" from one dancer to
+  the other). The decoder turns a partner latent and the context back into the partner. As in the
+  solo model, a linear path set to whitened PCA of the poses carries most of the pose from the start,
+  and every layer is a convolution with replicate padding, so any length decodes in one pass, seamless.
+- Loss: the partner's reconstruction (positions, velocity, acceleration, bone lengths, offset), the
+  *best guess* (the prior mean decoded, what sigma 0 gives) against the real partner, and KL between
+  posterior and conditional prior with free bits and annealing.
+- Sampling: the posterior's deviation from the prior mean is a slow-moving sequence; a Gaussian AR prior
+  with energy profiles (`ar_prior.py`) is fitted to it after training, so sampled partners move like real
+  ones instead of shaking. sigma scales that deviation: 0 is the best guess, 1 is the model's own spread.
+- The leader itself has a prior: the model holds a solo `default` model trained on both dancers, so
+  whole duets come from nothing (a sampled leader, then its partner) and duets can be varied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.models.ar_prior import ARPrior
+from pasdeux.models.base import MotionModel, features_of
+from pasdeux.models.layers import (
+    Down,
+    Up,
+    bone_length_loss,
+    kl_gaussians,
+    relative_mse,
+    reparameterise,
+    res_stack,
+    run_layers,
+    whitened_pca,
+)
+from pasdeux.models.leader_frame import facing, facing_joints, from_frame, to_frame
+from pasdeux.models.sequence import SequenceConfig, SequenceVAE
+
+OFFSET = 2  # the partner's pelvis x and z relative to the leader's, per frame, in the leader's frame
+LEAD_EXTRA = 3  # the leader's own travel (x, z in its frame) and turning (sine of its turn), per frame
+POSE_COMPONENTS = 32  # principal components kept to complete leads that lack some of the model's joints
+DIRECTIONS = ("a2b", "b2a")  # a2b: dancer A (0) leads and B (1) answers; b2a the reverse
+
+
+@dataclass
+class DuetConfig:
+    """Hyperparameters of the duet model and its loss."""
+
+    window: int = 64
+    hidden: int = 64
+    latent_channels: int = 32  # the leader's solo model
+    partner_channels: int = 32
+    stages: int = 1  # each halves the time resolution of the latents and the context
+    blocks: int = 2
+    kernel: int = 3
+    vel_weight: float = 0.5
+    acc_weight: float = 0.25
+    bone_weight: float = 0.5
+    offset_weight: float = 1.0
+    guess_weight: float = 1.0
+    kl_weight: float = 0.01
+    free_bits: float = 0.1
+    anneal_steps: int = 500
+    solo_weight: float = 1.0
+    prior_order: int = 2
+    rigid_bones: float = 1.0
+    init_logvar: float = -6.0
+
+
+def direction_index(direction: str) -> int:
+    """0 for "a2b" (A leads), 1 for "b2a"."""
+    if direction not in DIRECTIONS:
+        raise ConfigError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
+    return DIRECTIONS.index(direction)
+
+
+def _down_stack(c: DuetConfig, channels_in: int) -> nn.ModuleList:
+    layers: list[nn.Module] = [nn.Conv1d(channels_in, c.hidden, c.kernel)]
+    for _ in range(c.stages):
+        layers += [res_stack(c.hidden, c.kernel, c.blocks), Down(c.hidden)]
+    return nn.ModuleList(layers + [res_stack(c.hidden, c.kernel, c.blocks)])
+
+
+def _zero_last(layers: nn.ModuleList) -> None:
+    nn.init.zeros_(layers[-1].weight)
+    nn.init.zeros_(layers[-1].bias)
+
+
+class DuetVAE(MotionModel):
+    """Conditional VAE of a partner given a leader, with a solo model of leaders."""
+
+    name = "duet"
+    config_class = DuetConfig
+    has_root = True
+    dancers = 2
+
+    def __init__(self, config: DuetConfig, skeleton, stats, fps: float = 30.0) -> None:
+        super().__init__(config, skeleton, stats, fps)
+        c, h, zp, p = config, config.hidden, config.partner_channels, self.n_pose
+        self.solo = SequenceVAE(SequenceConfig(window=c.window, hidden=h, latent_channels=c.latent_channels,
+                                               stages=c.stages, blocks=c.blocks, kernel=c.kernel,
+                                               prior_order=c.prior_order, rigid_bones=c.rigid_bones),
+                                skeleton, stats, fps)
+        self._facing = facing_joints(skeleton)
+        self.lead_enc = _down_stack(c, p + LEAD_EXTRA)
+        self.role = nn.Embedding(len(DIRECTIONS), h)
+        self.post_enc = _down_stack(c, p + OFFSET)
+        self.post_head = nn.ModuleList([nn.Conv1d(2 * h, h, 1), res_stack(h, c.kernel, c.blocks),
+                                        nn.Conv1d(h, 2 * zp, 1)])
+        self.prior_head = nn.ModuleList([res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, 2 * zp, 1)])
+        dec: list[nn.Module] = [nn.Conv1d(zp + h, h, c.kernel)]
+        for _ in range(c.stages):
+            dec += [res_stack(h, c.kernel, c.blocks), Up(h, c.kernel)]
+        self.dec = nn.ModuleList(dec + [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, p + OFFSET, c.kernel)])
+        # Linear path of the partner's pose, set to whitened PCA by `prepare` (as in the solo model).
+        self.lin_in, self.lin_out = nn.Conv1d(p, zp, 1), nn.Conv1d(zp, p, 1)
+        for layers in (self.post_head, self.prior_head, self.dec):
+            _zero_last(layers)
+        nn.init.constant_(self.post_head[-1].bias[zp:], c.init_logvar)
+        nn.init.normal_(self.role.weight, std=0.1)
+        self.residual = ARPrior(zp, c.prior_order, span=max(1, c.window // 2 ** c.stages))
+        # Normalisation of the leader-frame features (set by `prepare`, saved with the weights).
+        for name, size in (("canon_mean", p), ("canon_std", p), ("extra_mean", LEAD_EXTRA), ("extra_std", LEAD_EXTRA),
+                           ("offset_mean", OFFSET), ("offset_std", OFFSET), ("distance_range", 2)):
+            self.register_buffer(name, torch.ones(size))
+        # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
+        self.register_buffer("pose_mean", torch.zeros(p))
+        self.register_buffer("pose_basis", torch.zeros(p, min(POSE_COMPONENTS, p)))
+        self.register_buffer("bone_index", torch.as_tensor(np.asarray(skeleton.bones, dtype=np.int64).reshape(-1, 2)))
+
+    @property
+    def factor(self) -> int:
+        return 2 ** self.config.stages
+
+    @property
+    def min_frames(self) -> int:
+        return self.factor
+
+    def latent_steps(self, frames: int) -> int:
+        return -(-frames // self.factor)
+
+    # --- features ----------------------------------------------------------------------------
+    def _pad(self, x: Tensor) -> Tensor:
+        """`[B, C, T]` extended at the end to a whole number of latent steps."""
+        pad = -x.shape[-1] % self.factor
+        return F.pad(x, (0, pad), mode="replicate") if pad else x
+
+    def _root_xz(self, world: Tensor) -> Tensor:
+        root = world[..., self._root[0], :] if len(self._root) == 1 else world[..., list(self._root), :].mean(-2)
+        return root[..., [0, 2]]
+
+    def lead_frame(self, lead: Tensor) -> tuple[Tensor, Tensor]:
+        """The leader's pelvis (x, z) `[B, T, 2]` and smoothed facing `[B, T, 2]` of leader windows `[B, T, J, 3]`."""
+        return self._root_xz(lead), facing(lead, self._facing, self.fps)
+
+    def _canonical(self, world: Tensor, root_xz: Tensor, fwd: Tensor) -> Tensor:
+        """Poses centred on their own pelvis and turned into the frame `fwd`, normalised: `[B, T, J*3]`."""
+        own = self._root_xz(world)
+        centred = world - torch.stack([own[..., 0], torch.zeros_like(own[..., 0]), own[..., 1]], -1)[..., None, :]
+        return (to_frame(centred, fwd[..., None, :]).flatten(-2) - self.canon_mean) / self.canon_std
+
+    def lead_features(self, lead: Tensor) -> Tensor:
+        """Normalised leader features `[B, T, J*3 + 3]`: its pose, travel and turning, in its own frame."""
+        root, fwd = self.lead_frame(lead)
+        step = root.diff(dim=1)
+        step = torch.cat([step[:, :1], step], dim=1)
+        turn = fwd[:, :-1, 0] * fwd[:, 1:, 1] - fwd[:, :-1, 1] * fwd[:, 1:, 0]
+        turn = torch.cat([turn[:, :1], turn], dim=1)[..., None]
+        extra = (torch.cat([to_frame(step, fwd), turn], dim=-1) - self.extra_mean) / self.extra_std
+        return torch.cat([self._canonical(lead, root, fwd), extra], dim=-1)
+
+    def partner_features(self, partner: Tensor, lead: Tensor) -> Tensor:
+        """Normalised partner features `[B, T, J*3 + 2]` of uncentred windows, in the leader's frame: the
+        partner's pose (centred on its own pelvis), then where its pelvis stands from the leader's."""
+        root, fwd = self.lead_frame(lead)
+        offset = (to_frame(self._root_xz(partner) - root, fwd) - self.offset_mean) / self.offset_std
+        return torch.cat([self._canonical(partner, root, fwd), offset], dim=-1)
+
+    def partner_in_frame(self, out: Tensor) -> tuple[Tensor, Tensor]:
+        """Decoder output as the partner's pose `[B, T, J, 3]` and pelvis offset `[B, T, 2]` in the leader's
+        frame, the offset kept within the training data's range of distances."""
+        p = self.n_pose
+        pose = (out[..., :p] * self.canon_std + self.canon_mean).unflatten(-1, (self.skeleton.n_joints, 3))
+        offset = out[..., p:p + OFFSET] * self.offset_std + self.offset_mean
+        dist = offset.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+        return pose, offset * dist.clamp(self.distance_range[0], self.distance_range[1]) / dist
+
+    def partner_world(self, out: Tensor, lead: Tensor) -> Tensor:
+        """Decoder output as the partner's world positions `[B, T, J, 3]` beside the leader windows `lead`."""
+        root, fwd = self.lead_frame(lead)
+        pose, offset = self.partner_in_frame(out)
+        xz = root + from_frame(offset, fwd)
+        place = torch.stack([xz[..., 0], torch.zeros_like(xz[..., 0]), xz[..., 1]], -1)[..., None, :]
+        return from_frame(pose, fwd[..., None, :]) + place
+
+    def encode_lead(self, lead: Tensor, direction: int | Tensor) -> Tensor:
+        """The context `[B, hidden, steps]` of uncentred leader windows `[B, T, J, 3]`; the condition that
+        `encode`, `decode_latent` and `prior_latent` take as `lead=`."""
+        role = torch.as_tensor(direction, device=lead.device).long().expand(lead.shape[0])
+        x = self._pad(self.lead_features(lead).transpose(1, 2))
+        return run_layers(self.lead_enc, x) + self.role(role)[..., None]
+
+    # --- the contract ------------------------------------------------------------------------
+    def _need_lead(self, lead: Tensor | None) -> Tensor:
+        if lead is None:
+            raise ConfigError("the duet model generates a partner for a leader: give lead= (model.encode_lead(...))")
+        return lead
+
+    def encode(self, partner_feats: Tensor, lead: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        ctx = self._need_lead(lead)
+        x = self._pad(partner_feats.transpose(1, 2))
+        h = torch.cat([run_layers(self.post_enc, x), ctx], dim=1)
+        mu, logvar = run_layers(self.post_head, h).chunk(2, dim=1)
+        mu = mu + F.avg_pool1d(self.lin_in(x[:, :self.n_pose]), self.factor)
+        return mu, logvar.clamp(-12, 6)
+
+    def prior_params(self, lead: Tensor) -> tuple[Tensor, Tensor]:
+        """Mean and log-variance of the partner latent given the leader's context."""
+        mu, logvar = run_layers(self.prior_head, lead).chunk(2, dim=1)
+        return mu, logvar.clamp(-8, 4)
+
+    def decode_latent(self, z: Tensor, frames: int, lead: Tensor | None = None) -> Tensor:
+        ctx = self._need_lead(lead)
+        out = run_layers(self.dec, torch.cat([z, ctx], dim=1))
+        linear = self.lin_out(F.interpolate(z, scale_factor=self.factor, mode="linear", align_corners=False))
+        out = torch.cat([out[:, :self.n_pose] + linear, out[:, self.n_pose:]], dim=1)
+        return out[..., :frames].transpose(1, 2)
+
+    def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: Tensor | None = None) -> Tensor:
+        """One partner latent per leader context in `lead` (`n` must match its batch): the best guess plus a
+        deviation that moves over time like real partners' deviations from it."""
+        ctx = self._need_lead(lead)
+        if n != ctx.shape[0]:
+            raise ShapeError(f"prior_latent draws one partner per leader context: n={n}, contexts={ctx.shape[0]}")
+        mu = self.prior_mean(ctx)
+        return mu + self.residual.sample(n, mu.shape[-1], gen, centred=True).to(mu.device)
+
+    def prior_mean(self, lead: Tensor) -> Tensor:
+        """The partner latent the model expects for this leader (sigma 0: its best guess)."""
+        return self.prior_params(lead)[0]
+
+    def finish_sample(self, pose: np.ndarray) -> np.ndarray:
+        """Generated bodies on the training skeleton's mean bone lengths."""
+        return self.solo.finish_sample(pose)
+
+    # --- data-dependent start and the fitted priors ------------------------------------------
+    @torch.no_grad()
+    def prepare(self, world_windows: np.ndarray) -> None:
+        """Normalisation of the leader-frame features, the PCA start of both linear paths, the distance range
+        and the pose model that completes leads, from pair windows `[N, 2, T, J, 3]` (uncentred)."""
+        pairs = torch.as_tensor(np.asarray(world_windows, np.float32))
+        if pairs.dim() != 5 or pairs.shape[1] != 2:
+            raise ShapeError(f"the duet model prepares on pair windows [N, 2, T, J, 3]; got {tuple(pairs.shape)}")
+        self.solo.prepare(torch.cat([pairs[:, 0], pairs[:, 1]]).numpy())
+        lead, partner = torch.cat([pairs[:, 0], pairs[:, 1]]), torch.cat([pairs[:, 1], pairs[:, 0]])
+        for name in ("canon", "extra", "offset"):
+            getattr(self, f"{name}_mean").zero_()
+            getattr(self, f"{name}_std").fill_(1.0)
+        lf, pf = self.lead_features(lead), self.partner_features(partner, lead)  # raw: unit statistics so far
+        p = self.n_pose
+        poses = torch.cat([lf[..., :p], pf[..., :p]]).reshape(-1, p)
+        self.canon_mean.copy_(poses.mean(0))
+        self.canon_std.copy_(poses.std(0).clamp_min(1e-3))
+        for name, x in (("extra", lf[..., p:]), ("offset", pf[..., p:])):
+            getattr(self, f"{name}_mean").copy_(x.reshape(-1, x.shape[-1]).mean(0))
+            getattr(self, f"{name}_std").copy_(x.reshape(-1, x.shape[-1]).std(0).clamp_min(1e-3))
+        dist = pf[..., p:].norm(dim=-1)
+        self.distance_range.copy_(torch.stack([dist.min(), dist.max()]))
+        w_in, b_in, w_out, b_out = whitened_pca(self.partner_features(partner, lead)[..., :p].reshape(-1, p),
+                                                self.config.partner_channels)
+        for layer, w, b in ((self.lin_in, w_in, b_in), (self.lin_out, w_out, b_out)):
+            layer.weight.copy_(w[..., None])
+            layer.bias.copy_(b)
+        world = features_of(lead, self._root)[..., :p].reshape(-1, p).double()
+        mean = world.mean(0)
+        _, sv, vt = torch.linalg.svd(world - mean, full_matrices=False)
+        k = self.pose_basis.shape[1]
+        self.pose_mean.copy_(mean.float())
+        self.pose_basis.copy_((vt[:k].T * sv[:k] / np.sqrt(len(world))).float())
+
+    def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
+        return self.pose_mean.cpu().numpy().astype(np.float64), self.pose_basis.cpu().numpy().astype(np.float64)
+
+    @torch.no_grad()
+    def fit_prior(self, sequences: list[np.ndarray]) -> None:
+        """Fit the leader's solo prior and the partners' deviation prior to whole training duets `[2, T, J, 3]`."""
+        self.solo.fit_prior([s[d] for s in sequences for d in range(2)])
+        deviations = []
+        for seq in sequences:
+            pair = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)
+            for direction in range(len(DIRECTIONS)):
+                lead, partner = pair[direction][None], pair[1 - direction][None]
+                ctx = self.encode_lead(lead, direction)
+                mu_q, _ = self.encode(self.partner_features(partner, lead), lead=ctx)
+                deviations.append((mu_q - self.prior_mean(ctx))[0].T)  # [steps, Z]
+        self.residual.fit(deviations)
+
+    # --- training ----------------------------------------------------------------------------
+    def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
+        """Losses for uncentred pair windows `[B, 2, T, J, 3]`, each window in both directions."""
+        c, p = self.config, self.n_pose
+        a, b = world[:, 0], world[:, 1]
+        solo = self.solo.loss(torch.cat([a, b]), step)
+        lead, partner = torch.cat([a, b]), torch.cat([b, a])
+        role = torch.cat([torch.zeros(len(a)), torch.ones(len(a))]).long().to(world.device)
+        ctx = self.encode_lead(lead, role)
+        x = self.partner_features(partner, lead)
+        mu_q, logvar_q = self.encode(x, lead=ctx)
+        mu_p, logvar_p = self.prior_params(ctx)
+        out = self.decode_latent(reparameterise(mu_q, logvar_q), x.shape[1], lead=ctx)
+        guess = self.decode_latent(mu_p, x.shape[1], lead=ctx)
+        pos = (out[..., :p] - x[..., :p]).pow(2).mean()
+        offset = (out[..., p:] - x[..., p:]).pow(2).mean()
+        vel = relative_mse(out[..., :p].diff(dim=1), x[..., :p].diff(dim=1))
+        acc = relative_mse(out[..., :p].diff(n=2, dim=1), x[..., :p].diff(n=2, dim=1))
+        bone = bone_length_loss(self.partner_in_frame(out)[0], partner, self.bone_index)
+        best = (guess[..., :p] - x[..., :p]).pow(2).mean() \
+            + c.offset_weight * (guess[..., p:] - x[..., p:]).pow(2).mean()
+        kl = kl_gaussians(mu_q, logvar_q, mu_p, logvar_p).mean((0, 2))
+        kl_pen = F.relu(kl - c.free_bits).sum() * mu_q.shape[-1] / (x.shape[1] * x.shape[2])
+        anneal = min(1.0, step / max(1, c.anneal_steps))
+        partner_loss = (pos + c.offset_weight * offset + c.vel_weight * vel + c.acc_weight * acc
+                        + c.bone_weight * bone + c.guess_weight * best + anneal * c.kl_weight * kl_pen)
+        return {"loss": c.solo_weight * solo["loss"] + partner_loss, "solo": solo["loss"], "mse": pos,
+                "offset": offset, "vel": vel, "acc": acc, "bone": bone, "guess": best, "kl": kl.sum()}

@@ -1,0 +1,197 @@
+"""The duet model: shapes, a loss that falls, save/load, both directions, sigma, long-form continuity,
+whole duets, skeletons across sources, and the errors a user can cause."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import pasdeux
+from pasdeux import ConfigError, ShapeError, SkeletonError, generate, get_skeleton
+from pasdeux.config import load_config
+from pasdeux.data import center, leader_centred, pair_windows, time_split
+from pasdeux.generate.partner import partner_windows
+from pasdeux.models import MotionModel, build_model, load_model
+from pasdeux.motion import Motion
+from pasdeux.training import train
+
+TINY = {"model.hidden": 24, "model.latent_channels": 8, "model.partner_channels": 8, "data.stride": 8,
+        "train.batch_size": 8, "train.val_every_steps": None, "train.checkpoint_every_steps": 1000}
+
+
+@pytest.fixture(scope="module")
+def parts(duet):
+    torch.set_num_threads(1)
+    return time_split(duet)
+
+
+@pytest.fixture(scope="module")
+def trained(parts, tmp_path_factory):
+    """A small duet model trained for a few epochs on the shared duet's train span."""
+    cfg = load_config("duet", TINY)
+    return train(cfg, [parts["train"]], [parts["val"]], epochs=4, run_dir=tmp_path_factory.mktemp("duet") / "run",
+                 progress=False)
+
+
+@pytest.fixture(scope="module")
+def model(trained):
+    return trained.model
+
+
+def test_builds_runs_both_directions_and_its_loss_falls(parts):
+    pairs = pair_windows(parts["train"].positions, 64, 16)
+    torch.manual_seed(0)
+    m = build_model("duet", {"hidden": 16, "latent_channels": 8, "partner_channels": 8}, parts["train"].skeleton,
+                    MotionModel.fit_stats(pairs, parts["train"].skeleton))
+    m.prepare(pairs)
+    batch = torch.as_tensor(pairs[:8])
+    opt = torch.optim.Adam(m.parameters(), 3e-3)
+    first = None
+    for step in range(40):
+        loss = m.loss(batch, step)
+        first = first if first is not None else float(loss["loss"].detach())
+        opt.zero_grad()
+        loss["loss"].backward()
+        opt.step()
+    assert float(loss["loss"].detach()) < 0.7 * first
+    for direction in ("a2b", "b2a"):
+        out = partner_windows(m, pairs[:3, 0], direction, sigma=1.0, k=2, seed=0)
+        assert out.shape == (3, 2, 64, 29, 3) and np.isfinite(out).all()
+
+
+def test_training_leaves_a_run_whose_model_loads_back_identical(trained, parts, tmp_path):
+    assert (trained.run_dir / "model" / "model.safetensors").is_file()
+    assert {"val_partner_mse", "val_partner_mse_a2b", "val_partner_mse_b2a"} <= set(trained.history[-1])
+    again = load_model(trained.run_dir)
+    lead = pair_windows(parts["test"].positions, 64, 32)[:, 0]
+    np.testing.assert_array_equal(partner_windows(again, lead, "a2b", 1.0, seed=3),
+                                  partner_windows(trained.model, lead, "a2b", 1.0, seed=3))
+
+
+def test_sigma_zero_is_one_best_guess_and_partners_differ_at_sigma_one(model, parts):
+    lead = pair_windows(parts["test"].positions, 64, 32)[:2, 0]
+    guess = partner_windows(model, lead, "a2b", 0.0, k=3, seed=1)
+    np.testing.assert_allclose(guess[:, 0], guess[:, 2], atol=1e-6)
+    drawn = partner_windows(model, lead, "a2b", 1.0, k=3, seed=1)
+    assert np.abs(drawn[:, 0] - drawn[:, 1]).mean() > 1e-3  # n partners for one lead differ
+    assert np.abs(drawn[:, 0] - guess[:, 0]).mean() > np.abs(
+        partner_windows(model, lead, "a2b", 0.2, k=1, seed=1)[:, 0] - guess[:, 0]).mean()  # sigma sets how far
+    a2b, b2a = (partner_windows(model, lead, d, 0.0)[:, 0] for d in ("a2b", "b2a"))
+    assert np.abs(a2b - b2a).mean() > 1e-4  # the two directions answer differently
+
+
+def test_partner_motion_holds_the_lead_then_the_partner_with_provenance(model, parts):
+    lead = parts["test"]
+    duet = generate.partner(model, lead, sigma=1.0, n=2, seed=5, lead_dancer=1)
+    assert duet.labels == ("lead", "partner 1", "partner 2") and duet.n_frames == lead.n_frames
+    np.testing.assert_allclose(duet.positions[0], lead.positions[1], atol=1e-5)
+    p = duet.provenance
+    assert (p["mode"], p["direction"], p["sigma"], p["seed"], p["n"]) == ("partner", "b2a", 1.0, 5, 2)
+    again = generate.partner(model, lead, sigma=1.0, n=2, seed=5, lead_dancer=1)
+    np.testing.assert_array_equal(again.positions, duet.positions)  # the provenance regenerates it exactly
+
+
+def _steps(x: np.ndarray) -> np.ndarray:
+    """Mean joint displacement from each frame to the next of centred positions `[T, J, 3]`."""
+    return np.linalg.norm(np.diff(x, axis=0), axis=-1).mean(-1)
+
+
+def test_long_form_partner_is_continuous_and_keeps_its_distance(model, duet):
+    lead = duet.dancer(0)  # 60 s in one piece, far longer than the 2 s windows it trained on
+    out = generate.partner(model, lead, sigma=1.0, seed=0)
+    assert out.n_frames == 1800 and np.isfinite(out.positions).all()
+    partner = center(out.positions[1], model.skeleton)
+    steps = _steps(partner)
+    assert steps.max() < 6 * np.median(steps)  # no frame jumps
+    # The same partner cut at window boundaries (each window drawn on its own) does jump: the check can fail.
+    w = model.window
+    cut = np.concatenate([partner_windows(model, lead.positions[:1, s:s + w], "a2b", 1.0, seed=s)[0, 0]
+                          for s in range(0, 20 * w, w)])
+    cut_steps = _steps(center(cut, model.skeleton))
+    assert cut_steps[w - 1::w].mean() > 2 * np.median(steps)
+    dist = np.linalg.norm((out.positions[1, :, 0] - out.positions[0, :, 0])[:, [0, 2]], axis=-1)
+    near, far = model.distance_range.numpy()
+    assert near - 1e-4 <= dist.min() and dist.max() <= far + 1e-4
+
+
+def test_partner_continues_from_given_first_frames(model, parts):
+    lead = parts["test"]
+    first = lead.dancer(1).frames(0, 30)
+    out = generate.partner(model, lead, sigma=0.5, seed=2, start=first)
+    np.testing.assert_allclose(out.positions[1, :30], first.positions[0], atol=1e-5)
+    steps = _steps(center(out.positions[1], model.skeleton))
+    assert steps[28:40].max() < 6 * np.median(steps)  # the hand-over is smooth
+
+
+def test_whole_duets_from_nothing_and_variations_of_a_duet(model, parts):
+    fresh = generate.duet_prior(model, n=2, seconds=4, seed=0)
+    assert fresh.n_dancers == 4 and fresh.n_frames == 120 and np.isfinite(fresh.positions).all()
+    assert fresh.labels[:2] == ("duet 1 lead", "duet 1 partner")
+    given = parts["test"].frames(0, 96)
+    same = generate.duet_variations(model, given, sigma=0.0, seed=0)
+    bold = generate.duet_variations(model, given, sigma=1.0, seed=0)
+    truth = leader_centred(given.positions, model.skeleton)
+    err0 = np.abs(leader_centred(same.positions, model.skeleton) - truth).mean()
+    err1 = np.abs(leader_centred(bold.positions, model.skeleton) - truth).mean()
+    assert err0 < err1
+
+
+def test_a_lead_on_another_skeleton_works_on_the_shared_joints(model, parts):
+    smpl = get_skeleton("smpl24")
+    lead = Motion(parts["test"].positions[:1, :, :24], smpl, 30.0, "smpl lead")
+    out = generate.partner(model, lead, sigma=0.0, seed=0)
+    assert out.skeleton.name == model.skeleton.name and np.isfinite(out.positions).all()
+    assert any("completed from the training poses" in n for n in out.notes)
+    full = generate.partner(model, parts["test"].dancer(0), sigma=0.0, seed=0)
+    # Completing 5 of 29 joints from the training poses barely changes the answer.
+    assert np.abs(out.positions[1] - full.positions[1]).mean() < 0.05
+    few = Skeleton_of(["pelvis", "left_knee", "head"])
+    with pytest.raises(SkeletonError, match="left_hip"):
+        generate.partner(model, Motion(parts["test"].positions[:1, :, [0, 4, 15]], few, 30.0), seed=0)
+
+
+def Skeleton_of(names):  # noqa: N802 (reads like the class it builds)
+    from pasdeux.motion import Skeleton
+
+    return Skeleton.from_parents("few", names, [-1] + [0] * (len(names) - 1))
+
+
+def test_user_errors_name_the_problem(model, parts, duet, tmp_path):
+    solo_model = build_model("default", {"hidden": 8, "latent_channels": 4}, duet.skeleton,
+                             MotionModel.fit_stats(duet.positions[0, :200][None], duet.skeleton))
+    with pytest.raises(ConfigError, match="solo model"):
+        generate.partner(solo_model, duet, seed=0)
+    bad = parts["test"].dancer(0)
+    bad.positions[0, 10:80, 3] = np.nan  # a gap too long to fill
+    with pytest.raises(ShapeError, match="gaps"):
+        generate.partner(model, bad, seed=0)
+    with pytest.raises(ConfigError, match="sigma"):
+        generate.partner(model, parts["test"], sigma=-1, seed=0)
+    with pytest.raises(ConfigError, match="direction"):
+        generate.partner(model, parts["test"], direction="sideways", seed=0)
+    with pytest.raises(ShapeError, match="duet model trains on duets"):
+        train(load_config("duet", TINY), [duet.dancer(0)], [duet.dancer(0)], epochs=1, run_dir=tmp_path / "x",
+              progress=False)
+
+
+def test_the_cli_trains_on_paired_files_and_writes_partners(tmp_path, shared_data):
+    from pasdeux.cli import main
+
+    salsa = shared_data / "cmu_salsa"
+    run = tmp_path / "salsa"
+    args = ["train", "--config", "duet", "--data", str(salsa / "60_12.bvh"), "--pair", str(salsa / "61_12.bvh"),
+            "--data", str(salsa / "60_14.bvh"), "--pair", str(salsa / "61_14.bvh"), "--epochs", "1",
+            "--out", str(run), "--no-progress", "model.hidden=16", "model.latent_channels=8",
+            "model.partner_channels=8", "data.stride=8", "train.batch_size=8"]
+    assert main(args) == 0
+    assert main(["duet", "partner", str(run), "--lead", str(salsa / "60_13.bvh"), "--seconds", "4", "-n", "2",
+                 "-o", str(tmp_path / "p.npz")]) == 0
+    out = pasdeux.load(tmp_path / "p.npz")
+    assert out.n_dancers == 3 and out.fps == 30.0 and out.n_frames == 120
+    assert out.provenance["source_file"].endswith("60_13.bvh")
+    assert main(["duet", "prior", str(run), "-n", "1", "--seconds", "3", "-o", str(tmp_path / "d.bvh")]) == 0
+    assert pasdeux.load(tmp_path / "d.bvh").n_dancers == 2
+    assert main(["train", "--config", "duet", "--pair", str(salsa / "61_12.bvh"), "--epochs", "1"]) == 2
+    assert main(["duet", "partner", str(tmp_path / "nowhere"), "--lead", str(salsa / "60_13.bvh"), "-o",
+                 str(tmp_path / "q.npz")]) == 2
