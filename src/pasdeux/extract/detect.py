@@ -24,7 +24,7 @@ NMS_IOU = 0.3
 MIN_SCORE = 0.5
 
 
-@dataclass
+@dataclass(eq=False)
 class Detection:
     """A detected person in image pixels: box `[x0, y0, x1, y1]` (the face), 4 keypoints `[4, 2]`, score."""
 

@@ -25,7 +25,7 @@ HEATMAP_KERNEL = 7
 MIN_REFINE = 0.5
 
 
-@dataclass
+@dataclass(eq=False)
 class Pose:
     """One person's landmarks in one frame."""
 
@@ -40,6 +40,11 @@ class Pose:
     def next_roi(self) -> Roi:
         """The region to look at in the next frame (MediaPipe's landmarks-to-ROI)."""
         return from_alignment(self.aux[0], self.aux[1])
+
+    def centre(self, min_visibility: float = 0.5) -> np.ndarray:
+        """Mean pixel position of the visible landmarks (all of them when none is visible enough)."""
+        seen = self.visibility >= min_visibility
+        return self.image[seen if seen.any() else slice(None), :2].mean(0)
 
     def box(self, min_visibility: float = 0.0) -> np.ndarray:
         """Axis-aligned bounds `[x0, y0, x1, y1]` of the landmarks (of those visible enough)."""

@@ -89,3 +89,39 @@ def crop(image: np.ndarray, roi: Roi, out_size: int, pil=None) -> np.ndarray:
         out[outside] = image[ys, xs]
     out *= np.float32(1 / 255)
     return out
+
+
+class RegionFilter:
+    """A One Euro filter on a tracked region's centre and size, as MediaPipe smooths the auxiliary points
+    its pose graph tracks the region with (min cutoff 0.01 Hz, beta 1, derivative cutoff 1 Hz, on values
+    measured in units of the body's size): a still dancer's region hardly moves, a fast one's follows.
+    Without it a region around a body that leaves the frame inflates frame after frame."""
+
+    MIN_CUTOFF, BETA, D_CUTOFF = 0.01, 1.0, 1.0
+
+    def __init__(self, fps: float) -> None:
+        self.dt = 1.0 / fps
+        self.value: np.ndarray | None = None
+        self.speed = np.zeros(3)
+
+    def _alpha(self, cutoff: np.ndarray | float) -> np.ndarray:
+        tau = 1.0 / (2 * np.pi * np.asarray(cutoff))
+        return 1.0 / (1.0 + tau / self.dt)
+
+    def reset(self, roi: Roi) -> Roi:
+        """Start again from `roi` (a fresh detection)."""
+        self.value, self.speed = np.array([roi.cx, roi.cy, roi.size]), np.zeros(3)
+        return roi
+
+    def __call__(self, roi: Roi) -> Roi:
+        """The smoothed region for a new measurement `roi`."""
+        if self.value is None:
+            return self.reset(roi)
+        scale = self.value[2] / 3.0  # about the distance between the two tracked points
+        x = np.array([roi.cx, roi.cy, roi.size]) / scale
+        prev = self.value / scale
+        speed = (x - prev) / self.dt
+        self.speed = self.speed + self._alpha(self.D_CUTOFF) * (speed - self.speed)
+        a = self._alpha(self.MIN_CUTOFF + self.BETA * np.abs(self.speed))
+        self.value = (prev + a * (x - prev)) * scale
+        return Roi(float(self.value[0]), float(self.value[1]), float(self.value[2]), roi.rotation)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 FOOT = (27, 28, 29, 30, 31, 32)  # ankles, heels, foot tips (BlazePose numbering)
-MIN_WEIGHT = 0.05
+MIN_WEIGHT = 0.25  # visibility x presence below which a landmark does not place the pose
+MIN_LANDMARKS = 6
 FLOOR_PERCENTILE = 5.0
 
 
@@ -48,7 +49,11 @@ def translation(image_xy: np.ndarray, world: np.ndarray, weight: np.ndarray, cam
     """Camera-frame position `[3]` of a pose's hip centre from its pixels `[33, 2]`, world points
     `[33, 3]` and landmark weights `[33]`; None when the solution lies behind the camera."""
     f, (cx, cy) = camera.focal, camera.centre
-    w = np.sqrt(np.maximum(weight, MIN_WEIGHT))
+    # Landmarks the model only guesses (outside the frame, hidden) would pull the pose's scale, so they
+    # count only when too few others are left to fix three unknowns.
+    w = np.where(weight >= MIN_WEIGHT, np.sqrt(weight), 0.0)
+    if np.count_nonzero(w) < MIN_LANDMARKS:
+        w = np.sqrt(np.maximum(weight, 1e-3))
     du, dv = image_xy[:, 0] - cx, image_xy[:, 1] - cy
     zeros, ones = np.zeros_like(du), np.full_like(du, f)
     a = np.concatenate([np.stack([ones, zeros, -du], 1), np.stack([zeros, ones, -dv], 1)])

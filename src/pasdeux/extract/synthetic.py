@@ -1,0 +1,65 @@
+"""Test videos made from a real photograph of a person, for the tests and `pasdeux bench extract`.
+
+No dance video ships with pasdeux, but matplotlib ships a real photograph of a person (Grace Hopper,
+`grace_hopper.jpg`). A clip sets one copy of it, or two side by side (the second mirrored), on a
+plain stage and slides them across the frame over time, so detection, tracking, identities, gaps
+and speed can be checked on real image content. The photograph shows head and shoulders only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+STAGE = (64, 70, 78)  # a dark grey stage
+
+
+def photograph(height: int = 360) -> np.ndarray:
+    """matplotlib's sample photograph of a person, RGB uint8, scaled to `height` pixels."""
+    from matplotlib import cbook
+    from PIL import Image
+
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        img = Image.open(f).convert("RGB")
+        w = round(img.width * height / img.height)
+        return np.asarray(img.resize((w, height), Image.BILINEAR))
+
+
+def frames(n: int, people: int = 1, size: tuple[int, int] = (960, 540), travel: float = 120.0,
+           missing: dict[int, set[int]] | None = None) -> list[np.ndarray]:
+    """`n` frames `[H, W, 3]` with `people` (1 or 2) copies of the photograph, each sliding `travel`
+    pixels to the right and back; `missing` maps a person index to the frames it is left out of."""
+    w, h = size
+    photo = photograph(int(h * 0.75))
+    copies = [photo, photo[:, ::-1]][:people]
+    ph, pw = photo.shape[:2]
+    slots = [w // 2 - pw // 2] if people == 1 else [w // 4 - pw // 2, 3 * w // 4 - pw // 2 - 40]
+    out = []
+    for t in range(n):
+        canvas = np.empty((h, w, 3), np.uint8)
+        canvas[:] = STAGE
+        shift = int(round(travel / 2 * (1 - np.cos(2 * np.pi * t / max(n, 2)))))
+        for k, (img, x0) in enumerate(zip(copies, slots)):
+            if missing and t in missing.get(k, set()):
+                continue
+            x = int(np.clip(x0 + shift, 0, w - pw))
+            canvas[h - ph:, x:x + pw] = img
+        out.append(canvas)
+    return out
+
+
+def write(path: str | os.PathLike, images: list[np.ndarray], fps: float = 30.0) -> Path:
+    """Write frames as an H.264 MP4 with the ffmpeg of imageio-ffmpeg."""
+    import imageio_ffmpeg
+
+    path = Path(path)
+    h, w = images[0].shape[:2]
+    writer = imageio_ffmpeg.write_frames(str(path), (w, h), fps=fps, codec="libx264", quality=8,
+                                         macro_block_size=1, ffmpeg_log_level="error")
+    writer.send(None)
+    for img in images:
+        writer.send(np.ascontiguousarray(img))
+    writer.close()
+    return path
