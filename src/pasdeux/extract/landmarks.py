@@ -58,7 +58,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def refine_from_heatmap(xy: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
-    """Landmark x, y `[L, 2]` (crop units in [0, 1]) moved to the heatmap's local weighted mean where it is confident."""
+    """Landmark x, y `[L, 2]` (crop units in [0, 1]) moved to the heatmap's local weighted mean where it is
+    confident."""
     hh, hw, _ = heatmap.shape
     out = xy.copy()
     half = (HEATMAP_KERNEL - 1) // 2

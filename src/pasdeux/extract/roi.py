@@ -73,9 +73,9 @@ def crop(image: np.ndarray, roi: Roi, out_size: int, pil=None) -> np.ndarray:
 
     h, w = image.shape[:2]
     m = roi.matrix(out_size)
-    # PIL samples at pixel centres: shift the map by half a pixel on both sides.
+    # PIL maps output pixel centres (x + 0.5) and reads input pixel i at i + 0.5: shift the map to match.
     m_pil = m.copy()
-    m_pil[:, 2] += 0.5 * (m[:, 0] + m[:, 1]) + 0.5
+    m_pil[:, 2] += 0.5 - 0.5 * (m[:, 0] + m[:, 1])
     pil = pil if pil is not None else Image.fromarray(image)
     out = np.asarray(pil.transform((out_size, out_size), Image.AFFINE, tuple(m_pil.reshape(-1)),
                                    resample=Image.BILINEAR), dtype=np.float32)

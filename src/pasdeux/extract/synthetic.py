@@ -27,25 +27,44 @@ def photograph(height: int = 360) -> np.ndarray:
         return np.asarray(img.resize((w, height), Image.BILINEAR))
 
 
+def layout(n: int, people: int = 1, size: tuple[int, int] = (960, 540), travel: float = 120.0) -> np.ndarray:
+    """Where each copy of the photograph lies in each frame: boxes `[n, people, 4]` (x0, y0, x1, y1)."""
+    w, h = size
+    ph = int(h * 0.75)
+    pw = round(photograph_size()[0] * ph / photograph_size()[1])
+    slots = [w // 2 - pw // 2] if people == 1 else [w // 4 - pw // 2, 3 * w // 4 - pw // 2 - 40]
+    out = np.zeros((n, people, 4), int)
+    for t in range(n):
+        shift = int(round(travel / 2 * (1 - np.cos(2 * np.pi * t / max(n, 2)))))
+        for k, x0 in enumerate(slots):
+            x = int(np.clip(x0 + shift, 0, w - pw))
+            out[t, k] = (x, h - ph, x + pw, h)
+    return out
+
+
+def photograph_size() -> tuple[int, int]:
+    """Width and height of the photograph as shipped."""
+    return 512, 600
+
+
 def frames(n: int, people: int = 1, size: tuple[int, int] = (960, 540), travel: float = 120.0,
            missing: dict[int, set[int]] | None = None) -> list[np.ndarray]:
-    """`n` frames `[H, W, 3]` with `people` (1 or 2) copies of the photograph, each sliding `travel`
-    pixels to the right and back; `missing` maps a person index to the frames it is left out of."""
+    """`n` frames `[H, W, 3]` with `people` (1 or 2) copies of the photograph (the second mirrored), each
+    sliding `travel` pixels to the right and back (see `layout`); `missing` maps a person index to the
+    frames it is left out of."""
     w, h = size
     photo = photograph(int(h * 0.75))
     copies = [photo, photo[:, ::-1]][:people]
-    ph, pw = photo.shape[:2]
-    slots = [w // 2 - pw // 2] if people == 1 else [w // 4 - pw // 2, 3 * w // 4 - pw // 2 - 40]
+    boxes = layout(n, people, size, travel)
     out = []
     for t in range(n):
         canvas = np.empty((h, w, 3), np.uint8)
         canvas[:] = STAGE
-        shift = int(round(travel / 2 * (1 - np.cos(2 * np.pi * t / max(n, 2)))))
-        for k, (img, x0) in enumerate(zip(copies, slots)):
+        for k, img in enumerate(copies):
             if missing and t in missing.get(k, set()):
                 continue
-            x = int(np.clip(x0 + shift, 0, w - pw))
-            canvas[h - ph:, x:x + pw] = img
+            x0, y0, x1, y1 = boxes[t, k]
+            canvas[y0:y1, x0:x1] = img[:y1 - y0, :x1 - x0]
         out.append(canvas)
     return out
 

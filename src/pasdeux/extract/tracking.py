@@ -1,12 +1,13 @@
 """Following one or two people through a video, as MediaPipe's pose graph does for one.
 
 Each dancer has a slot. A tracked dancer's region for the next frame comes from its own landmarks
-(the auxiliary points), its size changing by a few per cent a frame at most, so the detector only
-runs while a slot is empty (at the start, after the landmark model loses its person, or when two
-slots have slid onto the same person: the weaker one is dropped) and every REANCHOR_EVERY frames,
-when a detection on a tracked dancer resets its region (regions drift when a body leaves the frame). New detections that lie on a person already tracked are ignored; the rest are offered to
-the empty slots, nearest to where each slot's dancer was last seen first. Identities that still get
-crossed (two dancers passing each other) are repaired afterwards by `repair_swaps`.
+(the auxiliary points), smoothed and changing by a few per cent a frame at most, so the detector
+only runs while a slot is empty (at the start, after the landmark model loses its person, when its
+landmarks jump to someone else, or when two slots have slid onto the same person: the weaker one is
+dropped) and every REANCHOR_EVERY frames, when a detection on a tracked dancer resets its region
+(regions drift when a body leaves the frame). New detections of a person already tracked are
+ignored; the rest are offered to the empty slots, nearest to where each slot's dancer was last seen.
+Identities that still get crossed (two dancers passing each other) are repaired by `repair_swaps`.
 """
 
 from __future__ import annotations
@@ -184,12 +185,12 @@ def _confidence(p: Pose) -> float:
     return p.score * float(np.mean(p.visibility))
 
 
-def repair_swaps(hips: np.ndarray, found: np.ndarray, starts: list[list[int]]) -> tuple[np.ndarray, list[int]]:
+def repair_swaps(where: np.ndarray, found: np.ndarray, starts: list[list[int]]) -> tuple[np.ndarray, list[int]]:
     """Undo identity crossings of two dancers: at each frame where a dancer was found again by the
     detector, swap the two dancers from there on when that joins each one's trail more closely.
 
-    `hips` `[2, T, 2]` each dancer's pixel position (its visible landmarks' centre) and `found` `[2, T]`; returns the dancer order per frame
-    `[T, 2]` and the frames where it changed.
+    `where` `[2, T, 2]` is each dancer's pixel position (its visible landmarks' centre), `found`
+    `[2, T]`; returns the dancer order per frame `[T, 2]` and the frames where it changed.
     """
     n, t = found.shape
     order = np.tile(np.arange(n), (t, 1))
@@ -198,8 +199,8 @@ def repair_swaps(hips: np.ndarray, found: np.ndarray, starts: list[list[int]]) -
     swapped = []
     for f in sorted({f for s in starts for f in s if f > 0}):
         cur = order[f]
-        before = [_last(f, k, order, found, hips) for k in range(2)]
-        after = [_first(found[cur[k]], hips[cur[k]], f) for k in range(2)]
+        before = [_last(f, k, order, found, where) for k in range(2)]
+        after = [_first(found[cur[k]], where[cur[k]], f) for k in range(2)]
         if any(x is None for x in before + after):
             continue
         keep = np.linalg.norm(before[0] - after[0]) + np.linalg.norm(before[1] - after[1])
@@ -210,15 +211,15 @@ def repair_swaps(hips: np.ndarray, found: np.ndarray, starts: list[list[int]]) -
     return order, swapped
 
 
-def _last(f: int, k: int, order: np.ndarray, found: np.ndarray, hips: np.ndarray):
+def _last(f: int, k: int, order: np.ndarray, found: np.ndarray, where: np.ndarray):
     """Where dancer `k` (in the order in force so far) was last seen before frame `f`."""
     for g in range(f - 1, -1, -1):
         src = order[g][k]
         if found[src, g]:
-            return hips[src, g]
+            return where[src, g]
     return None
 
 
-def _first(found_k: np.ndarray, hips_k: np.ndarray, f: int):
+def _first(found_k: np.ndarray, where_k: np.ndarray, f: int):
     seen = np.nonzero(found_k[f:])[0]
-    return hips_k[f + seen[0]] if seen.size else None
+    return where_k[f + seen[0]] if seen.size else None
