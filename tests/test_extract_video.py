@@ -155,9 +155,8 @@ def test_extracted_motion_feeds_metrics_models_and_bvh(duet, tmp_path):
     model = build_model("default", {"window": 16}, m.skeleton, MotionModel.fit_stats(world_windows, m.skeleton))
     assert windows.shape[1:] == (16, 35, 3)
     assert np.isfinite(model.reconstruct(windows[:2])).all()
-    back = pasdeux.load(pasdeux.save(m, tmp_path / "duet.bvh"))
-    assert back.n_dancers == 1 or back.n_frames == m.n_frames  # BVH holds one dancer per file
-    assert set(back.skeleton.joints) == set(m.skeleton.joints)
+    back = pasdeux.load(pasdeux.save(m, tmp_path / "duet.bvh"))  # joint rotations of the tree, both dancers
+    assert back.skeleton.joints == m.skeleton.joints and np.abs(back.positions - pos).max() < 1e-4
     again = pasdeux.load(pasdeux.save(m, tmp_path / "duet.npz"))
     assert again.provenance == m.provenance and again.notes == m.notes
 
