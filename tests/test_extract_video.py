@@ -170,6 +170,11 @@ def test_cli_extract_writes_the_motion_and_a_check_video(videos, tmp_path, capsy
     assert pasdeux.load(out).n_frames == N and check.stat().st_size > 10_000
     assert main(["info", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["dancers"] == 1
+    over = tmp_path / "over.gif"
+    assert main(["animate", str(out), "--video", str(videos["solo"]), "--video-layout", "behind", "-o", str(over),
+                 "--frames", "5"]) == 0
+    assert over.stat().st_size > 10_000
+    assert main(["animate", str(out), "--video", str(videos["solo"]), "-o", str(tmp_path / "v.html")]) == 2
     assert main(["extract", str(videos["empty"]), "-o", str(tmp_path / "none.npz"), "--no-progress"]) == 2
     assert "no person found" in capsys.readouterr().err
     assert not (tmp_path / "none.npz").exists()

@@ -30,17 +30,20 @@ def bench_extract(seconds: float = 10.0, model: str = "full", out: str | os.Path
         raise ConfigError(f"seconds must be between 1 and 600; got {seconds}")
     n = int(round(seconds * FPS))
     result: dict = {"frames": n, "fps_video": FPS, "size": list(SIZE), "model": model,
-                    "cpu_threads": os.cpu_count()}
+                    "cpu_threads": os.cpu_count(), "load_before": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory(prefix="pasdeux-bench-") as tmp:
         for dancers in (1, 2):
             video = synthetic.write(Path(tmp) / f"{dancers}.mp4",
                                     synthetic.frames(n, people=dancers, size=SIZE, travel=160.0), FPS)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             ex = run(video, dancers=dancers, model=model)
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             key = "solo" if dancers == 1 else "duet"
             result[f"{key}_fps"] = round(n / elapsed, 2)
             result[f"{key}_seconds"] = round(elapsed, 2)
+            # CPU seconds of this process (all its threads; ffmpeg decodes in a child): what the work costs
+            # however busy the machine is, where wall time also counts other programs' turns.
+            result[f"{key}_cpu_seconds"] = round(cpu, 2)
             result[f"{key}_found"] = [int(x) for x in ex.found.sum(1)]
             result[f"{key}_detector_runs"] = ex.detector_runs
             say(f"{key}: {n} frames in {elapsed:.1f} s = {n / elapsed:.1f} frames/s "

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,9 +150,27 @@ def interpreter(kind: str, threads: int | None = None):
     except ImportError:  # pragma: no cover - a broken install
         raise ConfigError("the ai-edge-litert package is missing; run `bash scripts/setup.sh`") from None
     path = model_path(kind)
-    it = Interpreter(model_path=str(path), num_threads=threads or min(4, os.cpu_count() or 1))
-    it.allocate_tensors()
+    with _quiet_stderr():  # LiteRT's C++ prints an INFO line per interpreter ("Created ... XNNPACK delegate")
+        it = Interpreter(model_path=str(path), num_threads=threads or min(4, os.cpu_count() or 1))
+        it.allocate_tensors()
     return it
+
+
+@contextmanager
+def _quiet_stderr():
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (some notebooks): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 if __name__ == "__main__":
