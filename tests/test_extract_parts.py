@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pasdeux import get_skeleton
-from pasdeux.extract import detect, models, roi, tracking, world
+from pasdeux.extract import detect, identity, models, roi, world
 from pasdeux.extract import filter as clean
 
 
@@ -145,12 +145,28 @@ def test_crossed_identities_are_swapped_back():
     found = np.ones((2, t), bool)
     hips[:, 20:] = hips[::-1, 20:]  # from frame 20 the tracker has them the other way round
     found[:, 18:20] = False  # both were lost for two frames and found again by the detector
-    order, swapped = tracking.repair_swaps(hips, found, [[0, 20], [0, 20]])
+    order, swapped = identity.by_trail(hips, found, [[0, 20], [0, 20]])
     assert swapped == [20]
     fixed = hips[order.T, np.arange(t)]
     assert (fixed[0, found[0], 0] < 400).all() and (fixed[1, found[1], 0] > 400).all()
-    _, none = tracking.repair_swaps(hips[:, :20], found[:, :20], [[0], [0]])
+    _, none = identity.by_trail(hips[:, :20], found[:, :20], [[0], [0]])
     assert none == []
+
+
+def test_identities_follow_costume_colours_and_not_one_odd_frame():
+    t = 60
+    rng = np.random.default_rng(2)
+    navy, maroon = np.array([0.1, 0.1, 0.3] * 2), np.array([0.4, 0.05, 0.05] * 2)
+    colours = np.stack([np.tile(navy, (t, 1)), np.tile(maroon, (t, 1))]) + rng.normal(0, 0.02, (2, t, 6))
+    colours[:, 30:] = colours[::-1, 30:]  # the tracker crossed them at frame 30...
+    colours[0, 10] = maroon  # ...and one frame shows the wrong colour (a shadow, a partner's arm)
+    found, overlap = np.ones((2, t), bool), np.zeros(t, bool)
+    order = identity.by_appearance(colours, found, overlap)
+    assert identity.changes(order) == [30]
+    fixed = colours[order.T, np.arange(t)]
+    assert (fixed[0, :, 0] < 0.25).sum() == t - 1 and (fixed[1, :, 0] > 0.25).all()
+    alike = np.tile(navy, (2, t, 1)) + rng.normal(0, 0.02, (2, t, 6))
+    assert identity.by_appearance(alike, found, overlap) is None  # same costume: no evidence either way
 
 
 def test_mediapipe33_is_a_tree_with_every_body_role():

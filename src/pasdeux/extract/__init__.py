@@ -6,8 +6,9 @@ smoothed. `run()` returns the same motion with what the models saw (frame landma
 
 Modules, one concern each: `models` (the model cache and its set-up), `video` (decoding), `detect`
 (the person detector), `roi` (the region the landmark model looks at), `landmarks` (the landmark
-model), `tracking` (who is who, frame to frame), `world` (placement in the room), `filter`
-(cleaning and smoothing), `pipeline` (all of it), `synthetic` (test videos from a photograph).
+model), `tracking` (following each dancer frame to frame), `identity` (undoing crossed identities),
+`world` (placement in the room), `filter` (cleaning and smoothing), `pipeline` (all of it),
+`synthetic` (test videos from a photograph), `bench` (extraction speed).
 """
 
 from __future__ import annotations

@@ -91,11 +91,11 @@ def run(path: str | os.PathLike, progress: bool | Progress = False, **options) -
     detector, landmarks = _models(opt)  # before decoding, so a missing model cache is said first
     info, frames = open_video(path, fps=opt.fps, max_side=opt.max_side)
     tracker = _tracker(detector, landmarks, opt, info.fps)
-    poses = _track(tracker, frames, info.n_frames_estimate, progress)
+    poses, colours = _track(tracker, frames, info.n_frames_estimate, progress)
     if not poses:
         raise FormatError(f"{path}: the video holds no frames")
     camera = Camera(info.width, info.height, opt.fov)
-    return _assemble(Path(path), poses, info.fps, camera, opt, tracker)
+    return _assemble(Path(path), poses, colours, info.fps, camera, opt, tracker)
 
 
 def _models(opt: Options):
@@ -113,18 +113,23 @@ def _tracker(detector, landmarks, opt: Options, fps: float):
     return Tracker(detector, landmarks, opt.dancers, fps)
 
 
-def _track(tracker, frames, total: int | None, progress: bool | Progress) -> list:
+def _track(tracker, frames, total: int | None, progress: bool | Progress) -> tuple[list, list]:
+    """Every frame's poses (None where a dancer is not found) and each found dancer's colours."""
     from PIL import Image
+
+    from pasdeux.extract.identity import appearance
 
     bar = None
     if progress is True:
         from tqdm import tqdm
 
         bar = tqdm(total=total, unit="frame", desc="extracting", leave=False)
-    out = []
+    out, colours = [], []
     try:
         for i, frame in enumerate(frames):
-            out.append(tracker.step(frame, Image.fromarray(frame)))
+            poses = tracker.step(frame, Image.fromarray(frame))
+            out.append(poses)
+            colours.append([None if p is None else appearance(frame, p.image, p.presence) for p in poses])
             if bar is not None:
                 bar.update(1)
             elif callable(progress):
@@ -132,25 +137,30 @@ def _track(tracker, frames, total: int | None, progress: bool | Progress) -> lis
     finally:
         if bar is not None:
             bar.close()
-    return out
+    return out, colours
 
 
-def _stack(poses: list, n: int):
+def _stack(poses: list, colours: list, n: int):
+    from pasdeux.extract.identity import OVERLAP
+    from pasdeux.extract.tracking import MIN_BOX_VIS, box_iou
+
     t = len(poses)
+    colour, overlap = np.zeros((n, t, 6)), np.zeros(t, bool)
     image, world = np.full((n, t, N_BODY, 3), np.nan), np.full((n, t, N_BODY, 3), np.nan)
     vis, pres, centre = np.zeros((n, t, N_BODY)), np.zeros((n, t, N_BODY)), np.full((n, t, 2), np.nan)
     for f, frame in enumerate(poses):
         for d, p in enumerate(frame):
             if p is not None:
                 image[d, f], world[d, f], vis[d, f], pres[d, f] = p.image, p.world, p.visibility, p.presence
-                centre[d, f] = p.centre()
-    return image, world, vis, pres, np.isfinite(image[..., 0, 0]), centre
+                centre[d, f], colour[d, f] = p.centre(), colours[f][d]
+        if n == 2 and frame[0] is not None and frame[1] is not None:
+            overlap[f] = box_iou(frame[0].box(MIN_BOX_VIS), frame[1].box(MIN_BOX_VIS)) > OVERLAP
+    return image, world, vis, pres, np.isfinite(image[..., 0, 0]), centre, colour, overlap
 
 
-def _assemble(path: Path, poses: list, fps: float, camera: Camera, opt: Options, tracker) -> Extraction:
-    from pasdeux.extract.tracking import repair_swaps
-
-    image, world, vis, pres, found, centre = _stack(poses, opt.dancers)
+def _assemble(path: Path, poses: list, colours: list, fps: float, camera: Camera, opt: Options,
+              tracker) -> Extraction:
+    image, world, vis, pres, found, centre, colour, overlap = _stack(poses, colours, opt.dancers)
     n_found = found.any(1).sum()
     if n_found == 0:
         raise FormatError(f"{path}: no person found in any of its {found.shape[1]} frames; the dancers must be "
@@ -160,11 +170,10 @@ def _assemble(path: Path, poses: list, fps: float, camera: Camera, opt: Options,
                           "frames; extract it with dancers=1 (--dancers 1)")
     notes = [f"extracted from {path.name}: {found.shape[1]} frames at {fps:g} fps, {camera.width}x{camera.height} "
              f"pixels as decoded; BlazePose ({opt.model} landmark model, MediaPipe @mediapipe/pose) per frame"]
-    order, swaps = repair_swaps(centre, found, [s.starts for s in tracker.slots])
+    order, identity_notes = _identities(centre, colour, found, overlap, tracker)
+    notes += identity_notes
     t = np.arange(found.shape[1])
     image, world, vis, pres, found = (a[order.T, t] for a in (image, world, vis, pres, found))
-    notes += [f"frame {f}: the tracker crossed the two dancers' identities; swapped them back (nearest trail)"
-              for f in swaps]
     lr = _left_to_right(image)
     image, world, vis, pres, found = (a[lr] for a in (image, world, vis, pres, found))
     if opt.dancers == 2:
@@ -193,6 +202,26 @@ def _assemble(path: Path, poses: list, fps: float, camera: Camera, opt: Options,
     motion = fill_gaps(motion, max_gap=max_gap)
     motion = _smooth(motion, opt)
     return Extraction(motion, image, vis, found, camera, tracker.detector_runs, motion.notes)
+
+
+def _identities(centre, colour, found, overlap, tracker) -> tuple[np.ndarray, list[str]]:
+    """The dancer order per frame after undoing crossed identities, and notes of each repair."""
+    from pasdeux.extract import identity
+
+    if found.shape[0] != 2:
+        return np.zeros((found.shape[1], 1), int), []
+    order = identity.by_appearance(colour, found, overlap)
+    if order is not None:
+        how = "by their colours"
+        notes = ["identities checked by each dancer's costume colours over the whole video"]
+        swaps = identity.changes(order)
+    else:
+        how = "by the nearest trail"
+        notes = ["the two dancers look alike: identities checked by trail where one was found again"]
+        order, swaps = identity.by_trail(centre, found, [s.starts for s in tracker.slots])
+    notes += [f"frame {f}: the tracker crossed the two dancers' identities; swapped them back ({how})"
+              for f in swaps]
+    return order, notes
 
 
 def _left_to_right(image: np.ndarray) -> np.ndarray:

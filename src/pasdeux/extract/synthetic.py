@@ -27,8 +27,11 @@ def photograph(height: int = 360) -> np.ndarray:
         return np.asarray(img.resize((w, height), Image.BILINEAR))
 
 
-def layout(n: int, people: int = 1, size: tuple[int, int] = (960, 540), travel: float = 120.0) -> np.ndarray:
-    """Where each copy of the photograph lies in each frame: boxes `[n, people, 4]` (x0, y0, x1, y1)."""
+def layout(n: int, people: int = 1, size: tuple[int, int] = (960, 540), travel: float = 120.0,
+           cross: bool = False) -> np.ndarray:
+    """Where each copy of the photograph lies in each frame: boxes `[n, people, 4]` (x0, y0, x1, y1).
+
+    `cross`: the two people walk past each other instead, the second in front (hiding the first)."""
     w, h = size
     ph = int(h * 0.75)
     pw = round(photograph_size()[0] * ph / photograph_size()[1])
@@ -37,7 +40,11 @@ def layout(n: int, people: int = 1, size: tuple[int, int] = (960, 540), travel: 
     for t in range(n):
         shift = int(round(travel / 2 * (1 - np.cos(2 * np.pi * t / max(n, 2)))))
         for k, x0 in enumerate(slots):
-            x = int(np.clip(x0 + shift, 0, w - pw))
+            if cross and people == 2:
+                a, b = (0, w - pw) if k == 0 else (w - pw, 0)
+                x = int(round(a + (b - a) * t / max(n - 1, 1)))
+            else:
+                x = int(np.clip(x0 + shift, 0, w - pw))
             out[t, k] = (x, h - ph, x + pw, h)
     return out
 
@@ -48,14 +55,18 @@ def photograph_size() -> tuple[int, int]:
 
 
 def frames(n: int, people: int = 1, size: tuple[int, int] = (960, 540), travel: float = 120.0,
-           missing: dict[int, set[int]] | None = None) -> list[np.ndarray]:
+           missing: dict[int, set[int]] | None = None, cross: bool = False) -> list[np.ndarray]:
     """`n` frames `[H, W, 3]` with `people` (1 or 2) copies of the photograph (the second mirrored), each
     sliding `travel` pixels to the right and back (see `layout`); `missing` maps a person index to the
-    frames it is left out of."""
+    frames it is left out of. With `cross` the two walk past each other and the second, in front, wears
+    a maroon jacket (the photograph's navy one recoloured), so the two can be told apart."""
     w, h = size
     photo = photograph(int(h * 0.75))
-    copies = [photo, photo[:, ::-1]][:people]
-    boxes = layout(n, people, size, travel)
+    costume = photo.copy()  # the same person in a maroon jacket instead of a navy one
+    chest = slice(int(0.62 * photo.shape[0]), None)
+    costume[chest] = np.clip(photo[chest].astype(int) + np.array([90, 0, -10]), 0, 255).astype(np.uint8)
+    copies = [photo, costume[:, ::-1] if cross else photo[:, ::-1]][:people]
+    boxes = layout(n, people, size, travel, cross)
     out = []
     for t in range(n):
         canvas = np.empty((h, w, 3), np.uint8)

@@ -7,7 +7,7 @@ landmarks jump to someone else, or when two slots have slid onto the same person
 dropped) and every REANCHOR_EVERY frames, when a detection on a tracked dancer resets its region
 (regions drift when a body leaves the frame). New detections of a person already tracked are
 ignored; the rest are offered to the empty slots, nearest to where each slot's dancer was last seen.
-Identities that still get crossed (two dancers passing each other) are repaired by `repair_swaps`.
+Identities that still get crossed (two dancers passing each other) are repaired in `identity`.
 """
 
 from __future__ import annotations
@@ -184,42 +184,3 @@ def _face(d: Detection) -> np.ndarray:
 def _confidence(p: Pose) -> float:
     return p.score * float(np.mean(p.visibility))
 
-
-def repair_swaps(where: np.ndarray, found: np.ndarray, starts: list[list[int]]) -> tuple[np.ndarray, list[int]]:
-    """Undo identity crossings of two dancers: at each frame where a dancer was found again by the
-    detector, swap the two dancers from there on when that joins each one's trail more closely.
-
-    `where` `[2, T, 2]` is each dancer's pixel position (its visible landmarks' centre), `found`
-    `[2, T]`; returns the dancer order per frame `[T, 2]` and the frames where it changed.
-    """
-    n, t = found.shape
-    order = np.tile(np.arange(n), (t, 1))
-    if n != 2:
-        return order, []
-    swapped = []
-    for f in sorted({f for s in starts for f in s if f > 0}):
-        cur = order[f]
-        before = [_last(f, k, order, found, where) for k in range(2)]
-        after = [_first(found[cur[k]], where[cur[k]], f) for k in range(2)]
-        if any(x is None for x in before + after):
-            continue
-        keep = np.linalg.norm(before[0] - after[0]) + np.linalg.norm(before[1] - after[1])
-        cross = np.linalg.norm(before[0] - after[1]) + np.linalg.norm(before[1] - after[0])
-        if cross < 0.5 * keep:
-            order[f:] = order[f:, ::-1]
-            swapped.append(f)
-    return order, swapped
-
-
-def _last(f: int, k: int, order: np.ndarray, found: np.ndarray, where: np.ndarray):
-    """Where dancer `k` (in the order in force so far) was last seen before frame `f`."""
-    for g in range(f - 1, -1, -1):
-        src = order[g][k]
-        if found[src, g]:
-            return where[src, g]
-    return None
-
-
-def _first(found_k: np.ndarray, where_k: np.ndarray, f: int):
-    seen = np.nonzero(found_k[f:])[0]
-    return where_k[f + seen[0]] if seen.size else None
