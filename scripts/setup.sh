@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install pasdeux. torch==2.13.0 (CPU build) goes in first so that nothing
+# Create .venv, install pasdeux and the pose models it extracts video with. torch==2.13.0 (CPU build) goes in first so that nothing
 # that depends on torch pulls a multi-GB CUDA build. Safe to run again: it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,3 +9,5 @@ PY=${PYTHON:-python3}
 .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
 extras=${1:-}
 .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
+# The pose models that `pasdeux extract` reads (from the npm registry, pinned and checksummed; never fetched at run time).
+.venv/bin/python -m pasdeux.extract.models

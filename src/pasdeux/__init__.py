@@ -9,8 +9,9 @@ __version__ = "0.1.0"
 __all__ = ["Motion", "Skeleton", "get_skeleton", "load", "save", "PasdeuxError", "FormatError",
            "ShapeError", "SkeletonError", "ConfigError"]
 
-# Drawing pulls in matplotlib and the viewer assets, so those load on first use, not on `import pasdeux`.
-_LAZY = {"animate": "pasdeux.viz.animate", "show": "pasdeux.viz.notebook"}
+# Drawing pulls in matplotlib and the viewer assets, and extraction the pose models' runtime, so those
+# load on first use, not on `import pasdeux`. (`pasdeux.extract` is a package whose module is callable.)
+_LAZY = {"animate": "pasdeux.viz.animate", "show": "pasdeux.viz.notebook", "extract": "pasdeux.extract"}
 
 
 def __getattr__(name: str):

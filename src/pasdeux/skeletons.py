@@ -1,4 +1,4 @@
-"""Built-in skeletons: `smpl24`, `hybrik29` (SMPL + 5 HybrIK end points) and `mariel53` markers."""
+"""Built-in skeletons: `smpl24`, `hybrik29` (SMPL + 5 HybrIK end points), `mariel53` markers and `mediapipe33`."""
 
 from __future__ import annotations
 
@@ -65,10 +65,46 @@ def _smpl(name: str, joints: tuple[str, ...], parents: tuple[int, ...]) -> Skele
     return Skeleton.from_parents(name, joints, parents, mirror=_mirror_by_prefix(joints, "left_", "right_"))
 
 
+# BlazePose's 33 landmarks in MediaPipe's own order (what the landmark model outputs).
+BLAZEPOSE33 = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
+    "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
+    "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+)
+# mediapipe33: those 33 landmarks plus two midpoints, `pelvis` (of the hips, the root) and `neck` (of the
+# shoulders), so the body is a tree rooted at the pelvis (BVH export, inverse kinematics) whose bones draw
+# a readable figure. Joints are ordered so every parent comes before its children.
+_MEDIAPIPE_TREE = (
+    ("pelvis", None), ("left_hip", "pelvis"), ("right_hip", "pelvis"), ("left_knee", "left_hip"),
+    ("right_knee", "right_hip"), ("left_ankle", "left_knee"), ("right_ankle", "right_knee"),
+    ("left_heel", "left_ankle"), ("right_heel", "right_ankle"), ("left_foot_index", "left_ankle"),
+    ("right_foot_index", "right_ankle"), ("neck", "pelvis"), ("left_shoulder", "neck"), ("right_shoulder", "neck"),
+    ("left_elbow", "left_shoulder"), ("right_elbow", "right_shoulder"), ("left_wrist", "left_elbow"),
+    ("right_wrist", "right_elbow"), ("left_pinky", "left_wrist"), ("right_pinky", "right_wrist"),
+    ("left_index", "left_wrist"), ("right_index", "right_wrist"), ("left_thumb", "left_wrist"),
+    ("right_thumb", "right_wrist"), ("nose", "neck"), ("left_eye_inner", "nose"), ("right_eye_inner", "nose"),
+    ("left_eye", "left_eye_inner"), ("right_eye", "right_eye_inner"), ("left_eye_outer", "left_eye"),
+    ("right_eye_outer", "right_eye"), ("left_ear", "left_eye_outer"), ("right_ear", "right_eye_outer"),
+    ("mouth_left", "nose"), ("mouth_right", "nose"),
+)
+MEDIAPIPE33_JOINTS = tuple(j for j, _ in _MEDIAPIPE_TREE)
+
+
+def _mediapipe33() -> Skeleton:
+    index = {j: i for i, j in enumerate(MEDIAPIPE33_JOINTS)}
+    parents = tuple(-1 if p is None else index[p] for _, p in _MEDIAPIPE_TREE)
+    mirror = list(_mirror_by_prefix(MEDIAPIPE33_JOINTS, "left_", "right_"))
+    mirror[index["mouth_left"]], mirror[index["mouth_right"]] = index["mouth_right"], index["mouth_left"]
+    return Skeleton.from_parents("mediapipe33", MEDIAPIPE33_JOINTS, parents, mirror=tuple(mirror))
+
+
 BUILTIN = {
     "smpl24": lambda: _smpl("smpl24", SMPL24_JOINTS, SMPL24_PARENTS),
     "hybrik29": lambda: _smpl("hybrik29", HYBRIK29_JOINTS, HYBRIK29_PARENTS),
     "mariel53": _mariel53,
+    "mediapipe33": _mediapipe33,
 }
 
 

@@ -1,4 +1,5 @@
-"""`pasdeux evaluate` (a report of generated against real dance) and `pasdeux bench solo` (BENCHMARK.md)."""
+"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` (BENCHMARK.md) and
+`pasdeux bench extract` (video extraction speed)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,16 @@ def bench_solo(
 
     result = run(budget_s, models.split(","), out, data, runs, seed)
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("extract")
+def bench_extract(
+    seconds: float = typer.Option(10.0, "--seconds", help="Length of each test video (one and two dancers)."),
+    model: str = typer.Option("full", "--model", help="Landmark model: lite, full or heavy."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+) -> None:
+    """Extraction speed on this CPU, in frames per second, for one dancer and for two (target: a 60 s,
+    30 fps duet in under 3 minutes). The test videos are made from a real photograph."""
+    from pasdeux.extract.bench import bench_extract as run
+
+    typer.echo(json.dumps(run(seconds, model, out, say=typer.echo)))

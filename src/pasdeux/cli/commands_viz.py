@@ -32,6 +32,9 @@ def animate(
     trails: bool = typer.Option(False, "--trails", help="Draw fading trails of hands and feet (GIF/MP4)."),
     size: str = typer.Option("800x560", "--size", help="GIF/MP4 size in pixels, WIDTHxHEIGHT."),
     title: str | None = typer.Option(None, "--title", help="Caption (default: the file name)."),
+    video: Path | None = typer.Option(None, "--video", help="The video the motion was extracted from (GIF/MP4)."),
+    video_layout: str = typer.Option("beside", "--video-layout",
+                                     help="beside: video next to the 3D figure; behind: skeleton drawn over it."),
 ) -> None:
     """Animate a motion as a stick-figure GIF/MP4 or a self-contained interactive 3D viewer page."""
     from pasdeux.io import load
@@ -40,7 +43,7 @@ def animate(
     motion = load(file, pair=pair)
     ghost_motion = load(ghost) if ghost is not None else None
     path = run(motion, ghost_motion, out=out, dancers=dancers, start=start, frames=frames, fps=fps,
-               trails=trails, size=parse_size(size), title=title)
+               trails=trails, size=parse_size(size), title=title, video=video, video_layout=video_layout)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
 

@@ -41,8 +41,13 @@ def output_fps(suffix: str, motion_fps: float, fps: float | None) -> float | Non
 def animate(motion: Motion | str | os.PathLike, ghost: Motion | str | os.PathLike | None = None,
             out: str | os.PathLike | None = None, dancers=None, start: int = 0, frames: int | None = None,
             fps: float | None = None, trails: bool = False, size: tuple[int, int] = (800, 560),
-            title: str | None = None, elev: float = 12.0, azim: float = -72.0) -> Path:
-    """Animate a motion (with an optional translucent ghost) to `out`: .gif, .mp4 or .html; returns the path."""
+            title: str | None = None, elev: float = 12.0, azim: float = -72.0,
+            video: str | os.PathLike | None = None, video_layout: str = "beside") -> Path:
+    """Animate a motion (with an optional translucent ghost) to `out`: .gif, .mp4 or .html; returns the path.
+
+    `video`: the video the motion was extracted from, drawn `beside` the 3D figure or with the skeleton
+    projected over it (`behind`; needs the camera `pasdeux extract` records).
+    """
     if out is None:
         raise ConfigError("say where to write the animation: out='dance.gif' (or .mp4, or .html for the 3D viewer)")
     out = Path(out)
@@ -50,6 +55,12 @@ def animate(motion: Motion | str | os.PathLike, ghost: Motion | str | os.PathLik
     if suffix not in OUTPUTS:
         raise ConfigError(f"cannot animate to {out.name!r}: the output must end in {', '.join(OUTPUTS)}")
     motion = as_motion(motion)
+    if video is not None:
+        if suffix == ".html":
+            raise ConfigError("a video can be drawn into a .gif or .mp4, not into the .html viewer")
+        from pasdeux.viz.video import render_with_video
+
+        return render_with_video(motion, video, out, layout=video_layout, size=size, frames=frames)
     ghost = None if ghost is None else as_motion(ghost, "ghost")
     scene = build_scene(motion, ghost, dancers=dancers, start=start, frames=frames,
                         fps=output_fps(suffix, motion.fps, fps), title=title)

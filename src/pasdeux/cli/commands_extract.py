@@ -1,0 +1,46 @@
+"""`pasdeux extract`: a video of one or two dancers to a motion file (BlazePose, offline, on the CPU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pasdeux.cli import app
+
+
+@app.command()
+def extract(
+    video: Path = typer.Argument(..., help="Video of one or two dancers (.mp4, .mov, .avi, .webm...)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Motion file to write: .npz, .bvh or .csv."),
+    dancers: int = typer.Option(1, "--dancers", help="How many dancers to follow: 1 or 2."),
+    model: str = typer.Option("full", "--model", help="Landmark model: lite (fastest), full, heavy (most exact)."),
+    fps: float | None = typer.Option(None, "--fps", help="Resample the video to this frame rate first."),
+    smooth: float = typer.Option(0.15, "--smooth", help="Smoothing window in seconds (Savitzky-Golay); 0: off."),
+    fov: float = typer.Option(60.0, "--fov", help="The camera's horizontal field of view in degrees (assumed)."),
+    check: Path | None = typer.Option(None, "--check", help="Also write the skeleton drawn over the video "
+                                      "(.mp4 or .gif) to check the extraction by eye."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Extract the 3D motion of one or two dancers from a video, on the `mediapipe33` skeleton.
+
+    Every assumption (the camera) and repair (missed frames, unreliable joints, crossed identities)
+    is listed in the file's notes: see `pasdeux info OUT`."""
+    import pasdeux
+    from pasdeux.extract import run
+    from pasdeux.io import FORMATS, WRITABLE
+
+    if out.suffix.lower() not in {FORMATS[f][1][0] for f in WRITABLE}:
+        from pasdeux.errors import ConfigError
+
+        raise ConfigError(f"cannot write {out.name!r}: the motion file must end in .npz, .bvh or .csv")
+    result = run(video, progress=progress, dancers=dancers, model=model, fps=fps, smooth=smooth, fov=fov)
+    motion = result.motion
+    path = pasdeux.save(motion, out)
+    seen = ", ".join(f"dancer {d + 1} in {int(result.found[d].sum())}" for d in range(motion.n_dancers))
+    typer.echo(f"wrote {path}: {motion.n_dancers} dancer(s) x {motion.n_frames} frames x {motion.n_joints} "
+               f"joints ({motion.skeleton.name}), {motion.fps:g} fps; found {seen} of {motion.n_frames} frames")
+    if check is not None:
+        from pasdeux.viz.video import render_with_video
+
+        typer.echo(f"wrote {render_with_video(motion, video, check, layout='behind')} (skeleton over the video)")

@@ -1,0 +1,287 @@
+"""`extract()`: a video of one or two dancers to a `Motion` on the `mediapipe33` skeleton.
+
+decode (ffmpeg) -> per frame: track each dancer (detector when needed, region, landmark model)
+-> order dancers left to right and repair crossed identities -> place each pose in the room
+(assumed camera) -> drop unreliable joints and fill short holes -> smooth -> Motion, with every
+assumption and repair in its notes and the camera in its provenance.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pasdeux.data import fill_gaps, runs
+from pasdeux.errors import ConfigError, FormatError
+from pasdeux.extract import filter as clean
+from pasdeux.extract.landmarks import N_BODY
+from pasdeux.extract.world import Camera, place, to_room
+from pasdeux.motion import Motion
+from pasdeux.skeletons import BLAZEPOSE33, MEDIAPIPE33_JOINTS, get_skeleton
+
+Progress = Callable[[int, int | None], None]  # (frames done, frames expected or None)
+
+
+@dataclass
+class Options:
+    """How to extract; every field is also a keyword of `extract()`."""
+
+    dancers: int = 1
+    model: str = "full"
+    fps: float | None = None  # resample the video to this rate first (default: the video's own)
+    smooth: float = 0.15  # Savitzky-Golay window in seconds for the poses (0: off)
+    smooth_travel: float = 0.5  # ...and for where each dancer stands (depth from one camera is noisier)
+    fov: float = 60.0  # assumed horizontal field of view of the camera, degrees
+    min_visibility: float = 0.5  # joints less visible than this are re-estimated from neighbouring frames
+    max_gap: float = 0.5  # seconds: longer holes (missed dancer, unreliable joint) are reported, not filled
+    max_side: int = 1280  # frames are scaled down to this long side before the models see them
+    min_detection: float = 0.5  # detector score for a new person
+    threads: int | None = None  # interpreter threads (default: up to 4)
+
+    def check(self) -> None:
+        """ConfigError naming the first option out of range."""
+        from pasdeux.extract.models import LANDMARK_MODELS
+
+        if self.dancers not in (1, 2):
+            raise ConfigError(f"dancers must be 1 or 2; got {self.dancers}")
+        if self.model not in LANDMARK_MODELS:
+            raise ConfigError(f"model must be one of {', '.join(LANDMARK_MODELS)}; got {self.model!r}")
+        for name in ("smooth", "smooth_travel", "max_gap"):
+            if not (np.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise ConfigError(f"{name} must be a number of seconds >= 0; got {getattr(self, name)}")
+        if not 10 <= self.fov <= 150:
+            raise ConfigError(f"fov must be a field of view between 10 and 150 degrees; got {self.fov}")
+        if not 0 <= self.min_visibility <= 1 or not 0 < self.min_detection <= 1:
+            raise ConfigError("min_visibility must lie in [0, 1] and min_detection in (0, 1]")
+
+
+@dataclass
+class Extraction:
+    """Everything an extraction found: the motion and, per dancer and frame, what the models saw."""
+
+    motion: Motion
+    image: np.ndarray  # [D, T, 33, 3] landmarks in the decoded frames' pixels (NaN where not found)
+    visibility: np.ndarray  # [D, T, 33]
+    found: np.ndarray  # [D, T] whether the dancer was found in the frame
+    camera: Camera
+    detector_runs: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def extract(path: str | os.PathLike, progress: bool | Progress = False, **options) -> Motion:
+    """Extract the 3D motion of one or two dancers from a video (see `Options` for the keywords)."""
+    return run(path, progress=progress, **options).motion
+
+
+def run(path: str | os.PathLike, progress: bool | Progress = False, **options) -> Extraction:
+    """Like `extract()`, but also returns the frame landmarks, visibilities and camera."""
+    from pasdeux.extract.video import open_video
+
+    unknown = sorted(set(options) - set(Options.__dataclass_fields__))
+    if unknown:
+        raise ConfigError(f"unknown extraction option(s) {', '.join(unknown)}; "
+                          f"options are: {', '.join(Options.__dataclass_fields__)}")
+    opt = Options(**options)
+    opt.check()
+    detector, landmarks = _models(opt)  # before decoding, so a missing model cache is said first
+    info, frames = open_video(path, fps=opt.fps, max_side=opt.max_side)
+    tracker = _tracker(detector, landmarks, opt, info.fps)
+    poses, colours = _track(tracker, frames, info.n_frames_estimate, progress)
+    if not poses:
+        raise FormatError(f"{path}: the video holds no frames")
+    camera = Camera(info.width, info.height, opt.fov)
+    return _assemble(Path(path), poses, colours, info.fps, camera, opt, tracker)
+
+
+def _models(opt: Options):
+    from pasdeux.extract.detect import Detector
+    from pasdeux.extract.landmarks import LandmarkModel
+    from pasdeux.extract.models import interpreter
+
+    return (Detector(interpreter("detector", opt.threads), opt.min_detection),
+            LandmarkModel(interpreter(opt.model, opt.threads)))
+
+
+def _tracker(detector, landmarks, opt: Options, fps: float):
+    from pasdeux.extract.tracking import Tracker
+
+    return Tracker(detector, landmarks, opt.dancers, fps)
+
+
+def _track(tracker, frames, total: int | None, progress: bool | Progress) -> tuple[list, list]:
+    """Every frame's poses (None where a dancer is not found) and each found dancer's colours."""
+    from PIL import Image
+
+    from pasdeux.extract.identity import appearance
+
+    bar = None
+    if progress is True:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="frame", desc="extracting", leave=False)
+    out, colours = [], []
+    try:
+        for i, frame in enumerate(frames):
+            poses = tracker.step(frame, Image.fromarray(frame))
+            out.append(poses)
+            colours.append([None if p is None else appearance(frame, p.image, p.presence) for p in poses])
+            if bar is not None:
+                bar.update(1)
+            elif callable(progress):
+                progress(i + 1, total)
+    finally:
+        if bar is not None:
+            bar.close()
+    return out, colours
+
+
+def _stack(poses: list, colours: list, n: int):
+    from pasdeux.extract.identity import OVERLAP
+    from pasdeux.extract.tracking import MIN_BOX_VIS, box_iou
+
+    t = len(poses)
+    colour, overlap = np.zeros((n, t, 6)), np.zeros(t, bool)
+    image, world = np.full((n, t, N_BODY, 3), np.nan), np.full((n, t, N_BODY, 3), np.nan)
+    vis, pres, centre = np.zeros((n, t, N_BODY)), np.zeros((n, t, N_BODY)), np.full((n, t, 2), np.nan)
+    for f, frame in enumerate(poses):
+        for d, p in enumerate(frame):
+            if p is not None:
+                image[d, f], world[d, f], vis[d, f], pres[d, f] = p.image, p.world, p.visibility, p.presence
+                centre[d, f], colour[d, f] = p.centre(), colours[f][d]
+        if n == 2 and frame[0] is not None and frame[1] is not None:
+            overlap[f] = box_iou(frame[0].box(MIN_BOX_VIS), frame[1].box(MIN_BOX_VIS)) > OVERLAP
+    return image, world, vis, pres, np.isfinite(image[..., 0, 0]), centre, colour, overlap
+
+
+def _assemble(path: Path, poses: list, colours: list, fps: float, camera: Camera, opt: Options,
+              tracker) -> Extraction:
+    image, world, vis, pres, found, centre, colour, overlap = _stack(poses, colours, opt.dancers)
+    n_found = found.any(1).sum()
+    if n_found == 0:
+        raise FormatError(f"{path}: no person found in any of its {found.shape[1]} frames; the dancers must be "
+                          "in view (whole bodies, facing any way) for extraction")
+    if n_found < opt.dancers:
+        raise ConfigError(f"{path}: only one person was found, in {found.any(0).sum()} of {found.shape[1]} "
+                          "frames; extract it with dancers=1 (--dancers 1)")
+    notes = [f"extracted from {path.name}: {found.shape[1]} frames at {fps:g} fps, {camera.width}x{camera.height} "
+             f"pixels as decoded; BlazePose ({opt.model} landmark model, MediaPipe @mediapipe/pose) per frame"]
+    order, identity_notes = _identities(centre, colour, found, overlap, tracker)
+    notes += identity_notes
+    t = np.arange(found.shape[1])
+    image, world, vis, pres, found = (a[order.T, t] for a in (image, world, vis, pres, found))
+    lr = _left_to_right(image)
+    image, world, vis, pres, found = (a[lr] for a in (image, world, vis, pres, found))
+    if opt.dancers == 2:
+        notes.append("dancers are numbered left to right as seen from the camera (by median position)")
+    points, failed = place(image, world, vis * pres, found, camera)
+    room, where = to_room(points)
+    notes.append(f"placed in the room through an assumed pinhole camera: horizontal field of view {opt.fov:g} deg "
+                 f"(focal {camera.focal:.0f} px), principal point at the frame centre, level (no pitch or roll); "
+                 "horizontal positions and the floor follow from the frame, depth from body size and is the "
+                 f"least certain; floor at the 5th percentile of the feet ({-where['floor']:.2f} m below the "
+                 "camera); y up, the dancers' mean position at the origin")
+    if failed:
+        notes.append(f"{failed} pose(s) could not be placed in front of the camera and count as missed")
+    max_gap = int(round(opt.max_gap * fps))
+    placed = np.isfinite(room[..., 0, 0])
+    room, dropped = clean.drop_unreliable(room, np.minimum(vis, pres), opt.min_visibility, max_gap)
+    if dropped:
+        names = ", ".join(f"{BLAZEPOSE33[j]} {n}" for j, n in sorted(dropped.items(), key=lambda x: -x[1])[:12])
+        notes.append(f"{sum(dropped.values())} joint positions less visible than {opt.min_visibility:g} for at most "
+                     f"{max_gap} frames re-estimated from neighbouring frames ({names}); longer spells keep the "
+                     "model's own estimate")
+    notes += _gap_notes(placed, max_gap)
+    positions = _with_midpoints(room)
+    motion = Motion(positions.astype(np.float32), get_skeleton("mediapipe33"), fps, str(path), notes,
+                    provenance=_provenance(path, opt, camera, where))
+    motion = fill_gaps(motion, max_gap=max_gap)
+    motion = _smooth(motion, opt)
+    return Extraction(motion, image, vis, found, camera, tracker.detector_runs, motion.notes)
+
+
+def _identities(centre, colour, found, overlap, tracker) -> tuple[np.ndarray, list[str]]:
+    """The dancer order per frame after undoing crossed identities, and notes of each repair."""
+    from pasdeux.extract import identity
+
+    if found.shape[0] != 2:
+        return np.zeros((found.shape[1], 1), int), []
+    order = identity.by_appearance(colour, found, overlap)
+    if order is not None:
+        how = "by their colours"
+        notes = ["identities checked by each dancer's costume colours over the whole video"]
+        swaps = identity.changes(order)
+    else:
+        how = "by the nearest trail"
+        notes = ["the two dancers look alike: identities checked by trail where one was found again"]
+        order, swaps = identity.by_trail(centre, found, [s.starts for s in tracker.slots])
+    notes += [f"frame {f}: the tracker crossed the two dancers' identities; swapped them back ({how})"
+              for f in swaps]
+    return order, notes
+
+
+def _left_to_right(image: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a dancer never seen has no median
+        x = np.nanmedian(image[:, :, [11, 12, 23, 24], 0].mean(-1), axis=1)
+    return np.argsort(np.nan_to_num(x, nan=np.inf), kind="stable")
+
+
+def _gap_notes(seen: np.ndarray, max_gap: int) -> list[str]:
+    """Which frames each dancer was missed in, and whether they are filled."""
+    notes = []
+    for d, s in enumerate(seen):
+        spans = runs(~s)
+        if not spans:
+            continue
+        short = [(a, b) for a, b in spans if b - a <= max_gap]
+        long = [(a, b) for a, b in spans if b - a > max_gap]
+        text = lambda rs: ", ".join(f"{a}" if b - a == 1 else f"{a}-{b - 1}" for a, b in rs[:10])  # noqa: E731
+        if short:
+            notes.append(f"dancer {d + 1} missed in {sum(b - a for a, b in short)} frame(s), filled by "
+                         f"interpolation: frames {text(short)}")
+        if long:
+            notes.append(f"dancer {d + 1} missed for longer than {max_gap} frames, left as NaN: frames {text(long)}")
+    return notes
+
+
+def _with_midpoints(room: np.ndarray) -> np.ndarray:
+    """BlazePose-ordered points `[D, T, 33, 3]` to the mediapipe33 skeleton (plus pelvis and neck)."""
+    index = {j: i for i, j in enumerate(BLAZEPOSE33)}
+    out = np.empty(room.shape[:2] + (len(MEDIAPIPE33_JOINTS), 3))
+    for k, name in enumerate(MEDIAPIPE33_JOINTS):
+        if name == "pelvis":
+            out[:, :, k] = room[:, :, [index["left_hip"], index["right_hip"]]].mean(2)
+        elif name == "neck":
+            out[:, :, k] = room[:, :, [index["left_shoulder"], index["right_shoulder"]]].mean(2)
+        else:
+            out[:, :, k] = room[:, :, index[name]]
+    return out
+
+
+def _smooth(motion: Motion, opt: Options) -> Motion:
+    """Savitzky-Golay: the pose relative to the pelvis with `smooth`, the pelvis's travel with `smooth_travel`."""
+    if opt.smooth == 0 and opt.smooth_travel == 0:
+        return motion
+    pos = motion.positions.astype(np.float64)
+    root = pos[:, :, :1]
+    pose = clean.smooth(pos - root, opt.smooth, motion.fps)
+    travel = clean.smooth(root, opt.smooth_travel, motion.fps)
+    note = (f"smoothed with a Savitzky-Golay filter (order {clean.POLYORDER}): poses over "
+            f"{clean.window_frames(opt.smooth, motion.fps)} frames, travel over "
+            f"{clean.window_frames(opt.smooth_travel, motion.fps)} frames")
+    return motion.with_positions((pose + travel).astype(np.float32), note)
+
+
+def _provenance(path: Path, opt: Options, camera: Camera, where: dict) -> dict:
+    return {"extract": {
+        "video": path.name, "model": f"blazepose-{opt.model}", "fps": opt.fps,
+        "camera": {"width": camera.width, "height": camera.height, "fov_deg": opt.fov,
+                   "focal_px": round(camera.focal, 3), "position_m": [round(float(v), 4) for v in where["camera"]],
+                   "level": True},
+        "smooth_s": opt.smooth, "smooth_travel_s": opt.smooth_travel, "min_visibility": opt.min_visibility,
+        "max_gap_s": opt.max_gap}}

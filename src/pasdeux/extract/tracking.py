@@ -1,0 +1,186 @@
+"""Following one or two people through a video, as MediaPipe's pose graph does for one.
+
+Each dancer has a slot. A tracked dancer's region for the next frame comes from its own landmarks
+(the auxiliary points), smoothed and changing by a few per cent a frame at most, so the detector
+only runs while a slot is empty (at the start, after the landmark model loses its person, when its
+landmarks jump to someone else, or when two slots have slid onto the same person: the weaker one is
+dropped) and every REANCHOR_EVERY frames, when a detection on a tracked dancer resets its region
+(regions drift when a body leaves the frame). New detections of a person already tracked are
+ignored; the rest are offered to the empty slots, nearest to where each slot's dancer was last seen.
+Identities that still get crossed (two dancers passing each other) are repaired in `identity`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pasdeux.extract.detect import Detection, Detector
+from pasdeux.extract.landmarks import LandmarkModel, Pose
+from pasdeux.extract.roi import RegionFilter, Roi, from_alignment
+
+SAME_PERSON_IOU = 0.5  # two slots whose landmark boxes overlap this much follow one person
+MIN_BOX_VIS = 0.5  # landmarks at least this visible outline the person
+REDETECT_EVERY = 3  # frames between detector runs once a slot has been empty for a while
+EAGER_FRAMES = 15  # ...before that, the detector runs on every frame
+REANCHOR_EVERY = 5  # frames between detector runs that re-anchor tracked regions
+HEAD = [0, 2, 5, 7, 8]  # nose, eyes and ears
+MAX_JUMP = 0.15  # a tracked region's centre moves at most this share of its size per frame
+MAX_STEP = 0.3  # a dancer's visible landmarks move at most this share of their extent per frame
+MAX_GROWTH = 1.08  # a tracked region may grow or shrink by at most this factor per frame
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two `[x0, y0, x1, y1]` boxes."""
+    lo, hi = np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])
+    inter = float(np.prod(np.clip(hi - lo, 0, None)))
+    area = lambda x: float(np.prod(np.clip(x[2:] - x[:2], 0, None)))  # noqa: E731
+    return inter / max(area(a) + area(b) - inter, 1e-9)
+
+
+def inside(point: np.ndarray, box: np.ndarray, margin: float = 0.1) -> bool:
+    """Whether a point lies in a box grown by `margin` of its size on every side."""
+    pad = (box[2:] - box[:2]) * margin
+    return bool(np.all(point >= box[:2] - pad) and np.all(point <= box[2:] + pad))
+
+
+@dataclass(eq=False)
+class Slot:
+    """One dancer being followed."""
+
+    pose: Pose | None = None  # in the last frame it was seen
+    last_seen: int = -1
+    empty_for: int = 0
+    starts: list[int] = field(default_factory=list)  # frames where it was (re)found by the detector
+    region: RegionFilter | None = None
+
+
+class Tracker:
+    """Frame-by-frame tracking of `n` people with a detector and a landmark model."""
+
+    def __init__(self, detector: Detector, landmarks: LandmarkModel, n: int, fps: float = 30.0) -> None:
+        self.detector, self.landmarks = detector, landmarks
+        self.slots = [Slot(region=RegionFilter(fps)) for _ in range(n)]
+        self.frame = -1
+        self.detector_runs = 0
+
+    def step(self, image: np.ndarray, pil=None) -> list[Pose | None]:
+        """The pose of each slot in the next frame (None where its dancer is not found)."""
+        self.frame += 1
+        rois = [self._predict(slot) for slot in self.slots]
+        detections = None
+        if (any(r is None for r in rois) and self._should_detect(rois)) or self.frame % REANCHOR_EVERY == 0:
+            detections = self.detector(image)
+            self.detector_runs += 1
+            self._reanchor(rois, detections)
+        poses = [None if roi is None else self._follow(image, roi, pil, slot)
+                 for roi, slot in zip(rois, self.slots)]
+        self._drop_duplicates(poses)
+        if detections and any(p is None for p in poses):
+            self._fill_from_detections(image, pil, poses, detections)
+        for slot, pose in zip(self.slots, poses):
+            if pose is None:
+                slot.empty_for += 1
+            else:
+                slot.pose, slot.last_seen, slot.empty_for = pose, self.frame, 0
+        return poses
+
+    def _predict(self, slot: Slot) -> Roi | None:
+        """Where to look for a slot's dancer: from its landmarks in the previous frame, changing smoothly."""
+        if slot.pose is None or slot.last_seen != self.frame - 1:
+            return None
+        return slot.region(steady(slot.pose.roi, slot.pose.next_roi()))
+
+    def _follow(self, image: np.ndarray, roi: Roi, pil, slot: Slot) -> Pose | None:
+        """The landmarks in `roi`, unless they belong to someone other than the slot's dancer."""
+        pose = self.landmarks(image, roi, pil)
+        if pose is None or slot.pose is None:
+            return pose
+        jump = np.linalg.norm(pose.centre() - slot.pose.centre())
+        box = slot.pose.box(MIN_BOX_VIS)
+        return pose if jump <= MAX_STEP * np.hypot(*(box[2:] - box[:2])) else None
+
+    def _should_detect(self, rois: list[Roi | None]) -> bool:
+        # A dancer just lost is searched for at once; a slot empty for long (a solo filmed with
+        # dancers=2) only every few frames, so it does not double the cost of the whole video.
+        waited = min(self.slots[k].empty_for for k, r in enumerate(rois) if r is None)
+        return waited < EAGER_FRAMES or self.frame % REDETECT_EVERY == 0
+
+    def _reanchor(self, rois: list[Roi | None], detections: list[Detection]) -> None:
+        """Tracked regions drift when a body leaves the frame; a detection on the same dancer resets them."""
+        for k, roi in enumerate(rois):
+            last = self.slots[k].pose
+            if roi is None or last is None:
+                continue
+            mine = [d for d in detections if same_person(d, last)]
+            if mine:
+                best = max(mine, key=lambda d: d.score)
+                rois[k] = self.slots[k].region.reset(from_alignment(best.keypoints[0], best.keypoints[1]))
+
+    def _drop_duplicates(self, poses: list[Pose | None]) -> None:
+        """Two slots on one person: keep the one that has followed it with more confidence."""
+        for i in range(len(poses)):
+            for j in range(i + 1, len(poses)):
+                a, b = poses[i], poses[j]
+                if a is None or b is None:
+                    continue
+                if box_iou(a.box(MIN_BOX_VIS), b.box(MIN_BOX_VIS)) > SAME_PERSON_IOU:
+                    weaker = i if _confidence(a) < _confidence(b) else j
+                    poses[weaker] = None
+
+    def _fill_from_detections(self, image: np.ndarray, pil, poses: list[Pose | None],
+                              detections: list[Detection]) -> None:
+        tracked = [p for p in poses if p is not None]
+        fresh = [d for d in detections if not any(same_person(d, p) for p in tracked)]
+        empty = [k for k, p in enumerate(poses) if p is None]
+        for k, det in self._match(empty, fresh):
+            roi = from_alignment(det.keypoints[0], det.keypoints[1])
+            pose = self.landmarks(image, roi, pil)
+            if pose is None or any(box_iou(pose.box(MIN_BOX_VIS), p.box(MIN_BOX_VIS)) > SAME_PERSON_IOU
+                                   for p in poses if p is not None):
+                continue
+            poses[k] = pose
+            self.slots[k].starts.append(self.frame)
+            self.slots[k].region.reset(roi)
+
+    def _match(self, empty: list[int], fresh: list[Detection]) -> list[tuple[int, Detection]]:
+        """Pair empty slots with new detections: slots that lost a dancer take the nearest one first."""
+        pairs, left = [], list(fresh)
+        order = sorted(empty, key=lambda k: self.slots[k].pose is None)  # slots with a history first
+        for k in order:
+            if not left:
+                break
+            last = self.slots[k].pose
+            if last is None:
+                best = max(left, key=lambda d: d.score)
+            else:
+                best = min(left, key=lambda d: float(np.linalg.norm(_face(d) - last.centre())))
+            pairs.append((k, best))
+            left = [d for d in left if d is not best]
+        return pairs
+
+
+def steady(prev: Roi, new: Roi) -> Roi:
+    """`new` with its size change limited to MAX_GROWTH and its centre move to MAX_JUMP of the size:
+    a region that follows landmarks of a body partly out of frame can otherwise inflate frame after frame."""
+    size = float(np.clip(new.size, prev.size / MAX_GROWTH, prev.size * MAX_GROWTH))
+    move = np.array([new.cx - prev.cx, new.cy - prev.cy])
+    limit = MAX_JUMP * prev.size
+    if np.linalg.norm(move) > limit:
+        move *= limit / np.linalg.norm(move)
+    return Roi(prev.cx + float(move[0]), prev.cy + float(move[1]), size, new.rotation)
+
+
+def same_person(d: Detection, pose: Pose) -> bool:
+    """Whether a detection (its box is the face) is on the person whose landmarks are `pose`."""
+    return inside(pose.image[HEAD, :2].mean(0), d.box, margin=0.25)
+
+
+def _face(d: Detection) -> np.ndarray:
+    return (d.box[:2] + d.box[2:]) / 2
+
+
+def _confidence(p: Pose) -> float:
+    return p.score * float(np.mean(p.visibility))
+

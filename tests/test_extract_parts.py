@@ -1,0 +1,186 @@
+"""The pieces of `pasdeux extract`: model cache, detector decoding, regions, placement, cleaning, identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pasdeux import get_skeleton
+from pasdeux.extract import detect, identity, models, roi, world
+from pasdeux.extract import filter as clean
+
+
+def test_model_cache_is_installed_and_intact():
+    # scripts/test.sh runs set-up, which installs the cache: its absence here is a set-up failure.
+    damaged = models.missing_or_damaged()
+    assert damaged == [], f"pose models missing or damaged in {models.cache_dir()}: {damaged}; {models.SETUP_HINT}"
+
+
+def test_missing_cache_names_the_setup_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("PASDEUX_MODELS", str(tmp_path / "nowhere"))
+    with pytest.raises(models.ModelsMissing, match="scripts/setup.sh"):
+        models.model_path("full")
+    with pytest.raises(models.ModelsMissing, match="scripts/setup.sh"):
+        import pasdeux
+
+        pasdeux.extract(tmp_path / "any.mp4")
+
+
+def test_unknown_model_is_refused():
+    with pytest.raises(models.ConfigError, match="lite, full, heavy"):
+        models.model_path("huge")
+
+
+def test_anchors_follow_the_ssd_layout():
+    a = detect.anchors()
+    assert a.shape == (2254, 2)
+    # 28 x 28 cells with 2 anchors, 14 x 14 with 2, then 7 x 7 with 6 (three layers of stride 32)
+    assert np.allclose(a[0], [0.5 / 28, 0.5 / 28]) and np.allclose(a[1], a[0])
+    assert np.allclose(a[1568], [0.5 / 14, 0.5 / 14])
+    assert np.allclose(a[1568 + 392: 1568 + 392 + 6], [0.5 / 7, 0.5 / 7])
+    assert np.allclose(a[-1], [6.5 / 7, 6.5 / 7])
+
+
+def test_decode_offsets_boxes_and_keypoints_from_their_anchor():
+    raw = np.zeros((1, 2254, 12), np.float32)
+    scores = np.full((1, 2254, 1), -10.0, np.float32)
+    i = 1568 + 392 + 6 * 24  # a 7 x 7 cell in the middle of the picture
+    raw[0, i] = [22.4, -11.2, 44.8, 89.6] + [0, 0] * 3 + [11.2, 22.4]
+    scores[0, i] = 3.0
+    boxes, kps, s = detect.decode(raw, scores)
+    assert len(s) == 1 and s[0] == pytest.approx(1 / (1 + np.exp(-3.0)))
+    centre = detect.anchors()[i] + [0.1, -0.05]
+    assert np.allclose(boxes[0], [centre[0] - 0.1, centre[1] - 0.2, centre[0] + 0.1, centre[1] + 0.2], atol=1e-6)
+    assert np.allclose(kps[0, 0], detect.anchors()[i]) and np.allclose(kps[0, 3], detect.anchors()[i] + [0.05, 0.1])
+
+
+def test_weighted_nms_merges_overlaps_and_keeps_separate_people():
+    boxes = np.array([[0.1, 0.1, 0.3, 0.3], [0.12, 0.1, 0.32, 0.3], [0.6, 0.6, 0.8, 0.8]])
+    kps = np.zeros((3, 4, 2))
+    kps[:, 0] = [[0.2, 0.5], [0.3, 0.5], [0.7, 0.9]]
+    out = detect.weighted_nms(boxes, kps, np.array([0.9, 0.3, 0.8]))
+    assert len(out) == 2
+    box, kp, score = out[0]
+    assert score == 0.9 and box[0] == pytest.approx((0.1 * 0.9 + 0.12 * 0.3) / 1.2)
+    assert kp[0, 0] == pytest.approx((0.2 * 0.9 + 0.3 * 0.3) / 1.2)
+
+
+def test_region_from_alignment_points_is_upright_square_and_turns_with_the_body():
+    r = roi.from_alignment(np.array([100.0, 300.0]), np.array([100.0, 200.0]))  # scale point above the hips
+    assert r.rotation == pytest.approx(0.0) and r.size == pytest.approx(2 * 100 * 1.5)
+    lying = roi.from_alignment(np.array([100.0, 300.0]), np.array([200.0, 300.0]))  # head to the right
+    assert lying.rotation == pytest.approx(np.pi / 2)
+    # the crop's top edge (toward the head) lands to the right of the centre in the frame
+    top = lying.to_frame(np.array([[0.5, 0.0]]))[0]
+    assert top == pytest.approx([100 + lying.size / 2, 300])
+
+
+def test_crop_samples_the_region_and_repeats_edges():
+    h, w = 120, 200
+    image = np.zeros((h, w, 3), np.uint8)
+    image[..., 0] = np.arange(w)[None, :]  # red grows to the right
+    image[..., 1] = np.arange(h)[:, None]  # green grows downward
+    r = roi.Roi(100.0, 60.0, 64.0, 0.0)
+    out = roi.crop(image, r, 32)
+    assert out.shape == (32, 32, 3) and out.dtype == np.float32
+    for u, v in ((0, 0), (16, 16), (31, 5)):
+        x, y = r.to_frame(np.array([[u / 32, v / 32]]))[0]
+        assert out[v, u, 0] * 255 == pytest.approx(x, abs=1.5) and out[v, u, 1] * 255 == pytest.approx(y, abs=1.5)
+    outside = roi.crop(image, roi.Roi(10.0, 60.0, 100.0, 0.0), 20)  # reaches 40 px past the left edge
+    assert np.allclose(outside[:, 0, 0], 0) and (outside[:, 0, 1] > 0).all()  # edge column repeated, not black
+
+
+def test_translation_recovers_a_pose_placed_in_front_of_the_camera():
+    cam = world.Camera(1280, 720, 60.0)
+    rng = np.random.default_rng(0)
+    pose = rng.normal(0, 0.3, (33, 3))
+    t = np.array([0.8, 0.4, 4.0])
+    p = pose + t
+    pixels = np.stack([cam.focal * p[:, 0] / p[:, 2] + 640, cam.focal * p[:, 1] / p[:, 2] + 360], 1)
+    assert world.translation(pixels, pose, np.ones(33), cam) == pytest.approx(t, abs=1e-6)
+    # a pose twice as large in the frame is half as far away
+    near = world.translation((pixels - [640, 360]) * 2 + [640, 360], pose, np.ones(33), cam)
+    assert near[2] == pytest.approx(2.0, rel=0.05)
+
+
+def test_room_has_the_floor_under_the_feet_and_y_up():
+    pts = np.zeros((1, 10, 33, 3))
+    pts[..., 2] = 4.0
+    pts[..., 1] = -0.5  # camera y points down: these are 0.5 m above the camera...
+    pts[:, :, list(world.FOOT), 1] = 1.2  # ...and the feet 1.2 m below it
+    room, where = world.to_room(pts)
+    assert room[0, 0, 0, 1] == pytest.approx(1.7) and room[0, 0, 27, 1] == pytest.approx(0.0)
+    assert where["camera"][1] == pytest.approx(1.2)
+
+
+def test_smoothing_removes_jitter_keeps_a_ramp_and_leaves_gaps():
+    t = np.arange(90, dtype=float)
+    ramp = np.stack([t * 0.01, np.zeros_like(t), np.zeros_like(t)], -1)[None, :, None, :]  # [1, T, 1, 3]
+    noisy = ramp + np.random.default_rng(1).normal(0, 0.01, ramp.shape)
+    noisy[0, 40:44] = np.nan
+    out = clean.smooth(noisy, 0.3, 30.0)
+    err_before = np.nanstd((noisy - ramp)[0, :, 0, 0])
+    err_after = np.nanstd((out - ramp)[0, :, 0, 0])
+    assert err_after < 0.6 * err_before
+    assert np.isnan(out[0, 40:44]).all() and np.isfinite(out[0, :40]).all()
+    assert np.allclose(clean.smooth(ramp, 0.3, 30.0), ramp)  # a straight line goes through untouched
+    assert np.array_equal(clean.smooth(noisy, 0.0, 30.0), noisy, equal_nan=True)
+
+
+def test_unreliable_joints_are_dropped_only_for_short_spells():
+    pts = np.ones((1, 20, 2, 3))
+    conf = np.ones((1, 20, 2))
+    conf[0, 5:7, 0] = 0.1  # short spell: re-estimated later
+    conf[0, 8:18, 1] = 0.1  # long spell: the model's guess stays
+    out, dropped = clean.drop_unreliable(pts, conf, 0.5, max_gap=4)
+    assert np.isnan(out[0, 5:7, 0]).all() and np.isfinite(out[0, :, 1]).all()
+    assert dropped == {0: 2}
+
+
+def test_crossed_identities_are_swapped_back():
+    t = 40
+    hips = np.zeros((2, t, 2))
+    hips[0, :, 0] = np.linspace(100, 200, t)  # one dancer on the left...
+    hips[1, :, 0] = np.linspace(800, 700, t)  # ...one on the right
+    found = np.ones((2, t), bool)
+    hips[:, 20:] = hips[::-1, 20:]  # from frame 20 the tracker has them the other way round
+    found[:, 18:20] = False  # both were lost for two frames and found again by the detector
+    order, swapped = identity.by_trail(hips, found, [[0, 20], [0, 20]])
+    assert swapped == [20]
+    fixed = hips[order.T, np.arange(t)]
+    assert (fixed[0, found[0], 0] < 400).all() and (fixed[1, found[1], 0] > 400).all()
+    _, none = identity.by_trail(hips[:, :20], found[:, :20], [[0], [0]])
+    assert none == []
+
+
+def test_identities_follow_costume_colours_and_not_one_odd_frame():
+    t = 60
+    rng = np.random.default_rng(2)
+    navy, maroon = np.array([0.1, 0.1, 0.3] * 2), np.array([0.4, 0.05, 0.05] * 2)
+    colours = np.stack([np.tile(navy, (t, 1)), np.tile(maroon, (t, 1))]) + rng.normal(0, 0.02, (2, t, 6))
+    colours[:, 30:] = colours[::-1, 30:]  # the tracker crossed them at frame 30...
+    colours[0, 10] = maroon  # ...and one frame shows the wrong colour (a shadow, a partner's arm)
+    found, overlap = np.ones((2, t), bool), np.zeros(t, bool)
+    order = identity.by_appearance(colours, found, overlap)
+    assert identity.changes(order) == [30]
+    fixed = colours[order.T, np.arange(t)]
+    assert (fixed[0, :, 0] < 0.25).sum() == t - 1 and (fixed[1, :, 0] > 0.25).all()
+    alike = np.tile(navy, (2, t, 1)) + rng.normal(0, 0.02, (2, t, 6))
+    assert identity.by_appearance(alike, found, overlap) is None  # same costume: no evidence either way
+
+
+def test_mediapipe33_is_a_tree_with_every_body_role():
+    from pasdeux import body
+
+    sk = get_skeleton("mediapipe33")
+    assert sk.n_joints == 35 and sk.is_tree and sk.joints[0] == "pelvis"
+    from pasdeux.skeletons import BLAZEPOSE33
+
+    assert set(BLAZEPOSE33) <= set(sk.joints)
+    for role in ("pelvis", "neck", "head", "left_hip", "right_knee", "left_ankle", "right_foot", "left_heel",
+                 "left_shoulder", "right_wrist"):
+        assert body.role_indices(sk, role) is not None, role
+    m = sk.mirror
+    assert sk.joints[m[sk.index("mouth_left")]] == "mouth_right"
+    assert sk.joints[m[sk.index("left_foot_index")]] == "right_foot_index"
+    assert sk.joints[m[sk.index("nose")]] == "nose"
