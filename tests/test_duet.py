@@ -103,13 +103,14 @@ def test_long_form_partner_is_continuous_and_keeps_its_distance(model, duet):
     assert out.n_frames == 1800 and np.isfinite(out.positions).all()
     partner = center(out.positions[1], model.skeleton)
     steps = _steps(partner)
-    assert steps.max() < 6 * np.median(steps)  # no frame jumps
-    # The same partner cut at window boundaries (each window drawn on its own) does jump: the check can fail.
     w = model.window
+    joins = np.arange(w - 1, len(steps), w)  # where windows would meet if it were made window by window
+    assert steps[joins].mean() < 1.5 * np.median(steps)
+    # The same partner drawn window by window and cut together does jump there: the check can fail.
     cut = np.concatenate([partner_windows(model, lead.positions[:1, s:s + w], "a2b", 1.0, seed=s)[0, 0]
                           for s in range(0, 20 * w, w)])
     cut_steps = _steps(center(cut, model.skeleton))
-    assert cut_steps[w - 1::w].mean() > 2 * np.median(steps)
+    assert cut_steps[joins[:19]].mean() > 2 * np.median(steps)
     dist = np.linalg.norm((out.positions[1, :, 0] - out.positions[0, :, 0])[:, [0, 2]], axis=-1)
     near, far = model.distance_range.numpy()
     assert near - 1e-4 <= dist.min() and dist.max() <= far + 1e-4

@@ -172,3 +172,23 @@ def test_picture_is_upright_and_not_mirrored(duet):
     assert py[2] > py[0] + 5 and abs(px[2] - px[0]) < abs(py[2] - py[0])  # +y: up
     assert depth[3] < depth[0]  # +z: nearer the camera (matplotlib depth grows away from it)
     stage.close()
+
+
+def test_highlighted_joints_are_ringed_in_gifs_and_carried_to_the_viewer(duet, tmp_path):
+    from pasdeux.viz.render import HIGHLIGHT_COLOR
+    from pasdeux.viz.viewer import motion_payload
+
+    weights = np.zeros(duet.n_joints)
+    weights[[duet.skeleton.index("left_wrist"), duet.skeleton.index("right_knee")]] = [1.0, 0.5]
+    plain = gif_frames(pasdeux.animate(duet, out=tmp_path / "plain.gif", start=600, frames=4, size=SIZE))
+    marked = gif_frames(pasdeux.animate(duet, out=tmp_path / "marked.gif", start=600, frames=4, size=SIZE,
+                                        highlight={0: weights}))
+    gold = rgb(HIGHLIGHT_COLOR)
+    assert count_near(plain[0], gold, 40) == 0 and count_near(marked[0], gold, 40) > 20
+    payload = motion_payload(duet.frames(0, 10), highlight={0: weights})
+    assert payload["figures"][0]["highlight"][duet.skeleton.index("left_wrist")] == 1.0
+    assert "highlight" not in payload["figures"][1]
+    with pytest.raises(ConfigError, match="one per joint"):
+        motion_payload(duet.frames(0, 10), highlight={0: weights[:5]})
+    with pytest.raises(ConfigError, match="dancer 3"):
+        motion_payload(duet.frames(0, 10), highlight={3: weights})

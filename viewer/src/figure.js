@@ -8,6 +8,8 @@ const BONE_RADIUS = 0.022;
 const JOINT_RADIUS = 0.03;
 const HEAD_RADIUS = 0.1;
 const GHOST_OPACITY = 0.38;
+const HIGHLIGHT_COLOR = 0xf2b600; // translucent halos around highlighted joints (a leader's most influential)
+const HIGHLIGHT_MIN = 0.15; // joints weighted below this get no halo
 
 // int16 little-endian base64 -> Float32Array of metres, NaN where the joint is missing.
 export function decodePositions(b64, quant, missing) {
@@ -60,11 +62,27 @@ export class Figure {
         depthWrite: false }));
     this.group = new THREE.Group();
     this.group.add(this.boneMesh, this.jointMesh, this.headMesh, this.shadow);
+    this.addHalos(spec.highlight || [], scale);
     if (ghost) this.addDepthPrepass();
     // Scratch objects reused every frame: no allocation while playing.
     this._a = new THREE.Vector3(); this._b = new THREE.Vector3(); this._d = new THREE.Vector3();
     this._q = new THREE.Quaternion(); this._s = new THREE.Vector3(); this._m = new THREE.Matrix4();
     this._zero = new THREE.Matrix4().makeScale(0, 0, 0);
+  }
+
+  // Halos sized by weight around highlighted joints, drawn after the body so they read as a glow on it.
+  addHalos(weights, scale) {
+    this.halos = [];
+    weights.forEach((w, j) => { if (w >= HIGHLIGHT_MIN) this.halos.push([j, w]); });
+    if (this.halos.length === 0) return;
+    const material = new THREE.MeshBasicMaterial({ color: HIGHLIGHT_COLOR, transparent: true, opacity: 0.5,
+      depthWrite: false });
+    this.haloMesh = new THREE.InstancedMesh(new THREE.SphereGeometry(JOINT_RADIUS * scale, 16, 12), material,
+      this.halos.length);
+    this.haloMesh.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
+    this.haloMesh.frustumCulled = false;
+    this.haloMesh.renderOrder = 3;
+    this.group.add(this.haloMesh);
   }
 
   // A ghost first writes only depth, then draws colour where it is nearest: each pixel blends the ghost
@@ -127,9 +145,21 @@ export class Figure {
     }
     this.boneMesh.instanceMatrix.needsUpdate = true;
     this.jointMesh.instanceMatrix.needsUpdate = true;
+    if (this.haloMesh) this.placeHalos();
     this.shadow.visible = n > 0;
     if (n > 0) this.shadow.position.set(cx / n, this.floorY + 0.002, cz / n);
     this.placeHead();
+  }
+
+  placeHalos() {
+    const p = this.pose, m = this._m;
+    this.halos.forEach(([j, w], k) => {
+      const x = p[3 * j], y = p[3 * j + 1], z = p[3 * j + 2];
+      if (Number.isNaN(x + y + z)) { this.haloMesh.setMatrixAt(k, this._zero); return; }
+      m.makeScale(1.6 + 2.2 * w, 1.6 + 2.2 * w, 1.6 + 2.2 * w).setPosition(x, y, z);
+      this.haloMesh.setMatrixAt(k, m);
+    });
+    this.haloMesh.instanceMatrix.needsUpdate = true;
   }
 
   // The head sphere sits at the head joints' centroid and, in this frame, just reaches the farthest of them

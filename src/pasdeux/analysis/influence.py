@@ -2,10 +2,14 @@
 in a trained duet model.
 
 The influence of leader joint i on partner joint j is the size of the model's answer to it: the Frobenius
-norm of the Jacobian of the partner's best guess (sigma 0; joint j over every frame, relative to the
-leader's pelvis) with respect to leader joint i (over every frame), averaged over real leader windows. The
-norm is estimated without forming the Jacobian (Hutchinson: `E|J^T v|^2 = |J|_F^2` for Gaussian `v`), one
-vector-Jacobian product per partner joint and probe. It needs the model, so it lives here, not in metrics.
+norm of the Jacobian of the partner's best guess (sigma 0; joint j over every frame, in the data's units)
+with respect to leader joint i (over every frame, each coordinate in units of its own spread in the
+training data), both in the leader's frame (`models/leader_frame.py`), averaged over real leader windows.
+Measured in that frame, it is the learned answer of one body to the other, not the geometry of turning the
+couple in the room; measured per typical movement of each leader joint, a joint that hardly moves (a hip
+next to the pelvis) cannot drive the partner however sensitive the model is to it. The norm is estimated
+without forming the Jacobian (Hutchinson: `E|J^T v|^2 = |J|_F^2` for Gaussian `v`), one vector-Jacobian
+product per partner joint and probe. It needs the model, so it lives here, not in metrics.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import numpy as np
 import torch
 
 from pasdeux.data import pair_windows
-from pasdeux.errors import ShapeError
+from pasdeux.errors import FormatError, ShapeError
 from pasdeux.files import write_text_atomic
 from pasdeux.generate.lead import as_lead
 from pasdeux.generate.partner import check_duet_model
@@ -27,6 +31,7 @@ from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
 from pasdeux.motion import Motion
 
 MAX_WINDOWS = 48  # leader windows averaged over (spread over the data)
+CONSTANT_STD = 2e-3  # feature spreads at or below this (the normalisation's floor is 1e-3) are constants
 
 
 @dataclass
@@ -60,6 +65,22 @@ class Influence:
         """Write the matrix and its labels as JSON (whole or not at all)."""
         return write_text_atomic(Path(path), json.dumps(self.to_dict(), indent=1))
 
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Influence:
+        """Read a matrix written by `save`."""
+        try:
+            d = json.loads(Path(path).read_text())
+            return cls(np.asarray(d["matrix"], np.float64), [str(j) for j in d["leader_joints"]],
+                       [str(j) for j in d["partner_joints"]], str(d["direction"]), int(d["windows"]))
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            raise FormatError(f"{path}: not an influence matrix written by pasdeux influence ({e})") from None
+
+    def highlight(self, motion: Motion, dancer: int = 0) -> dict[int, np.ndarray]:
+        """The leader's importance as joint weights for `dancer` of `motion` (joints matched by name), for the
+        `highlight=` of `pasdeux.animate` and `pasdeux.show`."""
+        weight = dict(zip(self.leader_joints, self.leader_importance()))
+        return {dancer: np.array([weight.get(j, 0.0) for j in motion.skeleton.joints])}
+
 
 def lead_windows(model: DuetVAE, motions: list[Motion], direction: str, frames: int) -> np.ndarray:
     """Uncentred leader windows `[N, frames, J, 3]` of the leading dancer of each motion (two-dancer motions
@@ -82,18 +103,23 @@ def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", pro
     role = direction_index(direction)
     lead = torch.as_tensor(lead_windows(model, motions, direction, model.window))
     gen = torch.Generator().manual_seed(seed)
+    n_joints = model.skeleton.n_joints
     was_training = model.training
     model.eval()
     try:
-        lead.requires_grad_(True)
-        partner = _answer(model, lead, role)  # [N, T, J, 3] relative to the leader's pelvis
-        sq = torch.zeros(model.skeleton.n_joints, model.skeleton.n_joints, dtype=torch.float64)
-        for j in range(model.skeleton.n_joints):
+        with torch.no_grad():
+            feats = model.lead_features(lead)
+        pose = feats[..., :model.n_pose].clone().requires_grad_(True)
+        partner = _answer(model, torch.cat([pose, feats[..., model.n_pose:]], dim=-1), role)  # [N, T, J, 3]
+        # Coordinates that never vary (the pelvis's own x and z in a pose centred on it) carry nothing to answer.
+        moves = (model.canon_std > CONSTANT_STD).to(pose.dtype).view(n_joints, 3)
+        sq = torch.zeros(n_joints, n_joints, dtype=torch.float64)
+        for j in range(n_joints):
             for _ in range(probes):
                 v = torch.zeros_like(partner)
                 v[:, :, j] = torch.randn(partner[:, :, j].shape, generator=gen)
-                (grad,) = torch.autograd.grad(partner, lead, v, retain_graph=True)
-                sq[:, j] += grad.pow(2).sum((0, 1, 3)).double()
+                (grad,) = torch.autograd.grad(partner, pose, v, retain_graph=True)
+                sq[:, j] += (grad.unflatten(-1, (n_joints, 3)) * moves).pow(2).sum((0, 1, 3)).double()
     finally:
         model.train(was_training)
     matrix = (sq / (probes * len(lead))).sqrt().numpy()
@@ -101,10 +127,10 @@ def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", pro
     return Influence(matrix, joints, joints, DIRECTIONS[role], len(lead))
 
 
-def _answer(model: DuetVAE, lead: torch.Tensor, role: int) -> torch.Tensor:
-    """The partner's best guess for leader windows, relative to the leader's pelvis (differentiable)."""
-    ctx = model.encode_lead(lead, role)
-    world = model.partner_world(model.decode_latent(model.prior_mean(ctx), lead.shape[1], lead=ctx), lead)
-    root, _ = model.lead_frame(lead)
-    zero = torch.zeros_like(root[..., :1])
-    return world - torch.cat([root[..., :1], zero, root[..., 1:]], dim=-1)[..., None, :]
+def _answer(model: DuetVAE, lead_feats: torch.Tensor, role: int) -> torch.Tensor:
+    """The partner's best guess for normalised leader features, as joint positions in the leader's frame
+    (differentiable)."""
+    ctx = model.context(lead_feats, role)
+    pose, offset = model.partner_in_frame(model.decode_latent(model.prior_mean(ctx), lead_feats.shape[1], lead=ctx))
+    zero = torch.zeros_like(offset[..., :1])
+    return pose + torch.cat([offset[..., :1], zero, offset[..., 1:]], dim=-1)[..., None, :]

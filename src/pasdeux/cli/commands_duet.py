@@ -18,6 +18,8 @@ OUT = typer.Option(..., "--out", "-o", help="output motion file (.npz, .bvh, .cs
 ANIMATE = typer.Option(None, "--animate", help="also draw it to a .gif, .mp4 or .html")
 SEED = typer.Option(None, "--seed", help="random seed (recorded in the output either way)")
 FPS = typer.Option(None, "--fps", help="resample the output to this frame rate (default: the model's)")
+HIGHLIGHT = typer.Option(None, "--highlight", help="an influence JSON (pasdeux influence): ring the lead's most "
+                         "influential joints in the animation")
 DIRECTION = typer.Option(None, "--direction", help="a2b: the lead is dancer A of the training pairs and the "
                          "partner B; b2a the reverse (default: from --lead-dancer, 0 -> a2b, 1 -> b2a)")
 
@@ -53,7 +55,7 @@ def duet_partner(run: Path = RUN,
                  start: float = typer.Option(0.0, "--start", help="seconds into --lead to begin"),
                  seconds: float | None = typer.Option(None, "--seconds", help="length to use (default: all)"),
                  direction: str | None = DIRECTION, out: Path = OUT, animate: Path | None = ANIMATE,
-                 fps: float | None = FPS, seed: int | None = SEED) -> None:
+                 highlight: Path | None = HIGHLIGHT, fps: float | None = FPS, seed: int | None = SEED) -> None:
     """A partner answering a lead: the output holds the lead as dancer 0 and its partner(s) after it; an
     animation shows the real partner as a ghost when --lead is a duet."""
     import pasdeux
@@ -69,7 +71,12 @@ def duet_partner(run: Path = RUN,
     result = partner(model, motion, sigma=sigma, n=n, seed=seed, lead_dancer=lead_dancer, direction=direction)
     result = result.with_positions(result.positions, provenance={**result.provenance, "source_file": str(lead),
                                                                  "start_s": start, "seconds": seconds})
-    _write(result, out, fps, animate, ghost=real_partner(motion, lead_dancer, model))
+    marks = None
+    if highlight is not None:
+        from pasdeux.analysis import Influence
+
+        marks = Influence.load(highlight).highlight(result, 0)
+    _write(result, out, fps, animate, ghost=real_partner(motion, lead_dancer, model), highlight=marks)
 
 
 @duet_app.command("prior")
@@ -109,6 +116,8 @@ def influence(run: Path = RUN,
                                                      "takes of one couple), in the same order"),
               direction: str = typer.Option("a2b", "--direction", help="a2b: dancer 0 leads; b2a: dancer 1 leads"),
               out: Path = typer.Option(..., "-o", "--out", help="heatmap PNG (the JSON matrix is written beside it)"),
+              html: Path | None = typer.Option(None, "--html", help="also a 3D viewer page of the first duet with "
+                                               "the leader's most influential joints ringed"),
               ) -> None:
     """Which body parts drive the duet: the leader-joint x partner-joint influence matrix of a duet model,
     as a labelled heatmap PNG and JSON."""
@@ -125,5 +134,12 @@ def influence(run: Path = RUN,
                          f"which leader joints move which partner joints ({direction}, {result.windows} windows)")
     js = result.save(out.with_suffix(".json"))
     typer.echo(f"wrote {png} and {js}")
+    if html is not None:
+        from pasdeux.viz import animate
+
+        role = 0 if direction == "a2b" else 1
+        page = animate(motions[0], out=html, highlight=result.highlight(motions[0], role),
+                       title=f"gold rings: the leader's joints that drive the partner most ({direction})")
+        typer.echo(f"wrote {page}")
     for lead_joint, partner_joint, value in result.top(5):
         typer.echo(f"  {lead_joint:>16} -> {partner_joint:<16} {value:.3g}")

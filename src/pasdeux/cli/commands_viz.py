@@ -35,6 +35,9 @@ def animate(
     video: Path | None = typer.Option(None, "--video", help="The video the motion was extracted from (GIF/MP4)."),
     video_layout: str = typer.Option("beside", "--video-layout",
                                      help="beside: video next to the 3D figure; behind: skeleton drawn over it."),
+    highlight: Path | None = typer.Option(None, "--highlight", help="An influence JSON (pasdeux influence): ring "
+                                          "the leader's most influential joints."),
+    highlight_dancer: int = typer.Option(0, "--highlight-dancer", help="The dancer whose joints --highlight rings."),
 ) -> None:
     """Animate a motion as a stick-figure GIF/MP4 or a self-contained interactive 3D viewer page."""
     from pasdeux.io import load
@@ -42,8 +45,14 @@ def animate(
 
     motion = load(file, pair=pair)
     ghost_motion = load(ghost) if ghost is not None else None
+    marks = None
+    if highlight is not None:
+        from pasdeux.analysis import Influence
+
+        marks = Influence.load(highlight).highlight(motion, highlight_dancer)
     path = run(motion, ghost_motion, out=out, dancers=dancers, start=start, frames=frames, fps=fps,
-               trails=trails, size=parse_size(size), title=title, video=video, video_layout=video_layout)
+               trails=trails, size=parse_size(size), title=title, video=video, video_layout=video_layout,
+               highlight=marks)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
 

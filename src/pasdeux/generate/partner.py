@@ -15,7 +15,7 @@ from pasdeux.generate.lead import as_lead
 from pasdeux.generate.pipeline import CHUNK, inference
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.models.base import generator
-from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
+from pasdeux.models.duet import DIRECTIONS, DuetVAE, LeadContext, direction_index
 from pasdeux.motion import Motion
 
 BLEND = 8  # frames over which given first frames of the partner hand over to generated ones
@@ -74,7 +74,7 @@ def _partners(model: DuetVAE, lead: np.ndarray, role: int, sigma: float, k: int,
     return world.reshape(n, k, *world.shape[1:])
 
 
-def _continue_from(model: DuetVAE, z: torch.Tensor, ctx: torch.Tensor, lead: torch.Tensor, start: torch.Tensor,
+def _continue_from(model: DuetVAE, z: torch.Tensor, ctx: LeadContext, lead: torch.Tensor, start: torch.Tensor,
                    sigma: float, gen: torch.Generator) -> torch.Tensor:
     """Latents whose first steps encode the given partner frames and whose rest continues from them."""
     s = start.shape[1]
@@ -84,7 +84,7 @@ def _continue_from(model: DuetVAE, z: torch.Tensor, ctx: torch.Tensor, lead: tor
     start = start.repeat_interleave(len(z) // len(start), 0)
     steps = s // model.factor
     given, _ = model.encode(model.partner_features(start[:, :steps * model.factor], lead[:, :steps * model.factor]),
-                            lead=ctx[..., :steps])
+                            lead=ctx.first(steps))
     mu_p, logvar_p = model.prior_params(ctx)
     std = (0.5 * logvar_p).exp()
     history = ((given - mu_p[..., :steps]) / std[..., :steps]).transpose(1, 2)  # [B, steps, Z], oldest first

@@ -11,11 +11,14 @@ The design, from small parts to the whole:
   of this needs no rotation augmentation, and an offset has no drift, so a partner for a lead of any
   length never wanders off; it is kept between the nearest and farthest distance of the training data,
   so the partner neither passes through the leader nor leaves.
-- A posterior encoder sees the partner and the context; a prior network sees only the context and
-  gives the partner's latent mean and spread given the leader (the learned "warp" from one dancer to
-  the other). The decoder turns a partner latent and the context back into the partner. As in the
-  solo model, a linear path set to whitened PCA of the poses carries most of the pose from the start,
-  and every layer is a convolution with replicate padding, so any length decodes in one pass, seamless.
+- The partner's latent is, as in the solo model, a sequence whose linear part is set to whitened PCA of
+  the partner features (pose and offset) before training. The "warp" from one dancer to the other is
+  first linear: a convolution over time from the leader's features to the partner's latent, set before
+  training by ridge regression on the training pairs, so the best guess is sound from the first step;
+  a prior network on the leader's context learns what the linear warp misses, and the spread. A
+  posterior encoder sees the partner and the context; the decoder turns a partner latent and the
+  context back into the partner. Every layer is a convolution with replicate padding, so any length
+  encodes and decodes in one pass, seamless.
 - Loss: the partner's reconstruction (positions, velocity, acceleration, bone lengths, offset), the
   *best guess* (the prior mean decoded, what sigma 0 gives) against the real partner, and KL between
   posterior and conditional prior with free bits and annealing.
@@ -38,11 +41,13 @@ from torch import Tensor, nn
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import MotionModel, features_of
+from pasdeux.models.bones import relax_bone_lengths, steady_extremities
 from pasdeux.models.layers import (
     Down,
     Up,
     bone_length_loss,
     kl_gaussians,
+    pad_conv,
     relative_mse,
     reparameterise,
     res_stack,
@@ -55,6 +60,10 @@ from pasdeux.models.sequence import SequenceConfig, SequenceVAE
 OFFSET = 2  # the partner's pelvis x and z relative to the leader's, per frame, in the leader's frame
 LEAD_EXTRA = 3  # the leader's own travel (x, z in its frame) and turning (sine of its turn), per frame
 POSE_COMPONENTS = 32  # principal components kept to complete leads that lack some of the model's joints
+CALIBRATION_WINDOWS = 48  # training windows per direction on which sampled partners' speed is calibrated
+DEVIATION_SMOOTHING = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # latent steps tried
+WARP_ROWS = 20_000  # latent steps (per direction) the linear warp is fitted on, spread over the windows
+WARP_RIDGES = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)  # ridges tried, relative to the data's spread
 DIRECTIONS = ("a2b", "b2a")  # a2b: dancer A (0) leads and B (1) answers; b2a the reverse
 
 
@@ -81,6 +90,20 @@ class DuetConfig:
     prior_order: int = 2
     rigid_bones: float = 1.0
     init_logvar: float = -6.0
+    warp_kernel: int = 5  # latent steps the linear warp looks at (leader before and after the partner's moment)
+
+
+@dataclass
+class LeadContext:
+    """What the duet model reads of a leader (the `lead=` condition of its contract), per latent step."""
+
+    learned: Tensor  # [B, hidden, steps]: the leader encoder's features, with the direction's embedding
+    warp: Tensor  # [B, partner_channels, steps]: the linear warp's guess of the partner's latent
+    direction: Tensor  # [B]: 0 where A leads (a2b), 1 where B leads
+
+    def first(self, steps: int) -> LeadContext:
+        """The context of the first `steps` latent steps."""
+        return LeadContext(self.learned[..., :steps], self.warp[..., :steps], self.direction)
 
 
 def direction_index(direction: str) -> int:
@@ -128,8 +151,10 @@ class DuetVAE(MotionModel):
         for _ in range(c.stages):
             dec += [res_stack(h, c.kernel, c.blocks), Up(h, c.kernel)]
         self.dec = nn.ModuleList(dec + [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, p + OFFSET, c.kernel)])
-        # Linear path of the partner's pose, set to whitened PCA by `prepare` (as in the solo model).
-        self.lin_in, self.lin_out = nn.Conv1d(p, zp, 1), nn.Conv1d(zp, p, 1)
+        # Linear path of the partner's features, set to whitened PCA by `prepare` (as in the solo model), and
+        # the linear warp from the leader's features to the partner's latent, set by ridge regression.
+        self.lin_in, self.lin_out = nn.Conv1d(p + OFFSET, zp, 1), nn.Conv1d(zp, p + OFFSET, 1)
+        self.warp = nn.Conv1d(p + LEAD_EXTRA, zp * len(DIRECTIONS), c.warp_kernel)  # one warp per direction
         for layers in (self.post_head, self.prior_head, self.dec):
             _zero_last(layers)
         nn.init.constant_(self.post_head[-1].bias[zp:], c.init_logvar)
@@ -139,6 +164,7 @@ class DuetVAE(MotionModel):
         for name, size in (("canon_mean", p), ("canon_std", p), ("extra_mean", LEAD_EXTRA), ("extra_std", LEAD_EXTRA),
                            ("offset_mean", OFFSET), ("offset_std", OFFSET), ("distance_range", 2)):
             self.register_buffer(name, torch.ones(size))
+        self.register_buffer("deviation_smooth", torch.zeros(len(DIRECTIONS)))  # set by `fit_prior`
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
         self.register_buffer("pose_basis", torch.zeros(p, min(POSE_COMPONENTS, p)))
@@ -209,54 +235,82 @@ class DuetVAE(MotionModel):
         place = torch.stack([xz[..., 0], torch.zeros_like(xz[..., 0]), xz[..., 1]], -1)[..., None, :]
         return from_frame(pose, fwd[..., None, :]) + place
 
-    def encode_lead(self, lead: Tensor, direction: int | Tensor) -> Tensor:
-        """The context `[B, hidden, steps]` of uncentred leader windows `[B, T, J, 3]`; the condition that
-        `encode`, `decode_latent` and `prior_latent` take as `lead=`."""
-        role = torch.as_tensor(direction, device=lead.device).long().expand(lead.shape[0])
-        x = self._pad(self.lead_features(lead).transpose(1, 2))
-        return run_layers(self.lead_enc, x) + self.role(role)[..., None]
+    def encode_lead(self, lead: Tensor, direction: int | Tensor) -> LeadContext:
+        """The context of uncentred leader windows `[B, T, J, 3]`: the condition that `encode`, `decode_latent`
+        and `prior_latent` take as `lead=`."""
+        return self.context(self.lead_features(lead), direction)
+
+    def context(self, lead_feats: Tensor, direction: int | Tensor) -> LeadContext:
+        """The context of normalised leader features `[B, T, J*3 + 3]` (`lead_features`)."""
+        role = torch.as_tensor(direction, device=lead_feats.device).long().expand(lead_feats.shape[0])
+        x = self._pad(lead_feats.transpose(1, 2))
+        learned = run_layers(self.lead_enc, x) + self.role(role)[..., None]
+        warps = pad_conv(F.avg_pool1d(x, self.factor), self.warp).unflatten(1, (len(DIRECTIONS), -1))
+        return LeadContext(learned, warps[torch.arange(len(role), device=role.device), role], role)
 
     # --- the contract ------------------------------------------------------------------------
-    def _need_lead(self, lead: Tensor | None) -> Tensor:
-        if lead is None:
+    def _need_lead(self, lead: LeadContext | None) -> LeadContext:
+        if not isinstance(lead, LeadContext):
             raise ConfigError("the duet model generates a partner for a leader: give lead= (model.encode_lead(...))")
         return lead
 
-    def encode(self, partner_feats: Tensor, lead: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def encode(self, partner_feats: Tensor, lead: LeadContext | None = None) -> tuple[Tensor, Tensor]:
         ctx = self._need_lead(lead)
         x = self._pad(partner_feats.transpose(1, 2))
-        h = torch.cat([run_layers(self.post_enc, x), ctx], dim=1)
+        h = torch.cat([run_layers(self.post_enc, x), ctx.learned], dim=1)
         mu, logvar = run_layers(self.post_head, h).chunk(2, dim=1)
-        mu = mu + F.avg_pool1d(self.lin_in(x[:, :self.n_pose]), self.factor)
+        mu = mu + F.avg_pool1d(self.lin_in(x), self.factor)
         return mu, logvar.clamp(-12, 6)
 
-    def prior_params(self, lead: Tensor) -> tuple[Tensor, Tensor]:
-        """Mean and log-variance of the partner latent given the leader's context."""
-        mu, logvar = run_layers(self.prior_head, lead).chunk(2, dim=1)
-        return mu, logvar.clamp(-8, 4)
+    def prior_params(self, lead: LeadContext) -> tuple[Tensor, Tensor]:
+        """Mean and log-variance of the partner latent given the leader's context: the linear warp's guess
+        plus what the prior network adds."""
+        mu, logvar = run_layers(self.prior_head, lead.learned).chunk(2, dim=1)
+        return mu + lead.warp, logvar.clamp(-8, 4)
 
-    def decode_latent(self, z: Tensor, frames: int, lead: Tensor | None = None) -> Tensor:
+    def decode_latent(self, z: Tensor, frames: int, lead: LeadContext | None = None) -> Tensor:
         ctx = self._need_lead(lead)
-        out = run_layers(self.dec, torch.cat([z, ctx], dim=1))
-        linear = self.lin_out(F.interpolate(z, scale_factor=self.factor, mode="linear", align_corners=False))
-        out = torch.cat([out[:, :self.n_pose] + linear, out[:, self.n_pose:]], dim=1)
+        out = run_layers(self.dec, torch.cat([z, ctx.learned], dim=1))
+        out = out + self.lin_out(F.interpolate(z, scale_factor=self.factor, mode="linear", align_corners=False))
         return out[..., :frames].transpose(1, 2)
 
-    def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: Tensor | None = None) -> Tensor:
+    def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: LeadContext | None = None) -> Tensor:
         """One partner latent per leader context in `lead` (`n` must match its batch): the best guess plus a
         deviation that moves over time like real partners' deviations from it."""
         ctx = self._need_lead(lead)
-        if n != ctx.shape[0]:
-            raise ShapeError(f"prior_latent draws one partner per leader context: n={n}, contexts={ctx.shape[0]}")
+        if n != len(ctx.direction):
+            raise ShapeError(f"prior_latent draws one partner per leader context: n={n}, contexts={len(ctx.direction)}")
         mu = self.prior_mean(ctx)
-        return mu + self.residual.sample(n, mu.shape[-1], gen, centred=True).to(mu.device)
+        deviation = self.residual.sample(n, mu.shape[-1], gen, centred=True).to(mu.device)
+        return mu + self._calm(deviation, self.deviation_smooth[ctx.direction])
 
-    def prior_mean(self, lead: Tensor) -> Tensor:
+    @staticmethod
+    def _calm(deviation: Tensor, sigma: Tensor) -> Tensor:
+        """Deviations `[B, Z, steps]` smoothed over time by a Gaussian of `sigma[b]` steps, spread kept."""
+        out = deviation.clone()
+        for s in sigma.unique():
+            if float(s) <= 0:
+                continue
+            radius = int(np.ceil(3 * float(s)))
+            t = torch.arange(-radius, radius + 1, dtype=deviation.dtype, device=deviation.device)
+            kernel = torch.exp(-0.5 * (t / s) ** 2)
+            kernel = (kernel / kernel.sum()).view(1, 1, -1).repeat(deviation.shape[1], 1, 1)
+            rows = sigma == s
+            x = F.pad(deviation[rows], (radius, radius), mode="replicate")
+            smooth = F.conv1d(x, kernel, groups=deviation.shape[1])
+            out[rows] = smooth * deviation[rows].std() / smooth.std().clamp_min(1e-8)
+        return out
+
+    def prior_mean(self, lead: LeadContext) -> Tensor:
         """The partner latent the model expects for this leader (sigma 0: its best guess)."""
         return self.prior_params(lead)[0]
 
     def finish_sample(self, pose: np.ndarray) -> np.ndarray:
-        """Generated bodies on the training skeleton's mean bone lengths."""
+        """Generated bodies `[N, T, J, 3]` on the training skeleton's mean bone lengths, extremities steadied."""
+        target = self.solo.bone_target.cpu().numpy()
+        if not (target > 0).all():
+            return pose  # not prepared on data: no target lengths known
+        pose = relax_bone_lengths(steady_extremities(pose, self.skeleton, target), self.skeleton, target)
         return self.solo.finish_sample(pose)
 
     # --- data-dependent start and the fitted priors ------------------------------------------
@@ -282,17 +336,36 @@ class DuetVAE(MotionModel):
             getattr(self, f"{name}_std").copy_(x.reshape(-1, x.shape[-1]).std(0).clamp_min(1e-3))
         dist = pf[..., p:].norm(dim=-1)
         self.distance_range.copy_(torch.stack([dist.min(), dist.max()]))
-        w_in, b_in, w_out, b_out = whitened_pca(self.partner_features(partner, lead)[..., :p].reshape(-1, p),
-                                                self.config.partner_channels)
+        pf = self.partner_features(partner, lead)
+        w_in, b_in, w_out, b_out = whitened_pca(pf.reshape(-1, p + OFFSET), self.config.partner_channels)
         for layer, w, b in ((self.lin_in, w_in, b_in), (self.lin_out, w_out, b_out)):
             layer.weight.copy_(w[..., None])
             layer.bias.copy_(b)
+        self._fit_warp(self.lead_features(lead), pf)
         world = features_of(lead, self._root)[..., :p].reshape(-1, p).double()
         mean = world.mean(0)
         _, sv, vt = torch.linalg.svd(world - mean, full_matrices=False)
         k = self.pose_basis.shape[1]
         self.pose_mean.copy_(mean.float())
         self.pose_basis.copy_((vt[:k].T * sv[:k] / np.sqrt(len(world))).float())
+
+    def _fit_warp(self, lead_feats: Tensor, partner_feats: Tensor) -> None:
+        """Set each direction's linear warp by ridge regression of the partner's linear latent on the leader's
+        features around each latent step (both normalised; `lead_feats` holds the A-leads windows, then the
+        B-leads ones, as `prepare` stacks them). The ridge is chosen by cross-validation over contiguous
+        blocks of windows, so neighbouring (overlapping) windows never judge each other."""
+        x = F.avg_pool1d(self._pad(lead_feats.transpose(1, 2)), self.factor)  # [B, C, L]
+        y = F.avg_pool1d(self.lin_in(self._pad(partner_feats.transpose(1, 2))), self.factor)  # [B, Z, L]
+        k, zp = self.config.warp_kernel, self.config.partner_channels
+        left = (k - 1) // 2
+        padded = F.pad(x, (left, k - 1 - left), mode="replicate")
+        design = padded.unfold(-1, k, 1).permute(0, 2, 1, 3).reshape(len(x), -1, x.shape[1] * k).double()
+        target = y.permute(0, 2, 1).double()  # [B, L, Z]
+        for d, (dx, dy) in enumerate(zip(design.chunk(len(DIRECTIONS)), target.chunk(len(DIRECTIONS)))):
+            keep = slice(None, None, max(1, -(-dx.shape[0] * dx.shape[1] // WARP_ROWS)))
+            coef, bias = ridge_by_blocks(dx[keep], dy[keep])
+            self.warp.weight[d * zp:(d + 1) * zp].copy_(coef.T.reshape(zp, x.shape[1], k).float())
+            self.warp.bias[d * zp:(d + 1) * zp].copy_(bias.float())
 
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
@@ -311,6 +384,31 @@ class DuetVAE(MotionModel):
                 mu_q, _ = self.encode(self.partner_features(partner, lead), lead=ctx)
                 deviations.append((mu_q - self.prior_mean(ctx))[0].T)  # [steps, Z]
         self.residual.fit(deviations)
+        self._calibrate(sequences)
+
+    def _calibrate(self, sequences: list[np.ndarray]) -> None:
+        """Choose, per direction, how much sampled deviations are smoothed so that sampled training partners
+        accelerate as much as the real ones: a Gaussian AR deviation is rough everywhere, while real
+        movement has calm stretches and accents, so unsmoothed samples would shake."""
+        from pasdeux.data import pair_windows
+
+        windows = np.concatenate([pair_windows(np.asarray(s, np.float32), self.window, self.window)
+                                  for s in sequences if s.shape[1] >= self.window])
+        pairs = torch.as_tensor(windows[np.linspace(0, len(windows) - 1, min(CALIBRATION_WINDOWS, len(windows)))
+                                        .round().astype(int)], device=self.device)
+        gen = torch.Generator().manual_seed(0)
+        for direction in range(len(DIRECTIONS)):
+            lead, partner = pairs[:, direction], pairs[:, 1 - direction]
+            ctx = self.encode_lead(lead, direction)
+            mu = self.prior_mean(ctx)
+            raw = self.residual.sample(len(lead), mu.shape[-1], gen, centred=True).to(mu.device)
+            real = _own_acceleration(self, partner)
+            gaps = []
+            for s in DEVIATION_SMOOTHING:
+                z = mu + self._calm(raw, torch.full((len(lead),), s, device=mu.device))
+                drawn = self.partner_world(self.decode_latent(z, lead.shape[1], lead=ctx), lead)
+                gaps.append(abs(float(np.log(_own_acceleration(self, drawn) / real))))
+            self.deviation_smooth[direction] = DEVIATION_SMOOTHING[int(np.argmin(gaps))]
 
     # --- training ----------------------------------------------------------------------------
     def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
@@ -340,3 +438,37 @@ class DuetVAE(MotionModel):
                         + c.bone_weight * bone + c.guess_weight * best + anneal * c.kl_weight * kl_pen)
         return {"loss": c.solo_weight * solo["loss"] + partner_loss, "solo": solo["loss"], "mse": pos,
                 "offset": offset, "vel": vel, "acc": acc, "bone": bone, "guess": best, "kl": kl.sum()}
+
+
+def ridge_by_blocks(x: Tensor, y: Tensor, folds: int = 4) -> tuple[Tensor, Tensor]:
+    """Ridge regression of `y` `[B, L, Z]` on `x` `[B, L, C]` (rows grouped in windows `B`): coefficients
+    `[C, Z]` and bias `[Z]`, with the ridge that predicts held-out contiguous blocks of windows best."""
+    blocks = [(bx.reshape(-1, x.shape[-1]), by.reshape(-1, y.shape[-1]))
+              for bx, by in zip(x.chunk(folds), y.chunk(folds))]
+    # Sums per block, so each fold's normal equations are the total minus its own block: one pass over the data.
+    stats = [(len(bx), bx.sum(0), by.sum(0), bx.T @ bx, bx.T @ by) for bx, by in blocks]
+    total = [sum(s[i] for s in stats) for i in range(5)]
+    scale = float(torch.diagonal(total[3]).sum() / total[0] - (total[1] / total[0]).pow(2).sum()) / x.shape[-1]
+
+    def solve(parts: list[tuple], ridge: float) -> tuple[Tensor, Tensor]:
+        n, sx, sy, xx, xy = (sum(p[i] for p in parts) for i in range(5))
+        mx, my = sx / n, sy / n
+        gram = xx - n * torch.outer(mx, mx) + ridge * scale * n * torch.eye(len(mx), dtype=x.dtype)
+        coef = torch.linalg.solve(gram, xy - n * torch.outer(mx, my))
+        return coef, my - mx @ coef
+
+    errors = []
+    for ridge in WARP_RIDGES:
+        err = 0.0
+        for f, (hx, hy) in enumerate(blocks):
+            coef, bias = solve([s for i, s in enumerate(stats) if i != f], ridge)
+            err += float((hx @ coef + bias - hy).pow(2).sum())
+        errors.append(err)
+    return solve(stats, WARP_RIDGES[int(np.argmin(errors))])
+
+
+def _own_acceleration(model: DuetVAE, world: Tensor) -> float:
+    """Mean acceleration magnitude of bodies `[B, T, J, 3]` centred on their own pelvis (BENCHMARK's jitter)."""
+    root = model._root_xz(world)
+    centred = world - torch.stack([root[..., 0], torch.zeros_like(root[..., 0]), root[..., 1]], -1)[..., None, :]
+    return float(centred.diff(n=2, dim=1).norm(dim=-1).mean().clamp_min(1e-12))

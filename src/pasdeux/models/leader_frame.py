@@ -4,11 +4,12 @@ A partner described in this frame (where it stands from the leader, which way it
 the leader, its pose) means the same whichever way the couple faces in the room, so a model of it needs
 no rotation augmentation to generalise, and its answer turns when the leader turns.
 
-The heading is the leader's facing (from its hips and shoulders) made slow: turns faster than a body can
-turn in one frame are clipped (pose estimators sometimes swap left and right for a frame), then the
-unwrapped angle is smoothed over about half a second. A spin of the leader then turns the frame gently
-while the spin itself stays in the leader's pose, so a partner who does not spin is not made to whirl
-around the leader in the frame.
+The heading is the leader's facing from its hips and shoulders, smoothed over a tenth of a second: the
+forward vectors themselves are averaged, each as long as the hips and shoulders are wide, so a frame whose
+hip line collapses counts little; a frame pointing away from its smoothed neighbourhood by more than a
+right angle (pose estimators sometimes swap left and right for a frame or two) is left out and the
+neighbourhood smoothed again. Both passes are local (a frame's heading depends only on its neighbours),
+so a training window and a long lead see the same heading away from their ends.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from torch import Tensor
 from pasdeux.body import resolve
 from pasdeux.motion import Skeleton
 
-SMOOTH_S = 0.4  # std of the Gaussian that slows the heading, in seconds
-MAX_TURN_PER_S = 15.7  # radians per second (900 degrees): faster changes are estimator flips, not turns
+SMOOTH_S = 0.1  # std of the Gaussian that smooths the heading, in seconds
 FACING_ROLES = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
 
 
@@ -37,20 +37,24 @@ def _point(world: Tensor, idx: tuple[int, ...]) -> Tensor:
 
 
 def facing(world: Tensor, joints: list[tuple[int, ...]], fps: float) -> Tensor:
-    """Slow heading directions `[B, T, 2]` (unit x, z) of poses `[B, T, J, 3]` (see the module doc)."""
+    """Smoothed heading directions `[B, T, 2]` (unit x, z) of poses `[B, T, J, 3]` (see the module doc)."""
     lh, rh, ls, rs = (_point(world, i) for i in joints)
     across = (lh - rh) + (ls - rs)  # right -> left, in a right-handed y-up frame
-    angle = torch.atan2(-across[..., 2], across[..., 0])  # of the forward direction, 0 along +z
-    turn = torch.remainder(angle.diff(dim=1) + math.pi, 2 * math.pi) - math.pi
-    limit = MAX_TURN_PER_S / fps
-    unwrapped = torch.cat([angle[:, :1], angle[:, :1] + torch.cumsum(turn.clamp(-limit, limit), dim=1)], dim=1)
-    sigma = SMOOTH_S * fps
+    fwd = torch.stack([-across[..., 2], across[..., 0]], dim=-1)  # as long as the body is wide
+    first = _smooth(fwd, SMOOTH_S * fps)
+    agrees = ((fwd * first).sum(-1, keepdim=True) > 0).to(fwd.dtype)  # within a right angle of its neighbours
+    smooth = _smooth(fwd * agrees, SMOOTH_S * fps)
+    return smooth / smooth.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+
+
+def _smooth(v: Tensor, sigma: float) -> Tensor:
+    """`[B, T, C]` smoothed over time by a Gaussian of `sigma` frames (edges replicated)."""
     radius = int(math.ceil(3 * sigma))
-    t = torch.arange(-radius, radius + 1, dtype=world.dtype, device=world.device)
+    t = torch.arange(-radius, radius + 1, dtype=v.dtype, device=v.device)
     kernel = torch.exp(-0.5 * (t / sigma) ** 2)
-    x = F.pad(unwrapped[:, None], (radius, radius), mode="replicate")
-    slow = F.conv1d(x, (kernel / kernel.sum()).view(1, 1, -1))[:, 0]
-    return torch.stack([torch.sin(slow), torch.cos(slow)], dim=-1)
+    x = F.pad(v.transpose(1, 2), (radius, radius), mode="replicate")
+    channels = v.shape[-1]
+    return F.conv1d(x, (kernel / kernel.sum()).view(1, 1, -1).repeat(channels, 1, 1), groups=channels).transpose(1, 2)
 
 
 def to_frame(v: Tensor, fwd: Tensor) -> Tensor:

@@ -42,11 +42,13 @@ def animate(motion: Motion | str | os.PathLike, ghost: Motion | str | os.PathLik
             out: str | os.PathLike | None = None, dancers=None, start: int = 0, frames: int | None = None,
             fps: float | None = None, trails: bool = False, size: tuple[int, int] = (800, 560),
             title: str | None = None, elev: float = 12.0, azim: float = -72.0,
-            video: str | os.PathLike | None = None, video_layout: str = "beside") -> Path:
+            video: str | os.PathLike | None = None, video_layout: str = "beside",
+            highlight: dict | None = None) -> Path:
     """Animate a motion (with an optional translucent ghost) to `out`: .gif, .mp4 or .html; returns the path.
 
     `video`: the video the motion was extracted from, drawn `beside` the 3D figure or with the skeleton
-    projected over it (`behind`; needs the camera `pasdeux extract` records).
+    projected over it (`behind`; needs the camera `pasdeux extract` records). `highlight`: `{dancer: weight per
+    joint}` marks joints (a leader's most influential ones, from `pasdeux.analysis.influence`).
     """
     if out is None:
         raise ConfigError("say where to write the animation: out='dance.gif' (or .mp4, or .html for the 3D viewer)")
@@ -63,7 +65,7 @@ def animate(motion: Motion | str | os.PathLike, ghost: Motion | str | os.PathLik
         return render_with_video(motion, video, out, layout=video_layout, size=size, frames=frames)
     ghost = None if ghost is None else as_motion(ghost, "ghost")
     scene = build_scene(motion, ghost, dancers=dancers, start=start, frames=frames,
-                        fps=output_fps(suffix, motion.fps, fps), title=title)
+                        fps=output_fps(suffix, motion.fps, fps), title=title, highlight=highlight)
     if suffix == ".html":
         from pasdeux.viz.viewer import export_html
 

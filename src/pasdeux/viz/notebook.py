@@ -36,8 +36,9 @@ class Viewer:
 
 def show(motion: Motion | str | os.PathLike, ghost: Motion | str | os.PathLike | None = None, dancers=None,
          start: int = 0, frames: int | None = None, fps: float | None = None, title: str | None = None,
-         height: int = 520, autoplay: bool = True) -> Viewer:
-    """The interactive viewer of a motion (and optional ghost), displayed inline when it is a cell's result."""
+         height: int = 520, autoplay: bool = True, highlight: dict | None = None) -> Viewer:
+    """The interactive viewer of a motion (and optional ghost), displayed inline when it is a cell's result;
+    `highlight` marks joints (`{dancer: weight per joint}`)."""
     payload = motion_payload(as_motion(motion), None if ghost is None else as_motion(ghost, "ghost"),
-                             dancers=dancers, start=start, frames=frames, fps=fps, title=title)
+                             dancers=dancers, start=start, frames=frames, fps=fps, title=title, highlight=highlight)
     return Viewer(viewer_html(payload, autoplay=autoplay), height)

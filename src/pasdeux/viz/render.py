@@ -21,6 +21,8 @@ FLOOR_COLOR = "#d4d4d4"
 SHADOW_COLOR = "#e3e3e3"  # opaque: overlapping shadow bones must not darken
 TEXT_COLOR = "#333333"
 TRAIL_SECONDS = 0.8
+HIGHLIGHT_COLOR = "#f2b600"  # rings around highlighted joints (a leader's most influential ones)
+HIGHLIGHT_MIN = 0.15  # joints weighted below this are not ringed
 FILL = 0.95  # the dancers' widest extent over the clip spans this fraction of the picture
 
 
@@ -161,6 +163,10 @@ class Stage:
         self.ring = self._ring_shape(1.0)
         self.head_size = head_radius(s.positions, self.head_joints)
         self.ghost_head_size = head_radius(s.ghost, self.ghost_head_joints) if s.ghost is not None else 0.0
+        # Highlighted joints get rings sized by their weight, one collection for all dancers.
+        self.marks = [(d, np.nonzero(w >= HIGHLIGHT_MIN)[0], w[w >= HIGHLIGHT_MIN])
+                      for d, w in enumerate(s.highlight) if w is not None]
+        self.mark_layer = self._collection(HIGHLIGHT_COLOR, 1.0, self.lw, 3.5) if self.marks else None
         self.trail_joints = effectors(s.skeleton) if trails else []
         self.trail_len = max(2, int(round(TRAIL_SECONDS * s.fps)))
         self.trails = []
@@ -262,12 +268,18 @@ class Stage:
                 keep = np.isfinite(segs).all(axis=(2, 3))
                 col.set_segments(segs[keep])
                 col.set_color(rgba.reshape(len(self.trail_joints), -1, 4)[:, -n:][keep] if n else rgba[:0])
+        if self.mark_layer is not None:
+            rings = [self.ring * (self.head_size * (0.3 + 0.45 * w)) + self.pos[d, f, j]
+                     for d, joints, weights in self.marks for j, w in zip(joints, weights)]
+            rings = np.concatenate(rings) if rings else np.empty((0, 2, 3))
+            self.mark_layer.set_segments(rings[np.isfinite(rings).all(axis=(1, 2))])
         self.counter.set_text(self._counter_text(f))
 
     def _moving(self) -> list:
         """Artists that change every frame, in drawing order."""
         trails = [col for col, _ in self.trails]
-        return sorted([*self.shadows, self.ghost_layer, *trails, *self.lines], key=lambda a: a.get_zorder())
+        marks = [self.mark_layer] if self.mark_layer is not None else []
+        return sorted([*self.shadows, self.ghost_layer, *trails, *self.lines, *marks], key=lambda a: a.get_zorder())
 
     def frame(self, f: int) -> memoryview:
         """RGBA pixels `[height, width, 4]` of frame `f`."""
@@ -298,7 +310,8 @@ def render_video(scene: Scene, out: Path, size: tuple[int, int] = (800, 560), tr
     out = Path(out)
     size = even_size(size)
     stage = Stage(scene, size, trails=trails, elev=elev, azim=azim)
-    palette = gif_palette([BACKGROUND, FLOOR_COLOR, SHADOW_COLOR, TEXT_COLOR, *scene.colors],
+    marks = [HIGHLIGHT_COLOR] if any(w is not None for w in scene.highlight) else []
+    palette = gif_palette([BACKGROUND, FLOOR_COLOR, SHADOW_COLOR, TEXT_COLOR, *scene.colors, *marks],
                           [(c, GHOST_ALPHA) for c in scene.ghost_colors])
     try:
         with VideoWriter(out, size, scene.fps, palette) as writer:

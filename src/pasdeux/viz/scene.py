@@ -7,7 +7,7 @@ same call show the same clip, the same colours and the same floor.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class Scene:
     hi: np.ndarray
     t0: float  # time of the first frame shown, in seconds of the source motion
     title: str = ""
+    highlight: list[np.ndarray | None] = field(default_factory=list)  # per shown dancer: joint weights in [0, 1]
 
     @property
     def n_frames(self) -> int:
@@ -129,9 +130,28 @@ def head_radius(positions: np.ndarray, heads: list[int]) -> float:
     return float(np.clip(np.median(reach), 0.6 * fallback, 1.4 * fallback)) if reach.size else fallback
 
 
+def parse_highlight(highlight: dict | None, motion: Motion, chosen: list[int]) -> list[np.ndarray | None]:
+    """Joint weights to highlight, per shown dancer, from `{dancer: weights}` (one weight per joint, scaled so
+    the largest is 1); the dancers without weights get None."""
+    if not highlight:
+        return []
+    out = {}
+    for d, w in highlight.items():
+        w = np.asarray(w, np.float64)
+        if not isinstance(d, int) or not 0 <= d < motion.n_dancers:
+            raise ConfigError(f"highlight names dancer {d!r}; this motion has dancers 0..{motion.n_dancers - 1}")
+        if w.shape != (motion.n_joints,) or not np.isfinite(w).all() or (w < 0).any():
+            raise ConfigError(f"highlight weights must be {motion.n_joints} numbers >= 0, one per joint; "
+                              f"got shape {w.shape}")
+        out[d] = w / max(float(w.max()), 1e-12)
+    return [out.get(d) for d in chosen]
+
+
 def build_scene(motion: Motion, ghost: Motion | None = None, dancers=None, start: int = 0,
-                frames: int | None = None, fps: float | None = None, title: str | None = None) -> Scene:
-    """Select dancers and frames, align the ghost in time, and fix floor and framing for the whole clip."""
+                frames: int | None = None, fps: float | None = None, title: str | None = None,
+                highlight: dict | None = None) -> Scene:
+    """Select dancers and frames, align the ghost in time, and fix floor and framing for the whole clip;
+    `highlight` marks joints of some dancers (`{dancer: weight per joint}`, e.g. a leader's influence)."""
     if not isinstance(motion, Motion):
         raise ConfigError(f"expected a pasdeux.Motion to draw, got {type(motion).__name__}")
     chosen = parse_dancers(dancers, motion.n_dancers)
@@ -165,7 +185,8 @@ def build_scene(motion: Motion, ghost: Motion | None = None, dancers=None, start
     return Scene(pos, m.skeleton, m.fps, [DANCER_COLORS[d % len(DANCER_COLORS)] for d in chosen],
                  [motion.label(d) for d in chosen], g_pos, g_sk,
                  [GHOST_COLORS[i % len(GHOST_COLORS)] for i in range(len(g_labels))], g_labels,
-                 floor, lo.astype(np.float64), hi.astype(np.float64), start / motion.fps, name)
+                 floor, lo.astype(np.float64), hi.astype(np.float64), start / motion.fps, name,
+                 parse_highlight(highlight, motion, chosen))
 
 
 def _fit_length(positions: np.ndarray, n: int) -> np.ndarray:

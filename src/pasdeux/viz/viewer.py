@@ -62,6 +62,9 @@ def scene_payload(scene: Scene) -> dict:
     skeletons = [_skeleton_spec(scene.skeleton, scene.positions)]
     figures = [{"label": lab, "color": c, "ghost": False, "skeleton": 0, "positions": _encode(p, origin, scale)}
                for p, c, lab in zip(scene.positions, scene.colors, scene.labels)]
+    for fig, weights in zip(figures, scene.highlight):
+        if weights is not None:
+            fig["highlight"] = np.round(weights, 3).tolist()
     if scene.ghost is not None:
         skeletons.append(_skeleton_spec(scene.ghost_skeleton, scene.ghost))
         figures += [{"label": lab, "color": c, "ghost": True, "skeleton": 1, "positions": _encode(p, origin, scale)}
