@@ -308,22 +308,28 @@ def evaluate(real: list[Motion], generated: list[Motion] | dict[str, Motion] | N
         sources.append(model_source(model, ref, n_samples, seed))
     rows = {"real reference": score(ref.source, ref, compare=False)}
     rows.update({s.name: score(s, ref) for s in sources})
-    report = Report(rows, ref_txt, floor_txt, fps, sk.name, ref.leg_length, ref.floor, _repairs(real) + _notes(ref))
+    notes = _repairs(real) + _notes(ref, rows)
+    report = Report(rows, ref_txt, floor_txt, fps, sk.name, ref.leg_length, ref.floor, notes)
     if out is not None:
         write_report(report, [ref.source, *sources], ref, Path(out), plots)
     return report
 
 
-def _notes(ref: Reference) -> list[str]:
-    """What the reader must know to read the figures (e.g. a duet without depth)."""
+def _notes(ref: Reference, rows: dict[str, dict[str, float]]) -> list[str]:
+    """What the reader must know to read the figures: rows too small for their Frechet distances, a duet
+    without depth."""
+    n_features = int(ref.kinetic.keep.sum())
+    small = [f"{name} ({int(r['windows'])})" for name, r in rows.items() if "fid_k" in r and r["windows"] < n_features]
+    out = [f"fewer windows than the {n_features} kinetic features in {', '.join(small)}: a Frechet distance from "
+           "so few windows is inflated by their number alone; compare rows of similar size"] if small else []
     if not ref.source.duets or ref.cross is None:
-        return []
+        return out
     depth = np.concatenate([metrics.body_points(m.positions, ref.skeleton, ("pelvis",), "depth")[..., 0, 2].ravel()
                             for m in ref.source.duets])
     if depth.std() < 1e-6 * ref.leg_length:
-        return ["the real duet has no depth between the dancers (both pelvises at one depth in every frame, as "
-                "in poses extracted from one video): contact_rate and penetration measure overlap in the image"]
-    return []
+        out.append("the real duet has no depth between the dancers (both pelvises at one depth in every frame, as "
+                   "in poses extracted from one video): contact_rate and penetration measure overlap in the image")
+    return out
 
 
 def _unique(name: str, sources: list[Source]) -> str:
@@ -340,7 +346,7 @@ def write_report(report: Report, sources: list[Source], ref: Reference, out: Pat
     if plots:
         from pasdeux.metrics.plots import plot_kinetic, plot_speed
 
-        report.files["speed"] = str(plot_speed(sources, ref.fps, out / "speed.png"))
+        report.files["speed"] = str(plot_speed(sources, ref.fps, out / "speed.png", ref.leg_length))
         report.files["kinetic"] = str(plot_kinetic(sources, ref.kinetic, out / "kinetic.png"))
     report.files["markdown"] = str(write_text_atomic(out / "report.md", report.markdown()))
     report.files["json"] = str(out / "report.json")

@@ -166,8 +166,9 @@ def own_speed_curves(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0) -> np
     """Each dancer's mean joint speed per frame `[N, 2, T'-1]` at 30 fps (units per second), of its own
     movement: every frame centred on that dancer's own pelvis x and z, so neither the leader-centred frame
     nor travel counts. In the leader's frame a partner standing still would move whenever the leader
-    travels: a statue partner scored responsiveness 0.45 on salsa take 13 and 0.65 on the video duet's
-    test span, above the real partners (0.58 and 0.48)."""
+    travels: a statue partner scored responsiveness 0.45 on salsa take 13 (its real partner 0.54) and
+    0.65 on the video duet's test span, above the real partner's 0.48. Each dancer's own movement gives
+    the statue 0."""
     a = units.at_protocol_rate(as_duets(x), fps)
     return speed_curve(center(a, skeleton, "frame"), units.PROTOCOL_FPS)
 

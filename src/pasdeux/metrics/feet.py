@@ -10,17 +10,19 @@ lengths (`leg_length`, mean hip-to-ankle distance). Each threshold below holds o
 whatever its units or frame rate.
 
 - **planted**: the foot's lowest point is under `CONTACT_HEIGHT` = 0.08 leg lengths (about 7 cm
-  for an adult). This was settled on the real salsa mocap (30 fps, travel kept, floor of the
-  training takes). Under 0.08 L a foot barely moves: the median horizontal speed of its slowest
-  point is 0.24-0.38 L/s in every 0.02-L band from 0 to 0.08 L. From 0.08 to 0.10 L it is 0.67 L/s,
-  from 0.10 to 0.12 L 2.4 L/s, and above 0.12 L 4-5 L/s (the swinging foot). The knee sits at 0.08 L,
-  not at the 6 % a heeled skeleton would give, because the CMU and SMPL skeletons have no heel
-  point: a flat foot's lowest point behind the toes is the ankle, 0.05-0.07 L above the floor.
+  for an adult). This was settled on the real salsa mocap (training takes, 30 fps, travel kept, their
+  own floor). Under 0.08 L a foot barely moves: the median horizontal speed of its slowest point is
+  0.24-0.41 L/s in every 0.02-L band from 0 to 0.08 L. From 0.08 to 0.10 L it is 0.66 L/s, from 0.10
+  to 0.12 L 1.9 L/s, and above 0.12 L 4-5 L/s (the swinging foot). The knee sits at 0.08 L, not at
+  the 6 % a heeled skeleton would give, because the CMU and SMPL skeletons have no heel point: a
+  flat foot's lowest point behind the toes is the ankle, 0.05-0.07 L above the floor.
 - **sliding**: a planted foot (planted in both frames of a frame pair) whose slowest point moves
   horizontally faster than `SKATE_SPEED` = 1.0 L/s at 30 fps (about 0.85 m/s for an adult). Real
-  planted feet move at a median 0.3 L/s and 1.0 L/s is their 83rd percentile: salsa's pivots and
-  spins turn the foot on the ball, which moves the toe tip and the ankle on small circles. A
-  gliding body (the artefact) moves every planted foot at its own speed.
+  planted feet move at a median 0.31 L/s, and 1.0 L/s is their 86th percentile: salsa's pivots and
+  spins turn the foot on the ball, which moves the toe tip and the ankle on small circles. The real
+  skating ratio is 0.13 on the salsa test takes and 0.10 on the video duet's test span. A body gliding
+  at 1.5 L/s (the artefact) moves every planted foot at its own speed: salsa take 13 goes from 0.17 to
+  0.90.
 - `foot_contact_share`: share of frames with at least one foot planted.
 - `foot_skating_ratio`: share of planted-foot frame pairs (per foot) in which that foot slides
   (BENCHMARK.md). It is 0 when no foot is ever planted; read it beside the contact share.

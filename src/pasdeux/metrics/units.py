@@ -8,11 +8,13 @@
   responsiveness, beats, geometric speed relations) are measured at the protocol's 30 fps. Data at
   another rate are first brought to it with the anti-aliased resampler of `Motion.resample`.
   Why not just scale per-frame derivatives by the frame rate? Because differences at 120 fps mostly
-  measure what 30 fps filters out. On the salsa takes, one 0.1 s marker-tracking failure in 60_13
-  (frames 620-634: the root turns 100 degrees in five frames, a foot moves at 60 units/s) raised
-  fid_k between the two halves of the take from 64 to 20,051 at 120 fps. Resampled to 30 fps it gives
-  428. The same take's jitter ratio was 1.28 at 120 fps and 1.01 at 30, and its foot-skating ratio
-  0.61 and 0.50.
+  measure what 30 fps filters out: sensor noise and marker glitches. On the salsa takes, one 0.1 s
+  marker-tracking failure in 60_13 (frames 620-634: the root turns 100 degrees in five frames, a foot
+  moves at 105 leg lengths per second) raised fid_k between the two halves of the take from 64 to
+  20,051 at 120 fps. Resampled to 30 fps it gives 428, and 168 once `pasdeux.data.repair_glitches` has
+  removed the failure. The same take's jitter ratio (first half against second half, 64-frame windows)
+  was 1.28 at 120 fps and 1.01 at 30. Its foot-skating ratio, computed at 120 fps without resampling,
+  was 0.06 against 0.17 at 30.
   Position-only metrics (contact_rate, penetration, floating, foot contact) do not depend on the rate
   and are not resampled.
 """
