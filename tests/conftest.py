@@ -24,3 +24,19 @@ def duet(shared_data):
     import pasdeux
 
     return pasdeux.load(DUET_NPY)
+
+
+@pytest.fixture(scope="session")
+def salsa_test(shared_data):
+    """The salsa test takes 13 and 14 as duets (60_NN leads, 61_NN follows), at their own 120 fps."""
+    import pasdeux
+
+    return [pasdeux.load(SALSA / f"60_{t}.bvh", pair=SALSA / f"61_{t}.bvh") for t in ("13", "14")]
+
+
+@pytest.fixture(scope="session")
+def salsa_test30(salsa_test):
+    """The salsa test takes at the protocol's 30 fps, tracking glitches repaired."""
+    from pasdeux.data import repair_glitches
+
+    return [repair_glitches(m).resample(30) for m in salsa_test]

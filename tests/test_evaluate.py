@@ -94,6 +94,38 @@ def test_mocap_duet_with_bvh_joint_names(shared_data):
     report = evaluate([salsa], fps=30.0)
     assert report.fps == 30.0
     floor = report.rows["real first half"]
-    for key in ("fid_k", "fid_g", "fid_cd", "foot_skating_ratio", "contact_rate", "responsiveness"):
+    for key in ("fid_k", "fid_g", "fid_cd", "div_cd", "foot_skating_ratio", "floating", "contact_rate",
+                "responsiveness", "bed", "max_partner_distance"):
         assert np.isfinite(floor[key])
     assert report.rows["real reference"]["bone_cv"] < 0.01  # mocap skeletons are rigid
+    assert floor["responsiveness"] > 0.3 and floor["contact_rate"] > 0.1  # salsa partners answer and touch
+
+
+def test_salsa_floor_is_stable_and_reads_the_body(salsa_test, tmp_path):
+    """Issue 8's case: the two dancers of salsa take 13 as solos at 120 fps. The real floor's fid_k was
+    20,050, from one marker-tracking failure scored at 120 fps; scored at 30 fps with the failure repaired
+    it is about 170, and the report says what was repaired, the leg length and the floor."""
+    take = salsa_test[0]
+    report = evaluate([take.dancer(0), take.dancer(1)], out=tmp_path, plots=False)
+    floor, ref = report.rows["real first half"], report.rows["real reference"]
+    assert report.fps == 30.0 and 0.55 < report.leg_length < 0.62
+    assert 50 < floor["fid_k"] < 300
+    assert 0.9 < floor["jitter_ratio"] < 1.1
+    for row in (floor, ref):
+        assert row["foot_contact_share"] > 0.95 and row["foot_skating_ratio"] < 0.3 and 0 <= row["floating"] < 0.05
+    assert any("tracking glitches" in n for n in report.notes)
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["leg_length"] == pytest.approx(report.leg_length) and data["thresholds"]["foot_contact_height"] == 0.08
+    md = (tmp_path / "report.md").read_text()
+    assert "leg length 0.5" in md and "| floating |" in md
+
+
+def test_a_lifted_generated_body_floats_against_the_real_floor(duet):
+    """The floor comes from the real reference, so a generated body lifted off the floor cannot bring its own."""
+    lifted = duet.with_positions(duet.positions + np.array([0.0, 0.15, 0.0], np.float32))
+    report = evaluate([duet], {"lifted": lifted})
+    ref, up = report.rows["real reference"], report.rows["lifted"]
+    assert up["floating"] > report.rows["real first half"]["floating"] + 0.15
+    assert up["foot_contact_share"] < ref["foot_contact_share"] / 2
+    assert any("no depth" in n for n in report.notes)  # the video duet: contact is overlap in the image
+    assert {"bed", "div_cd", "max_partner_distance"} <= set(up)

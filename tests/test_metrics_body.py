@@ -1,4 +1,4 @@
-"""Skeleton-aware metrics: joint roles, geometric features / fid_g, and the feet metrics."""
+"""Skeleton-aware metrics: joint roles and geometric features / fid_g (the feet are in test_metrics_feet)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ from pasdeux.data import rotate_y, solo_windows, time_split
 from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.metrics import (
     fid_g,
-    floor_height,
-    foot_contact_share,
     foot_skating_ratio,
     geometric_feature_names,
     geometric_features,
-    physical_foot_contact,
     role_indices,
 )
 from pasdeux.motion import Skeleton
@@ -24,12 +21,6 @@ from pasdeux.skeletons import get_skeleton
 @pytest.fixture(scope="module")
 def test_windows(duet):
     return solo_windows([time_split(duet)["test"]], 64, 2)
-
-
-@pytest.fixture(scope="module")
-def world_windows(duet):
-    """Uncentred windows (the horizontal root kept), for feet metrics that need travel."""
-    return solo_windows([time_split(duet)["test"]], 64, 8, centring="first")
 
 
 CMU_NAMES = ("hip abdomen chest neck head lCollar lShldr lForeArm lHand rCollar rShldr rForeArm rHand "
@@ -97,39 +88,3 @@ def test_fid_g_self_zero_and_noise_raises(duet, test_windows):
     assert fid_g(test_windows, test_windows, sk) == pytest.approx(0.0, abs=1e-6)
     frozen = np.repeat(test_windows[:, :1], 64, axis=1)
     assert fid_g(frozen, test_windows, sk) > 100
-
-
-def test_floor_found_under_the_feet(duet, test_windows):
-    floor = floor_height(test_windows, duet.skeleton)
-    assert floor.shape == (len(test_windows),)
-    feet = [duet.skeleton.index(j) for j in ("left_ankle", "right_ankle", "left_toe", "right_toe")]
-    lowest = test_windows[..., feet, 1].min(axis=(1, 2))
-    assert np.all(floor >= lowest - 1e-6) and np.all(floor < lowest + 0.1)
-
-
-def test_foot_skating_rises_with_sliding_feet(duet, world_windows):
-    sk = duet.skeleton
-    base = foot_skating_ratio(world_windows, sk)
-    assert 0 <= base < 0.4
-    # Every joint below the knees slides sideways at 1 m/s: planted feet now skate.
-    slid = world_windows.copy()
-    feet = [sk.index(j) for j in ("left_ankle", "right_ankle", "left_foot", "right_foot", "left_toe", "right_toe")]
-    slid[..., feet, 0] += np.arange(64)[None, :, None] / 30.0
-    assert foot_skating_ratio(slid, sk) > base + 0.3
-
-
-def test_floating_dancer_loses_foot_contact(duet, world_windows):
-    sk = duet.skeleton
-    base = foot_contact_share(world_windows, sk)
-    assert base > 0.4
-    floating = world_windows.copy()
-    floating[..., 1] += np.linspace(0, 1.0, 64)[None, :, None]  # rises 1 m over each window
-    assert foot_contact_share(floating, sk) < base / 2
-
-
-def test_physical_foot_contact_worse_for_noise(duet, world_windows):
-    sk = duet.skeleton
-    rng = np.random.default_rng(0)
-    base = physical_foot_contact(world_windows, sk)
-    assert base > 0
-    assert physical_foot_contact(world_windows + rng.normal(0, 0.01, world_windows.shape), sk) > 1.5 * base

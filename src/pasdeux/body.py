@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pasdeux.errors import SkeletonError
+from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.motion import Skeleton
 
 # Each candidate is one joint name or a tuple of names whose mean stands for the role; the first present wins.
@@ -100,6 +100,27 @@ def body_points(x: np.ndarray, skeleton: Skeleton, roles: tuple[str, ...], purpo
     if all(len(i) == 1 for i in idx):
         return x[..., [i[0] for i in idx], :]
     return np.stack([x[..., list(i), :].mean(-2) for i in idx], axis=-2)
+
+
+# --- the body's size -----------------------------------------------------------------------------
+LEG_ROLES = ("left_hip", "left_ankle", "right_hip", "right_ankle")
+
+
+def leg_length(positions: np.ndarray, skeleton: Skeleton) -> float:
+    """Mean hip-to-ankle distance over both legs and every complete frame of positions `[..., J, 3]`: the
+    body's size that every threshold of `pasdeux.metrics` is relative to (BENCHMARK.md)."""
+    p = np.asarray(positions, dtype=np.float64)
+    if p.ndim < 2 or p.shape[-1] != 3:
+        raise ShapeError(f"positions must be [..., joints, 3]; got shape {p.shape}")
+    p = p.reshape(-1, *p.shape[-2:])
+    pts = body_points(p[np.isfinite(p).all(axis=(-1, -2))], skeleton, LEG_ROLES, "the leg length")  # [M, 4, 3]
+    if len(pts) == 0:
+        raise ShapeError("the leg length needs at least one frame without missing joints")
+    out = 0.5 * float(np.mean(np.linalg.norm(pts[:, 0] - pts[:, 1], axis=-1) + np.linalg.norm(pts[:, 2] - pts[:, 3],
+                                                                                               axis=-1)))
+    if not out > 0:
+        raise ShapeError("the hips and ankles coincide (leg length 0); the positions are degenerate")
+    return out
 
 
 # --- the root and the facing direction -----------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pasdeux.body import facing_angle, root_trajectory
+from pasdeux.body import facing_angle, leg_length, root_trajectory
 from pasdeux.errors import ConfigError, ShapeError, SkeletonError
 from pasdeux.motion import Motion, Skeleton
 
@@ -57,6 +57,38 @@ def fill_gaps(motion: Motion, max_gap: int = 30) -> Motion:
     if long_gaps:
         note += f"; {len(long_gaps)} longer gap(s) left as NaN: " + "; ".join(long_gaps[:10])
     return motion.with_positions(pos, note)
+
+
+GLITCH_SPEED = 30.0  # leg lengths per second (about 25 m/s for an adult): no body point moves this fast
+
+
+def repair_glitches(motion: Motion, max_speed: float = GLITCH_SPEED, max_gap_s: float = 0.5) -> Motion:
+    """Interpolate away frames in which some joint moves faster than `max_speed` leg lengths per second.
+
+    Nothing a dancer does moves that fast. Optical mocap does: a marker-tracking failure (CMU salsa 60_13
+    frames 620-634 turn the root 100 degrees in five frames and throw a foot at 105 leg lengths per second),
+    or a rest pose spliced in as the first frame (every take of the CMU salsa conversions). Both frames of
+    each impossible step are marked missing and refilled by `fill_gaps` (gaps up to `max_gap_s`; longer ones
+    stay NaN and are reported). Use it on real data only: in generated motion such a jump is a defect to
+    measure, not to hide.
+    """
+    pos = motion.positions
+    if motion.n_frames < 2:
+        return motion
+    leg = leg_length(pos, motion.skeleton)
+    speed = np.linalg.norm(np.diff(pos, axis=1), axis=-1).max(-1) * motion.fps / leg  # [D, T-1]
+    fast = speed > max_speed  # NaN speeds (gaps) compare False
+    if not fast.any():
+        return motion
+    bad = np.zeros(pos.shape[:2], bool)
+    bad[:, 1:] |= fast
+    bad[:, :-1] |= fast
+    out = pos.copy()
+    out[bad] = np.nan
+    counts = ", ".join(f"dancer {d}: {int(n)}" for d, n in enumerate(bad.sum(1)) if n)
+    marked = motion.with_positions(out, f"marked frames where a joint moved faster than {max_speed:g} leg lengths/s "
+                                        f"as missing (tracking glitches; {counts} frames)")
+    return fill_gaps(marked, max(1, int(round(max_gap_s * motion.fps))))
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -159,6 +191,35 @@ def duet_windows(motion: Motion, length: int = 64, stride: int = 8, leader: int 
     """Duet windows `[N, 2, length, J, 3]` of a two-dancer motion, relative to the leader's pelvis x and z
     in each frame (`leader_centred`); the leader is dancer 0 of the output."""
     return pair_windows(leader_centred(duet_sequence(motion, leader), motion.skeleton), length, stride)
+
+
+def shuffled_partners(pairs: np.ndarray, shift: int | None = None, min_gap: int | None = None,
+                      seed: int = 0) -> np.ndarray:
+    """Duet windows `[N, 2, T, J, 3]` (in time order) whose partner is the real partner of another window:
+    real dance that does not answer this leader, placed where that partner stood relative to its own leader.
+
+    By default window i gets the partner of window `(i + shift) mod N`, `shift` = N // 2: the duet protocol's
+    `shuffled` baseline. With `min_gap`, each window instead gets the partner of a window drawn at random
+    (seeded) among those at least `min_gap` windows away. One constant shift keeps the partners' phase: on a
+    short span with a repeated phrase (the video duet's 9 s test span) the partner half a span away dances a
+    repeat of the answer to this very phrase."""
+    a = np.asarray(pairs)
+    n = len(a)
+    if a.ndim != 5 or a.shape[1] != 2 or n < 2:
+        raise ShapeError(f"shuffling partners needs at least 2 duet windows [N, 2, T, J, 3]; got shape {a.shape}")
+    if min_gap is None:
+        shift = n // 2 if shift is None else int(shift)
+        if shift % n == 0:
+            raise ConfigError(f"a shift of {shift} windows pairs every leader with its own partner; use 1..{n - 1}")
+        source = (np.arange(n) + shift) % n
+    else:
+        if not 0 < min_gap <= n // 2:  # the middle window needs a candidate on one side
+            raise ConfigError(f"min_gap must be 1..{n // 2} windows for {n} windows; got {min_gap}")
+        rng, idx = np.random.default_rng(seed), np.arange(n)
+        source = np.array([rng.choice(idx[np.abs(idx - i) >= min_gap]) for i in range(n)])
+    out = a.copy()
+    out[:, 1] = a[source, 1]
+    return out
 
 
 def augment(batch: np.ndarray, skeleton: Skeleton, rng: np.random.Generator, rotate: bool = True,

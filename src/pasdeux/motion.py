@@ -233,18 +233,26 @@ class Motion:
     # --- time ---------------------------------------------------------------------------
     def resample(self, fps: float) -> Motion:
         """Resample to another frame rate with anti-aliased polyphase filtering (not frame dropping)."""
-        from scipy.signal import resample_poly
-
         if not (np.isfinite(fps) and fps > 0):
             raise ShapeError(f"target fps must be positive; got {fps}")
-        ratio = Fraction(fps / self.fps).limit_denominator(1000)
-        if ratio == 1:
+        if Fraction(fps / self.fps).limit_denominator(1000) == 1:
             return self.with_positions(self.positions.copy())
         if np.isnan(self.positions).any():
             raise ShapeError("fill missing data (pasdeux.data.fill_gaps) before resampling")
         if self.n_frames < 4:
             raise ShapeError("need at least 4 frames to resample")
-        out = resample_poly(self.positions.astype(np.float64), ratio.numerator, ratio.denominator,
-                            axis=1, padtype="line")
+        out = resample_positions(self.positions, self.fps, fps, axis=1)
         return self.with_positions(out.astype(np.float32), f"resampled {self.fps:g} -> {float(fps):g} fps",
                                    fps=float(fps))
+
+
+def resample_positions(positions: np.ndarray, fps: float, target_fps: float, axis: int = 1) -> np.ndarray:
+    """Positions resampled along the time `axis` from `fps` to `target_fps` with anti-aliased polyphase
+    filtering (what `Motion.resample` does), as float64; the same array when the rates are equal."""
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(target_fps / fps).limit_denominator(1000)
+    if ratio == 1:
+        return np.asarray(positions, dtype=np.float64)
+    return resample_poly(np.asarray(positions, dtype=np.float64), ratio.numerator, ratio.denominator, axis=axis,
+                         padtype="line")

@@ -58,8 +58,8 @@ def score(made: Generated, val_windows: np.ndarray, skeleton: Skeleton, fps: flo
     space = kinetic or KineticSpace.fit(real, fps)
     rec, var, prior = made.recon, made.var05, made.prior
     out = {"recon_mse": recon_mse(rec, val), "mpjpe": mpjpe(rec, val),
-           "jitter_ratio_recon": jitter_ratio(rec, val), "jitter_ratio_var05": jitter_ratio(var, val),
-           "jitter_ratio_prior": jitter_ratio(prior, val), "fid_k_prior": space.fid(prior, real),
+           "jitter_ratio_recon": jitter_ratio(rec, val, fps), "jitter_ratio_var05": jitter_ratio(var, val, fps),
+           "jitter_ratio_prior": jitter_ratio(prior, val, fps), "fid_k_prior": space.fid(prior, real),
            "diversity_prior": space.diversity(prior), "bone_cv_prior": bone_cv(prior, skeleton)}
     if geometric is not None:
         out["fid_g_prior"] = geometric.fid(prior, real)

@@ -28,10 +28,11 @@ def evaluate(
     seed: int = typer.Option(0, "--seed", help="Random seed for the model's samples."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write speed.png and kinetic.png."),
     fps: float | None = typer.Option(None, "--fps", min=1, help="Resample everything to this frame rate "
-                                     "(default: the first real file's; BENCHMARK.md scores at 30)."),
+                                     "(default 30, the rate BENCHMARK.md scores at)."),
 ) -> None:
-    """Score generated dance against real dance: fid_k, fid_g, diversity, jitter, bone_cv, feet, duet metrics,
-    with the real floor beside every number (e.g. `pasdeux evaluate --real duet.npy --split`).
+    """Score generated dance against real dance: fid_k, fid_g, diversity, jitter, bone_cv, feet (contact,
+    skating, floating), duet metrics, with the real floor beside every number and every threshold relative
+    to the real dancers' leg length (e.g. `pasdeux evaluate --real duet.npy --split`).
 
     Two-dancer files are also scored as duets; to pair two BVH files of one take into a duet file first,
     use `pasdeux convert 60_12.bvh duet.npz --pair 61_12.bvh`."""

@@ -1,7 +1,8 @@
 """Pose-level metrics: reconstruction error, jitter (acceleration) and bone-length stability.
 
-All functions take positions `[..., T, J, 3]` (y-up metres), already centred per frame where
-BENCHMARK.md asks for it (`pasdeux.data.center(x, skeleton, "frame")`).
+All functions take positions `[..., T, J, 3]` (y-up, any units), already centred per frame where
+BENCHMARK.md asks for it (`pasdeux.data.center(x, skeleton, "frame")`). recon_mse and MPJPE are in
+the data's units (BENCHMARK.md scores them so); jitter_ratio and bone_cv are ratios, free of units.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pasdeux.errors import ShapeError
+from pasdeux.metrics.units import at_protocol_rate
 from pasdeux.motion import Skeleton
 
 
@@ -64,8 +66,15 @@ def mean_acceleration(x: np.ndarray) -> float:
     return float(acceleration(x).mean())
 
 
-def jitter_ratio(gen: np.ndarray, real: np.ndarray) -> float:
-    """Mean acceleration of `gen` over that of `real`: 1 is real, >1 shaking, <1 frozen or over-smoothed."""
+def jitter_ratio(gen: np.ndarray, real: np.ndarray, fps: float = 30.0) -> float:
+    """Mean acceleration of `gen` over that of `real` (both at `fps`), measured at the protocol's 30 fps:
+    1 is real, >1 shaking, <1 frozen or over-smoothed.
+
+    The ratio is free of units; the frame rate is not: at 120 fps sensor noise and marker glitches
+    dominate second differences (a real salsa take's two halves: 1.28 at 120 fps, 1.01 at 30), so other
+    rates are first resampled to 30 fps (`units.at_protocol_rate`)."""
+    gen = at_protocol_rate(as_positions(gen, "generated motion", 3), fps)
+    real = at_protocol_rate(as_positions(real, "real motion", 3), fps)
     ours, ref = mean_acceleration(gen), mean_acceleration(real)
     if ref <= 0:
         raise ShapeError("the real motion does not move (zero acceleration); jitter_ratio needs moving motion")

@@ -5,7 +5,8 @@ Each frame asks yes/no questions about the body (a wrist moving fast forward, a 
 head, a foot in front of the other, a knee bent, ...). Distances and speeds are scaled by the
 dancer's own upper-arm and hip sizes, so the features do not depend on body size or units, and
 directions are taken in the body's own frame (forward, left, up), so they do not depend on where
-the dancer stands or faces. Works on any skeleton that names the SMPL-like roles below.
+the dancer stands or faces. Speeds are judged at the protocol's 30 fps (other rates are resampled
+first, see `units`). Works on any skeleton that names the SMPL-like roles below.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from pasdeux.body import body_points
 from pasdeux.metrics.basic import as_windows
 from pasdeux.metrics.frechet import ZScore, frechet_distance
+from pasdeux.metrics.units import PROTOCOL_FPS, at_protocol_rate
 from pasdeux.motion import Skeleton
 
 ROLES = ("pelvis", "neck", "head", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
@@ -119,10 +121,11 @@ def _frame_features(p: np.ndarray, fps: float) -> np.ndarray:
 
 
 def geometric_features(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0) -> np.ndarray:
-    """Share of frames in which each boolean body relation holds, per window: `[N, F]`."""
-    a = as_windows(x)
+    """Share of frames in which each boolean body relation holds, per window: `[N, F]` (speeds judged at
+    30 fps: windows at another `fps` are resampled first)."""
+    a = at_protocol_rate(as_windows(x), fps)
     p = body_points(a, skeleton, ROLES, "geometric features")
-    return _frame_features(p, fps).mean(1)
+    return _frame_features(p, PROTOCOL_FPS).mean(1)
 
 
 @dataclass

@@ -40,20 +40,22 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def plot_speed(sources: list[Source], fps: float, path: str | os.PathLike) -> Path:
-    """Mean joint speed over the first seconds of each row, and the distribution of per-frame speeds."""
+def plot_speed(sources: list[Source], fps: float, path: str | os.PathLike, leg_length: float = 1.0) -> Path:
+    """Mean joint speed (in leg lengths per second) over the first seconds of each row, and the distribution
+    of per-frame speeds."""
     fig, (ax_t, ax_h) = _figure(2)
     frames = int(CURVE_SECONDS * fps)
-    all_speeds = [speed_curve(s.windows, fps).ravel() for s in sources]
+    all_speeds = [speed_curve(s.windows, fps).ravel() / leg_length for s in sources]
     top = float(np.percentile(np.concatenate(all_speeds), 99.5))
     bins = np.linspace(0, top, 50)
     for k, (s, speeds) in enumerate(zip(sources, all_speeds)):
         c, lw = COLORS[k % len(COLORS)], 2.0 if k == 0 else 1.2
-        curve = speed_curve(s.sequences[0][: frames + 1], fps)
+        curve = speed_curve(s.sequences[0][: frames + 1], fps) / leg_length
         ax_t.plot(np.arange(len(curve)) / fps, curve, color=c, lw=lw, label=s.name)
         ax_h.hist(speeds, bins=bins, density=True, histtype="step", color=c, lw=lw, label=s.name)
-    ax_t.set(title=f"Mean joint speed, first {CURVE_SECONDS:g} s", xlabel="time (s)", ylabel="speed (m/s)")
-    ax_h.set(title="Distribution of per-frame mean joint speed", xlabel="speed (m/s)", ylabel="density")
+    unit = "leg lengths / s"
+    ax_t.set(title=f"Mean joint speed, first {CURVE_SECONDS:g} s", xlabel="time (s)", ylabel=f"speed ({unit})")
+    ax_h.set(title="Distribution of per-frame mean joint speed", xlabel=f"speed ({unit})", ylabel="density")
     ax_t.legend(fontsize=8, loc="upper right")
     return _save(fig, Path(path))
 
