@@ -155,6 +155,9 @@ class DuetVAE(MotionModel):
         # the linear warp from the leader's features to the partner's latent, set by ridge regression.
         self.lin_in, self.lin_out = nn.Conv1d(p + OFFSET, zp, 1), nn.Conv1d(zp, p + OFFSET, 1)
         self.warp = nn.Conv1d(p + LEAD_EXTRA, zp * len(DIRECTIONS), c.warp_kernel)  # one warp per direction
+        # Fitted once and kept: trained by gradient, its many direct weights overfit a few takes within minutes,
+        # while the networks that add to it learn the rest.
+        self.warp.requires_grad_(False)
         for layers in (self.post_head, self.prior_head, self.dec):
             _zero_last(layers)
         nn.init.constant_(self.post_head[-1].bias[zp:], c.init_logvar)
