@@ -1,0 +1,216 @@
+"""The studio's processes: a pool of workers for generation, comparison and export, and training runs.
+
+Both keep the app process light and responsive: torch and the models load in the workers, and each
+training run is its own `pasdeux train` process whose progress is read from its run folder. A worker
+that dies (killed, out of memory) is replaced and the request that was running reports it; a failing
+training run is reported with the message it printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pasdeux.errors import PasdeuxError
+from pasdeux.studio import runinfo, tasks
+from pasdeux.studio.library import AlreadyInLibrary, LibraryError
+
+STOP_GRACE_S = 20.0  # seconds a stopped run has to shut down cleanly before it is killed
+
+
+class WorkerFailed(PasdeuxError):
+    """A worker process stopped while it ran a request (it is replaced for the next one)."""
+
+
+class Workers:
+    """A pool of spawned worker processes running `pasdeux.studio.tasks` functions."""
+
+    def __init__(self, n: int = 1) -> None:
+        self.n = max(1, int(n))
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # spawn, not fork: the app runs threads (uvicorn, training watchers) that fork would copy mid-state.
+                self._pool = ProcessPoolExecutor(self.n, mp_context=multiprocessing.get_context("spawn"))
+            return self._pool
+
+    def warm(self) -> None:
+        """Start the workers and import torch in them now rather than on the first request."""
+        pool = self._executor()
+        for _ in range(self.n):
+            pool.submit(tasks.warm)
+
+    async def call(self, fn, *args: Any) -> Any:
+        """Run `fn(*args)` in a worker; user errors come back as they were raised there."""
+        pool = self._executor()
+        try:
+            return await asyncio.wrap_future(pool.submit(fn, *args))
+        except BrokenProcessPool:
+            self._replace(pool)
+            raise WorkerFailed("the worker process stopped while it ran this request (out of memory or killed); "
+                               "it has been restarted: try again, with fewer or shorter phrases") from None
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        pool = self._pool
+        return [p.pid for p in (getattr(pool, "_processes", None) or {}).values() if p.is_alive()] if pool else []
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        """Stop the workers."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class TrainingRun:
+    """One `pasdeux train` process the studio started."""
+
+    run_dir: Path
+    argv: list[str]
+    process: subprocess.Popen
+    started: float = field(default_factory=time.time)
+    budget_s: float | None = None
+    stop_requested: bool = False
+    ended: float | None = None
+
+    def elapsed(self) -> float:
+        """Seconds the process ran (so far, while it runs)."""
+        if self.ended is None and self.process.poll() is not None:
+            self.ended = time.time()
+        return round((self.ended or time.time()) - self.started, 1)
+
+    def state(self) -> dict:
+        """running / stopping / stopped / done / failed, with the message of a failure."""
+        code = self.process.poll()
+        if code is None:
+            return {"state": "stopping" if self.stop_requested else "running", "pid": self.process.pid}
+        if self.stop_requested:
+            return {"state": "stopped", "exit_code": code}
+        if code == 0:
+            return {"state": "done", "exit_code": 0}
+        return {"state": "failed", "exit_code": code, "message": failure_message(self.run_dir)}
+
+
+class Training:
+    """Training runs as separate processes: start, watch, stop, resume."""
+
+    def __init__(self, max_running: int = 1) -> None:
+        self.max_running = max_running
+        self.runs: dict[Path, TrainingRun] = {}
+        self._lock = threading.Lock()
+
+    def is_running(self, run_dir: Path) -> bool:
+        """Whether a run folder (or one inside `run_dir`) is training now."""
+        run_dir = Path(run_dir)
+        return any(r.process.poll() is None and (p == run_dir or run_dir in p.parents) for p, r in self.runs.items())
+
+    def start(self, run_dir: Path, options: list[str], overrides: list[str], budget_s: float | None = None) -> dict:
+        """Start `pasdeux train OPTIONS --out RUN_DIR -- OVERRIDES` as its own process."""
+        with self._lock:
+            running = [r for r in self.runs.values() if r.process.poll() is None]
+            if len(running) >= self.max_running:
+                raise AlreadyInLibrary(f"{running[0].run_dir.name} is training; stop it before starting another "
+                                       "(one run at a time keeps the studio responsive)")
+            run_dir.mkdir(parents=True, exist_ok=True)
+            # After `--` an override can only be KEY=VALUE, never an option such as --out.
+            argv = [sys.executable, "-m", "pasdeux", "train", *options, "--out", str(run_dir), "--no-progress",
+                    "--", *overrides]
+            with open(run_dir / runinfo.LOG_FILE, "ab") as log:
+                log.write(f"$ pasdeux {' '.join(argv[3:])}\n".encode())
+                log.flush()
+                proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        cwd=run_dir, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                        start_new_session=True)  # its own group: stopping it stops all of it
+            self.runs[run_dir] = TrainingRun(run_dir, argv, proc, budget_s=budget_s)
+        return self.state(run_dir)
+
+    def resume_args(self, run_dir: Path) -> list[str]:
+        """The arguments continuing a run from its last checkpoint (refused while it trains or without one)."""
+        if self.is_running(run_dir):
+            raise AlreadyInLibrary(f"{run_dir.name} is training already")
+        if runinfo.checkpoint(run_dir) is None:
+            every = runinfo.run_config(run_dir).get("train", {}).get("checkpoint_every_steps")
+            raise LibraryError(f"{run_dir.name} has no checkpoint to resume from: it stopped before its first one"
+                               + (f" (written every {every} steps)" if every else "") + "; start a new run instead")
+        return ["--resume", str(run_dir)]
+
+    def stop(self, run_dir: Path) -> dict:
+        """Ask a run to stop (Ctrl-C), and kill it if it has not stopped after STOP_GRACE_S."""
+        run = self.runs.get(run_dir)
+        if run is None or run.process.poll() is not None:
+            raise LibraryError(f"{run_dir.name} is not training")
+        run.stop_requested = True
+        _signal(run.process, signal.SIGINT)
+        threading.Thread(target=_kill_later, args=(run.process, STOP_GRACE_S), daemon=True).start()
+        return self.state(run_dir)
+
+    def state(self, run_dir: Path) -> dict:
+        """What the run's files say, overlaid with what the studio knows of its process."""
+        info = dict(runinfo.status(run_dir))
+        run = self.runs.get(run_dir)
+        if run is not None:
+            proc = run.state()
+            if proc["state"] in ("running", "stopping", "failed", "stopped") or info.get("state") != "done":
+                info.update(proc)
+            info.setdefault("elapsed_s", run.elapsed())
+            if run.budget_s and "budget_s" not in info:
+                info["budget_s"] = run.budget_s
+        return info
+
+    def shutdown(self) -> None:
+        """Stop every run still training (the studio does not leave processes behind)."""
+        live = [r for r in self.runs.values() if r.process.poll() is None]
+        for r in live:
+            r.stop_requested = True
+            _signal(r.process, signal.SIGINT)
+        for r in live:
+            try:
+                r.process.wait(STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                _signal(r.process, signal.SIGKILL)
+                r.process.wait()
+
+
+def failure_message(run_dir: Path) -> str:
+    """The line that says why a run failed: the CLI's `error: ...`, else the end of the traceback."""
+    lines = [ln.strip() for ln in runinfo.log_tail(run_dir, 200).splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("error: ")]
+    if errors:
+        return errors[-1][len("error: "):]
+    return lines[-1] if lines else "the training process stopped without a message"
+
+
+def _signal(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _kill_later(proc: subprocess.Popen, grace: float) -> None:
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        _signal(proc, signal.SIGKILL)

@@ -1,0 +1,210 @@
+"""What the studio does, between the routes and the pieces it reuses: one `Studio` per library.
+
+It checks every request against the library (paths, kinds, sizes), turns it into a task for a worker
+or a `pasdeux train` process, and records where generated motion came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+import pasdeux
+from pasdeux.errors import ConfigError
+from pasdeux.studio import provenance, runinfo, tasks
+from pasdeux.studio.jobs import Training, Workers
+from pasdeux.studio.library import Library, LibraryError, NotInLibrary, safe_name
+from pasdeux.studio.schemas import CompareBody, GenerateBody, ResumeBody, Span, TrainBody
+
+GENERATED, RUNS = "generated", "runs"  # library folders for results and training runs
+EXPORTS = {"npz": ".npz", "bvh": ".bvh", "csv": ".csv", "gif": ".gif", "mp4": ".mp4", "html": ".html"}
+TOKEN = re.compile(r"^[0-9a-f]{16}$")
+OVERRIDE = re.compile(r"^(model|data|train|optim)\.[A-Za-z_][A-Za-z0-9_]*=[^\n]{0,200}$")
+# Which settings each mode uses, recorded as its provenance parameters.
+PARAMS = {"variations": ("sigma", "n", "seed"), "prior": ("n", "seconds", "seed"), "interpolate": ("steps",),
+          "transition": ("frames", "seed"), "long": ("seconds", "seed")}
+NEEDS = {"variations": 1, "interpolate": 2, "transition": 2, "prior": 0, "long": 0}  # phrases per mode
+
+
+class Studio:
+    """A library with its worker pool and training processes."""
+
+    def __init__(self, root: str | Path, max_upload_bytes: int = 200 << 20, workers: int = 1) -> None:
+        self.training = Training()
+        self.library = Library(root, max_upload_bytes, busy=self.training.is_running)
+        self.workers = Workers(workers)
+
+    def close(self) -> None:
+        """Stop training runs and workers."""
+        self.training.shutdown()
+        self.workers.shutdown()
+
+    # --- generation ------------------------------------------------------------------------
+    async def generate(self, body: GenerateBody) -> dict:
+        """Generate, keep the result in the library with its provenance, and return it with its viewer payload."""
+        seed = body.seed if body.seed is not None else secrets.randbelow(2**31)
+        params = {k: (seed if k == "seed" else getattr(body, k)) for k in PARAMS[body.mode]}
+        need = NEEDS[body.mode]
+        phrases = [s for s in (body.source, body.source_b) if s is not None][:need]
+        if len(phrases) < need:
+            raise ConfigError(f"{body.mode} needs {need} phrase(s): select "
+                              + ("a phrase in the viewer" if need == 1 else "phrases A and B"))
+        request = {"mode": body.mode, "params": params, **self._model_and_sources(body.model, phrases)}
+        stem = body.name or _stem(body.mode, phrases, params)
+        out = self.library.new_path(GENERATED, stem, ".npz")
+        request.update(out=str(out), title=out.name)
+        result = await self.workers.call(tasks.generate, request)
+        return {**result, "motion": self.library.motion_summary(out)}
+
+    async def regenerate(self, rel: str) -> dict:
+        """Make a generated motion again from its provenance, as a new file, and say whether it came out identical."""
+        path = self.library.motion_file(rel)
+        record = provenance.read(await asyncio.to_thread(pasdeux.load, path))
+        if not record or record.get("mode") not in PARAMS:
+            raise LibraryError(f"{rel!r} carries no studio provenance, so it cannot be regenerated")
+        spans = [Span(path=s["file"], dancer=s["dancer"], start=s["start"], frames=s["frames"])
+                 for s in (record.get("source"), record.get("source_b")) if s]
+        request = {"mode": record["mode"], "params": dict(record["params"]),
+                   **self._model_and_sources(record["model"], spans)}
+        changed = self._changed_inputs(record, request)
+        out = self.library.new_path(GENERATED, Path(rel).stem + "-again", ".npz")
+        request.update(out=str(out), title=out.name, compare_to=str(path))
+        result = await self.workers.call(tasks.generate, request)
+        return {**result, "changed_inputs": changed, "motion": self.library.motion_summary(out)}
+
+    def _model_and_sources(self, model: str, spans: list[Span]) -> dict:
+        folder = self.library.model_folder(model)
+        keys = ("source", "source_b")
+        return {"model": model, "model_file": str(folder),
+                **{k: {**s.model_dump(), "file": str(self.library.motion_file(s.path))} for k, s in zip(keys, spans)}}
+
+    def _changed_inputs(self, record: dict, request: dict) -> list[str]:
+        changed = []
+        weights = runinfo.model_dir(Path(request["model_file"]))
+        if record.get("model_sha256") and weights and provenance.file_digest(weights) != record["model_sha256"]:
+            changed.append(record["model"])
+        for k in ("source", "source_b"):
+            rec = record.get(k)
+            if rec and rec.get("sha256") and provenance.file_digest(request[k]["file"]) != rec["sha256"]:
+                changed.append(rec["file"])
+        return changed
+
+    async def payload(self, rel: str, ghost: str | None = None, with_source: bool = False) -> dict:
+        """The viewer payload of a motion, with another motion or (for variations) its source phrase as a ghost."""
+        from pasdeux.viz.viewer import motion_payload
+
+        path = self.library.motion_file(rel)
+        motion = await asyncio.to_thread(pasdeux.load, path)
+        record = provenance.read(motion) if with_source else None
+        if record and record.get("mode") == "variations" and record.get("source"):
+            src = record["source"]
+            spec = {**src, "path": src["file"], "file": str(self.library.motion_file(src["file"]))}
+            return await self.workers.call(tasks.source_ghost_payload, str(path), spec, path.name)
+        other = await asyncio.to_thread(pasdeux.load, self.library.motion_file(ghost)) if ghost else None
+        return await asyncio.to_thread(motion_payload, motion, other, title=path.name)
+
+    # --- compare and export ----------------------------------------------------------------
+    async def compare(self, body: CompareBody) -> dict:
+        """The evaluation report of a result against real dance (by default the file it was generated from)."""
+        result = self.library.motion_file(body.result)
+        real_rel = body.real or self._default_real(result)
+        token = secrets.token_hex(8)
+        out = self.library.state_dir("compare") / token
+        report = await self.workers.call(tasks.compare, str(result), str(self.library.motion_file(real_rel)),
+                                         result.stem, str(out))
+        return {**report, "id": token, "real": real_rel, "result": body.result}
+
+    def _default_real(self, result: Path) -> str:
+        record = provenance.read(pasdeux.load(result)) or {}
+        if record.get("source"):
+            return record["source"]["file"]
+        raise ConfigError(f"{self.library.relative(result)!r} has no source phrase to compare with; choose the real "
+                          "motion to compare it against")
+
+    def compare_plot(self, token: str, name: str) -> Path:
+        """A plot of an earlier comparison."""
+        if not TOKEN.match(token) or name not in ("speed.png", "kinetic.png"):
+            raise NotInLibrary("no such comparison plot")
+        path = self.library.state_dir("compare") / token / name
+        if not path.is_file():
+            raise NotInLibrary("no such comparison plot; run the comparison again")
+        return path
+
+    async def export(self, rel: str, fmt: str, start: int = 0, frames: int | None = None) -> Path:
+        """A motion written as a download in one of EXPORTS (the caller deletes the file's folder after sending)."""
+        if fmt not in EXPORTS:
+            raise ConfigError(f"cannot export as {fmt!r}; formats are: {', '.join(EXPORTS)}")
+        path = self.library.motion_file(rel)
+        folder = self.library.state_dir("exports") / secrets.token_hex(8)
+        folder.mkdir()
+        out = folder / (path.stem + EXPORTS[fmt])
+        try:
+            await self.workers.call(tasks.export, str(path), fmt, str(out), start, frames)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return out
+
+    # --- training --------------------------------------------------------------------------
+    def start_training(self, body: TrainBody) -> dict:
+        """Start a training run on library files in its own process; returns its folder and state."""
+        options = ["--config", self._recipe(body.recipe), "--seed", str(body.seed)]
+        for rel in body.files:
+            options += ["--data", str(self.library.motion_file(rel))]
+        if body.budget_s is not None:
+            options += ["--budget-s", f"{body.budget_s:g}"]
+        if body.epochs is not None:
+            options += ["--epochs", str(body.epochs)]
+        for item in body.overrides:
+            if not OVERRIDE.match(item) or item.startswith("data.files"):
+                raise ConfigError(f"override {item!r} is not SECTION.KEY=VALUE (e.g. optim.lr=3e-4, data.files "
+                                  "excepted: choose the files above)")
+        name = safe_name(body.name) if body.name else f"{Path(self._recipe(body.recipe)).stem}-" \
+                                                            f"{time.strftime('%Y%m%d-%H%M%S')}"
+        run_dir = self.library.new_path(RUNS, name, "")
+        state = self.training.start(run_dir, options, body.overrides, body.budget_s)
+        return {"path": self.library.relative(run_dir), "status": state}
+
+    def _recipe(self, recipe: str) -> str:
+        if recipe in runinfo.RECIPES:
+            return recipe
+        path = self.library.resolve(recipe)
+        if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+            raise ConfigError(f"recipe {recipe!r} is neither {', '.join(runinfo.RECIPES)} nor a YAML file of the "
+                              "library")
+        return str(path)
+
+    def run_folder(self, rel: str) -> Path:
+        """A run folder of the library."""
+        path = self.library.resolve(rel)
+        if not path.is_dir() or not runinfo.is_run_or_model(path):
+            raise LibraryError(f"{rel!r} is not a training run folder")
+        return path
+
+    def resume_training(self, body: ResumeBody) -> dict:
+        """Continue a stopped or finished run from its last checkpoint."""
+        run_dir = self.run_folder(body.path)
+        options = self.training.resume_args(run_dir)
+        if body.budget_s is not None:
+            options += ["--budget-s", f"{body.budget_s:g}"]
+        if body.epochs is not None:
+            options += ["--epochs", str(body.epochs)]
+        return {"path": body.path, "status": self.training.start(run_dir, options, [], body.budget_s)}
+
+    def run_status(self, rel: str) -> dict:
+        """A run's state, progress, loss series and the end of what it printed."""
+        run_dir = self.run_folder(rel)
+        return {"path": rel, "status": self.training.state(run_dir), "losses": runinfo.losses(run_dir),
+                "log": runinfo.log_tail(run_dir, 20), "has_checkpoint": runinfo.checkpoint(run_dir) is not None,
+                "has_plot": (run_dir / "loss_curves.png").is_file(), "summary": runinfo.summary(run_dir, rel)}
+
+
+def _stem(mode: str, phrases: list[Span], params: dict) -> str:
+    """A readable file name for a result: mode, source and the settings that shaped it."""
+    src = "-".join(Path(s.path).stem for s in phrases) or "prior"
+    extra = f"-sigma{params['sigma']:g}" if "sigma" in params else ""
+    return f"{mode}-{src}{extra}"

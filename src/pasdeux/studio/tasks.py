@@ -1,0 +1,145 @@
+"""What the studio's worker processes run: generation, regeneration, comparison and export.
+
+torch, the models and matplotlib live here, never in the app process, so a slow or crashing task
+cannot stall or take down the server (see `jobs.Workers`). The app validates every path before a
+task sees it; tasks receive absolute paths inside the library and library-relative names for records.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import pasdeux
+from pasdeux.errors import ConfigError
+from pasdeux.motion import Motion
+from pasdeux.studio import provenance, runinfo
+
+MODES = ("variations", "prior", "interpolate", "transition", "long")
+# Where the duet partner mode joins: pasdeux.generate.partner(model, lead, sigma, n, seed, lead_dancer).
+_models: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
+def warm() -> int:
+    """Import the heavy modules now, so the first real request does not wait for them; returns the pid."""
+    import torch  # noqa: F401
+
+    import pasdeux.generate  # noqa: F401
+
+    return os.getpid()
+
+
+def model_at(folder: str) -> Any:
+    """The trained model in a run or model folder, loaded once per worker until its weights change."""
+    from pasdeux.models import load_model
+
+    weights = runinfo.model_dir(Path(folder))
+    st = (weights / "model.safetensors").stat() if weights else None
+    key = (st.st_size, st.st_mtime_ns) if st else (0, 0)
+    cached = _models.get(folder)
+    if cached is None or cached[0] != key:
+        _models[folder] = (key, load_model(folder))
+    return _models[folder][1]
+
+
+def phrase(spec: dict) -> Motion:
+    """The span `start`, `frames` of one library motion file."""
+    motion = pasdeux.load(spec["file"])
+    start, frames = int(spec["start"]), int(spec["frames"])
+    if start < 0 or frames < 1 or start + frames > motion.n_frames:
+        raise ConfigError(f"{spec['path']} has {motion.n_frames} frames; cannot take {frames} frames from frame "
+                          f"{start}. Select a phrase inside the motion")
+    if not 0 <= int(spec.get("dancer", 0)) < motion.n_dancers:
+        raise ConfigError(f"{spec['path']} has {motion.n_dancers} dancer(s); there is no dancer "
+                          f"{int(spec['dancer']) + 1}")
+    return motion.frames(start, start + frames)
+
+
+def generate(request: dict) -> dict:
+    """Run one generation request, save the result with its provenance, return its viewer payload."""
+    from pasdeux.viz.viewer import motion_payload
+
+    mode, p = request["mode"], request["params"]
+    if mode not in MODES:
+        raise ConfigError(f"unknown generation mode {mode!r}; modes are: {', '.join(MODES)}")
+    model = model_at(request["model_file"])
+    a = phrase(request["source"]) if request.get("source") else None
+    b = phrase(request["source_b"]) if request.get("source_b") else None
+    result, ghost = _run(mode, model, a, b, request, p)
+    record = _record(request)
+    result = provenance.attach(result, record)
+    pasdeux.save(result, request["out"])
+    out: dict[str, Any] = {"provenance": record, "payload": motion_payload(result, ghost, title=request["title"])}
+    if request.get("compare_to"):
+        before = pasdeux.load(request["compare_to"]).positions
+        same = before.shape == result.positions.shape
+        out["identical"] = bool(same and np.array_equal(before, result.positions))
+        out["max_abs_diff"] = float(np.abs(before - result.positions).max()) if same else None
+    return out
+
+
+def _run(mode: str, model: Any, a: Motion | None, b: Motion | None, request: dict,
+         p: dict) -> tuple[Motion, Motion | None]:
+    from pasdeux import generate as gen
+
+    src, src_b = request.get("source") or {}, request.get("source_b") or {}
+    da, db = int(src.get("dancer", 0)), int(src_b.get("dancer", 0))
+    if mode == "variations":
+        return (gen.variations(model, a, p["sigma"], p["n"], p["seed"], dancer=da),
+                gen.ghost_for_variations(a, p["n"], da))
+    if mode == "prior":
+        return gen.prior(model, p["n"], p["seconds"], p["seed"]), None
+    if mode == "interpolate":
+        return gen.interpolate(model, a, b, p["steps"], dancer_a=da, dancer_b=db), None
+    if mode == "transition":
+        return gen.transition(model, a, b, p["frames"], dancer_a=da, dancer_b=db, seed=p["seed"]), None
+    return gen.long_form(model, p["seconds"], p["seed"]), None
+
+
+def _record(request: dict) -> dict:
+    """The provenance of a result: everything needed to find its inputs and make it again."""
+    def source(spec: dict | None) -> dict | None:
+        if not spec:
+            return None
+        return {"file": spec["path"], "sha256": provenance.file_digest(spec["file"]), "dancer": int(spec["dancer"]),
+                "start": int(spec["start"]), "frames": int(spec["frames"])}
+
+    weights = runinfo.model_dir(Path(request["model_file"]))
+    return {"tool": "pasdeux studio", "pasdeux": pasdeux.__version__, "mode": request["mode"],
+            "model": request["model"], "model_sha256": provenance.file_digest(weights) if weights else None,
+            "source": source(request.get("source")), "source_b": source(request.get("source_b")),
+            "params": dict(request["params"]), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def source_ghost_payload(result_file: str, source: dict, title: str) -> dict:
+    """A generated result's viewer payload with the phrase it came from as a ghost under each variation."""
+    from pasdeux.generate import ghost_for_variations
+    from pasdeux.viz.viewer import motion_payload
+
+    result = pasdeux.load(result_file)
+    ghost = ghost_for_variations(phrase(source), result.n_dancers, int(source.get("dancer", 0)))
+    return motion_payload(result, ghost, title=title)
+
+
+def compare(result_file: str, real_file: str, result_name: str, out_dir: str) -> dict:
+    """The `pasdeux evaluate` report of a result against real dance, with its plots written to `out_dir`."""
+    from pasdeux.evaluate import evaluate
+
+    report = evaluate([pasdeux.load(real_file)], {result_name: pasdeux.load(result_file)}, out=out_dir)
+    return {**report.to_dict(), "markdown": report.markdown(guide=True),
+            "plots": sorted(Path(f).name for f in report.files.values() if f.endswith(".png"))}
+
+
+def export(motion_file: str, fmt: str, out: str, start: int, frames: int | None) -> str:
+    """Write a motion (or a span of it) as npz, BVH, CSV, GIF, MP4 or a standalone HTML viewer."""
+    motion = pasdeux.load(motion_file)
+    stop = None if frames is None else start + frames
+    if start >= motion.n_frames or (stop is not None and stop > motion.n_frames):
+        raise ConfigError(f"the motion has {motion.n_frames} frames; cannot export frames {start} to {stop}")
+    if fmt in ("npz", "bvh", "csv"):
+        return str(pasdeux.save(motion.frames(start, stop), out))
+    return str(pasdeux.animate(motion, out=out, start=start, frames=frames, title=Path(motion_file).name))
