@@ -24,3 +24,19 @@ def duet(shared_data):
     import pasdeux
 
     return pasdeux.load(DUET_NPY)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(duet, tmp_path_factory) -> Path:
+    """A run folder of a tiny default model trained for one epoch on the shared duet (a few seconds)."""
+    import torch
+
+    from pasdeux.data import time_split
+    from pasdeux.training import load_config, train
+
+    torch.set_num_threads(1)
+    parts = time_split(duet)
+    cfg = load_config("default", {"model.hidden": 16, "model.latent_channels": 8, "data.stride": 24,
+                                  "train.batch_size": 16, "train.prior_samples": 16, "train.val_every_steps": None})
+    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("tiny") / "run",
+                 seed=0, progress=False).run_dir

@@ -32,6 +32,8 @@ STOP_GRACE_S = 20.0  # seconds a stopped run has to shut down cleanly before it 
 class WorkerFailed(PasdeuxError):
     """A worker process stopped while it ran a request (it is replaced for the next one)."""
 
+    status = 500
+
 
 class Workers:
     """A pool of spawned worker processes running `pasdeux.studio.tasks` functions."""
@@ -57,8 +59,12 @@ class Workers:
     async def call(self, fn, *args: Any) -> Any:
         """Run `fn(*args)` in a worker; user errors come back as they were raised there."""
         pool = self._executor()
+        if not self._alive(pool):  # a worker died while idle: nothing was lost, start fresh ones
+            self._replace(pool)
+            pool = self._executor()
+        future = pool.submit(fn, *args)
         try:
-            return await asyncio.wrap_future(pool.submit(fn, *args))
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             self._replace(pool)
             raise WorkerFailed("the worker process stopped while it ran this request (out of memory or killed); "
@@ -67,7 +73,11 @@ class Workers:
     def pids(self) -> list[int]:
         """Process ids of the live workers."""
         pool = self._pool
-        return [p.pid for p in (getattr(pool, "_processes", None) or {}).values() if p.is_alive()] if pool else []
+        return [p.pid for p in _processes(pool) if p.is_alive()] if pool else []
+
+    @staticmethod
+    def _alive(pool: ProcessPoolExecutor) -> bool:
+        return not getattr(pool, "_broken", False) and all(p.is_alive() for p in _processes(pool))
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
@@ -191,6 +201,11 @@ class Training:
             except subprocess.TimeoutExpired:
                 _signal(r.process, signal.SIGKILL)
                 r.process.wait()
+
+
+def _processes(pool: ProcessPoolExecutor) -> list:
+    # The executor keeps its processes privately; reading them lets a dead idle worker be replaced up front.
+    return list((getattr(pool, "_processes", None) or {}).values())
 
 
 def failure_message(run_dir: Path) -> str:

@@ -226,6 +226,8 @@ class Library:
     def rename(self, rel: str, new_name: str) -> str:
         """Rename a motion file or a run folder within its folder; returns its new library path."""
         path = self.resolve(rel)
+        if "/" in new_name or "\\" in new_name:
+            raise LibraryError(f"{new_name!r}: give a new name only; renaming keeps a file in its folder")
         if path.is_file():
             suffix = path.suffix
             if Path(new_name).suffix.lower() not in ("", suffix.lower()):

@@ -172,7 +172,7 @@ class Studio:
     def _recipe(self, recipe: str) -> str:
         if recipe in runinfo.RECIPES:
             return recipe
-        path = self.library.resolve(recipe)
+        path = self.library.resolve(recipe, must_exist=False)
         if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
             raise ConfigError(f"recipe {recipe!r} is neither {', '.join(runinfo.RECIPES)} nor a YAML file of the "
                               "library")
