@@ -4,7 +4,6 @@ every refusal (size, malformed files, paths outside the library, foreign hosts a
 from __future__ import annotations
 
 import io
-import os
 import shutil
 from pathlib import Path
 

@@ -71,7 +71,7 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
 
     @app.get("/api/library")
     async def library() -> dict:
-        return await asyncio.to_thread(lib.scan)
+        return await asyncio.to_thread(studio.scan)
 
     @app.post("/api/motions", status_code=201)
     async def upload(request: Request) -> dict:

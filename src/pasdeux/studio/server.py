@@ -56,4 +56,8 @@ def serve(library: str | Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT
                 webbrowser.open(url)
 
         threading.Thread(target=open_when_up, daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down on; for a server that is a normal stop
+        pass
+    say("pasdeux studio stopped")

@@ -43,6 +43,15 @@ class Studio:
         self.training.shutdown()
         self.workers.shutdown()
 
+    def scan(self) -> dict:
+        """The library listing, with the live state of the runs training now."""
+        listing = self.library.scan()
+        for entry in listing["models"]:
+            run_dir = self.library.root / entry["path"]
+            if run_dir in self.training.runs:
+                entry["status"] = self.training.state(run_dir)
+        return listing
+
     # --- generation ------------------------------------------------------------------------
     async def generate(self, body: GenerateBody) -> dict:
         """Generate, keep the result in the library with its provenance, and return it with its viewer payload."""

@@ -38,9 +38,11 @@ async function compare() {
   const report = await withStatus($('cmp-status'), 'scoring…', $('cmp-button'), () => api('POST', '/api/compare', body));
   if (!report) return;
   $('cmp-table').replaceChildren(el('p', { class: 'muted', textContent: `Reference: ${report.reference}. Floor: ${report.floor}.` }),
-    table(report));
-  $('cmp-plots').replaceChildren(...report.plots.map((name) => el('img', {
-    src: `/api/compare/plot?${q({ id: report.id, name })}`, alt: name })));
+    el('div', { class: 'scroll' }, table(report)));
+  $('cmp-plots').replaceChildren(...report.plots.map((name) => {
+    const src = `/api/compare/plot?${q({ id: report.id, name })}`;
+    return el('a', { href: src, target: '_blank', title: 'open full size' }, el('img', { src, alt: name }));
+  }));
 }
 
 function renderExports() {

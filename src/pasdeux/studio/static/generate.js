@@ -29,11 +29,7 @@ function renderFields() {
   else box.textContent = '';
 }
 
-function currentPhrase() {
-  if (!state.viewing) return null;
-  const s = state.selection;
-  return { path: state.viewing.path, dancer: s.dancer, start: s.start, frames: s.frames };
-}
+function currentPhrase() { return state.phrase || null; }
 
 function body() {
   const mode = $('gen-mode').value;

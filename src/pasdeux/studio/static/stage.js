@@ -6,7 +6,8 @@ let drag = null;
 
 function frames() { return state.payload ? state.payload.frames : 0; }
 
-export function mount(payload, entry) {
+// `keepPhrase`: a generated result is shown without making it the phrase that the next generation starts from.
+export function mount(payload, entry, keepPhrase = false) {
   if (state.viewer) { state.viewer.dispose(); state.viewer = null; }
   const box = $('viewer');
   box.replaceChildren();
@@ -22,7 +23,7 @@ export function mount(payload, entry) {
   s.frames = Math.max(1, Math.min(s.frames, payload.frames));
   s.start = Math.max(0, Math.min(s.start, payload.frames - s.frames));
   phraseLoop = false;
-  drawSelection();
+  drawSelection(!keepPhrase);
 }
 
 async function show(entry) {
@@ -45,15 +46,16 @@ export function phrase() {
 }
 
 function setSelection(start, length) {
+  // every change made on the timeline chooses the phrase
   const n = frames();
   if (!n) return;
   const len = Math.max(1, Math.min(Math.round(length), n));
   state.selection.frames = len;
   state.selection.start = Math.max(0, Math.min(Math.round(start), n - len));
-  drawSelection();
+  drawSelection(true);
 }
 
-function drawSelection() {
+function drawSelection(choose) {
   const n = frames(), s = state.selection;
   $('sel-start').value = s.start;
   $('sel-frames').value = s.frames;
@@ -63,7 +65,7 @@ function drawSelection() {
   sel.style.width = `${(100 * s.frames) / n}%`;
   const fps = state.payload.fps;
   $('sel-time').textContent = `${seconds(s.start, fps)} – ${seconds(s.start + s.frames, fps)}`;
-  emit('selection', phrase());
+  if (choose) { state.phrase = phrase(); emit('selection', state.phrase); }
 }
 
 function frameAt(e) {
@@ -103,7 +105,7 @@ export function setup() {
   });
   $('sel-start').addEventListener('change', () => setSelection(Number($('sel-start').value), state.selection.frames));
   $('sel-frames').addEventListener('change', () => setSelection(state.selection.start, Number($('sel-frames').value)));
-  $('sel-dancer').addEventListener('change', () => { state.selection.dancer = Number($('sel-dancer').value); drawSelection(); });
+  $('sel-dancer').addEventListener('change', () => { state.selection.dancer = Number($('sel-dancer').value); drawSelection(true); });
   $('sel-here').addEventListener('click', () => {
     if (state.viewer) setSelection(state.viewer.state().frame, state.selection.frames);
   });
@@ -115,7 +117,7 @@ export function setup() {
   });
   for (const which of ['A', 'B']) {
     $(`sel-${which.toLowerCase()}`).addEventListener('click', () => {
-      const p = phrase();
+      const p = phrase();  // what the timeline shows now
       if (!p) return;
       state[`phrase${which}`] = p;
       say(`phrase ${which}: ${p.path}, dancer ${p.dancer + 1}, frames ${p.start}–${p.start + p.frames}`);
@@ -123,6 +125,6 @@ export function setup() {
     });
   }
   on('motion-selected', show);
-  on('show-payload', ({ payload, entry }) => mount(payload, entry));
+  on('show-payload', ({ payload, entry }) => mount(payload, entry, true));
   requestAnimationFrame(tick);
 }

@@ -94,10 +94,12 @@ export function drawChart(canvas, losses) {
   ctx.fillStyle = '#77756f'; ctx.font = '11px system-ui';
   if (!series.length) { ctx.fillText('the loss curve appears once training logs its first steps', 12, h / 2); return; }
   const all = series.flatMap(([, pts]) => pts), xs = all.map((p) => p[0]), ys = all.map((p) => Math.log10(Math.max(p[1], 1e-12)));
-  const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1), y0 = Math.min(...ys), y1 = Math.max(...ys, y0 + 1e-3);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1);
+  let y0 = Math.min(...ys), y1 = Math.max(...ys);
+  if (y1 - y0 < 0.2) { const mid = (y0 + y1) / 2; y0 = mid - 0.1; y1 = mid + 0.1; }  // a flat curve stays readable
   const X = (x) => pad + ((x - x0) / (x1 - x0)) * (w - pad - 10), Y = (y) => h - pad + 10 - ((y - y0) / (y1 - y0)) * (h - pad - 10);
   ctx.strokeStyle = '#dedcd5'; ctx.beginPath(); ctx.moveTo(pad, 6); ctx.lineTo(pad, h - pad + 10); ctx.lineTo(w - 6, h - pad + 10); ctx.stroke();
-  ctx.fillText(`1e${y1.toFixed(1)}`, 2, 14); ctx.fillText(`1e${y0.toFixed(1)}`, 2, h - pad + 8);
+  ctx.fillText((10 ** y1).toPrecision(2), 2, 14); ctx.fillText((10 ** y0).toPrecision(2), 2, h - pad + 8);
   ctx.fillText(`step ${x0}`, pad, h - 8); ctx.fillText(`${x1}`, w - 40, h - 8);
   series.forEach(([label, pts, color], k) => {
     ctx.strokeStyle = color; ctx.lineWidth = 1.5; ctx.beginPath();
