@@ -31,8 +31,9 @@ def tiny_run(duet, tmp_path_factory) -> Path:
     """A run folder of a tiny default model trained for one epoch on the shared duet (a few seconds)."""
     import torch
 
+    from pasdeux.config import load_config
     from pasdeux.data import time_split
-    from pasdeux.training import load_config, train
+    from pasdeux.training import train
 
     torch.set_num_threads(1)
     parts = time_split(duet)

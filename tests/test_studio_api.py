@@ -186,8 +186,9 @@ def outside(library, tmp_path_factory) -> Path:
     return folder
 
 
+# Paths that would leave the library: each request naming one is refused with 403.
 HOSTILE = ["../secret.npy", "/etc/passwd", "runs/../../secret.npy", ".pasdeux-studio/uploads", "link.npy",
-           "linkdir/secret.npy", "%2e%2e/secret.npy"]
+           "linkdir/secret.npy"]
 
 
 def _requests(p: str) -> list[tuple[str, str, dict]]:
@@ -213,12 +214,14 @@ def _requests(p: str) -> list[tuple[str, str, dict]]:
     ]
 
 
-@pytest.mark.parametrize("hostile", HOSTILE)
+@pytest.mark.parametrize("hostile", HOSTILE + ["%2e%2e/secret.npy"])
 def test_no_endpoint_reads_or_writes_outside_the_library(client, library, outside, hostile):
     for method, url, kwargs in _requests(hostile):
         r = client.request(method, url, **kwargs)
-        assert r.status_code in (403, 404), (method, url, hostile, r.status_code, r.text)
-        assert "secret" not in r.text or "outside" in r.text or "not in the library" in r.text
+        # Percent signs are no escape: that name is looked for inside the library (and is not there).
+        expected = (403,) if hostile in HOSTILE else (400, 404)
+        assert r.status_code in expected, (method, url, hostile, r.status_code, r.text)
+        assert len(r.content) < 1000  # a message, never the file, its viewer payload or an export of it
     assert (outside / "secret.npy").is_file() and sorted(p.name for p in outside.iterdir()) == ["secret.npy"]
     assert (library / "link.npy").is_symlink()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import time
 
@@ -74,7 +75,8 @@ def test_provenance_is_in_the_file_and_pasdeux_info_prints_it(library, variation
     capsys.readouterr()
     assert main(["info", str(library / variations["motion"]["path"])]) == 0
     printed = capsys.readouterr().out
-    assert "provenance:" in printed and '"mode": "variations"' in printed and '"seed": 7' in printed
+    assert "provenance (how it was generated):" in printed
+    assert re.search(r"mode +variations", printed) and re.search(r"model +runs/tiny", printed)
 
 
 def test_a_result_is_regenerated_exactly_from_its_provenance(client, library, variations):

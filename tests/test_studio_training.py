@@ -79,7 +79,7 @@ def test_a_run_trains_in_its_own_process_stops_and_resumes(client, library):
     stopped = wait_for(client, path, lambda i: i["status"]["state"] == "stopped", 60)
     step = stopped["status"]["step"]
     assert client.post("/api/runs/stop", json={"path": path}).status_code == 400  # not training
-    r = client.post("/api/runs/resume", json={"path": path, "epochs": 1})
+    r = client.post("/api/runs/resume", json={"path": path, "more_epochs": 1})
     assert r.status_code == 200 and r.json()["status"]["state"] == "running"
     done = wait_for(client, path, lambda i: i["status"]["state"] in ("done", "failed"))
     assert done["status"]["state"] == "done", done["log"]
@@ -95,17 +95,18 @@ def test_a_run_trains_in_its_own_process_stops_and_resumes(client, library):
 
 def test_a_failing_run_is_reported_with_its_message(client):
     r = client.post("/api/runs", json={"files": [DUET_NAME], "epochs": 1, "name": "broken",
-                                       "overrides": ["optim.nope=1"]})
+                                       "overrides": ["model.window=4096"]})  # longer than any training span
     assert r.status_code == 201
     failed = wait_for(client, "runs/broken", lambda i: i["status"]["state"] != "running", 120)
     assert failed["status"]["state"] == "failed"
-    assert "unknown config key 'optim.nope'" in failed["status"]["message"]
+    assert "no training window of 4096 frames" in failed["status"]["message"]
     assert client.get("/api/library").status_code == 200
     assert client.post("/api/runs/resume", json={"path": "runs/broken"}).status_code == 400  # no checkpoint
 
 
 @pytest.mark.parametrize("body, status", [
     ({"files": [DUET_NAME], "recipe": "nope"}, 400),
+    ({"files": [DUET_NAME], "overrides": ["optim.nope=1"]}, 400),  # refused before any process starts
     ({"files": [DUET_NAME], "overrides": ["--out=/tmp/elsewhere"]}, 400),
     ({"files": [DUET_NAME], "overrides": ["data.files=[/etc/passwd]"]}, 400),
     ({"files": [DUET_NAME], "overrides": ["/etc/passwd"]}, 400),
@@ -144,7 +145,7 @@ def test_remote_binding_needs_a_flag_and_warns(monkeypatch, tmp_path):
     assert served == ["0.0.0.0"] and said[0].startswith("WARNING") and "no login" in said[0]
     said.clear()
     server.serve(tmp_path, port=0, say=said.append)
-    assert not any("WARNING" in s for s in said) and said[-1].startswith("pasdeux studio: http://127.0.0.1:")
+    assert not any("WARNING" in s for s in said) and said[0].startswith("pasdeux studio: http://127.0.0.1:")
 
 
 def test_a_taken_port_is_a_clear_error(tmp_path, capsys):

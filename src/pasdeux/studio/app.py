@@ -131,8 +131,8 @@ def _training_routes(app: FastAPI, studio: Studio) -> None:
         return runinfo.recipes()
 
     @app.post("/api/runs", status_code=201)
-    def start(body: TrainBody) -> dict:
-        return studio.start_training(body)
+    async def start(body: TrainBody) -> dict:
+        return await studio.start_training(body)
 
     @app.get("/api/runs/status")
     def status(path: str) -> dict:
@@ -148,7 +148,4 @@ def _training_routes(app: FastAPI, studio: Studio) -> None:
 
     @app.get("/api/runs/loss-curve")
     def loss_curve(path: str) -> FileResponse:
-        png = studio.run_folder(path) / "loss_curves.png"
-        if not png.is_file():
-            raise LibraryError(f"{path!r} has no loss_curves.png yet (training draws it when it finishes)")
-        return FileResponse(png, media_type="image/png")
+        return FileResponse(studio.loss_curves(path), media_type="image/png")

@@ -26,7 +26,7 @@ from pasdeux.errors import PasdeuxError
 from pasdeux.studio import runinfo, tasks
 from pasdeux.studio.library import AlreadyInLibrary, LibraryError
 
-STOP_GRACE_S = 20.0  # seconds a stopped run has to shut down cleanly before it is killed
+STOP_GRACE_S = 120.0  # seconds a stopped run has to finish its step, export its model and exit before it is killed
 
 
 class WorkerFailed(PasdeuxError):
@@ -111,16 +111,23 @@ class TrainingRun:
             self.ended = time.time()
         return round((self.ended or time.time()) - self.started, 1)
 
-    def state(self) -> dict:
-        """running / stopping / stopped / done / failed, with the message of a failure."""
+    def state(self, written: dict) -> dict:
+        """The status training wrote, overlaid with what the studio knows of the process: running, stopping,
+        stopped, done or failed (with the message that says why)."""
+        info = {**written, "elapsed_s": written.get("elapsed_s", self.elapsed())}
+        if self.budget_s and not info.get("budget_s"):
+            info["budget_s"] = self.budget_s
         code = self.process.poll()
         if code is None:
-            return {"state": "stopping" if self.stop_requested else "running", "pid": self.process.pid}
-        if self.stop_requested:
-            return {"state": "stopped", "exit_code": code}
+            return {**info, "state": "stopping" if self.stop_requested else "running", "pid": self.process.pid}
+        info["exit_code"] = code
+        if code == 0 and info.get("state") in ("done", "stopped"):
+            return info
+        if self.stop_requested:  # stopped before training could say so (still loading data, or killed)
+            return {**info, "state": "stopped"}
         if code == 0:
-            return {"state": "done", "exit_code": 0}
-        return {"state": "failed", "exit_code": code, "message": failure_message(self.run_dir)}
+            return {**info, "state": "done"}
+        return {**info, "state": "failed", "message": failure_message(self.run_dir, written)}
 
 
 class Training:
@@ -167,27 +174,23 @@ class Training:
         return ["--resume", str(run_dir)]
 
     def stop(self, run_dir: Path) -> dict:
-        """Ask a run to stop (Ctrl-C), and kill it if it has not stopped after STOP_GRACE_S."""
+        """Ask a run to stop after its current step (it still exports its model); asked again, it stops at once.
+        A run that has not exited after STOP_GRACE_S is killed."""
         run = self.runs.get(run_dir)
         if run is None or run.process.poll() is not None:
             raise LibraryError(f"{run_dir.name} is not training")
+        first = not run.stop_requested
         run.stop_requested = True
         _signal(run.process, signal.SIGINT)
-        threading.Thread(target=_kill_later, args=(run.process, STOP_GRACE_S), daemon=True).start()
+        if first:
+            threading.Thread(target=_kill_later, args=(run.process, STOP_GRACE_S), daemon=True).start()
         return self.state(run_dir)
 
     def state(self, run_dir: Path) -> dict:
         """What the run's files say, overlaid with what the studio knows of its process."""
-        info = dict(runinfo.status(run_dir))
+        written = runinfo.status(run_dir)
         run = self.runs.get(run_dir)
-        if run is not None:
-            proc = run.state()
-            if proc["state"] in ("running", "stopping", "failed", "stopped") or info.get("state") != "done":
-                info.update(proc)
-            info.setdefault("elapsed_s", run.elapsed())
-            if run.budget_s and "budget_s" not in info:
-                info["budget_s"] = run.budget_s
-        return info
+        return run.state(written) if run is not None else dict(written)
 
     def shutdown(self) -> None:
         """Stop every run still training (the studio does not leave processes behind)."""
@@ -208,12 +211,15 @@ def _processes(pool: ProcessPoolExecutor) -> list:
     return list((getattr(pool, "_processes", None) or {}).values())
 
 
-def failure_message(run_dir: Path) -> str:
-    """The line that says why a run failed: the CLI's `error: ...`, else the end of the traceback."""
-    lines = [ln.strip() for ln in runinfo.log_tail(run_dir, 200).splitlines() if ln.strip()]
+def failure_message(run_dir: Path, written: dict | None = None) -> str:
+    """The line that says why a run failed: the CLI's `error: ...`, the error training recorded, else the end of
+    what the process printed (a traceback's last line)."""
+    lines = [ln.strip() for ln in runinfo.log_tail(run_dir, 200, runinfo.LOG_FILE).splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith("error: ")]
     if errors:
         return errors[-1][len("error: "):]
+    if written and written.get("error"):
+        return str(written["error"])
     return lines[-1] if lines else "the training process stopped without a message"
 
 

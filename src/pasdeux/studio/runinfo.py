@@ -1,64 +1,56 @@
-"""Reading recipes and training-run folders as plain YAML/JSON/CSV files, without Lightning or a model.
-
-The studio lists runs, shows their progress and draws their loss curves from what training leaves on
-disk: `config.yaml`, `history.json`, `status.json`, `logs/version_*/metrics.csv`, `model/`.
-"""
+"""Recipes and training-run folders as the studio shows them, read through `pasdeux.config` (the recipe files)
+and `pasdeux.runs` (the run-folder layout) without Lightning, torch or a model in the app process."""
 
 from __future__ import annotations
 
 import csv
 import json
 import math
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-# Recipe names `pasdeux train --config` accepts, and their files in the package.
-RECIPES = {"default": "solo.yaml", "seed": "seed.yaml", "pose": "pose.yaml"}
-LOG_FILE = "studio.log"  # what the studio's training process printed (stdout and stderr)
+from pasdeux.config import CONFIG_DIR, NAMED_CONFIGS
+from pasdeux.errors import FormatError
+from pasdeux.runs import MODEL_CONFIG, MODEL_SKELETON, Run, model_folder
+
+LOG_FILE = "studio.log"  # what the studio's training process printed (stdout and stderr): errors before a run starts
 MAX_POINTS = 2000  # loss-curve points sent to the page per series
 
 
 def recipes() -> list[dict]:
-    """The named recipes with their YAML text."""
-    folder = resources.files("pasdeux").joinpath("configs")
-    out = []
-    for name, file in RECIPES.items():
-        text = folder.joinpath(file).read_text("utf-8")
+    """The named recipes (one name per recipe file) with their YAML text."""
+    out, seen = [], set()
+    for name, file in NAMED_CONFIGS.items():
+        if file in seen:  # "solo" is another name of "default"
+            continue
+        seen.add(file)
+        text = (CONFIG_DIR / file).read_text("utf-8")
         out.append({"name": name, "text": text, "model": _yaml(text).get("model", {}).get("name")})
     return out
 
 
 def has_model(path: Path) -> bool:
     """Whether `path` is a model folder or a run folder with an exported model."""
-    return (path / "model.safetensors").is_file() or (path / "model" / "model.safetensors").is_file()
+    return model_folder(path) is not None
 
 
 def is_run_or_model(path: Path) -> bool:
     """Whether `path` is a trained model, a training run, or a run the studio has started."""
-    if has_model(path):
-        return True
-    return any((path / f).exists() for f in ("config.yaml", "status.json", "history.json", LOG_FILE))
-
-
-def model_dir(path: Path) -> Path | None:
-    """The folder holding model.safetensors: `path` itself or its model/."""
-    for candidate in (path, path / "model"):
-        if (candidate / "model.safetensors").is_file():
-            return candidate
-    return None
+    run = Run(path)
+    return has_model(path) or run.is_run() or run.status_file.is_file() or (path / LOG_FILE).is_file()
 
 
 def summary(path: Path, rel: str) -> dict:
     """A run or model folder as the library lists it: kind, model family, skeleton, window, state."""
-    entry: dict[str, Any] = {"path": rel, "name": path.name, "kind": "run" if (path / "config.yaml").exists()
-                             or (path / LOG_FILE).exists() else "model", "trained": has_model(path)}
-    folder = model_dir(path)
+    run = Run(path)
+    is_run = run.is_run() or (path / LOG_FILE).is_file()
+    entry: dict[str, Any] = {"path": rel, "name": path.name, "kind": "run" if is_run else "model",
+                             "trained": has_model(path)}
+    folder = model_folder(path)
     if folder is not None:
-        meta = _json(folder / "config.json")
-        skeleton = _json(folder / "skeleton.json")
+        meta, skeleton = _json(folder / MODEL_CONFIG), _json(folder / MODEL_SKELETON)
         cfg = meta.get("config", {}) if isinstance(meta.get("config"), dict) else {}
         entry.update(family=meta.get("model"), fps=meta.get("fps"), window=cfg.get("window"),
                      skeleton=skeleton.get("name"), joints=len(skeleton.get("joints") or []) or None)
@@ -71,31 +63,31 @@ def summary(path: Path, rel: str) -> dict:
 
 
 def run_config(path: Path) -> dict:
-    """The resolved config.yaml of a run ({} when there is none yet)."""
-    f = path / "config.yaml"
+    """The resolved config.yaml of a run as written ({} when there is none yet)."""
+    f = Run(path).config_file
     return _yaml(f.read_text("utf-8")) if f.is_file() else {}
 
 
 def status(path: Path) -> dict:
-    """Progress of a run from its files: status.json when training writes one, else history and logs."""
-    written = _json(path / "status.json")
+    """Progress of a run from its files: the status.json training writes, else what it left at the end."""
+    run = Run(path)
+    try:
+        written, history = run.status() or {}, run.history() or {}
+    except FormatError:
+        written, history = {}, {}  # caught mid-write: the next poll reads it whole
     if written.get("state"):
         return written
-    history = _json(path / "history.json")
     if history.get("history"):
         last = history["history"][-1]
         return {"state": "done" if has_model(path) else "unknown", "step": history.get("steps", last.get("step")),
                 "elapsed_s": last.get("time_s")}
-    rows = [r for r in _metric_rows(path) if _num(r.get("step")) is not None]
-    if rows:
-        return {"state": "unknown", "step": int(max(_num(r["step"]) for r in rows))}
     return {"state": "done" if has_model(path) else "unknown"}
 
 
 def losses(path: Path) -> dict:
-    """Loss-curve series `[[step, value], ...]`: training loss and validation recon_mse."""
+    """Loss-curve series `[[step, value], ...]` over every logging session: training loss, validation recon_mse."""
     train, val = [], []
-    for r in _metric_rows(path):
+    for r in _metric_rows(Run(path)):
         step = _num(r.get("step"))
         if step is None:
             continue
@@ -103,19 +95,23 @@ def losses(path: Path) -> dict:
             train.append([step, v])
         if (v := _num(r.get("val_recon_mse"))) is not None:
             val.append([step, v])
-    status_losses = _json(path / "status.json").get("losses") or {}
-    return {"train": _thin(train), "val": _thin(val), "latest": status_losses}
+    return {"train": _thin(train), "val": _thin(val)}
 
 
 def checkpoint(path: Path) -> Path | None:
     """The checkpoint a run resumes from, if it has one."""
-    last = path / "ckpt" / "last.ckpt"
+    last = Run(path).last_checkpoint
     return last if last.is_file() else None
 
 
-def log_tail(path: Path, lines: int = 40) -> str:
-    """The last lines the studio's training process printed."""
-    f = path / LOG_FILE
+def loss_curves(path: Path) -> Path:
+    """Where a run's loss-curve PNG is."""
+    return Run(path).loss_curves
+
+
+def log_tail(path: Path, lines: int = 40, name: str | None = None) -> str:
+    """The last lines of the run's log (train.log), or of what the studio's process printed (`name=LOG_FILE`)."""
+    f = path / name if name else Run(path).log_file
     if not f.is_file():
         return ""
     with open(f, "rb") as fh:
@@ -124,20 +120,15 @@ def log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text.replace("\r", "\n").splitlines()[-lines:])
 
 
-def _metric_rows(path: Path) -> list[dict]:
+def _metric_rows(run: Run) -> list[dict]:
     rows: list[dict] = []
-    for f in sorted((path / "logs").glob("version_*/metrics.csv"), key=lambda p: _version(p.parent.name)):
+    for f in sorted(run.logs_dir.glob("*/metrics.csv"), key=lambda p: p.stat().st_mtime):
         try:
             with open(f, newline="", encoding="utf-8") as fh:
                 rows.extend(csv.DictReader(fh))
         except (OSError, csv.Error, UnicodeDecodeError):
             continue  # a log being written may be cut mid-line; the next poll reads it whole
     return rows
-
-
-def _version(name: str) -> int:
-    tail = name.rpartition("_")[2]
-    return int(tail) if tail.isdigit() else 0
 
 
 def _num(text: Any) -> float | None:

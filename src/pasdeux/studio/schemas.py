@@ -56,9 +56,11 @@ class TrainBody(BaseModel):
 
 
 class ResumeBody(BaseModel):
+    """Continue a run for `more_s` seconds or `more_epochs` epochs beyond where it stopped (default 60 s)."""
+
     path: str
-    budget_s: float | None = Field(None, gt=0.0, le=7 * 86_400)
-    epochs: int | None = Field(None, ge=1, le=1_000_000)
+    more_s: float | None = Field(None, gt=0.0, le=7 * 86_400)
+    more_epochs: int | None = Field(None, ge=1, le=1_000_000)
 
 
 class CompareBody(BaseModel):

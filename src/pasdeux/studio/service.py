@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 import pasdeux
+from pasdeux.config import NAMED_CONFIGS
 from pasdeux.errors import ConfigError
+from pasdeux.runs import model_folder
 from pasdeux.studio import provenance, runinfo, tasks
 from pasdeux.studio.jobs import Training, Workers
 from pasdeux.studio.library import Library, LibraryError, NotInLibrary, safe_name
@@ -93,7 +95,7 @@ class Studio:
 
     def _changed_inputs(self, record: dict, request: dict) -> list[str]:
         changed = []
-        weights = runinfo.model_dir(Path(request["model_file"]))
+        weights = model_folder(request["model_file"])
         if record.get("model_sha256") and weights and provenance.file_digest(weights) != record["model_sha256"]:
             changed.append(record["model"])
         for k in ("source", "source_b"):
@@ -159,9 +161,10 @@ class Studio:
         return out
 
     # --- training --------------------------------------------------------------------------
-    def start_training(self, body: TrainBody) -> dict:
+    async def start_training(self, body: TrainBody) -> dict:
         """Start a training run on library files in its own process; returns its folder and state."""
-        options = ["--config", self._recipe(body.recipe), "--seed", str(body.seed)]
+        recipe = self._recipe(body.recipe)
+        options = ["--config", recipe, "--seed", str(body.seed)]
         for rel in body.files:
             options += ["--data", str(self.library.motion_file(rel))]
         if body.budget_s is not None:
@@ -172,18 +175,18 @@ class Studio:
             if not OVERRIDE.match(item) or item.startswith("data.files"):
                 raise ConfigError(f"override {item!r} is not SECTION.KEY=VALUE (e.g. optim.lr=3e-4, data.files "
                                   "excepted: choose the files above)")
-        name = safe_name(body.name) if body.name else f"{Path(self._recipe(body.recipe)).stem}-" \
-                                                            f"{time.strftime('%Y%m%d-%H%M%S')}"
+        await self.workers.call(tasks.check_recipe, recipe, body.overrides)  # a bad key is refused now, not later
+        name = safe_name(body.name) if body.name else f"{Path(recipe).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
         run_dir = self.library.new_path(RUNS, name, "")
         state = self.training.start(run_dir, options, body.overrides, body.budget_s)
         return {"path": self.library.relative(run_dir), "status": state}
 
     def _recipe(self, recipe: str) -> str:
-        if recipe in runinfo.RECIPES:
+        if recipe in NAMED_CONFIGS:
             return recipe
         path = self.library.resolve(recipe, must_exist=False)
         if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
-            raise ConfigError(f"recipe {recipe!r} is neither {', '.join(runinfo.RECIPES)} nor a YAML file of the "
+            raise ConfigError(f"recipe {recipe!r} is neither {', '.join(NAMED_CONFIGS)} nor a YAML file of the "
                               "library")
         return str(path)
 
@@ -198,18 +201,29 @@ class Studio:
         """Continue a stopped or finished run from its last checkpoint."""
         run_dir = self.run_folder(body.path)
         options = self.training.resume_args(run_dir)
-        if body.budget_s is not None:
-            options += ["--budget-s", f"{body.budget_s:g}"]
-        if body.epochs is not None:
-            options += ["--epochs", str(body.epochs)]
-        return {"path": body.path, "status": self.training.start(run_dir, options, [], body.budget_s)}
+        # `pasdeux train --resume` counts its budget and epochs from the start of the run, not of this session.
+        done = runinfo.status(run_dir)
+        if body.more_epochs is not None:
+            options += ["--epochs", str(int(done.get("epoch") or 0) + 1 + body.more_epochs)]
+            budget = None
+        else:
+            budget = float(done.get("elapsed_s") or 0) + (body.more_s or 60.0)
+            options += ["--budget-s", f"{budget:.1f}"]
+        return {"path": body.path, "status": self.training.start(run_dir, options, [], budget)}
 
     def run_status(self, rel: str) -> dict:
         """A run's state, progress, loss series and the end of what it printed."""
         run_dir = self.run_folder(rel)
         return {"path": rel, "status": self.training.state(run_dir), "losses": runinfo.losses(run_dir),
                 "log": runinfo.log_tail(run_dir, 20), "has_checkpoint": runinfo.checkpoint(run_dir) is not None,
-                "has_plot": (run_dir / "loss_curves.png").is_file(), "summary": runinfo.summary(run_dir, rel)}
+                "has_plot": runinfo.loss_curves(run_dir).is_file(), "summary": runinfo.summary(run_dir, rel)}
+
+    def loss_curves(self, rel: str) -> Path:
+        """The loss-curve PNG training drew for a run."""
+        png = runinfo.loss_curves(self.run_folder(rel))
+        if not png.is_file():
+            raise NotInLibrary(f"{rel!r} has no loss-curve picture yet (training draws it when it finishes)")
+        return png
 
 
 def _stem(mode: str, phrases: list[Span], params: dict) -> str:

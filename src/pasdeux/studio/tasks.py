@@ -17,7 +17,8 @@ import numpy as np
 import pasdeux
 from pasdeux.errors import ConfigError
 from pasdeux.motion import Motion
-from pasdeux.studio import provenance, runinfo
+from pasdeux.runs import MODEL_WEIGHTS, model_folder
+from pasdeux.studio import provenance
 
 MODES = ("variations", "prior", "interpolate", "transition", "long")
 # Where the duet partner mode joins: pasdeux.generate.partner(model, lead, sigma, n, seed, lead_dancer).
@@ -37,8 +38,8 @@ def model_at(folder: str) -> Any:
     """The trained model in a run or model folder, loaded once per worker until its weights change."""
     from pasdeux.models import load_model
 
-    weights = runinfo.model_dir(Path(folder))
-    st = (weights / "model.safetensors").stat() if weights else None
+    weights = model_folder(folder)
+    st = (weights / MODEL_WEIGHTS).stat() if weights else None
     key = (st.st_size, st.st_mtime_ns) if st else (0, 0)
     cached = _models.get(folder)
     if cached is None or cached[0] != key:
@@ -108,11 +109,18 @@ def _record(request: dict) -> dict:
         return {"file": spec["path"], "sha256": provenance.file_digest(spec["file"]), "dancer": int(spec["dancer"]),
                 "start": int(spec["start"]), "frames": int(spec["frames"])}
 
-    weights = runinfo.model_dir(Path(request["model_file"]))
+    weights = model_folder(request["model_file"])
     return {"tool": "pasdeux studio", "pasdeux": pasdeux.__version__, "mode": request["mode"],
             "model": request["model"], "model_sha256": provenance.file_digest(weights) if weights else None,
             "source": source(request.get("source")), "source_b": source(request.get("source_b")),
             "params": dict(request["params"]), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def check_recipe(recipe: str, overrides: list[str]) -> None:
+    """Refuse a recipe or override that `pasdeux train` would refuse, before a process is started for it."""
+    from pasdeux.config import load_config, parse_overrides
+
+    load_config(recipe, parse_overrides(overrides))
 
 
 def source_ghost_payload(result_file: str, source: dict, title: str) -> dict:

@@ -73,8 +73,8 @@ function show(info) {
   if (s.step !== undefined) parts.push(`step ${s.step}`);
   if (s.elapsed_s !== undefined) parts.push(`${Number(s.elapsed_s).toFixed(0)} s`);
   if (s.budget_s) parts.push(`of ${Number(s.budget_s).toFixed(0)} s`);
-  const latest = s.losses || info.losses.latest || {};
-  for (const [k, v] of Object.entries(latest)) parts.push(`${k} ${Number(v).toPrecision(3)}`);
+  const m = s.metrics || {};
+  for (const k of ['loss', 'val_recon_mse']) if (m[k] !== undefined) parts.push(`${k} ${Number(m[k]).toPrecision(3)}`);
   const box = $('run-state');
   box.className = st === 'failed' ? 'status error' : 'status';
   box.textContent = parts.join(' · ') + (s.message ? `\n${s.message}` : '');
@@ -122,7 +122,7 @@ export async function setup() {
   });
   $('run-resume').addEventListener('click', async () => {
     try {
-      await api('POST', '/api/runs/resume', { path: selected, budget_s: Number($('run-more').value) || undefined });
+      await api('POST', '/api/runs/resume', { path: selected, more_s: Number($('run-more').value) || undefined });
       say(`resuming ${selected}`); lastState = ''; poll();
     } catch (err) { say(err.message, true); }
   });
