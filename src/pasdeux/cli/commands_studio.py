@@ -19,7 +19,8 @@ def studio(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback unless --allow-remote)."),
     allow_remote: bool = typer.Option(False, "--allow-remote",
                                       help="Allow a non-loopback --host: other machines can then use the studio."),
-    workers: int = typer.Option(1, "--workers", min=1, max=16, help="Worker processes for generation and export."),
+    workers: int = typer.Option(2, "--workers", min=1, max=16,
+                                help="Worker processes for generation, comparison and export (one CPU thread each)."),
 ) -> None:
     """See, generate, train and keep dance in the browser: a local web app over a library folder."""
     from pasdeux.studio import serve

@@ -47,7 +47,8 @@ class Workers:
         with self._lock:
             if self._pool is None:
                 # spawn, not fork: the app runs threads (uvicorn, training watchers) that fork would copy mid-state.
-                self._pool = ProcessPoolExecutor(self.n, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(self.n, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=tasks.init_worker)
             return self._pool
 
     def warm(self) -> None:

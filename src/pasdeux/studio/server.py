@@ -29,7 +29,7 @@ def free_port(host: str, port: int) -> int:
 
 
 def serve(library: str | Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, open_browser: bool = False,
-          max_upload_mb: float = DEFAULT_UPLOAD_MB, allow_remote: bool = False, workers: int = 1,
+          max_upload_mb: float = DEFAULT_UPLOAD_MB, allow_remote: bool = False, workers: int = 2,
           say: Callable[[str], None] = print) -> None:
     """Serve the studio over `library` at http://HOST:PORT until interrupted."""
     import uvicorn

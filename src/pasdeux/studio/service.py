@@ -69,7 +69,7 @@ class Studio:
         out = self.library.new_path(GENERATED, stem, ".npz")
         request.update(out=str(out), title=out.name)
         result = await self.workers.call(tasks.generate, request)
-        return {**result, "motion": self.library.motion_summary(out)}
+        return {**result, "motion": await asyncio.to_thread(self.library.motion_summary, out)}
 
     async def regenerate(self, rel: str) -> dict:
         """Make a generated motion again from its provenance, as a new file, and say whether it came out identical."""
@@ -85,7 +85,8 @@ class Studio:
         out = self.library.new_path(GENERATED, Path(rel).stem + "-again", ".npz")
         request.update(out=str(out), title=out.name, compare_to=str(path))
         result = await self.workers.call(tasks.generate, request)
-        return {**result, "changed_inputs": changed, "motion": self.library.motion_summary(out)}
+        summary = await asyncio.to_thread(self.library.motion_summary, out)
+        return {**result, "changed_inputs": changed, "motion": summary}
 
     def _model_and_sources(self, model: str, spans: list[Span]) -> dict:
         folder = self.library.model_folder(model)
