@@ -162,6 +162,10 @@ def test_a_choreographer_session_end_to_end(page, studio, artifacts, shared_data
     result = next((lib / "generated").glob("variations-*.npz"))
     assert pasdeux.load(result).positions.shape == (3, 64, 29, 3)
     assert "sigma 0.5" in page.inner_text("#gen-results")
+    page.select_option("#ghost-select", "")  # the ghost overlay can be turned off and chosen
+    until(page, "window.studioViewer.state().frames === 64 && !window.studioViewer.state().ghostVisible")
+    page.select_option("#ghost-select", "@source")
+    until(page, "window.studioViewer.state().ghostVisible && window.studioViewer.state().dancersVisible.length === 3")
 
     # a generation that cannot run says why, in the page
     page.select_option("#gen-mode", "interpolate")

@@ -155,3 +155,11 @@ def test_a_taken_port_is_a_clear_error(tmp_path, capsys):
         taken = s.getsockname()[1]
         assert main(["studio", "--library", str(tmp_path), "--port", str(taken)]) == 2
     assert "choose another --port" in capsys.readouterr().err
+
+
+def test_bench_studio_serves_concurrent_variations_over_http(tiny_run, capsys):
+    assert main(["bench", "studio", "--requests", "6", "--model", str(tiny_run), "--workers", "1"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["requests"] == 6 and result["ok"] == 6 and result["failures"] == []
+    assert 0 < result["roundtrip_s"]["median"] <= result["roundtrip_s"]["max"]
+    assert 0 < result["concurrent_s"]["p50"] <= result["concurrent_s"]["p95"] <= result["concurrent_s"]["max"]

@@ -26,16 +26,33 @@ export function mount(payload, entry, keepPhrase = false) {
   drawSelection(!keepPhrase);
 }
 
-async function show(entry) {
+function ghostChoices(entry, chosen) {
+  const sel = $('ghost-select');
+  const opts = [el('option', { value: '', textContent: 'none' })];
+  if (entry && entry.kind === 'generated' && entry.provenance && entry.provenance.mode === 'variations') {
+    opts.push(el('option', { value: '@source', textContent: 'its source phrase' }));
+  }
+  for (const m of state.library.motions) {
+    if (m.kind !== 'unreadable' && (!entry || m.path !== entry.path)) opts.push(el('option', { value: m.path, textContent: m.path }));
+  }
+  sel.replaceChildren(...opts);
+  sel.value = opts.some((o) => o.value === chosen) ? chosen : '';
+}
+
+async function show(entry, ghost = null) {
   if (!entry) {
     if (state.viewer) state.viewer.dispose();
     state.viewer = null; state.payload = null;
     $('viewer').replaceChildren(el('p', { class: 'empty', textContent: 'Choose a motion in the library.' }));
     return;
   }
+  // A generated variation shows its source phrase under it unless another ghost is chosen.
+  const chosen = ghost !== null ? ghost : (entry.kind === 'generated' ? '@source' : '');
+  const params = chosen === '@source' ? { with_source: true } : { ghost: chosen };
   try {
-    const payload = await api('GET', `/api/motions/payload?${q({ path: entry.path, with_source: entry.kind === 'generated' })}`);
-    mount(payload, entry);
+    const payload = await api('GET', `/api/motions/payload?${q({ path: entry.path, ...params })}`);
+    mount(payload, entry, ghost !== null);
+    ghostChoices(entry, chosen);
   } catch (err) { say(`${entry.path}: ${err.message}`, true); }
 }
 
@@ -124,7 +141,8 @@ export function setup() {
       emit('phrases');
     });
   }
-  on('motion-selected', show);
-  on('show-payload', ({ payload, entry }) => mount(payload, entry, true));
+  on('motion-selected', (entry) => show(entry));
+  on('show-payload', ({ payload, entry }) => { mount(payload, entry, true); ghostChoices(entry, '@source'); });
+  $('ghost-select').addEventListener('change', () => { if (state.viewing) show(state.viewing, $('ghost-select').value); });
   requestAnimationFrame(tick);
 }

@@ -106,7 +106,8 @@ export function drawChart(canvas, losses) {
     pts.forEach(([x, y], i) => { const px = X(x), py = Y(Math.log10(Math.max(y, 1e-12))); if (i) ctx.lineTo(px, py); else ctx.moveTo(px, py); });
     ctx.stroke();
     if (pts.length === 1) { ctx.fillStyle = color; ctx.fillRect(X(pts[0][0]) - 2, Y(Math.log10(pts[0][1])) - 2, 4, 4); }
-    ctx.fillStyle = color; ctx.fillText(label, w - 110, 16 + 14 * k);
+    ctx.fillStyle = 'rgba(251, 250, 247, 0.9)'; ctx.fillRect(pad + 6, 6 + 14 * k, 96, 13);
+    ctx.fillStyle = color; ctx.fillText(label, pad + 10, 16 + 14 * k);
   });
 }
 
