@@ -260,3 +260,14 @@ def test_state_changes_from_a_foreign_origin_get_403(client, library, origin):
 def test_cross_site_reads_of_the_api_are_refused_but_the_page_opens(client):
     assert client.get("/api/library", headers={"sec-fetch-site": "cross-site"}).status_code == 403
     assert client.get("/", headers={"sec-fetch-site": "cross-site"}).status_code == 200
+
+
+def test_what_a_killed_studio_left_half_done_is_cleared_at_start(tmp_path):
+    from pasdeux.studio.library import Library
+
+    staging = tmp_path / ".pasdeux-studio" / "uploads"
+    staging.mkdir(parents=True)
+    (staging / "upload-abc.npy").write_bytes(b"\x93NUMPY half")
+    (tmp_path / "kept.npy").write_bytes(b"x")
+    Library(tmp_path)
+    assert not staging.exists() and (tmp_path / "kept.npy").exists()

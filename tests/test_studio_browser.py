@@ -141,9 +141,15 @@ def test_a_choreographer_session_end_to_end(page, studio, artifacts, shared_data
     page.dispatch_event("#sel-start", "change")
     page.fill("#sel-frames", "64")
     page.dispatch_event("#sel-frames", "change")
-    page.click("#sel-play")  # plays the phrase in a loop
-    page.wait_for_timeout(2500)  # longer than the phrase (2.1 s): it must have wrapped back inside
-    assert 300 <= viewer_state(page)["frame"] < 364 and viewer_state(page)["playing"]
+    page.click("#sel-play")  # plays the phrase in a loop: it reaches the phrase's end and wraps to its start
+    seen, deadline = [], time.monotonic() + 60
+    while not (seen and max(seen) > 340 and seen[-1] < 320) and time.monotonic() < deadline:
+        seen.append(viewer_state(page)["frame"])
+        time.sleep(0.05)
+    # The loop is kept by the page between the viewer's own ticks, so one tick (at most 0.25 s, 8 frames on a
+    # slow headless renderer) may show past the phrase's end before it wraps.
+    assert max(seen) > 340 and seen[-1] < 320 and all(300 <= f < 364 + 8 for f in seen), seen
+    assert viewer_state(page)["playing"]
     shot(page, artifacts, "2-phrase-selected")
 
     # three variations at sigma 0.5 with the tiny model; they play beside the phrase as ghosts

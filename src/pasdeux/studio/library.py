@@ -22,6 +22,7 @@ from pasdeux.io import FORMATS
 from pasdeux.studio import provenance, runinfo
 
 STATE_DIR = ".pasdeux-studio"  # the studio's own files inside the library (hidden from requests)
+TRANSIENT = ("uploads", "exports", "trash")  # its folders of files in the making, emptied at start
 MOTION_SUFFIXES = tuple(sorted({e for _, exts in FORMATS.values() for e in exts}))
 MAX_DEPTH = 6  # how deep the listing looks into sub-folders
 MAX_ENTRIES = 5000  # entries looked at per listing, so a huge folder cannot stall the app
@@ -67,6 +68,8 @@ class Library:
         self.max_upload_bytes = int(max_upload_bytes)
         self.busy = busy  # whether a run folder is training now (it cannot be renamed or deleted then)
         self._motions: dict[str, _Cached] = {}
+        for transient in TRANSIENT:  # what a killed studio may have left half-done: never part of the library
+            shutil.rmtree(self.root / STATE_DIR / transient, ignore_errors=True)
 
     # --- paths ---------------------------------------------------------------------------
     def resolve(self, rel: str, must_exist: bool = True) -> Path:

@@ -25,6 +25,7 @@ from pasdeux.studio.schemas import CompareBody, GenerateBody, ResumeBody, Span, 
 GENERATED, RUNS = "generated", "runs"  # library folders for results and training runs
 EXPORTS = {"npz": ".npz", "bvh": ".bvh", "csv": ".csv", "gif": ".gif", "mp4": ".mp4", "html": ".html"}
 TOKEN = re.compile(r"^[0-9a-f]{16}$")
+KEEP_REPORTS = 20  # comparison reports (with their plots) kept for the page
 OVERRIDE = re.compile(r"^(model|data|train|optim)\.[A-Za-z_][A-Za-z0-9_]*=[^\n]{0,200}$")
 # Which settings each mode uses, recorded as its provenance parameters.
 PARAMS = {"variations": ("sigma", "n", "seed"), "prior": ("n", "seconds", "seed"), "interpolate": ("steps",),
@@ -125,7 +126,10 @@ class Studio:
         result = self.library.motion_file(body.result)
         real_rel = body.real or self._default_real(result)
         token = secrets.token_hex(8)
-        out = self.library.state_dir("compare") / token
+        reports = self.library.state_dir("compare")
+        for old in sorted(reports.iterdir(), key=lambda p: p.stat().st_mtime)[:-KEEP_REPORTS]:
+            shutil.rmtree(old, ignore_errors=True)  # the page shows the latest reports; older plots go
+        out = reports / token
         report = await self.workers.call(tasks.compare, str(result), str(self.library.motion_file(real_rel)),
                                          result.stem, str(out))
         return {**report, "id": token, "real": real_rel, "result": body.result}
