@@ -68,10 +68,10 @@ def test_variations_are_kept_in_the_library_as_motion(client, library, variation
 def test_provenance_is_in_the_file_and_pasdeux_info_prints_it(library, variations, capsys):
     prov = variations["provenance"]
     assert prov["mode"] == "variations" and prov["model"] == "runs/tiny" and prov["pasdeux"] == pasdeux.__version__
-    assert prov["params"] == {"sigma": 0.5, "n": 3, "seed": 7}
-    assert {k: prov["source"][k] for k in ("file", "dancer", "start", "frames")} == \
-        {"file": DUET_NAME, "dancer": 1, "start": 300, "frames": 64}
-    assert len(prov["source"]["sha256"]) == 64 and len(prov["model_sha256"]) == 64
+    assert (prov["sigma"], prov["n"], prov["seed"], prov["model_family"]) == (0.5, 3, 7, "default")
+    assert (prov["source"], prov["dancer"], prov["source_start"], prov["source_frames"]) == (DUET_NAME, 1, 300, 64)
+    assert len(prov["source_sha256"]) == 64 and len(prov["model_sha256"]) == 64
+    assert pasdeux.load(library / variations["motion"]["path"]).provenance == prov  # kept in the file itself
     capsys.readouterr()
     assert main(["info", str(library / variations["motion"]["path"])]) == 0
     printed = capsys.readouterr().out
@@ -91,8 +91,7 @@ def test_a_result_is_regenerated_exactly_from_its_provenance(client, library, va
 
 def test_a_random_seed_is_drawn_and_recorded(client):
     a, b = generate(client, seed=None, n=1).json(), generate(client, seed=None, n=1).json()
-    assert isinstance(a["provenance"]["params"]["seed"], int)
-    assert a["provenance"]["params"]["seed"] != b["provenance"]["params"]["seed"]
+    assert isinstance(a["provenance"]["seed"], int) and a["provenance"]["seed"] != b["provenance"]["seed"]
 
 
 def test_variations_play_beside_their_source_as_a_ghost(client, variations, duet):
@@ -123,6 +122,9 @@ def test_every_mode_generates_into_the_library(client, library, body, shape):
     assert r.json()["provenance"]["mode"] == body["mode"]
     again = client.post("/api/generate/again", json={"path": r.json()["motion"]["path"]}).json()
     assert again["identical"] is True
+    if body["mode"] in ("interpolate", "transition"):
+        prov = r.json()["provenance"]
+        assert (prov["source_a_start"], prov["source_b_start"], prov["dancer_a"], prov["dancer_b"]) == (300, 900, 1, 0)
 
 
 @pytest.mark.parametrize("body, status, words", [

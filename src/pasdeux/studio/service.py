@@ -27,9 +27,6 @@ EXPORTS = {"npz": ".npz", "bvh": ".bvh", "csv": ".csv", "gif": ".gif", "mp4": ".
 TOKEN = re.compile(r"^[0-9a-f]{16}$")
 KEEP_REPORTS = 20  # comparison reports (with their plots) kept for the page
 OVERRIDE = re.compile(r"^(model|data|train|optim)\.[A-Za-z_][A-Za-z0-9_]*=[^\n]{0,200}$")
-# Which settings each mode uses, recorded as its provenance parameters.
-PARAMS = {"variations": ("sigma", "n", "seed"), "prior": ("n", "seconds", "seed"), "interpolate": ("steps",),
-          "transition": ("frames", "seed"), "long": ("seconds", "seed")}
 NEEDS = {"variations": 1, "interpolate": 2, "transition": 2, "prior": 0, "long": 0}  # phrases per mode
 
 
@@ -59,7 +56,7 @@ class Studio:
     async def generate(self, body: GenerateBody) -> dict:
         """Generate, keep the result in the library with its provenance, and return it with its viewer payload."""
         seed = body.seed if body.seed is not None else secrets.randbelow(2**31)
-        params = {k: (seed if k == "seed" else getattr(body, k)) for k in PARAMS[body.mode]}
+        params = {k: (seed if k == "seed" else getattr(body, k)) for k in provenance.SETTINGS[body.mode]}
         need = NEEDS[body.mode]
         phrases = [s for s in (body.source, body.source_b) if s is not None][:need]
         if len(phrases) < need:
@@ -76,13 +73,12 @@ class Studio:
         """Make a generated motion again from its provenance, as a new file, and say whether it came out identical."""
         path = self.library.motion_file(rel)
         record = provenance.read(await asyncio.to_thread(pasdeux.load, path))
-        if not record or record.get("mode") not in PARAMS:
-            raise LibraryError(f"{rel!r} carries no studio provenance, so it cannot be regenerated")
-        spans = [Span(path=s["file"], dancer=s["dancer"], start=s["start"], frames=s["frames"])
-                 for s in (record.get("source"), record.get("source_b")) if s]
-        request = {"mode": record["mode"], "params": dict(record["params"]),
+        if not record or record.get("tool") != "pasdeux studio" or record.get("mode") not in provenance.SETTINGS:
+            raise LibraryError(f"{rel!r} carries no studio provenance, so it cannot be regenerated here")
+        spans = [Span(**s) for s in provenance.phrases(record)]
+        request = {"mode": record["mode"], "params": provenance.settings(record),
                    **self._model_and_sources(record["model"], spans)}
-        changed = self._changed_inputs(record, request)
+        changed = self._changed_inputs(record)
         out = self.library.new_path(GENERATED, Path(rel).stem + "-again", ".npz")
         request.update(out=str(out), title=out.name, compare_to=str(path))
         result = await self.workers.call(tasks.generate, request)
@@ -91,19 +87,16 @@ class Studio:
 
     def _model_and_sources(self, model: str, spans: list[Span]) -> dict:
         folder = self.library.model_folder(model)
-        keys = ("source", "source_b")
         return {"model": model, "model_file": str(folder),
-                **{k: {**s.model_dump(), "file": str(self.library.motion_file(s.path))} for k, s in zip(keys, spans)}}
+                "phrases": [{**s.model_dump(), "file": str(self.library.motion_file(s.path))} for s in spans]}
 
-    def _changed_inputs(self, record: dict, request: dict) -> list[str]:
+    def _changed_inputs(self, record: dict) -> list[str]:
+        """The inputs of a record whose files changed since (the result will then differ)."""
         changed = []
-        weights = model_folder(request["model_file"])
-        if record.get("model_sha256") and weights and provenance.file_digest(weights) != record["model_sha256"]:
-            changed.append(record["model"])
-        for k in ("source", "source_b"):
-            rec = record.get(k)
-            if rec and rec.get("sha256") and provenance.file_digest(request[k]["file"]) != rec["sha256"]:
-                changed.append(rec["file"])
+        for rel, digest in provenance.digests(record).items():
+            path = self.library.resolve(rel)
+            if provenance.file_digest(model_folder(path) or path) != digest:
+                changed.append(rel)
         return changed
 
     async def payload(self, rel: str, ghost: str | None = None, with_source: bool = False) -> dict:
@@ -113,9 +106,9 @@ class Studio:
         path = self.library.motion_file(rel)
         motion = await asyncio.to_thread(pasdeux.load, path)
         record = provenance.read(motion) if with_source else None
-        if record and record.get("mode") == "variations" and record.get("source"):
-            src = record["source"]
-            spec = {**src, "path": src["file"], "file": str(self.library.motion_file(src["file"]))}
+        if record and record.get("mode") == "variations" and provenance.phrases(record):
+            spec = provenance.phrases(record)[0]
+            spec["file"] = str(self.library.motion_file(spec["path"]))
             return await self.workers.call(tasks.source_ghost_payload, str(path), spec, path.name)
         other = await asyncio.to_thread(pasdeux.load, self.library.motion_file(ghost)) if ghost else None
         return await asyncio.to_thread(motion_payload, motion, other, title=path.name)
@@ -136,8 +129,9 @@ class Studio:
 
     def _default_real(self, result: Path) -> str:
         record = provenance.read(pasdeux.load(result)) or {}
-        if record.get("source"):
-            return record["source"]["file"]
+        spans = provenance.phrases(record)
+        if spans:
+            return spans[0]["path"]
         raise ConfigError(f"{self.library.relative(result)!r} has no source phrase to compare with; choose the real "
                           "motion to compare it against")
 

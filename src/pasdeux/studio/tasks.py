@@ -8,7 +8,6 @@ task sees it; tasks receive absolute paths inside the library and library-relati
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +77,14 @@ def generate(request: dict) -> dict:
     if mode not in MODES:
         raise ConfigError(f"unknown generation mode {mode!r}; modes are: {', '.join(MODES)}")
     model = model_at(request["model_file"])
-    a = phrase(request["source"]) if request.get("source") else None
-    b = phrase(request["source_b"]) if request.get("source_b") else None
-    result, ghost = _run(mode, model, a, b, request, p)
-    record = _record(request)
-    result = provenance.attach(result, record)
+    spans = request["phrases"]
+    result, ghost = _run(mode, model, [phrase(s) for s in spans], [int(s["dancer"]) for s in spans], p)
+    weights = model_folder(request["model_file"])
+    result = provenance.attach(result, provenance.studio_record(
+        request["model"], provenance.file_digest(weights) if weights else None, spans))
     pasdeux.save(result, request["out"])
-    out: dict[str, Any] = {"provenance": record, "payload": motion_payload(result, ghost, title=request["title"])}
+    out: dict[str, Any] = {"provenance": result.provenance,
+                           "payload": motion_payload(result, ghost, title=request["title"])}
     if request.get("compare_to"):
         before = pasdeux.load(request["compare_to"]).positions
         same = before.shape == result.positions.shape
@@ -93,12 +93,12 @@ def generate(request: dict) -> dict:
     return out
 
 
-def _run(mode: str, model: Any, a: Motion | None, b: Motion | None, request: dict,
-         p: dict) -> tuple[Motion, Motion | None]:
+def _run(mode: str, model: Any, phrases: list[Motion], dancers: list[int], p: dict) -> tuple[Motion, Motion | None]:
+    """The generate function of `mode` with its settings, and the ghost to show under the result."""
     from pasdeux import generate as gen
 
-    src, src_b = request.get("source") or {}, request.get("source_b") or {}
-    da, db = int(src.get("dancer", 0)), int(src_b.get("dancer", 0))
+    a, b = (phrases + [None, None])[:2]
+    da, db = (dancers + [0, 0])[:2]
     if mode == "variations":
         return (gen.variations(model, a, p["sigma"], p["n"], p["seed"], dancer=da),
                 gen.ghost_for_variations(a, p["n"], da))
@@ -109,21 +109,6 @@ def _run(mode: str, model: Any, a: Motion | None, b: Motion | None, request: dic
     if mode == "transition":
         return gen.transition(model, a, b, p["frames"], dancer_a=da, dancer_b=db, seed=p["seed"]), None
     return gen.long_form(model, p["seconds"], p["seed"]), None
-
-
-def _record(request: dict) -> dict:
-    """The provenance of a result: everything needed to find its inputs and make it again."""
-    def source(spec: dict | None) -> dict | None:
-        if not spec:
-            return None
-        return {"file": spec["path"], "sha256": provenance.file_digest(spec["file"]), "dancer": int(spec["dancer"]),
-                "start": int(spec["start"]), "frames": int(spec["frames"])}
-
-    weights = model_folder(request["model_file"])
-    return {"tool": "pasdeux studio", "pasdeux": pasdeux.__version__, "mode": request["mode"],
-            "model": request["model"], "model_sha256": provenance.file_digest(weights) if weights else None,
-            "source": source(request.get("source")), "source_b": source(request.get("source_b")),
-            "params": dict(request["params"]), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
 def check_recipe(recipe: str, overrides: list[str]) -> None:

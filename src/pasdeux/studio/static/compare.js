@@ -16,8 +16,9 @@ function follow(entry) {
   if (!entry) return;
   if (entry.kind === 'generated') {
     $('cmp-result').value = entry.path;
-    const src = entry.provenance && entry.provenance.source;
-    if (src) $('cmp-real').value = src.file;
+    const p = entry.provenance || {};
+    const src = p.source || p.source_a;
+    if (src) $('cmp-real').value = src;
   }
   renderExports();
 }

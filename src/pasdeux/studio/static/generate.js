@@ -43,7 +43,9 @@ function body() {
 }
 
 function addResult(out) {
-  const p = out.provenance, params = Object.entries(p.params).map(([k, v]) => `${k} ${v}`).join(', ');
+  const p = out.provenance;
+  const params = ['sigma', 'n', 'seconds', 'steps', 'frames', 'seed'].filter((k) => p[k] !== undefined)
+    .map((k) => `${k} ${p[k]}`).join(', ');
   const item = el('li', { dataset: { path: out.motion.path },
     onclick: () => emit('show-payload', { payload: out.payload, entry: out.motion }) },
   el('div', { class: 'name', textContent: out.motion.path }),
