@@ -108,6 +108,17 @@ def test_variations_play_beside_their_source_as_a_ghost(client, variations, duet
     assert plain.status_code == 200 and len(plain.json()["figures"]) == 2 + 3
 
 
+def test_a_result_whose_source_is_gone_still_plays_alone(client, library):
+    shutil.copy(library / DUET_NAME, library / "gone.npy")
+    r = generate(client, n=2, source={**PHRASE, "path": "gone.npy"})
+    assert r.status_code == 200
+    (library / "gone.npy").unlink()
+    alone = client.get("/api/motions/payload", params={"path": r.json()["motion"]["path"], "with_source": True})
+    assert alone.status_code == 200 and [f["ghost"] for f in alone.json()["figures"]] == [False, False]
+    again = client.post("/api/generate/again", json={"path": r.json()["motion"]["path"]})
+    assert again.status_code == 404 and "gone.npy" in again.json()["detail"]
+
+
 @pytest.mark.parametrize("body, shape", [
     ({"mode": "prior", "n": 2, "seconds": 3}, (2, 90)),
     ({"mode": "long", "seconds": 20}, (1, 600)),

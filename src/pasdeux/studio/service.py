@@ -108,8 +108,12 @@ class Studio:
         record = provenance.read(motion) if with_source else None
         if record and record.get("mode") == "variations" and provenance.phrases(record):
             spec = provenance.phrases(record)[0]
-            spec["file"] = str(self.library.motion_file(spec["path"]))
-            return await self.workers.call(tasks.source_ghost_payload, str(path), spec, path.name)
+            try:
+                spec["file"] = str(self.library.motion_file(spec["path"]))
+            except LibraryError:
+                spec = None  # the source was renamed or deleted since: the result is shown alone
+            if spec is not None:
+                return await self.workers.call(tasks.source_ghost_payload, str(path), spec, path.name)
         other = await asyncio.to_thread(pasdeux.load, self.library.motion_file(ghost)) if ghost else None
         return await asyncio.to_thread(motion_payload, motion, other, title=path.name)
 
