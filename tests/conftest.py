@@ -41,3 +41,20 @@ def tiny_run(duet, tmp_path_factory) -> Path:
                                   "train.batch_size": 16, "train.prior_samples": 16, "train.val_every_steps": None})
     return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("tiny") / "run",
                  seed=0, progress=False).run_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_duet_run(duet, tmp_path_factory) -> Path:
+    """A run folder of a tiny duet model (a partner answering a leader) trained for one epoch on the shared duet."""
+    import torch
+
+    from pasdeux.config import load_config
+    from pasdeux.data import time_split
+    from pasdeux.training import train
+
+    torch.set_num_threads(1)
+    parts = time_split(duet)
+    cfg = load_config("duet", {"model.hidden": 24, "model.latent_channels": 8, "model.partner_channels": 8,
+                               "data.stride": 8, "train.batch_size": 8, "train.val_every_steps": None})
+    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("duet") / "run",
+                 seed=0, progress=False).run_dir

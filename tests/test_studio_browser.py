@@ -39,10 +39,11 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="module")
-def studio(tmp_path_factory, tiny_run):
-    """`pasdeux studio` serving a fresh library (with the tiny model) on a free port; stopped with Ctrl-C."""
+def studio(tmp_path_factory, tiny_run, tiny_duet_run):
+    """`pasdeux studio` serving a fresh library (with tiny solo and duet models) on a free port; stopped with Ctrl-C."""
     lib = tmp_path_factory.mktemp("library")
     shutil.copytree(tiny_run, lib / "runs" / "tiny")
+    shutil.copytree(tiny_duet_run, lib / "runs" / "duet")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -201,6 +202,25 @@ def test_a_choreographer_session_end_to_end(page, studio, artifacts, shared_data
     assert back.positions.shape == (3, 64, 29, 3)
     np.testing.assert_allclose(back.positions, pasdeux.load(result).positions, atol=1e-3)
 
+    # a partner for the phrase's dancer with the duet model, beside the real partner, and the influence heatmap
+    page.click(".tabs button[data-tab=generate]")
+    page.select_option("#gen-model", "runs/duet")
+    assert page.input_value("#gen-mode") == "partner"  # a duet model offers the duet modes
+    page.fill("#gen-n", "1")
+    page.click("#gen-button")
+    until(page, "window.studioViewer.state().dancersVisible.length === 2 && window.studioViewer.state().ghostVisible",
+          60)
+    page.wait_for_selector("#gen-influence:not([hidden])", timeout=120000)
+    until(page, "document.querySelector('#gen-influence-img').complete && "
+                "document.querySelector('#gen-influence-img').naturalWidth > 100", 30)
+    page.evaluate("window.studioViewer.pause(); window.studioViewer.seek(32)")
+    img = shot(page, artifacts, "5-partner")
+    assert hue_count(img, "blue") > 200 and hue_count(img, "orange") > 200
+    assert "→" in page.inner_text("#gen-influence-top")
+    assert page.input_value("#ghost-select") == "@source"  # "the real partner"
+    partner = next((lib / "generated").glob("partner-*.npz"))
+    assert pasdeux.load(partner).labels == ("lead", "partner")
+
     # start a short training run, watch it, stop it
     page.click(".tabs button[data-tab=train]")
     page.check(f"#train-files input[value='{DUET_NAME}']")
@@ -212,11 +232,11 @@ def test_a_choreographer_session_end_to_end(page, studio, artifacts, shared_data
     until(page, "/step ([4-9]|\\d\\d)/.test(document.querySelector('#run-state').textContent)", 240)
     assert "running" in page.inner_text("#model-list li[data-path='runs/studio-run']")
     assert not page.is_disabled("#run-stop")
-    shot(page, artifacts, "5-training")
+    shot(page, artifacts, "6-training")
     page.click("#run-stop")
     until(page, "document.querySelector('#run-state').textContent.startsWith('stopped')", 60)
     assert not page.is_disabled("#run-resume")  # it has a checkpoint to continue from
-    shot(page, artifacts, "6-training-stopped")
+    shot(page, artifacts, "7-training-stopped")
 
     origin = url.rstrip("/")
     assert [u for u in page.requests if not u.startswith((origin, "data:", "blob:"))] == []

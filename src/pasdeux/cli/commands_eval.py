@@ -1,4 +1,4 @@
-"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` (BENCHMARK.md) and
+"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` (BENCHMARK.md),
 `pasdeux bench extract` (video extraction speed) and `pasdeux bench studio` (the web studio under load)."""
 
 from __future__ import annotations

@@ -16,7 +16,15 @@ from starlette.background import BackgroundTask
 from pasdeux.errors import PasdeuxError
 from pasdeux.studio import runinfo
 from pasdeux.studio.library import LibraryError
-from pasdeux.studio.schemas import CompareBody, GenerateBody, PathBody, RenameBody, ResumeBody, TrainBody
+from pasdeux.studio.schemas import (
+    CompareBody,
+    GenerateBody,
+    InfluenceBody,
+    PathBody,
+    RenameBody,
+    ResumeBody,
+    TrainBody,
+)
 from pasdeux.studio.security import Guard, allowed_hosts
 from pasdeux.studio.service import Studio
 
@@ -122,7 +130,15 @@ def _generate_routes(app: FastAPI, studio: Studio) -> None:
 
     @app.get("/api/compare/plot")
     def compare_plot(id: str, name: str) -> FileResponse:
-        return FileResponse(studio.compare_plot(id, name), media_type="image/png")
+        return FileResponse(studio.plot("compare", id, name), media_type="image/png")
+
+    @app.post("/api/influence")
+    async def influence(body: InfluenceBody) -> dict:
+        return await studio.influence(body)
+
+    @app.get("/api/influence/plot")
+    def influence_plot(id: str) -> FileResponse:
+        return FileResponse(studio.plot("influence", id, "influence.png"), media_type="image/png")
 
 
 def _training_routes(app: FastAPI, studio: Studio) -> None:

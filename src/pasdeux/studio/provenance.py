@@ -18,8 +18,14 @@ from pathlib import Path
 from pasdeux.motion import Motion
 
 PHRASE_KEYS = {1: ("source",), 2: ("source_a", "source_b")}  # phrases per mode, as generate names them
+# The settings of each generation mode (as pasdeux.generate records them): what makes a result again.
 SETTINGS = {"variations": ("sigma", "n", "seed"), "prior": ("n", "seconds", "seed"), "interpolate": ("steps",),
-            "transition": ("frames", "seed"), "long": ("seconds", "seed")}
+            "transition": ("frames", "seed"), "long": ("seconds", "seed"),
+            "partner": ("sigma", "n", "seed", "direction"), "duet_prior": ("n", "seconds", "seed", "direction"),
+            "duet_variations": ("sigma", "n", "seed", "direction")}
+DUET_MODES = ("partner", "duet_prior", "duet_variations")  # the modes of duet models; the others are solo
+PHRASES = {"variations": 1, "interpolate": 2, "transition": 2, "prior": 0, "long": 0, "partner": 1, "duet_prior": 0,
+           "duet_variations": 1}  # phrases each mode starts from
 
 
 def attach(motion: Motion, record: dict) -> Motion:
@@ -37,8 +43,8 @@ def studio_record(model: str, model_digest: str | None, phrases: list[dict]) -> 
     out = {"tool": "pasdeux studio", "model": model, "model_sha256": model_digest,
            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     for key, p in zip(PHRASE_KEYS.get(len(phrases), ()), phrases):
-        out.update({key: p["path"], f"{key}_start": int(p["start"]), f"{key}_frames": int(p["frames"]),
-                    f"{key}_sha256": file_digest(p["file"])})
+        out.update({key: p["path"], f"{key}_dancer": int(p["dancer"]), f"{key}_start": int(p["start"]),
+                    f"{key}_frames": int(p["frames"]), f"{key}_sha256": file_digest(p["file"])})
     return out
 
 
@@ -47,8 +53,8 @@ def phrases(record: dict) -> list[dict]:
     out = []
     for key in ("source", "source_a", "source_b"):
         if f"{key}_start" in record:
-            dancer = record.get("dancer" if key == "source" else f"dancer_{key[-1]}", 0)
-            out.append({"path": record[key], "dancer": int(dancer), "start": int(record[f"{key}_start"]),
+            out.append({"path": record[key], "dancer": int(record.get(f"{key}_dancer", 0)),
+                        "start": int(record[f"{key}_start"]),
                         "frames": int(record[f"{key}_frames"])})
     return out
 

@@ -62,6 +62,12 @@ def summary(path: Path, rel: str) -> dict:
     return entry
 
 
+def model_family(path: Path) -> str | None:
+    """The model family (default, seed, pose, duet...) of a trained model or run folder."""
+    folder = model_folder(path)
+    return _json(folder / MODEL_CONFIG).get("model") if folder is not None else None
+
+
 def run_config(path: Path) -> dict:
     """The resolved config.yaml of a run as written ({} when there is none yet)."""
     f = Run(path).config_file

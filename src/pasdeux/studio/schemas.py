@@ -21,7 +21,8 @@ class Span(BaseModel):
 class GenerateBody(BaseModel):
     """One generation request; which fields count depends on the mode."""
 
-    mode: Literal["variations", "prior", "interpolate", "transition", "long"]
+    mode: Literal["variations", "prior", "interpolate", "transition", "long", "partner", "duet_prior",
+                  "duet_variations"]
     model: str
     source: Span | None = None
     source_b: Span | None = None
@@ -31,6 +32,7 @@ class GenerateBody(BaseModel):
     seconds: float = Field(4.0, gt=0.0, le=600.0)
     steps: int = Field(8, ge=2, le=16)
     frames: int = Field(60, ge=1, le=1800)  # length of a transition's bridge
+    direction: Literal["a2b", "b2a"] | None = None  # duets: who leads (default: the phrase's dancer)
     name: str | None = Field(None, max_length=120)
 
 
@@ -61,6 +63,14 @@ class ResumeBody(BaseModel):
     path: str
     more_s: float | None = Field(None, gt=0.0, le=7 * 86_400)
     more_epochs: int | None = Field(None, ge=1, le=1_000_000)
+
+
+class InfluenceBody(BaseModel):
+    """Which leader joints move which partner joints, for a duet model on the leads of a motion file."""
+
+    model: str
+    path: str
+    direction: Literal["a2b", "b2a"] = "a2b"
 
 
 class CompareBody(BaseModel):

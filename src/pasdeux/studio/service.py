@@ -7,6 +7,7 @@ or a `pasdeux train` process, and records where generated motion came from.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import secrets
 import shutil
@@ -20,14 +21,13 @@ from pasdeux.runs import model_folder
 from pasdeux.studio import provenance, runinfo, tasks
 from pasdeux.studio.jobs import Training, Workers
 from pasdeux.studio.library import Library, LibraryError, NotInLibrary, safe_name
-from pasdeux.studio.schemas import CompareBody, GenerateBody, ResumeBody, Span, TrainBody
+from pasdeux.studio.schemas import CompareBody, GenerateBody, InfluenceBody, ResumeBody, Span, TrainBody
 
 GENERATED, RUNS = "generated", "runs"  # library folders for results and training runs
 EXPORTS = {"npz": ".npz", "bvh": ".bvh", "csv": ".csv", "gif": ".gif", "mp4": ".mp4", "html": ".html"}
 TOKEN = re.compile(r"^[0-9a-f]{16}$")
 KEEP_REPORTS = 20  # comparison reports (with their plots) kept for the page
 OVERRIDE = re.compile(r"^(model|data|train|optim)\.[A-Za-z_][A-Za-z0-9_]*=[^\n]{0,200}$")
-NEEDS = {"variations": 1, "interpolate": 2, "transition": 2, "prior": 0, "long": 0}  # phrases per mode
 
 
 class Studio:
@@ -55,14 +55,16 @@ class Studio:
     # --- generation ------------------------------------------------------------------------
     async def generate(self, body: GenerateBody) -> dict:
         """Generate, keep the result in the library with its provenance, and return it with its viewer payload."""
-        seed = body.seed if body.seed is not None else secrets.randbelow(2**31)
-        params = {k: (seed if k == "seed" else getattr(body, k)) for k in provenance.SETTINGS[body.mode]}
-        need = NEEDS[body.mode]
+        need = provenance.PHRASES[body.mode]
         phrases = [s for s in (body.source, body.source_b) if s is not None][:need]
         if len(phrases) < need:
             raise ConfigError(f"{body.mode} needs {need} phrase(s): select "
                               + ("a phrase in the viewer" if need == 1 else "phrases A and B"))
-        request = {"mode": body.mode, "params": params, **self._model_and_sources(body.model, phrases)}
+        # A duet's leader is the phrase's dancer unless told otherwise: dancer 1 leads as A (a2b), dancer 2 as B.
+        chosen = {"seed": body.seed if body.seed is not None else secrets.randbelow(2**31),
+                  "direction": body.direction or ("b2a" if phrases and phrases[0].dancer == 1 else "a2b")}
+        params = {k: chosen.get(k, getattr(body, k, None)) for k in provenance.SETTINGS[body.mode]}
+        request = {"mode": body.mode, "params": params, **self._model_and_sources(body.model, phrases, body.mode)}
         stem = body.name or _stem(body.mode, phrases, params)
         out = self.library.new_path(GENERATED, stem, ".npz")
         request.update(out=str(out), title=out.name)
@@ -77,7 +79,7 @@ class Studio:
             raise LibraryError(f"{rel!r} carries no studio provenance, so it cannot be regenerated here")
         spans = [Span(**s) for s in provenance.phrases(record)]
         request = {"mode": record["mode"], "params": provenance.settings(record),
-                   **self._model_and_sources(record["model"], spans)}
+                   **self._model_and_sources(record["model"], spans, record["mode"])}
         changed = self._changed_inputs(record)
         out = self.library.new_path(GENERATED, Path(rel).stem + "-again", ".npz")
         request.update(out=str(out), title=out.name, compare_to=str(path))
@@ -85,8 +87,14 @@ class Studio:
         summary = await asyncio.to_thread(self.library.motion_summary, out)
         return {**result, "changed_inputs": changed, "motion": summary}
 
-    def _model_and_sources(self, model: str, spans: list[Span]) -> dict:
+    def _model_and_sources(self, model: str, spans: list[Span], mode: str) -> dict:
         folder = self.library.model_folder(model)
+        duet = runinfo.model_family(folder) == "duet"
+        if duet != (mode in provenance.DUET_MODES):
+            raise ConfigError(f"{model!r} is a duet model: it makes partners and duets (modes partner, "
+                              "duet_variations, duet_prior)" if duet else
+                              f"{model!r} is a solo model; {mode} needs a duet model (train one with the duet "
+                              "recipe on two-dancer motion)")
         return {"model": model, "model_file": str(folder),
                 "phrases": [{**s.model_dump(), "file": str(self.library.motion_file(s.path))} for s in spans]}
 
@@ -100,20 +108,23 @@ class Studio:
         return changed
 
     async def payload(self, rel: str, ghost: str | None = None, with_source: bool = False) -> dict:
-        """The viewer payload of a motion, with another motion or (for variations) its source phrase as a ghost."""
+        """The viewer payload of a motion, with another motion as a ghost or (`with_source`, for variations and
+        partners) what it came from."""
         from pasdeux.viz.viewer import motion_payload
 
         path = self.library.motion_file(rel)
         motion = await asyncio.to_thread(pasdeux.load, path)
         record = provenance.read(motion) if with_source else None
-        if record and record.get("mode") == "variations" and provenance.phrases(record):
+        if record and record.get("mode") in tasks.GHOSTED and provenance.phrases(record):
             spec = provenance.phrases(record)[0]
             try:
                 spec["file"] = str(self.library.motion_file(spec["path"]))
+                model = str(self.library.model_folder(record["model"])) if record["mode"] == "partner" else None
             except LibraryError:
-                spec = None  # the source was renamed or deleted since: the result is shown alone
+                spec = None  # the source (or model) was renamed or deleted since: the result is shown alone
             if spec is not None:
-                return await self.workers.call(tasks.source_ghost_payload, str(path), spec, path.name)
+                return await self.workers.call(tasks.source_ghost_payload, str(path), spec, path.name,
+                                               record["mode"], model)
         other = await asyncio.to_thread(pasdeux.load, self.library.motion_file(ghost)) if ghost else None
         return await asyncio.to_thread(motion_payload, motion, other, title=path.name)
 
@@ -139,14 +150,23 @@ class Studio:
         raise ConfigError(f"{self.library.relative(result)!r} has no source phrase to compare with; choose the real "
                           "motion to compare it against")
 
-    def compare_plot(self, token: str, name: str) -> Path:
-        """A plot of an earlier comparison."""
-        if not TOKEN.match(token) or name not in ("speed.png", "kinetic.png"):
-            raise NotInLibrary("no such comparison plot")
-        path = self.library.state_dir("compare") / token / name
-        if not path.is_file():
-            raise NotInLibrary("no such comparison plot; run the comparison again")
+    def plot(self, kind: str, token: str, name: str) -> Path:
+        """A plot of an earlier comparison (`compare`: speed.png, kinetic.png) or influence (influence.png)."""
+        names = {"compare": ("speed.png", "kinetic.png"), "influence": ("influence.png",)}[kind]
+        path = self.library.state_dir(kind) / token / name
+        if not TOKEN.match(token) or name not in names or not path.is_file():
+            raise NotInLibrary(f"no such {kind} plot; run it again")
         return path
+
+    async def influence(self, body: InfluenceBody) -> dict:
+        """The influence heatmap of a duet model on the leads of a library motion (computed once per version)."""
+        folder, path = self.library.model_folder(body.model), self.library.motion_file(body.path)
+        inputs = f"{provenance.file_digest(model_folder(folder))}:{provenance.file_digest(path)}:{body.direction}"
+        token = hashlib.sha256(inputs.encode()).hexdigest()[:16]
+        out = self.library.state_dir("influence") / token
+        out.mkdir(exist_ok=True)
+        result = await self.workers.call(tasks.influence, str(folder), str(path), body.direction, str(out))
+        return {**result, "id": token, "model": body.model, "path": body.path}
 
     async def export(self, rel: str, fmt: str, start: int = 0, frames: int | None = None) -> Path:
         """A motion written as a download in one of EXPORTS (the caller deletes the file's folder after sending)."""

@@ -7,6 +7,7 @@ task sees it; tasks receive absolute paths inside the library and library-relati
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,7 @@ from pasdeux.motion import Motion
 from pasdeux.runs import MODEL_WEIGHTS, model_folder
 from pasdeux.studio import provenance
 
-MODES = ("variations", "prior", "interpolate", "transition", "long")
-# Where the duet partner mode joins: pasdeux.generate.partner(model, lead, sigma, n, seed, lead_dancer).
+MODES = tuple(provenance.SETTINGS)
 _models: dict[str, tuple[tuple[int, int], Any]] = {}
 
 
@@ -108,7 +108,38 @@ def _run(mode: str, model: Any, phrases: list[Motion], dancers: list[int], p: di
         return gen.interpolate(model, a, b, p["steps"], dancer_a=da, dancer_b=db), None
     if mode == "transition":
         return gen.transition(model, a, b, p["frames"], dancer_a=da, dancer_b=db, seed=p["seed"]), None
-    return gen.long_form(model, p["seconds"], p["seed"]), None
+    if mode == "long":
+        return gen.long_form(model, p["seconds"], p["seed"]), None
+    return _run_duet(mode, model, a, da, p)
+
+
+def _run_duet(mode: str, model: Any, a: Motion | None, da: int, p: dict) -> tuple[Motion, Motion | None]:
+    """The duet modes: a partner for a lead (its real partner as the ghost), whole duets, duet variations."""
+    from pasdeux.generate.duet import duet_prior, duet_variations
+    from pasdeux.generate.partner import partner, real_partner
+
+    if mode == "partner":
+        result = partner(model, a, p["sigma"], p["n"], p["seed"], lead_dancer=da, direction=p["direction"])
+        return result, real_partner(a, da, model)
+    if mode == "duet_prior":
+        return duet_prior(model, p["n"], p["seconds"], p["seed"], direction=p["direction"]), None
+    return duet_variations(model, a, p["sigma"], p["n"], p["seed"], direction=p["direction"]), \
+        (a if p["n"] == 1 else None)
+
+
+def influence(model_file: str, motion_file: str, direction: str, out_dir: str) -> dict:
+    """Which leader joints move which partner joints: the heatmap PNG and matrix JSON in `out_dir`."""
+    from pasdeux.analysis import influence as measure
+    from pasdeux.viz.plots import plot_influence
+
+    out = Path(out_dir)
+    if not (out / "influence.json").is_file():  # the same model, file and direction give the same matrix
+        result = measure(model_at(model_file), [pasdeux.load(motion_file)], direction)
+        plot_influence(result.matrix, result.leader_joints, result.partner_joints, out / "influence.png",
+                       f"which leader joints move which partner joints ({direction}, {result.windows} windows)")
+        result.save(out / "influence.json")
+    data = json.loads((out / "influence.json").read_text())
+    return {k: data[k] for k in ("direction", "windows", "top", "leader_importance", "leader_joints")}
 
 
 def check_recipe(recipe: str, overrides: list[str]) -> None:
@@ -118,13 +149,21 @@ def check_recipe(recipe: str, overrides: list[str]) -> None:
     load_config(recipe, parse_overrides(overrides))
 
 
-def source_ghost_payload(result_file: str, source: dict, title: str) -> dict:
-    """A generated result's viewer payload with the phrase it came from as a ghost under each variation."""
+GHOSTED = ("variations", "partner")  # modes whose results are shown over what they came from
+
+
+def source_ghost_payload(result_file: str, source: dict, title: str, mode: str, model_file: str | None) -> dict:
+    """A generated result's viewer payload over what it came from: the phrase under each variation, the lead's
+    real partner beside a generated one."""
     from pasdeux.generate import ghost_for_variations
+    from pasdeux.generate.partner import real_partner
     from pasdeux.viz.viewer import motion_payload
 
-    result = pasdeux.load(result_file)
-    ghost = ghost_for_variations(phrase(source), result.n_dancers, int(source.get("dancer", 0)))
+    result, dancer = pasdeux.load(result_file), int(source.get("dancer", 0))
+    if mode == "variations":
+        ghost = ghost_for_variations(phrase(source), result.n_dancers, dancer)
+    else:
+        ghost = real_partner(phrase(source), dancer, model_at(model_file)) if model_file else None
     return motion_payload(result, ghost, title=title)
 
 

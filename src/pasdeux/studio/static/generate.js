@@ -1,7 +1,8 @@
 // The generate panel: a model, a mode and its settings; results are kept in the library and played at once.
-import { $, api, el, emit, on, state, withStatus } from './api.js';
+import { $, api, el, emit, on, q, state, withStatus } from './api.js';
 
-const NEEDS = { variations: 1, interpolate: 2, transition: 2, prior: 0, long: 0 };
+const NEEDS = { variations: 1, interpolate: 2, transition: 2, prior: 0, long: 0, partner: 1, duet_prior: 0,
+  duet_variations: 1 };
 
 function models() { return state.library.models.filter((m) => m.trained); }
 
@@ -12,6 +13,17 @@ function renderModels() {
     textContent: `${m.path} (${m.family || 'model'}${m.skeleton ? `, ${m.skeleton}` : ''})` })));
   if (!list.length) sel.append(el('option', { value: '', textContent: 'no trained model: train one first' }));
   if (list.some((m) => m.path === keep)) sel.value = keep;
+  renderModes();
+}
+
+// Duet models make partners and duets; solo models make the solo modes.
+function renderModes() {
+  const model = models().find((m) => m.path === $('gen-model').value);
+  const family = model && model.family === 'duet' ? 'duet' : 'solo';
+  const modes = [...$('gen-mode').options];
+  for (const o of modes) o.hidden = o.dataset.family !== family;
+  if ($('gen-mode').selectedOptions[0].hidden) $('gen-mode').value = modes.find((o) => !o.hidden).value;
+  renderFields();
 }
 
 function describePhrase(p) {
@@ -35,6 +47,7 @@ function body() {
   const mode = $('gen-mode').value;
   const b = { mode, model: $('gen-model').value, sigma: Number($('gen-sigma').value), n: Number($('gen-n').value),
     seconds: Number($('gen-seconds').value), steps: Number($('gen-steps').value), frames: Number($('gen-bridge').value) };
+  if ($('gen-direction').value) b.direction = $('gen-direction').value;
   const seed = $('gen-seed').value;
   if (seed !== '') b.seed = Number(seed);
   if (NEEDS[mode] === 1) b.source = currentPhrase();
@@ -44,13 +57,27 @@ function body() {
 
 function addResult(out) {
   const p = out.provenance;
-  const params = ['sigma', 'n', 'seconds', 'steps', 'frames', 'seed'].filter((k) => p[k] !== undefined)
+  const params = ['sigma', 'n', 'seconds', 'steps', 'frames', 'direction', 'seed'].filter((k) => p[k] !== undefined)
     .map((k) => `${k} ${p[k]}`).join(', ');
   const item = el('li', { dataset: { path: out.motion.path },
     onclick: () => emit('show-payload', { payload: out.payload, entry: out.motion }) },
   el('div', { class: 'name', textContent: out.motion.path }),
   el('div', { class: 'meta', textContent: `${p.mode} · ${params}` }));
   $('gen-results').prepend(item);
+}
+
+// The duet model's influence heatmap for the lead's file, beside the partner just made.
+async function showInfluence(model, path, direction) {
+  const box = $('gen-influence');
+  const out = await withStatus($('gen-status'), 'measuring which joints lead…', null,
+    () => api('POST', '/api/influence', { model, path, direction }));
+  if (!out) return;
+  const src = `/api/influence/plot?${q({ id: out.id })}`;
+  $('gen-influence-img').src = src;
+  $('gen-influence-link').href = src;
+  $('gen-influence-top').replaceChildren(...out.top.slice(0, 5).map((t) => el('li', {
+    textContent: `${t.leader} → ${t.partner} (${Number(t.influence).toPrecision(2)})` })));
+  box.hidden = false;
 }
 
 export function setup() {
@@ -65,7 +92,9 @@ export function setup() {
     addResult(out);
     emit('show-payload', { payload: out.payload, entry: out.motion });
     emit('generated', out);
+    if (b.mode === 'partner') showInfluence(b.model, b.source.path, out.provenance.direction);
   });
+  $('gen-model').addEventListener('change', renderModes);
   on('library', () => { renderModels(); renderFields(); });
   on('selection', renderFields);
   on('phrases', renderFields);

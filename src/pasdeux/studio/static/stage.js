@@ -29,9 +29,9 @@ export function mount(payload, entry, keepPhrase = false) {
 function ghostChoices(entry, chosen) {
   const sel = $('ghost-select');
   const opts = [el('option', { value: '', textContent: 'none' })];
-  if (entry && entry.kind === 'generated' && entry.provenance && entry.provenance.mode === 'variations') {
-    opts.push(el('option', { value: '@source', textContent: 'its source phrase' }));
-  }
+  const mode = entry && entry.kind === 'generated' && entry.provenance ? entry.provenance.mode : null;
+  if (mode === 'variations') opts.push(el('option', { value: '@source', textContent: 'its source phrase' }));
+  if (mode === 'partner') opts.push(el('option', { value: '@source', textContent: 'the real partner' }));
   for (const m of state.library.motions) {
     if (m.kind !== 'unreadable' && (!entry || m.path !== entry.path)) opts.push(el('option', { value: m.path, textContent: m.path }));
   }
