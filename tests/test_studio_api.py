@@ -115,7 +115,7 @@ def _pickled_npy() -> bytes:
     ("pickled.npy", _pickled_npy(), "pickle"),
     ("truncated.npz", b"PK\x03\x04" + b"\x00" * 40, "npz"),
     ("cut.bvh", b"HIERARCHY\nROOT Hips\n{\n  OFFSET 0 0", "bvh"),
-    ("notes.txt", b"hello", "pasdeux reads"),
+    ("notes.txt", b"hello", "takes motion files"),
     ("empty.csv", b"", "empty"),
     (".hidden.npy", b"x" * 10, "not a usable file name"),
 ])
@@ -207,6 +207,8 @@ def _requests(p: str) -> list[tuple[str, str, dict]]:
         ("POST", "/api/generate/again", {"json": {"path": p}}),
         ("POST", "/api/compare", {"json": {"result": p}}),
         ("POST", "/api/compare", {"json": {"result": DUET_NAME, "real": p}}),
+        ("POST", "/api/influence", {"json": {"model": p, "path": DUET_NAME}}),
+        ("POST", "/api/influence", {"json": {"model": "runs/tiny", "path": p}}),
         ("POST", "/api/runs", {"json": {"files": [p], "epochs": 1}}),
         ("POST", "/api/runs", {"json": {"files": [DUET_NAME], "recipe": p, "epochs": 1}}),
         ("POST", "/api/runs/stop", {"json": {"path": p}}),

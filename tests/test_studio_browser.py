@@ -238,6 +238,18 @@ def test_a_choreographer_session_end_to_end(page, studio, artifacts, shared_data
     assert not page.is_disabled("#run-resume")  # it has a checkpoint to continue from
     shot(page, artifacts, "7-training-stopped")
 
+    # a video of a dancer: extracted with progress, its motion joins the library and plays
+    from pasdeux.extract import synthetic
+
+    video = synthetic.write(tmp_path / "rehearsal.mp4", synthetic.frames(30, people=1))
+    page.click("#video-box summary")
+    page.select_option("#video-model", "lite")
+    page.set_input_files("#video-input", str(video))
+    until(page, "document.querySelector('#video-status').textContent.startsWith('extracted')", 300)
+    until(page, "window.studioViewer.state().frames === 30", 30)
+    assert "mediapipe33" in page.inner_text("#motion-list li[data-path='extracted/rehearsal.npz']")
+    shot(page, artifacts, "8-video-extracted")
+
     origin = url.rstrip("/")
     assert [u for u in page.requests if not u.startswith((origin, "data:", "blob:"))] == []
     assert page.errors == []

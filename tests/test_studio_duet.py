@@ -101,3 +101,48 @@ def test_the_influence_heatmap_of_the_duet_model(client):
     assert again.json()["id"] == out["id"] and again.json()["top"] == out["top"]  # computed once per version
     assert client.post("/api/influence", json={"model": "runs/solo", "path": DUET_NAME}).status_code == 400
     assert client.get("/api/influence/plot", params={"id": "0" * 16}).status_code == 404
+
+
+# --- videos: `pasdeux extract` from the studio ---------------------------------------------------------
+def _wait_extraction(client, job: str) -> dict:
+    import time
+
+    deadline, seen = time.monotonic() + 300, []
+    while time.monotonic() < deadline:
+        st = client.get("/api/videos/status", params={"job": job}).json()
+        seen.append(st)
+        if st["state"] != "running":
+            return {**st, "seen": seen}
+        time.sleep(0.3)
+    raise AssertionError(f"the extraction did not end: {seen[-1]}")
+
+
+def test_a_video_is_extracted_with_progress_and_joins_the_library(client, library, tmp_path):
+    from pasdeux.extract import synthetic
+
+    video = synthetic.write(tmp_path / "rehearsal.mp4", synthetic.frames(24, people=1))
+    with open(video, "rb") as f:
+        r = client.post("/api/videos", files={"file": ("rehearsal.mp4", f)}, data={"dancers": "1", "model": "lite"})
+    assert r.status_code == 202, r.text
+    done = _wait_extraction(client, r.json()["job"])
+    assert done["state"] == "done", done
+    assert done["motion"] == "extracted/rehearsal.npz" and done["video"] == "videos/rehearsal.mp4"
+    motion = pasdeux.load(library / done["motion"])
+    assert motion.skeleton.name == "mediapipe33" and motion.n_frames == 24 and motion.n_dancers == 1
+    assert done["entry"]["skeleton"] == "mediapipe33" and done["entry"]["kind"] == "extracted"
+    assert (library / "videos" / "rehearsal.mp4").is_file()
+    assert motion.source == "videos/rehearsal.mp4" and motion.provenance["extract"]["video"] == "videos/rehearsal.mp4"
+    assert all(s["state"] in ("running", "done") for s in done["seen"])
+
+
+def test_a_video_that_cannot_be_read_is_reported_and_nothing_is_added(client, library):
+    before = sorted(p.relative_to(library) for p in library.rglob("*") if ".pasdeux-studio" not in p.parts)
+    r = client.post("/api/videos", files={"file": ("broken.mp4", b"\x00\x00\x00\x18ftypmp42 not a video")})
+    assert r.status_code == 202
+    failed = _wait_extraction(client, r.json()["job"])
+    assert failed["state"] == "failed" and "broken.mp4" in failed["message"]
+    after = sorted(p.relative_to(library) for p in library.rglob("*") if ".pasdeux-studio" not in p.parts)
+    assert after == before
+    assert client.post("/api/videos", files={"file": ("clip.txt", b"x")}).status_code == 400
+    assert client.post("/api/videos", files={"file": ("a.mp4", b"x")}, data={"dancers": "3"}).status_code == 400
+    assert client.get("/api/videos/status", params={"job": "../../x"}).status_code == 404

@@ -92,6 +92,24 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
         finally:
             await form.close()
 
+    @app.post("/api/videos", status_code=202)
+    async def video(request: Request) -> dict:
+        form = await request.form(max_files=1, max_fields=6)
+        try:
+            file = form.get("file")
+            if file is None or isinstance(file, str):
+                raise LibraryError("send the video as the multipart form field 'file'")
+            dancers, model = str(form.get("dancers") or "1"), str(form.get("model") or "full")
+            if not dancers.isdigit():
+                raise LibraryError(f"dancers must be 1 or 2; got {dancers!r}")
+            return await asyncio.to_thread(studio.start_extraction, file.filename or "", file.file, int(dancers), model)
+        finally:
+            await form.close()
+
+    @app.get("/api/videos/status")
+    def video_status(job: str) -> dict:
+        return studio.extraction_status(job)
+
     @app.get("/api/motions/info")
     async def info(path: str) -> dict:
         return await asyncio.to_thread(lib.describe, path)

@@ -9,6 +9,7 @@ training run is reported with the message it printed.
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import os
 import signal
@@ -24,7 +25,7 @@ from typing import Any
 
 from pasdeux.errors import PasdeuxError
 from pasdeux.studio import runinfo, tasks
-from pasdeux.studio.library import AlreadyInLibrary, LibraryError
+from pasdeux.studio.library import AlreadyInLibrary, LibraryError, NotInLibrary
 
 STOP_GRACE_S = 120.0  # seconds a stopped run has to finish its step, export its model and exit before it is killed
 
@@ -205,6 +206,76 @@ class Training:
             except subprocess.TimeoutExpired:
                 _signal(r.process, signal.SIGKILL)
                 r.process.wait()
+
+
+@dataclass
+class Extraction:
+    """One video being turned into motion, in its own process; `status_file` is what it reports."""
+
+    video: Path
+    out: Path
+    status_file: Path
+    process: Any
+    placed: dict = field(default_factory=dict)  # where the motion and the video went in the library
+
+
+class Extractions:
+    """Video extractions (`pasdeux.extract`), one at a time, each in its own process."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, Extraction] = {}
+        self._lock = threading.Lock()
+
+    def start(self, job: str, video: Path, name: str, dancers: int, model: str, on_done) -> dict:
+        """Extract `video` (a staged copy of the file `name`); `on_done(extraction)` places the results when it
+        succeeds."""
+        with self._lock:
+            if any(j.process.is_alive() for j in self.jobs.values()):
+                raise AlreadyInLibrary("a video is being extracted; wait for it to finish")
+            out, status = video.with_suffix(".npz"), video.with_suffix(".json")
+            proc = multiprocessing.get_context("spawn").Process(
+                target=tasks.extract_video, args=(str(video), str(out), str(status), dancers, model, name),
+                daemon=True)
+            proc.start()
+            self.jobs[job] = Extraction(video, out, status, proc)
+        threading.Thread(target=self._finish, args=(self.jobs[job], on_done), daemon=True).start()
+        return self.state(job)
+
+    def _finish(self, job: Extraction, on_done) -> None:
+        job.process.join()
+        if self._written(job).get("state") == "done":
+            try:
+                job.placed = on_done(job)
+            except Exception as e:  # the page must hear of it, not wait for ever
+                job.placed = {"state": "failed", "message": f"the motion could not be kept in the library: {e}"}
+        for f in (job.video, job.out):  # what was not placed in the library is not kept
+            f.unlink(missing_ok=True)
+
+    def state(self, job: str) -> dict:
+        """running (frames done of expected), done (with where it went) or failed (with why)."""
+        ex = self.jobs.get(job)
+        if ex is None:
+            raise NotInLibrary("no such extraction")
+        info = self._written(ex)
+        if not ex.process.is_alive() and info.get("state") != "done" and info.get("state") != "failed":
+            info = {"state": "failed", "message": f"the extraction process stopped (exit code {ex.process.exitcode})"}
+        if info.get("state") == "done" and not ex.placed:
+            info["state"] = "running"  # finished, being moved into the library
+        return {**info, **ex.placed}
+
+    @staticmethod
+    def _written(job: Extraction) -> dict:
+        try:
+            return json.loads(job.status_file.read_text())
+        except (OSError, ValueError):
+            return {"state": "running", "done": 0, "total": None}
+
+    def shutdown(self) -> None:
+        """Stop extractions still running."""
+        for job in self.jobs.values():
+            if job.process.is_alive():
+                job.process.terminate()
+                job.process.join(10)
 
 
 def _processes(pool: ProcessPoolExecutor) -> list:

@@ -24,6 +24,7 @@ from pasdeux.studio import provenance, runinfo
 STATE_DIR = ".pasdeux-studio"  # the studio's own files inside the library (hidden from requests)
 TRANSIENT = ("uploads", "exports", "trash")  # its folders of files in the making, emptied at start
 MOTION_SUFFIXES = tuple(sorted({e for _, exts in FORMATS.values() for e in exts}))
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")  # what `pasdeux extract` decodes (ffmpeg)
 MAX_DEPTH = 6  # how deep the listing looks into sub-folders
 MAX_ENTRIES = 5000  # entries looked at per listing, so a huge folder cannot stall the app
 CHUNK = 1 << 20
@@ -184,7 +185,7 @@ class Library:
             prov = provenance.read(m)
             entry.update(format=fmt, dancers=m.n_dancers, frames=m.n_frames, fps=m.fps,
                          duration_s=round(m.duration, 3), joints=m.n_joints, skeleton=m.skeleton.name,
-                         kind="generated" if prov else "motion", provenance=prov)
+                         kind=provenance.kind(prov), provenance=prov)
         except PasdeuxError as e:
             entry.update(kind="unreadable", error=str(e).replace(str(path), rel))
         self._motions[rel] = _Cached(key, entry)
@@ -206,25 +207,37 @@ class Library:
         """Copy an uploaded file into the library if the readers accept it; nothing is added otherwise."""
         from pasdeux.io import load
 
-        name = safe_name(filename)
-        suffix = Path(name).suffix.lower()
-        if suffix not in MOTION_SUFFIXES:
-            raise LibraryError(f"{name!r}: pasdeux reads motion files ending in {', '.join(MOTION_SUFFIXES)}")
-        staging = self.state_dir("uploads")
-        fd, tmp = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=staging)
+        name, tmp = self.stage(filename, stream, MOTION_SUFFIXES, "motion files")
         try:
-            with os.fdopen(fd, "wb") as out:
-                _copy_limited(stream, out, self.max_upload_bytes, name)
             try:
                 load(tmp)
             except PasdeuxError as e:
-                raise LibraryError(f"{name}: {str(e).replace(tmp, name)}; nothing was added") from None
-            target = self.new_path("", Path(name).stem, suffix)
-            os.replace(tmp, target)
+                raise LibraryError(f"{name}: {str(e).replace(str(tmp), name)}; nothing was added") from None
+            target = self.adopt(tmp, "", Path(name).stem)
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            tmp.unlink(missing_ok=True)
         return self.motion_summary(target)
+
+    def stage(self, filename: str, stream: BinaryIO, suffixes: tuple[str, ...], what: str) -> tuple[str, Path]:
+        """An uploaded file copied (within the size limit) to the staging folder: its safe name and staged path."""
+        name = safe_name(filename)
+        suffix = Path(name).suffix.lower()
+        if suffix not in suffixes:
+            raise LibraryError(f"{name!r}: the studio takes {what} ending in {', '.join(suffixes)}")
+        fd, tmp = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=self.state_dir("uploads"))
+        try:
+            with os.fdopen(fd, "wb") as out:
+                _copy_limited(stream, out, self.max_upload_bytes, name)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return name, Path(tmp)
+
+    def adopt(self, staged: Path, folder: str, stem: str) -> Path:
+        """Move a finished file from staging into the library folder `folder`, under a name not taken yet."""
+        target = self.new_path(folder, stem, staged.suffix.lower())
+        os.replace(staged, target)
+        return target
 
     def rename(self, rel: str, new_name: str) -> str:
         """Rename a motion file or a run folder within its folder; returns its new library path."""

@@ -38,6 +38,13 @@ def read(motion: Motion) -> dict | None:
     return dict(motion.provenance) or None
 
 
+def kind(record: dict | None) -> str:
+    """What a motion is by its provenance: generated (by a model), extracted (from a video) or plain motion."""
+    if not record:
+        return "motion"
+    return "extracted" if "extract" in record and "mode" not in record else "generated"
+
+
 def studio_record(model: str, model_digest: str | None, phrases: list[dict]) -> dict:
     """The studio's part of a record: the model and the phrases (library path, span, digest of the file)."""
     out = {"tool": "pasdeux studio", "model": model, "model_sha256": model_digest,

@@ -7,6 +7,7 @@ or a `pasdeux train` process, and records where generated motion came from.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import re
 import secrets
@@ -19,11 +20,11 @@ from pasdeux.config import NAMED_CONFIGS
 from pasdeux.errors import ConfigError
 from pasdeux.runs import model_folder
 from pasdeux.studio import provenance, runinfo, tasks
-from pasdeux.studio.jobs import Training, Workers
-from pasdeux.studio.library import Library, LibraryError, NotInLibrary, safe_name
+from pasdeux.studio.jobs import Extraction, Extractions, Training, Workers
+from pasdeux.studio.library import VIDEO_SUFFIXES, Library, LibraryError, NotInLibrary, safe_name
 from pasdeux.studio.schemas import CompareBody, GenerateBody, InfluenceBody, ResumeBody, Span, TrainBody
 
-GENERATED, RUNS = "generated", "runs"  # library folders for results and training runs
+GENERATED, RUNS, EXTRACTED, VIDEOS = "generated", "runs", "extracted", "videos"  # library folders the studio fills
 EXPORTS = {"npz": ".npz", "bvh": ".bvh", "csv": ".csv", "gif": ".gif", "mp4": ".mp4", "html": ".html"}
 TOKEN = re.compile(r"^[0-9a-f]{16}$")
 KEEP_REPORTS = 20  # comparison reports (with their plots) kept for the page
@@ -35,12 +36,14 @@ class Studio:
 
     def __init__(self, root: str | Path, max_upload_bytes: int = 200 << 20, workers: int = 1) -> None:
         self.training = Training()
+        self.extractions = Extractions()
         self.library = Library(root, max_upload_bytes, busy=self.training.is_running)
         self.workers = Workers(workers)
 
     def close(self) -> None:
         """Stop training runs and workers."""
         self.training.shutdown()
+        self.extractions.shutdown()
         self.workers.shutdown()
 
     def scan(self) -> dict:
@@ -182,6 +185,42 @@ class Studio:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return out
+
+    # --- videos -----------------------------------------------------------------------------
+    def start_extraction(self, filename: str, stream, dancers: int, model: str) -> dict:
+        """Extract the motion of an uploaded video in its own process; the video and its motion join the
+        library (videos/, extracted/) only when extraction succeeds."""
+        if dancers not in (1, 2):
+            raise ConfigError(f"dancers must be 1 or 2; got {dancers}")
+        if model not in ("lite", "full", "heavy"):
+            raise ConfigError(f"the landmark model must be lite, full or heavy; got {model!r}")
+        name, staged = self.library.stage(filename, stream, VIDEO_SUFFIXES, "videos")
+        job = secrets.token_hex(8)
+        try:
+            state = self.extractions.start(job, staged, name, dancers, model, lambda ex: self._place(ex, name))
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        return {"job": job, "video": name, "status": state}
+
+    def _place(self, ex: Extraction, name: str) -> dict:
+        """Keep an extraction's video and motion in the library; the motion then names the video it came from."""
+        stem = Path(name).stem
+        video = self.library.relative(self.library.adopt(ex.video, VIDEOS, stem))
+        motion = pasdeux.load(ex.out)
+        record = dict(motion.provenance)
+        record["extract"] = {**record.get("extract", {}), "video": video}
+        pasdeux.save(dataclasses.replace(motion, source=video, provenance=record), ex.out)
+        return {"motion": self.library.relative(self.library.adopt(ex.out, EXTRACTED, stem)), "video": video}
+
+    def extraction_status(self, job: str) -> dict:
+        """How far an extraction is, and where its motion went when it is done."""
+        if not TOKEN.match(job):
+            raise NotInLibrary("no such extraction")
+        state = self.extractions.state(job)
+        if state.get("motion"):
+            state["entry"] = self.library.motion_summary(self.library.resolve(state["motion"]))
+        return state
 
     # --- training --------------------------------------------------------------------------
     async def start_training(self, body: TrainBody) -> dict:

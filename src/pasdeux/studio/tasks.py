@@ -167,6 +167,37 @@ def source_ghost_payload(result_file: str, source: dict, title: str, mode: str, 
     return motion_payload(result, ghost, title=title)
 
 
+def extract_video(video: str, out: str, status_file: str, dancers: int, model: str, name: str) -> None:
+    """Extract a video's motion into `out` (its own process), keeping `status_file` current: frames done and
+    expected, then done or failed with the message that says why."""
+    import time
+
+    from pasdeux.errors import PasdeuxError
+    from pasdeux.files import write_text_atomic
+
+    def status(**fields: Any) -> None:
+        write_text_atomic(status_file, json.dumps(fields))
+
+    last = [0.0]
+
+    def progress(done: int, total: int | None) -> None:
+        if time.monotonic() - last[0] > 0.5:  # a few writes a second are enough for a progress bar
+            last[0] = time.monotonic()
+            status(state="running", done=done, total=total)
+
+    status(state="running", done=0, total=None)
+    try:
+        from pasdeux.extract import extract
+
+        motion = extract(video, progress=progress, dancers=dancers, model=model)
+        pasdeux.save(motion, out)
+        status(state="done", done=motion.n_frames, total=motion.n_frames)
+    except PasdeuxError as e:
+        status(state="failed", message=str(e).replace(video, name).replace(Path(video).name, name))
+    except Exception as e:  # whatever else happened is shown to the user as it is
+        status(state="failed", message=f"{type(e).__name__}: {e}")
+
+
 def compare(result_file: str, real_file: str, result_name: str, out_dir: str) -> dict:
     """The `pasdeux evaluate` report of a result against real dance, with its plots written to `out_dir`."""
     from pasdeux.evaluate import evaluate

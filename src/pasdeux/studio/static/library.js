@@ -78,7 +78,43 @@ async function upload(file) {
   } catch (err) { say(err.message, true); }
 }
 
+// A video: uploaded, extracted in the studio's own process, watched until its motion joins the library.
+async function extractVideo(file) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  form.append('dancers', $('video-dancers').value);
+  form.append('model', $('video-model').value);
+  const status = $('video-status'), bar = $('video-bar');
+  status.className = 'status busy';
+  status.textContent = `sending ${file.name}…`;
+  let job;
+  try { job = (await api('POST', '/api/videos', form)).job; } catch (err) {
+    status.className = 'status error'; status.textContent = err.message; return;
+  }
+  $('video-progress').hidden = false;
+  for (;;) {
+    let st;
+    try { st = await api('GET', `/api/videos/status?${q({ job })}`); } catch (err) {
+      status.className = 'status error'; status.textContent = err.message; return;
+    }
+    if (st.state === 'failed') { status.className = 'status error'; status.textContent = st.message; return; }
+    if (st.state === 'done') {
+      bar.style.width = '100%';
+      status.className = 'status';
+      status.textContent = `extracted ${st.motion} (from ${st.video})`;
+      await refresh();
+      await choose(st.motion);
+      return;
+    }
+    bar.style.width = st.total ? `${(100 * st.done) / st.total}%` : '5%';
+    status.textContent = `extracting ${file.name}: frame ${st.done || 0}${st.total ? ` of ${st.total}` : ''}`;
+    await new Promise((r) => setTimeout(r, 700));
+  }
+}
+
 export function setup() {
+  const video = $('video-input');
+  video.addEventListener('change', () => { if (video.files[0]) extractVideo(video.files[0]); video.value = ''; });
   const zone = $('upload-zone'), input = $('upload-input');
   input.addEventListener('change', () => { if (input.files[0]) upload(input.files[0]); input.value = ''; });
   zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
