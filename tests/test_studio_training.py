@@ -55,7 +55,7 @@ def wait_for(client, path: str, ok, seconds: float = 240) -> dict:
 
 def test_recipes_are_listed_with_their_settings(client):
     recipes = {r["name"]: r for r in client.get("/api/recipes").json()}
-    assert set(recipes) == {"default", "seed", "pose"}
+    assert set(recipes) == {"default", "seed", "pose", "duet"}
     assert recipes["default"]["model"] == "default" and "latent_channels" in recipes["default"]["text"]
 
 
