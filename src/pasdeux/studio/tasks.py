@@ -56,9 +56,22 @@ def model_at(folder: str) -> Any:
     return _models[folder][1]
 
 
+_sources: dict[str, tuple[tuple[int, int], Motion]] = {}  # motion files a worker read, until they change
+
+
+def _source(file: str) -> Motion:
+    st = os.stat(file)
+    key = (st.st_size, st.st_mtime_ns)
+    if _sources.get(file, (None,))[0] != key:
+        if len(_sources) >= 8:  # a few sources at a time: a choreographer works on one or two files
+            _sources.pop(next(iter(_sources)))
+        _sources[file] = (key, pasdeux.load(file))
+    return _sources[file][1]
+
+
 def phrase(spec: dict) -> Motion:
     """The span `start`, `frames` of one library motion file."""
-    motion = pasdeux.load(spec["file"])
+    motion = _source(spec["file"])
     start, frames = int(spec["start"]), int(spec["frames"])
     if start < 0 or frames < 1 or start + frames > motion.n_frames:
         raise ConfigError(f"{spec['path']} has {motion.n_frames} frames; cannot take {frames} frames from frame "
