@@ -40,3 +40,37 @@ def salsa_test30(salsa_test):
     from pasdeux.data import repair_glitches
 
     return [repair_glitches(m).resample(30) for m in salsa_test]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(duet, tmp_path_factory) -> Path:
+    """A run folder of a tiny default model trained for one epoch on the shared duet (a few seconds)."""
+    import torch
+
+    from pasdeux.config import load_config
+    from pasdeux.data import time_split
+    from pasdeux.training import train
+
+    torch.set_num_threads(1)
+    parts = time_split(duet)
+    cfg = load_config("default", {"model.hidden": 16, "model.latent_channels": 8, "data.stride": 24,
+                                  "train.batch_size": 16, "train.prior_samples": 16, "train.val_every_steps": None})
+    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("tiny") / "run",
+                 seed=0, progress=False).run_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_duet_run(duet, tmp_path_factory) -> Path:
+    """A run folder of a tiny duet model (a partner answering a leader) trained for one epoch on the shared duet."""
+    import torch
+
+    from pasdeux.config import load_config
+    from pasdeux.data import time_split
+    from pasdeux.training import train
+
+    torch.set_num_threads(1)
+    parts = time_split(duet)
+    cfg = load_config("duet", {"model.hidden": 24, "model.latent_channels": 8, "model.partner_channels": 8,
+                               "data.stride": 8, "train.batch_size": 8, "train.val_every_steps": None})
+    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("duet") / "run",
+                 seed=0, progress=False).run_dir

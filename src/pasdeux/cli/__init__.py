@@ -37,6 +37,7 @@ from pasdeux.cli import commands_model  # noqa: E402,F401  train, generate
 from pasdeux.cli import commands_duet  # noqa: E402,F401  duet, influence
 from pasdeux.cli import commands_eval  # noqa: E402,F401  evaluate, bench
 from pasdeux.cli import commands_demo  # noqa: E402,F401  demo
+from pasdeux.cli import commands_studio  # noqa: E402,F401  studio
 # isort: on
 
 

@@ -1,5 +1,5 @@
-"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` (BENCHMARK.md) and
-`pasdeux bench extract` (video extraction speed)."""
+"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` (BENCHMARK.md),
+`pasdeux bench extract` (video extraction speed) and `pasdeux bench studio` (the web studio under load)."""
 
 from __future__ import annotations
 
@@ -79,3 +79,24 @@ def bench_extract(
     from pasdeux.extract.bench import bench_extract as run
 
     typer.echo(json.dumps(run(seconds, model, out, say=typer.echo)))
+
+
+@bench_app.command("studio")
+def bench_studio(
+    requests: int = typer.Option(50, "--requests", min=1, help="Variation requests sent at once."),
+    frames: int = typer.Option(64, "--frames", min=8, help="Length of the phrase each request varies."),
+    n: int = typer.Option(1, "-n", min=1, max=16, help="Variations per request."),
+    model: Path | None = typer.Option(None, "--model", help="A run or model folder (default: train a small one)."),
+    train_s: float = typer.Option(20.0, "--train-s", help="Training seconds for the default small model."),
+    workers: int = typer.Option(2, "--workers", min=1, max=16, help="The studio's worker processes (as `studio`)."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+) -> None:
+    """The studio under load over real HTTP: single 64-frame variation round trips, then 50 requests at once."""
+    from pasdeux.files import write_text_atomic
+    from pasdeux.studio.bench import bench_studio as run
+
+    result = run(requests, frames, n, None if model is None else str(model), train_s, workers,
+                 say=lambda line: typer.echo(line, err=True))
+    if out is not None:
+        write_text_atomic(out, json.dumps(result, indent=1))
+    typer.echo(json.dumps(result))

@@ -1,0 +1,304 @@
+"""The studio's library folder: safe paths, listing, uploads, rename and delete.
+
+Every path a request names goes through `Library.resolve`, which accepts only relative paths of
+visible names that stay inside the library once symlinks are followed. The studio keeps its own
+working files (upload staging, reports, exports) in the hidden `.pasdeux-studio/` folder, which no
+request can name. Files appear whole or not at all: uploads are written to staging, read back with
+the project's readers, and only then moved into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from pasdeux.errors import ConfigError, PasdeuxError
+from pasdeux.io import FORMATS
+from pasdeux.studio import provenance, runinfo
+
+STATE_DIR = ".pasdeux-studio"  # the studio's own files inside the library (hidden from requests)
+TRANSIENT = ("uploads", "exports", "trash")  # its folders of files in the making, emptied at start
+MOTION_SUFFIXES = tuple(sorted({e for _, exts in FORMATS.values() for e in exts}))
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")  # what `pasdeux extract` decodes (ffmpeg)
+MAX_DEPTH = 6  # how deep the listing looks into sub-folders
+MAX_ENTRIES = 5000  # entries looked at per listing, so a huge folder cannot stall the app
+CHUNK = 1 << 20
+
+
+class LibraryError(PasdeuxError):
+    """A request the library refuses; `status` is the HTTP status that says why."""
+
+    status = 400
+
+
+class OutsideLibrary(LibraryError):
+    status = 403
+
+
+class NotInLibrary(LibraryError):
+    status = 404
+
+
+class AlreadyInLibrary(LibraryError):
+    status = 409
+
+
+class TooLarge(LibraryError):
+    status = 413
+
+
+@dataclass
+class _Cached:
+    key: tuple[int, int]
+    entry: dict
+
+
+class Library:
+    """A folder of motion files and training runs, seen only through safe relative paths."""
+
+    def __init__(self, root: str | os.PathLike, max_upload_bytes: int = 200 << 20,
+                 busy: Callable[[Path], bool] = lambda path: False) -> None:
+        root = Path(root).expanduser()
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = Path(os.path.realpath(root))
+        self.max_upload_bytes = int(max_upload_bytes)
+        self.busy = busy  # whether a run folder is training now (it cannot be renamed or deleted then)
+        self._motions: dict[str, _Cached] = {}
+        for transient in TRANSIENT:  # what a killed studio may have left half-done: never part of the library
+            shutil.rmtree(self.root / STATE_DIR / transient, ignore_errors=True)
+
+    # --- paths ---------------------------------------------------------------------------
+    def resolve(self, rel: str, must_exist: bool = True) -> Path:
+        """The path of `rel` inside the library; refuses absolute paths, `..`, hidden names and links out."""
+        if not isinstance(rel, str) or not rel.strip():
+            raise LibraryError("give a path inside the library (e.g. duet.npy or runs/mine)")
+        if "\x00" in rel or "\\" in rel or len(rel) > 1024:
+            raise LibraryError(f"{rel[:80]!r} is not a usable library path (no backslashes or NUL bytes)")
+        if rel.startswith(("/", "~")) or (len(rel) > 1 and rel[1] == ":"):
+            raise OutsideLibrary(f"{rel!r} is an absolute path; paths are relative to the library folder")
+        parts = rel.strip("/").split("/")
+        if any(p in ("", ".", "..") for p in parts):
+            raise OutsideLibrary(f"{rel!r} steps outside the library; name files inside it (no '..')")
+        if any(p.startswith(".") for p in parts):
+            raise OutsideLibrary(f"{rel!r} names a hidden file; the library shows only visible names")
+        path = self.root.joinpath(*parts)
+        if not _inside(os.path.realpath(path), self.root):
+            raise OutsideLibrary(f"{rel!r} is a link that points outside the library")
+        if must_exist and not os.path.lexists(path):
+            raise NotInLibrary(f"{rel!r} is not in the library")
+        return path
+
+    def relative(self, path: Path) -> str:
+        """The library path of a file inside the library."""
+        return Path(path).relative_to(self.root).as_posix()
+
+    def motion_file(self, rel: str) -> Path:
+        """A motion file named by `rel` (it must exist and have a readable extension)."""
+        path = self.resolve(rel)
+        if not path.is_file() or path.suffix.lower() not in MOTION_SUFFIXES:
+            raise LibraryError(f"{rel!r} is not a motion file (pasdeux reads {', '.join(MOTION_SUFFIXES)})")
+        return path
+
+    def model_folder(self, rel: str) -> Path:
+        """A trained model or run folder named by `rel`."""
+        path = self.resolve(rel)
+        if not runinfo.has_model(path):
+            raise LibraryError(f"{rel!r} holds no trained model (expected model.safetensors in it or in its "
+                               "model/ folder); train one in the Train panel first")
+        return path
+
+    def state_dir(self, name: str) -> Path:
+        """A folder for the studio's own working files (staging, reports, exports)."""
+        path = self.root / STATE_DIR / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def new_path(self, folder: str, stem: str, suffix: str) -> Path:
+        """A path for a new file in `folder` (created if missing) that names nothing yet: stem, stem-2, ..."""
+        base = self.resolve(folder, must_exist=False) if folder else self.root
+        stem = safe_name(stem, suffix)[: -len(suffix)] if suffix else safe_name(stem)
+        base.mkdir(parents=True, exist_ok=True)
+        for k in range(1, 10_000):
+            candidate = base / (f"{stem}{suffix}" if k == 1 else f"{stem}-{k}{suffix}")
+            if not os.path.lexists(candidate):
+                return candidate
+        raise AlreadyInLibrary(f"too many files named {stem}* in {folder or 'the library'}")
+
+    # --- listing ---------------------------------------------------------------------------
+    def scan(self) -> dict:
+        """Every motion file and every model or run folder in the library, with their summaries."""
+        motions, models = [], []
+        for path, is_model in self._walk():
+            if is_model:
+                models.append(runinfo.summary(path, self.relative(path)))
+            else:
+                motions.append(self.motion_summary(path))
+        seen = {m["path"] for m in motions}
+        self._motions = {k: v for k, v in self._motions.items() if k in seen}
+        return {"root": str(self.root), "motions": motions, "models": models}
+
+    def _walk(self) -> Iterator[tuple[Path, bool]]:
+        """(path, is_model_folder) for visible entries, not descending into model folders or out of the library."""
+        stack, looked = [(self.root, 0)], 0
+        while stack:
+            folder, depth = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name.lower())
+            except OSError:
+                continue
+            subfolders = []
+            for e in entries:
+                looked += 1
+                if looked > MAX_ENTRIES:
+                    return
+                if e.name.startswith(".") or not _inside(os.path.realpath(e.path), self.root):
+                    continue
+                path = Path(e.path)
+                if e.is_dir():
+                    if runinfo.is_run_or_model(path):
+                        yield path, True
+                    elif depth < MAX_DEPTH:
+                        subfolders.append((path, depth + 1))
+                elif e.is_file() and path.suffix.lower() in MOTION_SUFFIXES:
+                    yield path, False
+            stack.extend(reversed(subfolders))
+
+    def motion_summary(self, path: Path) -> dict:
+        """Kind, dancers, length and skeleton of one motion file (cached until the file changes)."""
+        from pasdeux.io import detect_format, load
+
+        rel = self.relative(path)
+        st = path.stat()
+        key = (st.st_size, st.st_mtime_ns)
+        cached = self._motions.get(rel)
+        if cached and cached.key == key:
+            return cached.entry
+        entry = {"path": rel, "name": path.name, "size": st.st_size, "kind": "motion"}
+        try:
+            fmt = detect_format(path)
+            m = load(path, format=fmt)
+            prov = provenance.read(m)
+            entry.update(format=fmt, dancers=m.n_dancers, frames=m.n_frames, fps=m.fps,
+                         duration_s=round(m.duration, 3), joints=m.n_joints, skeleton=m.skeleton.name,
+                         kind=provenance.kind(prov), provenance=prov)
+        except PasdeuxError as e:
+            entry.update(kind="unreadable", error=str(e).replace(str(path), rel))
+        self._motions[rel] = _Cached(key, entry)
+        return entry
+
+    def describe(self, rel: str) -> dict:
+        """What `pasdeux info` prints about a motion file, as data and as its text table."""
+        from pasdeux.io import detect_format, load
+        from pasdeux.io.info import describe, format_table
+
+        path = self.motion_file(rel)
+        fmt = detect_format(path)
+        motion = load(path, format=fmt)
+        info = describe(motion, fmt)
+        return {"path": rel, "info": info, "text": format_table(info), "provenance": provenance.read(motion)}
+
+    # --- changes ------------------------------------------------------------------------------
+    def store_upload(self, filename: str, stream: BinaryIO) -> dict:
+        """Copy an uploaded file into the library if the readers accept it; nothing is added otherwise."""
+        from pasdeux.io import load
+
+        name, tmp = self.stage(filename, stream, MOTION_SUFFIXES, "motion files")
+        try:
+            try:
+                load(tmp)
+            except PasdeuxError as e:
+                raise LibraryError(f"{name}: {str(e).replace(str(tmp), name)}; nothing was added") from None
+            target = self.adopt(tmp, "", Path(name).stem)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return self.motion_summary(target)
+
+    def stage(self, filename: str, stream: BinaryIO, suffixes: tuple[str, ...], what: str) -> tuple[str, Path]:
+        """An uploaded file copied (within the size limit) to the staging folder: its safe name and staged path."""
+        name = safe_name(filename)
+        suffix = Path(name).suffix.lower()
+        if suffix not in suffixes:
+            raise LibraryError(f"{name!r}: the studio takes {what} ending in {', '.join(suffixes)}")
+        fd, tmp = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=self.state_dir("uploads"))
+        try:
+            with os.fdopen(fd, "wb") as out:
+                _copy_limited(stream, out, self.max_upload_bytes, name)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return name, Path(tmp)
+
+    def adopt(self, staged: Path, folder: str, stem: str) -> Path:
+        """Move a finished file from staging into the library folder `folder`, under a name not taken yet."""
+        target = self.new_path(folder, stem, staged.suffix.lower())
+        os.replace(staged, target)
+        return target
+
+    def rename(self, rel: str, new_name: str) -> str:
+        """Rename a motion file or a run folder within its folder; returns its new library path."""
+        path = self.resolve(rel)
+        if "/" in new_name or "\\" in new_name:
+            raise LibraryError(f"{new_name!r}: give a new name only; renaming keeps a file in its folder")
+        if path.is_file():
+            suffix = path.suffix
+            if Path(new_name).suffix.lower() not in ("", suffix.lower()):
+                raise LibraryError(f"keep the extension {suffix}: the format is read from it")
+            new_name = new_name if Path(new_name).suffix else new_name + suffix
+        name = safe_name(new_name)
+        target = path.with_name(name)
+        self.resolve(self.relative(target), must_exist=False)
+        if os.path.lexists(target):
+            raise AlreadyInLibrary(f"{self.relative(target)!r} already exists; choose another name")
+        self._refuse_if_busy(path)
+        os.rename(path, target)
+        return self.relative(target)
+
+    def delete(self, rel: str) -> None:
+        """Delete a motion file or a run/model folder of the library (never anything else)."""
+        path = self.resolve(rel)
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif runinfo.is_run_or_model(path):
+            self._refuse_if_busy(path)
+            # Move it aside first, so a failure halfway leaves no half-deleted run in the listing.
+            trash = Path(tempfile.mkdtemp(prefix="deleted-", dir=self.state_dir("trash")))
+            os.replace(path, trash / path.name)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            raise LibraryError(f"{rel!r} is a folder of the library itself; delete the files in it one by one")
+
+    def _refuse_if_busy(self, path: Path) -> None:
+        if self.busy(path):
+            raise AlreadyInLibrary(f"{self.relative(path)!r} is training now; stop it first")
+
+
+def safe_name(name: str, suffix: str = "") -> str:
+    """A file name with no folder part, visible and portable; raises ConfigError when nothing usable is left."""
+    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    base = "".join(c if c.isalnum() or c in "-_.+ ()" else "_" for c in base).strip()
+    if suffix and not base.lower().endswith(suffix.lower()):
+        base += suffix
+    if not base or base.startswith(".") or base.strip("._ ") == "" or len(base) > 200:
+        raise ConfigError(f"{name!r} is not a usable file name; use letters, digits, '-', '_' and one extension")
+    return base
+
+
+def _inside(path: str, root: Path) -> bool:
+    return path == str(root) or path.startswith(str(root) + os.sep)
+
+
+def _copy_limited(src: BinaryIO, dst: BinaryIO, limit: int, name: str) -> None:
+    total = 0
+    while chunk := src.read(CHUNK):
+        total += len(chunk)
+        if total > limit:
+            raise TooLarge(f"{name}: larger than the upload limit of {limit / 2**20:g} MB "
+                           "(start the studio with --max-upload-mb to raise it)")
+        dst.write(chunk)
+    if total == 0:
+        raise LibraryError(f"{name}: the file is empty; nothing was added")

@@ -1,0 +1,102 @@
+"""Where a studio result came from, as data in the motion's own file (`Motion.provenance`).
+
+`pasdeux.generate` records how it made a result (pasdeux version, mode, model, settings, seed, dancers).
+The studio adds what makes the record hold inside a library that may move: the model and the source files
+as library paths with their SHA-256, and each phrase's span in its file (`source_start`, `source_frames`;
+`source_a_...` and `source_b_...` for two phrases). `pasdeux info` prints the record, and the studio makes
+the result again from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from pasdeux.motion import Motion
+
+PHRASE_KEYS = {1: ("source",), 2: ("source_a", "source_b")}  # phrases per mode, as generate names them
+# The settings of each generation mode (as pasdeux.generate records them): what makes a result again.
+SETTINGS = {"variations": ("sigma", "n", "seed"), "prior": ("n", "seconds", "seed"), "interpolate": ("steps",),
+            "transition": ("frames", "seed"), "long": ("seconds", "seed"),
+            "partner": ("sigma", "n", "seed", "direction"), "duet_prior": ("n", "seconds", "seed", "direction"),
+            "duet_variations": ("sigma", "n", "seed", "direction")}
+DUET_MODES = ("partner", "duet_prior", "duet_variations")  # the modes of duet models; the others are solo
+PHRASES = {"variations": 1, "interpolate": 2, "transition": 2, "prior": 0, "long": 0, "partner": 1, "duet_prior": 0,
+           "duet_variations": 1}  # phrases each mode starts from
+
+
+def attach(motion: Motion, record: dict) -> Motion:
+    """A copy of `motion` carrying `record` on top of what the generate function recorded itself."""
+    return replace(motion, provenance={**motion.provenance, **record})
+
+
+def read(motion: Motion) -> dict | None:
+    """The provenance a motion carries, or None for motion that was not generated."""
+    return dict(motion.provenance) or None
+
+
+def kind(record: dict | None) -> str:
+    """What a motion is by its provenance: generated (by a model), extracted (from a video) or plain motion."""
+    if not record:
+        return "motion"
+    return "extracted" if "extract" in record and "mode" not in record else "generated"
+
+
+def studio_record(model: str, model_digest: str | None, phrases: list[dict]) -> dict:
+    """The studio's part of a record: the model and the phrases (library path, span, digest of the file)."""
+    out = {"tool": "pasdeux studio", "model": model, "model_sha256": model_digest,
+           "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    for key, p in zip(PHRASE_KEYS.get(len(phrases), ()), phrases):
+        out.update({key: p["path"], f"{key}_dancer": int(p["dancer"]), f"{key}_start": int(p["start"]),
+                    f"{key}_frames": int(p["frames"]), f"{key}_sha256": file_digest(p["file"])})
+    return out
+
+
+def phrases(record: dict) -> list[dict]:
+    """The phrases a record names, as the studio's spans: path, dancer, start, frames."""
+    out = []
+    for key in ("source", "source_a", "source_b"):
+        if f"{key}_start" in record:
+            out.append({"path": record[key], "dancer": int(record.get(f"{key}_dancer", 0)),
+                        "start": int(record[f"{key}_start"]),
+                        "frames": int(record[f"{key}_frames"])})
+    return out
+
+
+def settings(record: dict) -> dict:
+    """The settings of its mode that a record holds (sigma, n, seed, seconds, steps, frames)."""
+    return {k: record[k] for k in SETTINGS.get(record.get("mode"), ()) if k in record}
+
+
+def digests(record: dict) -> dict[str, str]:
+    """Library path -> SHA-256 of every input the record names."""
+    out = {record["model"]: record["model_sha256"]} if record.get("model_sha256") else {}
+    for key in ("source", "source_a", "source_b"):
+        if record.get(f"{key}_sha256"):
+            out[record[key]] = record[f"{key}_sha256"]
+    return out
+
+
+_digests: dict[tuple, str] = {}  # (path, (name, size, mtime) of each file) -> digest: a source is hashed once
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of a file (of every file inside, for a folder), to tell whether a source changed since."""
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    key = (str(path), *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    if key not in _digests:
+        h = hashlib.sha256()
+        for f in files:
+            if path.is_dir():
+                h.update(f.relative_to(path).as_posix().encode())
+            with open(f, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+        if len(_digests) > 256:
+            _digests.clear()
+        _digests[key] = h.hexdigest()
+    return _digests[key]

@@ -1,0 +1,295 @@
+"""What the studio does, between the routes and the pieces it reuses: one `Studio` per library.
+
+It checks every request against the library (paths, kinds, sizes), turns it into a task for a worker
+or a `pasdeux train` process, and records where generated motion came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+import pasdeux
+from pasdeux.config import NAMED_CONFIGS
+from pasdeux.errors import ConfigError
+from pasdeux.runs import model_folder
+from pasdeux.studio import provenance, runinfo, tasks
+from pasdeux.studio.jobs import Extraction, Extractions, Training, Workers
+from pasdeux.studio.library import VIDEO_SUFFIXES, Library, LibraryError, NotInLibrary, safe_name
+from pasdeux.studio.schemas import CompareBody, GenerateBody, InfluenceBody, ResumeBody, Span, TrainBody
+
+GENERATED, RUNS, EXTRACTED, VIDEOS = "generated", "runs", "extracted", "videos"  # library folders the studio fills
+EXPORTS = {"npz": ".npz", "bvh": ".bvh", "csv": ".csv", "gif": ".gif", "mp4": ".mp4", "html": ".html"}
+TOKEN = re.compile(r"^[0-9a-f]{16}$")
+KEEP_REPORTS = 20  # comparison reports (with their plots) kept for the page
+OVERRIDE = re.compile(r"^(model|data|train|optim)\.[A-Za-z_][A-Za-z0-9_]*=[^\n]{0,200}$")
+
+
+class Studio:
+    """A library with its worker pool and training processes."""
+
+    def __init__(self, root: str | Path, max_upload_bytes: int = 200 << 20, workers: int = 1) -> None:
+        self.training = Training()
+        self.extractions = Extractions()
+        self.library = Library(root, max_upload_bytes, busy=self.training.is_running)
+        self.workers = Workers(workers)
+
+    def close(self) -> None:
+        """Stop training runs and workers."""
+        self.training.shutdown()
+        self.extractions.shutdown()
+        self.workers.shutdown()
+
+    def scan(self) -> dict:
+        """The library listing, with the live state of the runs training now."""
+        listing = self.library.scan()
+        for entry in listing["models"]:
+            run_dir = self.library.root / entry["path"]
+            if run_dir in self.training.runs:
+                entry["status"] = self.training.state(run_dir)
+        return listing
+
+    # --- generation ------------------------------------------------------------------------
+    async def generate(self, body: GenerateBody) -> dict:
+        """Generate, keep the result in the library with its provenance, and return it with its viewer payload."""
+        need = provenance.PHRASES[body.mode]
+        phrases = [s for s in (body.source, body.source_b) if s is not None][:need]
+        if len(phrases) < need:
+            raise ConfigError(f"{body.mode} needs {need} phrase(s): select "
+                              + ("a phrase in the viewer" if need == 1 else "phrases A and B"))
+        # A duet's leader is the phrase's dancer unless told otherwise: dancer 1 leads as A (a2b), dancer 2 as B.
+        chosen = {"seed": body.seed if body.seed is not None else secrets.randbelow(2**31),
+                  "direction": body.direction or ("b2a" if phrases and phrases[0].dancer == 1 else "a2b")}
+        params = {k: chosen.get(k, getattr(body, k, None)) for k in provenance.SETTINGS[body.mode]}
+        request = {"mode": body.mode, "params": params, **self._model_and_sources(body.model, phrases, body.mode)}
+        stem = body.name or _stem(body.mode, phrases, params)
+        out = self.library.new_path(GENERATED, stem, ".npz")
+        request.update(out=str(out), title=out.name)
+        result = await self.workers.call(tasks.generate, request)
+        return {**result, "motion": await asyncio.to_thread(self.library.motion_summary, out)}
+
+    async def regenerate(self, rel: str) -> dict:
+        """Make a generated motion again from its provenance, as a new file, and say whether it came out identical."""
+        path = self.library.motion_file(rel)
+        record = provenance.read(await asyncio.to_thread(pasdeux.load, path))
+        if not record or record.get("tool") != "pasdeux studio" or record.get("mode") not in provenance.SETTINGS:
+            raise LibraryError(f"{rel!r} carries no studio provenance, so it cannot be regenerated here")
+        spans = [Span(**s) for s in provenance.phrases(record)]
+        request = {"mode": record["mode"], "params": provenance.settings(record),
+                   **self._model_and_sources(record["model"], spans, record["mode"])}
+        changed = self._changed_inputs(record)
+        out = self.library.new_path(GENERATED, Path(rel).stem + "-again", ".npz")
+        request.update(out=str(out), title=out.name, compare_to=str(path))
+        result = await self.workers.call(tasks.generate, request)
+        summary = await asyncio.to_thread(self.library.motion_summary, out)
+        return {**result, "changed_inputs": changed, "motion": summary}
+
+    def _model_and_sources(self, model: str, spans: list[Span], mode: str) -> dict:
+        folder = self.library.model_folder(model)
+        duet = runinfo.model_family(folder) == "duet"
+        if duet != (mode in provenance.DUET_MODES):
+            raise ConfigError(f"{model!r} is a duet model: it makes partners and duets (modes partner, "
+                              "duet_variations, duet_prior)" if duet else
+                              f"{model!r} is a solo model; {mode} needs a duet model (train one with the duet "
+                              "recipe on two-dancer motion)")
+        return {"model": model, "model_file": str(folder),
+                "phrases": [{**s.model_dump(), "file": str(self.library.motion_file(s.path))} for s in spans]}
+
+    def _changed_inputs(self, record: dict) -> list[str]:
+        """The inputs of a record whose files changed since (the result will then differ)."""
+        changed = []
+        for rel, digest in provenance.digests(record).items():
+            path = self.library.resolve(rel)
+            if provenance.file_digest(model_folder(path) or path) != digest:
+                changed.append(rel)
+        return changed
+
+    async def payload(self, rel: str, ghost: str | None = None, with_source: bool = False) -> dict:
+        """The viewer payload of a motion, with another motion as a ghost or (`with_source`, for variations and
+        partners) what it came from."""
+        from pasdeux.viz.viewer import motion_payload
+
+        path = self.library.motion_file(rel)
+        motion = await asyncio.to_thread(pasdeux.load, path)
+        record = provenance.read(motion) if with_source else None
+        if record and record.get("mode") in tasks.GHOSTED and provenance.phrases(record):
+            spec = provenance.phrases(record)[0]
+            try:
+                spec["file"] = str(self.library.motion_file(spec["path"]))
+                model = str(self.library.model_folder(record["model"])) if record["mode"] == "partner" else None
+            except LibraryError:
+                spec = None  # the source (or model) was renamed or deleted since: the result is shown alone
+            if spec is not None:
+                return await self.workers.call(tasks.source_ghost_payload, str(path), spec, path.name,
+                                               record["mode"], model)
+        other = await asyncio.to_thread(pasdeux.load, self.library.motion_file(ghost)) if ghost else None
+        return await asyncio.to_thread(motion_payload, motion, other, title=path.name)
+
+    # --- compare and export ----------------------------------------------------------------
+    async def compare(self, body: CompareBody) -> dict:
+        """The evaluation report of a result against real dance (by default the file it was generated from)."""
+        result = self.library.motion_file(body.result)
+        real_rel = body.real or self._default_real(result)
+        token = secrets.token_hex(8)
+        reports = self.library.state_dir("compare")
+        for old in sorted(reports.iterdir(), key=lambda p: p.stat().st_mtime)[:-KEEP_REPORTS]:
+            shutil.rmtree(old, ignore_errors=True)  # the page shows the latest reports; older plots go
+        out = reports / token
+        report = await self.workers.call(tasks.compare, str(result), str(self.library.motion_file(real_rel)),
+                                         result.stem, str(out))
+        return {**report, "id": token, "real": real_rel, "result": body.result}
+
+    def _default_real(self, result: Path) -> str:
+        record = provenance.read(pasdeux.load(result)) or {}
+        spans = provenance.phrases(record)
+        if spans:
+            return spans[0]["path"]
+        raise ConfigError(f"{self.library.relative(result)!r} has no source phrase to compare with; choose the real "
+                          "motion to compare it against")
+
+    def plot(self, kind: str, token: str, name: str) -> Path:
+        """A plot of an earlier comparison (`compare`: speed.png, kinetic.png) or influence (influence.png)."""
+        names = {"compare": ("speed.png", "kinetic.png"), "influence": ("influence.png",)}[kind]
+        path = self.library.state_dir(kind) / token / name
+        if not TOKEN.match(token) or name not in names or not path.is_file():
+            raise NotInLibrary(f"no such {kind} plot; run it again")
+        return path
+
+    async def influence(self, body: InfluenceBody) -> dict:
+        """The influence heatmap of a duet model on the leads of a library motion (computed once per version)."""
+        folder, path = self.library.model_folder(body.model), self.library.motion_file(body.path)
+        inputs = f"{provenance.file_digest(model_folder(folder))}:{provenance.file_digest(path)}:{body.direction}"
+        token = hashlib.sha256(inputs.encode()).hexdigest()[:16]
+        out = self.library.state_dir("influence") / token
+        out.mkdir(exist_ok=True)
+        result = await self.workers.call(tasks.influence, str(folder), str(path), body.direction, str(out))
+        return {**result, "id": token, "model": body.model, "path": body.path}
+
+    async def export(self, rel: str, fmt: str, start: int = 0, frames: int | None = None) -> Path:
+        """A motion written as a download in one of EXPORTS (the caller deletes the file's folder after sending)."""
+        if fmt not in EXPORTS:
+            raise ConfigError(f"cannot export as {fmt!r}; formats are: {', '.join(EXPORTS)}")
+        path = self.library.motion_file(rel)
+        folder = self.library.state_dir("exports") / secrets.token_hex(8)
+        folder.mkdir()
+        out = folder / (path.stem + EXPORTS[fmt])
+        try:
+            await self.workers.call(tasks.export, str(path), fmt, str(out), start, frames)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return out
+
+    # --- videos -----------------------------------------------------------------------------
+    def start_extraction(self, filename: str, stream, dancers: int, model: str) -> dict:
+        """Extract the motion of an uploaded video in its own process; the video and its motion join the
+        library (videos/, extracted/) only when extraction succeeds."""
+        if dancers not in (1, 2):
+            raise ConfigError(f"dancers must be 1 or 2; got {dancers}")
+        if model not in ("lite", "full", "heavy"):
+            raise ConfigError(f"the landmark model must be lite, full or heavy; got {model!r}")
+        name, staged = self.library.stage(filename, stream, VIDEO_SUFFIXES, "videos")
+        job = secrets.token_hex(8)
+        try:
+            state = self.extractions.start(job, staged, name, dancers, model, lambda ex: self._place(ex, name))
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        return {"job": job, "video": name, "status": state}
+
+    def _place(self, ex: Extraction, name: str) -> dict:
+        """Keep an extraction's video and motion in the library; the motion then names the video it came from."""
+        stem = Path(name).stem
+        video = self.library.relative(self.library.adopt(ex.video, VIDEOS, stem))
+        motion = pasdeux.load(ex.out)
+        record = dict(motion.provenance)
+        record["extract"] = {**record.get("extract", {}), "video": video}
+        pasdeux.save(dataclasses.replace(motion, source=video, provenance=record), ex.out)
+        return {"motion": self.library.relative(self.library.adopt(ex.out, EXTRACTED, stem)), "video": video}
+
+    def extraction_status(self, job: str) -> dict:
+        """How far an extraction is, and where its motion went when it is done."""
+        if not TOKEN.match(job):
+            raise NotInLibrary("no such extraction")
+        state = self.extractions.state(job)
+        if state.get("motion"):
+            state["entry"] = self.library.motion_summary(self.library.resolve(state["motion"]))
+        return state
+
+    # --- training --------------------------------------------------------------------------
+    async def start_training(self, body: TrainBody) -> dict:
+        """Start a training run on library files in its own process; returns its folder and state."""
+        recipe = self._recipe(body.recipe)
+        options = ["--config", recipe, "--seed", str(body.seed)]
+        for rel in body.files:
+            options += ["--data", str(self.library.motion_file(rel))]
+        if body.budget_s is not None:
+            options += ["--budget-s", f"{body.budget_s:g}"]
+        if body.epochs is not None:
+            options += ["--epochs", str(body.epochs)]
+        for item in body.overrides:
+            if not OVERRIDE.match(item) or item.startswith("data.files"):
+                raise ConfigError(f"override {item!r} is not SECTION.KEY=VALUE (e.g. optim.lr=3e-4, data.files "
+                                  "excepted: choose the files above)")
+        await self.workers.call(tasks.check_recipe, recipe, body.overrides)  # a bad key is refused now, not later
+        name = safe_name(body.name) if body.name else f"{Path(recipe).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run_dir = self.library.new_path(RUNS, name, "")
+        state = self.training.start(run_dir, options, body.overrides, body.budget_s)
+        return {"path": self.library.relative(run_dir), "status": state}
+
+    def _recipe(self, recipe: str) -> str:
+        if recipe in NAMED_CONFIGS:
+            return recipe
+        path = self.library.resolve(recipe, must_exist=False)
+        if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+            raise ConfigError(f"recipe {recipe!r} is neither {', '.join(NAMED_CONFIGS)} nor a YAML file of the "
+                              "library")
+        return str(path)
+
+    def run_folder(self, rel: str) -> Path:
+        """A run folder of the library."""
+        path = self.library.resolve(rel)
+        if not path.is_dir() or not runinfo.is_run_or_model(path):
+            raise LibraryError(f"{rel!r} is not a training run folder")
+        return path
+
+    def resume_training(self, body: ResumeBody) -> dict:
+        """Continue a stopped or finished run from its last checkpoint."""
+        run_dir = self.run_folder(body.path)
+        options = self.training.resume_args(run_dir)
+        # `pasdeux train --resume` counts its budget and epochs from the start of the run, not of this session.
+        done = runinfo.status(run_dir)
+        if body.more_epochs is not None:
+            options += ["--epochs", str(int(done.get("epoch") or 0) + 1 + body.more_epochs)]
+            budget = None
+        else:
+            budget = float(done.get("elapsed_s") or 0) + (body.more_s or 60.0)
+            options += ["--budget-s", f"{budget:.1f}"]
+        return {"path": body.path, "status": self.training.start(run_dir, options, [], budget)}
+
+    def run_status(self, rel: str) -> dict:
+        """A run's state, progress, loss series and the end of what it printed."""
+        run_dir = self.run_folder(rel)
+        return {"path": rel, "status": self.training.state(run_dir), "losses": runinfo.losses(run_dir),
+                "log": runinfo.log_tail(run_dir, 20), "has_checkpoint": runinfo.checkpoint(run_dir) is not None,
+                "has_plot": runinfo.loss_curves(run_dir).is_file(), "summary": runinfo.summary(run_dir, rel)}
+
+    def loss_curves(self, rel: str) -> Path:
+        """The loss-curve PNG training drew for a run."""
+        png = runinfo.loss_curves(self.run_folder(rel))
+        if not png.is_file():
+            raise NotInLibrary(f"{rel!r} has no loss-curve picture yet (training draws it when it finishes)")
+        return png
+
+
+def _stem(mode: str, phrases: list[Span], params: dict) -> str:
+    """A readable file name for a result: mode, source and the settings that shaped it."""
+    src = "-".join(Path(s.path).stem for s in phrases) or "prior"
+    extra = f"-sigma{params['sigma']:g}" if "sigma" in params else ""
+    return f"{mode}-{src}{extra}"

@@ -1,0 +1,231 @@
+"""What the studio's worker processes run: generation, regeneration, comparison and export.
+
+torch, the models and matplotlib live here, never in the app process, so a slow or crashing task
+cannot stall or take down the server (see `jobs.Workers`). The app validates every path before a
+task sees it; tasks receive absolute paths inside the library and library-relative names for records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import pasdeux
+from pasdeux.errors import ConfigError
+from pasdeux.motion import Motion
+from pasdeux.runs import MODEL_WEIGHTS, model_folder
+from pasdeux.studio import provenance
+
+MODES = tuple(provenance.SETTINGS)
+_models: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
+def init_worker() -> None:
+    """Set up a worker process: one torch thread. Requests are small, and on a busy CPU intra-op threads spin and
+    wait more than they compute (a 64-frame variation: 16 ms with one thread, 430 ms with two on 2 busy cores);
+    the pool runs requests side by side in processes instead."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def warm() -> int:
+    """Import the heavy modules now, so the first real request does not wait for them; returns the pid."""
+    import torch  # noqa: F401
+
+    import pasdeux.generate  # noqa: F401
+
+    return os.getpid()
+
+
+def model_at(folder: str) -> Any:
+    """The trained model in a run or model folder, loaded once per worker until its weights change."""
+    from pasdeux.models import load_model
+
+    weights = model_folder(folder)
+    st = (weights / MODEL_WEIGHTS).stat() if weights else None
+    key = (st.st_size, st.st_mtime_ns) if st else (0, 0)
+    cached = _models.get(folder)
+    if cached is None or cached[0] != key:
+        _models[folder] = (key, load_model(folder))
+    return _models[folder][1]
+
+
+_sources: dict[str, tuple[tuple[int, int], Motion]] = {}  # motion files a worker read, until they change
+
+
+def _source(file: str) -> Motion:
+    st = os.stat(file)
+    key = (st.st_size, st.st_mtime_ns)
+    if _sources.get(file, (None,))[0] != key:
+        if len(_sources) >= 8:  # a few sources at a time: a choreographer works on one or two files
+            _sources.pop(next(iter(_sources)))
+        _sources[file] = (key, pasdeux.load(file))
+    return _sources[file][1]
+
+
+def phrase(spec: dict) -> Motion:
+    """The span `start`, `frames` of one library motion file."""
+    motion = _source(spec["file"])
+    start, frames = int(spec["start"]), int(spec["frames"])
+    if start < 0 or frames < 1 or start + frames > motion.n_frames:
+        raise ConfigError(f"{spec['path']} has {motion.n_frames} frames; cannot take {frames} frames from frame "
+                          f"{start}. Select a phrase inside the motion")
+    if not 0 <= int(spec.get("dancer", 0)) < motion.n_dancers:
+        raise ConfigError(f"{spec['path']} has {motion.n_dancers} dancer(s); there is no dancer "
+                          f"{int(spec['dancer']) + 1}")
+    return motion.frames(start, start + frames)
+
+
+def generate(request: dict) -> dict:
+    """Run one generation request, save the result with its provenance, return its viewer payload."""
+    from pasdeux.viz.viewer import motion_payload
+
+    mode, p = request["mode"], request["params"]
+    if mode not in MODES:
+        raise ConfigError(f"unknown generation mode {mode!r}; modes are: {', '.join(MODES)}")
+    model = model_at(request["model_file"])
+    spans = request["phrases"]
+    result, ghost = _run(mode, model, [phrase(s) for s in spans], [int(s["dancer"]) for s in spans], p)
+    weights = model_folder(request["model_file"])
+    result = provenance.attach(result, provenance.studio_record(
+        request["model"], provenance.file_digest(weights) if weights else None, spans))
+    pasdeux.save(result, request["out"])
+    out: dict[str, Any] = {"provenance": result.provenance,
+                           "payload": motion_payload(result, ghost, title=request["title"])}
+    if request.get("compare_to"):
+        before = pasdeux.load(request["compare_to"]).positions
+        same = before.shape == result.positions.shape
+        out["identical"] = bool(same and np.array_equal(before, result.positions))
+        out["max_abs_diff"] = float(np.abs(before - result.positions).max()) if same else None
+    return out
+
+
+def _run(mode: str, model: Any, phrases: list[Motion], dancers: list[int], p: dict) -> tuple[Motion, Motion | None]:
+    """The generate function of `mode` with its settings, and the ghost to show under the result."""
+    from pasdeux import generate as gen
+
+    a, b = (phrases + [None, None])[:2]
+    da, db = (dancers + [0, 0])[:2]
+    if mode == "variations":
+        return (gen.variations(model, a, p["sigma"], p["n"], p["seed"], dancer=da),
+                gen.ghost_for_variations(a, p["n"], da))
+    if mode == "prior":
+        return gen.prior(model, p["n"], p["seconds"], p["seed"]), None
+    if mode == "interpolate":
+        return gen.interpolate(model, a, b, p["steps"], dancer_a=da, dancer_b=db), None
+    if mode == "transition":
+        return gen.transition(model, a, b, p["frames"], dancer_a=da, dancer_b=db, seed=p["seed"]), None
+    if mode == "long":
+        return gen.long_form(model, p["seconds"], p["seed"]), None
+    return _run_duet(mode, model, a, da, p)
+
+
+def _run_duet(mode: str, model: Any, a: Motion | None, da: int, p: dict) -> tuple[Motion, Motion | None]:
+    """The duet modes: a partner for a lead (its real partner as the ghost), whole duets, duet variations."""
+    from pasdeux.generate.duet import duet_prior, duet_variations
+    from pasdeux.generate.partner import partner, real_partner
+
+    if mode == "partner":
+        result = partner(model, a, p["sigma"], p["n"], p["seed"], lead_dancer=da, direction=p["direction"])
+        return result, real_partner(a, da, model)
+    if mode == "duet_prior":
+        return duet_prior(model, p["n"], p["seconds"], p["seed"], direction=p["direction"]), None
+    return duet_variations(model, a, p["sigma"], p["n"], p["seed"], direction=p["direction"]), \
+        (a if p["n"] == 1 else None)
+
+
+def influence(model_file: str, motion_file: str, direction: str, out_dir: str) -> dict:
+    """Which leader joints move which partner joints: the heatmap PNG and matrix JSON in `out_dir`."""
+    from pasdeux.analysis import influence as measure
+    from pasdeux.viz.plots import plot_influence
+
+    out = Path(out_dir)
+    if not (out / "influence.json").is_file():  # the same model, file and direction give the same matrix
+        result = measure(model_at(model_file), [pasdeux.load(motion_file)], direction)
+        plot_influence(result.matrix, result.leader_joints, result.partner_joints, out / "influence.png",
+                       f"which leader joints move which partner joints ({direction}, {result.windows} windows)")
+        result.save(out / "influence.json")
+    data = json.loads((out / "influence.json").read_text())
+    return {k: data[k] for k in ("direction", "windows", "top", "leader_importance", "leader_joints")}
+
+
+def check_recipe(recipe: str, overrides: list[str]) -> None:
+    """Refuse a recipe or override that `pasdeux train` would refuse, before a process is started for it."""
+    from pasdeux.config import load_config, parse_overrides
+
+    load_config(recipe, parse_overrides(overrides))
+
+
+GHOSTED = ("variations", "partner")  # modes whose results are shown over what they came from
+
+
+def source_ghost_payload(result_file: str, source: dict, title: str, mode: str, model_file: str | None) -> dict:
+    """A generated result's viewer payload over what it came from: the phrase under each variation, the lead's
+    real partner beside a generated one."""
+    from pasdeux.generate import ghost_for_variations
+    from pasdeux.generate.partner import real_partner
+    from pasdeux.viz.viewer import motion_payload
+
+    result, dancer = pasdeux.load(result_file), int(source.get("dancer", 0))
+    if mode == "variations":
+        ghost = ghost_for_variations(phrase(source), result.n_dancers, dancer)
+    else:
+        ghost = real_partner(phrase(source), dancer, model_at(model_file)) if model_file else None
+    return motion_payload(result, ghost, title=title)
+
+
+def extract_video(video: str, out: str, status_file: str, dancers: int, model: str, name: str) -> None:
+    """Extract a video's motion into `out` (its own process), keeping `status_file` current: frames done and
+    expected, then done or failed with the message that says why."""
+    import time
+
+    from pasdeux.errors import PasdeuxError
+    from pasdeux.files import write_text_atomic
+
+    def status(**fields: Any) -> None:
+        write_text_atomic(status_file, json.dumps(fields))
+
+    last = [0.0]
+
+    def progress(done: int, total: int | None) -> None:
+        if time.monotonic() - last[0] > 0.5:  # a few writes a second are enough for a progress bar
+            last[0] = time.monotonic()
+            status(state="running", done=done, total=total)
+
+    status(state="running", done=0, total=None)
+    try:
+        from pasdeux.extract import extract
+
+        motion = extract(video, progress=progress, dancers=dancers, model=model)
+        pasdeux.save(motion, out)
+        status(state="done", done=motion.n_frames, total=motion.n_frames)
+    except PasdeuxError as e:
+        status(state="failed", message=str(e).replace(video, name).replace(Path(video).name, name))
+    except Exception as e:  # whatever else happened is shown to the user as it is
+        status(state="failed", message=f"{type(e).__name__}: {e}")
+
+
+def compare(result_file: str, real_file: str, result_name: str, out_dir: str) -> dict:
+    """The `pasdeux evaluate` report of a result against real dance, with its plots written to `out_dir`."""
+    from pasdeux.evaluate import evaluate
+
+    report = evaluate([pasdeux.load(real_file)], {result_name: pasdeux.load(result_file)}, out=out_dir)
+    return {**report.to_dict(), "markdown": report.markdown(guide=True),
+            "plots": sorted(Path(f).name for f in report.files.values() if f.endswith(".png"))}
+
+
+def export(motion_file: str, fmt: str, out: str, start: int, frames: int | None) -> str:
+    """Write a motion (or a span of it) as npz, BVH, CSV, GIF, MP4 or a standalone HTML viewer."""
+    motion = pasdeux.load(motion_file)
+    stop = None if frames is None else start + frames
+    if start >= motion.n_frames or (stop is not None and stop > motion.n_frames):
+        raise ConfigError(f"the motion has {motion.n_frames} frames; cannot export frames {start} to {stop}")
+    if fmt in ("npz", "bvh", "csv"):
+        return str(pasdeux.save(motion.frames(start, stop), out))
+    return str(pasdeux.animate(motion, out=out, start=start, frames=frames, title=Path(motion_file).name))

@@ -1,0 +1,148 @@
+"""Duets in the studio: a partner for a chosen leader (its real partner as the ghost), whole duets, duet
+variations, each kept with provenance and made again exactly, and the influence heatmap beside them."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import pasdeux
+from pasdeux.studio import create_app
+
+PORT = 8425
+DUET_NAME = "duet_ilya_hannah.npy"
+PHRASE = {"path": DUET_NAME, "dancer": 1, "start": 600, "frames": 96}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, tiny_duet_run, tiny_run, shared_data):
+    lib = tmp_path_factory.mktemp("library")
+    shutil.copytree(tiny_duet_run, lib / "runs" / "duet")
+    shutil.copytree(tiny_run, lib / "runs" / "solo")
+    shutil.copy(shared_data / DUET_NAME, lib / DUET_NAME)
+    return lib
+
+
+@pytest.fixture(scope="module")
+def client(library):
+    with TestClient(create_app(library, port=PORT), base_url=f"http://127.0.0.1:{PORT}") as c:
+        yield c
+
+
+def generate(client, **body):
+    return client.post("/api/generate", json={"mode": "partner", "model": "runs/duet", "sigma": 0.5, "n": 2,
+                                              "seed": 3, "source": PHRASE, **body})
+
+
+def test_the_duet_model_is_listed_as_one(client):
+    model = next(m for m in client.get("/api/library").json()["models"] if m["path"] == "runs/duet")
+    assert model["family"] == "duet" and model["trained"]
+
+
+def test_a_partner_answers_the_chosen_leader_beside_its_real_partner(client, library, duet):
+    r = generate(client)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    result = pasdeux.load(library / out["motion"]["path"])
+    assert result.positions.shape == (3, 96, 29, 3) and result.labels == ("lead", "partner 1", "partner 2")
+    np.testing.assert_allclose(result.positions[0], duet.positions[1, 600:696], atol=1e-4)  # dancer 2 leads
+    assert not np.allclose(result.positions[1], result.positions[2])  # two different answers
+    prov = out["provenance"]
+    assert (prov["mode"], prov["direction"], prov["lead_dancer"], prov["sigma"], prov["seed"]) == \
+        ("partner", "b2a", 1, 0.5, 3)
+    assert (prov["source"], prov["source_dancer"], prov["source_start"], prov["model"]) == \
+        (DUET_NAME, 1, 600, "runs/duet")
+    ghosts = [f for f in out["payload"]["figures"] if f["ghost"]]
+    assert [f["label"] for f in ghosts] == ["real partner"]
+    again = client.post("/api/generate/again", json={"path": out["motion"]["path"]}).json()
+    assert again["identical"] is True
+    shown = client.get("/api/motions/payload", params={"path": out["motion"]["path"], "with_source": True}).json()
+    assert [f["label"] for f in shown["figures"] if f["ghost"]] == ["real partner"]  # also when opened later
+
+
+def test_the_leader_can_be_named_explicitly(client, library, duet):
+    r = generate(client, direction="a2b", source={**PHRASE, "dancer": 0}, n=1)
+    assert r.status_code == 200, r.text
+    result = pasdeux.load(library / r.json()["motion"]["path"])
+    np.testing.assert_allclose(result.positions[0], duet.positions[0, 600:696], atol=1e-4)
+    assert r.json()["provenance"]["direction"] == "a2b"
+
+
+@pytest.mark.parametrize("body, dancers", [({"mode": "duet_prior", "n": 2, "seconds": 3}, 4),
+                                           ({"mode": "duet_variations", "n": 2}, 4)])
+def test_whole_duets_and_duet_variations(client, library, body, dancers):
+    r = generate(client, **body)
+    assert r.status_code == 200, r.text
+    motion = pasdeux.load(library / r.json()["motion"]["path"])
+    assert motion.n_dancers == dancers and np.isfinite(motion.positions).all()
+    assert client.post("/api/generate/again", json={"path": r.json()["motion"]["path"]}).json()["identical"]
+
+
+def test_solo_and_duet_models_refuse_each_others_modes(client):
+    r = generate(client, model="runs/solo")
+    assert r.status_code == 400 and "duet model" in r.json()["detail"]
+    r = generate(client, mode="variations")
+    assert r.status_code == 400 and "is a duet model" in r.json()["detail"]
+    assert generate(client, n=1).status_code == 200  # and the server keeps serving
+
+
+def test_the_influence_heatmap_of_the_duet_model(client):
+    r = client.post("/api/influence", json={"model": "runs/duet", "path": DUET_NAME, "direction": "b2a"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["direction"] == "b2a" and out["windows"] > 0 and len(out["top"]) >= 5
+    assert len(out["leader_importance"]) == 29 and max(out["leader_importance"]) == pytest.approx(1.0)
+    png = client.get("/api/influence/plot", params={"id": out["id"]})
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    again = client.post("/api/influence", json={"model": "runs/duet", "path": DUET_NAME, "direction": "b2a"})
+    assert again.json()["id"] == out["id"] and again.json()["top"] == out["top"]  # computed once per version
+    assert client.post("/api/influence", json={"model": "runs/solo", "path": DUET_NAME}).status_code == 400
+    assert client.get("/api/influence/plot", params={"id": "0" * 16}).status_code == 404
+
+
+# --- videos: `pasdeux extract` from the studio ---------------------------------------------------------
+def _wait_extraction(client, job: str) -> dict:
+    import time
+
+    deadline, seen = time.monotonic() + 300, []
+    while time.monotonic() < deadline:
+        st = client.get("/api/videos/status", params={"job": job}).json()
+        seen.append(st)
+        if st["state"] != "running":
+            return {**st, "seen": seen}
+        time.sleep(0.3)
+    raise AssertionError(f"the extraction did not end: {seen[-1]}")
+
+
+def test_a_video_is_extracted_with_progress_and_joins_the_library(client, library, tmp_path):
+    from pasdeux.extract import synthetic
+
+    video = synthetic.write(tmp_path / "rehearsal.mp4", synthetic.frames(24, people=1))
+    with open(video, "rb") as f:
+        r = client.post("/api/videos", files={"file": ("rehearsal.mp4", f)}, data={"dancers": "1", "model": "lite"})
+    assert r.status_code == 202, r.text
+    done = _wait_extraction(client, r.json()["job"])
+    assert done["state"] == "done", done
+    assert done["motion"] == "extracted/rehearsal.npz" and done["video"] == "videos/rehearsal.mp4"
+    motion = pasdeux.load(library / done["motion"])
+    assert motion.skeleton.name == "mediapipe33" and motion.n_frames == 24 and motion.n_dancers == 1
+    assert done["entry"]["skeleton"] == "mediapipe33" and done["entry"]["kind"] == "extracted"
+    assert (library / "videos" / "rehearsal.mp4").is_file()
+    assert motion.source == "videos/rehearsal.mp4" and motion.provenance["extract"]["video"] == "videos/rehearsal.mp4"
+    assert all(s["state"] in ("running", "done") for s in done["seen"])
+
+
+def test_a_video_that_cannot_be_read_is_reported_and_nothing_is_added(client, library):
+    before = sorted(p.relative_to(library) for p in library.rglob("*") if ".pasdeux-studio" not in p.parts)
+    r = client.post("/api/videos", files={"file": ("broken.mp4", b"\x00\x00\x00\x18ftypmp42 not a video")})
+    assert r.status_code == 202
+    failed = _wait_extraction(client, r.json()["job"])
+    assert failed["state"] == "failed" and "broken.mp4" in failed["message"]
+    after = sorted(p.relative_to(library) for p in library.rglob("*") if ".pasdeux-studio" not in p.parts)
+    assert after == before
+    assert client.post("/api/videos", files={"file": ("clip.txt", b"x")}).status_code == 400
+    assert client.post("/api/videos", files={"file": ("a.mp4", b"x")}, data={"dancers": "3"}).status_code == 400
+    assert client.get("/api/videos/status", params={"job": "../../x"}).status_code == 404

@@ -1,0 +1,175 @@
+"""Training from the studio: runs in their own process, watched live, stopped, resumed, failures reported; reading
+recipes and run folders needs neither Lightning nor a model; the `pasdeux studio` command's address rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pasdeux.cli import main
+from pasdeux.studio import create_app, server
+
+PORT = 8423
+DUET_NAME = "duet_ilya_hannah.npy"
+TINY = ["model.hidden=16", "model.latent_channels=8", "data.stride=24", "train.batch_size=16",
+        "train.prior_samples=16", "train.checkpoint_every_steps=2", "train.val_every_steps=4"]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, tiny_run, shared_data):
+    lib = tmp_path_factory.mktemp("library")
+    shutil.copytree(tiny_run, lib / "runs" / "tiny")
+    shutil.copy(shared_data / DUET_NAME, lib / DUET_NAME)
+    return lib
+
+
+@pytest.fixture(scope="module")
+def client(library):
+    with TestClient(create_app(library, port=PORT), base_url=f"http://127.0.0.1:{PORT}") as c:
+        yield c
+
+
+def status(client, path: str) -> dict:
+    r = client.get("/api/runs/status", params={"path": path})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def wait_for(client, path: str, ok, seconds: float = 240) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        info = status(client, path)
+        if ok(info):
+            return info
+        time.sleep(0.5)
+    raise AssertionError(f"{path} did not get there in {seconds} s: {info['status']}\n{info['log']}")
+
+
+def test_recipes_are_listed_with_their_settings(client):
+    recipes = {r["name"]: r for r in client.get("/api/recipes").json()}
+    assert set(recipes) == {"default", "seed", "pose", "duet"}
+    assert recipes["default"]["model"] == "default" and "latent_channels" in recipes["default"]["text"]
+
+
+def test_a_run_trains_in_its_own_process_stops_and_resumes(client, library):
+    r = client.post("/api/runs", json={"recipe": "default", "files": [DUET_NAME], "epochs": 10000, "name": "mine",
+                                       "overrides": TINY})
+    assert r.status_code == 201, r.text
+    path = r.json()["path"]
+    assert path == "runs/mine"
+    first = r.json()["status"]
+    assert first["state"] == "running" and first["pid"] != os.getpid()
+    again = client.post("/api/runs", json={"files": [DUET_NAME], "epochs": 1})
+    assert again.status_code == 409 and "stop it" in again.json()["detail"]  # one run at a time
+    assert client.post("/api/library/delete", json={"path": path}).status_code == 409  # not while it trains
+    try:
+        _watch_stop_resume(client, library, path)
+    finally:  # a failure above must not leave the run training into the next test
+        if client.app.state.studio.training.is_running(library / path):
+            client.post("/api/runs/stop", json={"path": path})
+            wait_for(client, path, lambda i: i["status"]["state"] != "stopping", 180)
+
+
+def _watch_stop_resume(client, library, path: str) -> None:
+    live = wait_for(client, path, lambda i: i["has_checkpoint"] and i["losses"]["train"])
+    # status.json is rewritten every few seconds, so it may lag the checkpoint a step
+    assert live["status"]["state"] == "running" and live["status"]["step"] >= 1
+    assert all(v > 0 for _, v in live["losses"]["train"])
+    assert client.get("/api/library").status_code == 200  # the app answers while the run trains
+    stop = client.post("/api/runs/stop", json={"path": path})
+    assert stop.status_code == 200 and stop.json()["status"]["state"] in ("stopping", "stopped")
+    stopped = wait_for(client, path, lambda i: i["status"]["state"] == "stopped", 180)
+    step = stopped["status"]["step"]
+    assert client.post("/api/runs/stop", json={"path": path}).status_code == 400  # not training
+    r = client.post("/api/runs/resume", json={"path": path, "more_epochs": 1})
+    assert r.status_code == 200 and r.json()["status"]["state"] == "running"
+    done = wait_for(client, path, lambda i: i["status"]["state"] in ("done", "failed"))
+    assert done["status"]["state"] == "done", done["log"]
+    assert done["status"]["step"] >= step  # it continued from the checkpoint, not from step 0
+    assert "--resume" in (library / path / "studio.log").read_text()
+    model = next(m for m in client.get("/api/library").json()["models"] if m["path"] == path)
+    assert model["trained"] and model["family"] == "default"
+    png = client.get("/api/runs/loss-curve", params={"path": path})
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    assert client.post("/api/library/delete", json={"path": path}).status_code == 200
+    assert not (library / path).exists()
+
+
+def test_a_failing_run_is_reported_with_its_message(client):
+    r = client.post("/api/runs", json={"files": [DUET_NAME], "epochs": 1, "name": "broken",
+                                       "overrides": ["model.window=4096"]})  # longer than any training span
+    assert r.status_code == 201
+    failed = wait_for(client, "runs/broken", lambda i: i["status"]["state"] != "running", 120)
+    assert failed["status"]["state"] == "failed"
+    assert "no training window of 4096 frames" in failed["status"]["message"]
+    assert client.get("/api/library").status_code == 200
+    assert client.post("/api/runs/resume", json={"path": "runs/broken"}).status_code == 400  # no checkpoint
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"files": [DUET_NAME], "recipe": "nope"}, 400),
+    ({"files": [DUET_NAME], "overrides": ["optim.nope=1"]}, 400),  # refused before any process starts
+    ({"files": [DUET_NAME], "overrides": ["--out=/tmp/elsewhere"]}, 400),
+    ({"files": [DUET_NAME], "overrides": ["data.files=[/etc/passwd]"]}, 400),
+    ({"files": [DUET_NAME], "overrides": ["/etc/passwd"]}, 400),
+    ({"files": []}, 422),
+    ({"files": ["runs/tiny"]}, 400),
+])
+def test_training_requests_that_are_refused(client, library, body, status):
+    before = sorted(p.name for p in (library / "runs").iterdir())
+    r = client.post("/api/runs", json={"epochs": 1, **body})
+    assert r.status_code == status, r.text
+    assert sorted(p.name for p in (library / "runs").iterdir()) == before
+
+
+def test_reading_recipes_and_runs_imports_neither_lightning_nor_torch(library):
+    code = f"""
+import json, sys
+from fastapi.testclient import TestClient
+from pasdeux.studio import create_app
+c = TestClient(create_app({str(library)!r}, port=8424), base_url="http://127.0.0.1:8424")  # no lifespan: no workers
+out = [c.get("/api/library").status_code, c.get("/api/recipes").status_code,
+       c.get("/api/runs/status", params={{"path": "runs/tiny"}}).json()["status"]["state"],
+       c.get("/api/motions/payload", params={{"path": {DUET_NAME!r}}}).status_code]
+print(json.dumps([out, [m for m in ("lightning", "torch", "pasdeux.models") if m in sys.modules]]))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    answers, heavy = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert answers == [200, 200, "done", 200] and heavy == []
+
+
+def test_remote_binding_needs_a_flag_and_warns(monkeypatch, tmp_path):
+    assert main(["studio", "--library", str(tmp_path), "--host", "0.0.0.0"]) == 2
+    said, served = [], []
+    monkeypatch.setattr("uvicorn.Server.run", lambda self: served.append(self.config.host))
+    server.serve(tmp_path, host="0.0.0.0", port=0, allow_remote=True, say=said.append)
+    assert served == ["0.0.0.0"] and said[0].startswith("WARNING") and "no login" in said[0]
+    said.clear()
+    server.serve(tmp_path, port=0, say=said.append)
+    assert not any("WARNING" in s for s in said) and said[0].startswith("pasdeux studio: http://127.0.0.1:")
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        taken = s.getsockname()[1]
+        assert main(["studio", "--library", str(tmp_path), "--port", str(taken)]) == 2
+    assert "choose another --port" in capsys.readouterr().err
+
+
+def test_bench_studio_serves_concurrent_variations_over_http(tiny_run, capsys):
+    assert main(["bench", "studio", "--requests", "6", "--model", str(tiny_run), "--workers", "1"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["requests"] == 6 and result["ok"] == 6 and result["failures"] == []
+    assert 0 < result["roundtrip_s"]["median"] <= result["roundtrip_s"]["max"]
+    assert 0 < result["concurrent_s"]["p50"] <= result["concurrent_s"]["p95"] <= result["concurrent_s"]["max"]
