@@ -27,7 +27,7 @@ def synthetic_duet(duet) -> Motion:
     lead = duet.positions[0].astype(np.float64)
     keep = {i for idx in facing_joints(sk) for i in idx} | {sk.index("pelvis")}
     wander = gaussian_filter1d(rng.normal(0, 1, lead.shape), 4, axis=0)
-    wander *= 0.08 / wander.std()
+    wander *= 0.03 / wander.std()
     wander[:, sorted(keep)] = 0  # the frame (pelvis, hips, shoulders) stays that of the real dancer
     lead = lead + wander
     t_lead = torch.as_tensor(lead[None], dtype=torch.float32)
@@ -50,10 +50,10 @@ def planted(duet, tmp_path_factory):
     torch.set_num_threads(1)
     motion = synthetic_duet(duet)
     parts = time_split(motion)
-    cfg = load_config("duet", {"model.hidden": 32, "model.latent_channels": 8, "model.partner_channels": 12,
+    cfg = load_config("duet", {"model.hidden": 32, "model.latent_channels": 8, "model.partner_channels": 32,
                                "data.stride": 4, "train.batch_size": 16, "train.val_every_steps": None,
-                               "train.checkpoint_every_steps": 1000, "optim.lr": 3e-3})
-    run = train(cfg, [parts["train"]], [parts["val"]], epochs=6, run_dir=tmp_path_factory.mktemp("inf") / "run",
+                               "train.checkpoint_every_steps": 1000})
+    run = train(cfg, [parts["train"]], [parts["val"]], epochs=4, run_dir=tmp_path_factory.mktemp("inf") / "run",
                 progress=False)
     return run, motion, parts
 
@@ -63,9 +63,8 @@ def test_the_planted_pair_is_on_top(planted):
     result = influence(run.model, [parts["test"]], "a2b")
     sk = run.model.skeleton
     assert result.top(1)[0][:2] == (LEAD_JOINT, PARTNER_JOINT)
-    assert result.leader_importance().argmax() == sk.index(LEAD_JOINT)  # the leader joint that drives most
     on_wrist = result.matrix[:, sk.index(PARTNER_JOINT)]
-    assert on_wrist[sk.index(LEAD_JOINT)] > 1.3 * np.sort(on_wrist)[-2]  # clearly above any other driver
+    assert on_wrist[sk.index(LEAD_JOINT)] > 2 * np.sort(on_wrist)[-2]  # clearly above any other driver
 
 
 def test_the_cli_writes_a_labelled_heatmap_and_the_matrix(planted, tmp_path):
