@@ -14,7 +14,8 @@ from pasdeux.cli import main
 def test_demo_writes_every_result(shared_data, tmp_path, capsys):
     out = tmp_path / "demo"
     data = shared_data / "duet_ilya_hannah.npy"
-    assert main(["demo", "--data", str(data), "--out", str(out), "--budget-s", "8", "--long-seconds", "12"]) == 0
+    assert main(["demo", "--data", str(data), "--out", str(out), "--budget-s", "8", "--long-seconds", "12",
+                 "--duet-data", str(shared_data / "cmu_salsa"), "--duet-budget-s", "8"]) == 0
     printed = capsys.readouterr().out
     assert str(out.resolve()) in printed and "long_form.html" in printed
 
@@ -34,3 +35,12 @@ def test_demo_writes_every_result(shared_data, tmp_path, capsys):
     assert np.isfinite(report["rows"]["long-form"]["fid_k"])
     summary = json.loads((out / "demo.json").read_text())
     assert summary["figures"]["gen_realtime_factor"] > 0
+
+    for name in ("partner_13.gif", "partner_13.html", "partner_14.html", "influence.png", "influence.json",
+                 "report/report.md", "run/model/model.safetensors"):
+        assert (out / "duet" / name).is_file() and (out / "duet" / name).stat().st_size > 1000, name
+    partner = pasdeux.load(out / "duet" / "partner_13.npz")
+    assert partner.labels == ("lead", "partner") and partner.provenance["mode"] == "partner"
+    duet_report = json.loads((out / "duet" / "report" / "report.json").read_text())
+    assert np.isfinite(duet_report["rows"]["partner for 13 (a2b)"]["fid_cd"])
+    assert '"highlight"' in (out / "duet" / "partner_13.html").read_text()

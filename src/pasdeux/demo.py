@@ -1,4 +1,5 @@
-"""The end-to-end demo: train a small default model on real dance, generate, and write what a person looks at.
+"""The end-to-end demo: train a small solo model and a small duet model on real dance, generate, and write
+what a person looks at.
 
 Everything it does is the public API; read it as a worked example of pasdeux from data to results.
 """
@@ -16,7 +17,9 @@ import numpy as np
 from pasdeux.errors import ConfigError
 
 DEFAULT_DATA = Path("../shared/data/duet_ilya_hannah.npy")
+DEFAULT_DUET_DATA = Path("../shared/data/cmu_salsa")
 SIGMAS = (0.25, 0.5, 1.0)
+DUET_TRAIN, DUET_VAL, DUET_TEST = ("02", "03", "04", "05", "06", "07", "09", "10", "11"), ("12",), ("13", "14")
 
 
 @dataclass
@@ -29,8 +32,10 @@ class DemoResult:
 
 
 def run_demo(data: list[Path], out: Path, budget_s: float = 120.0, seed: int = 0, long_seconds: float = 60.0,
-             progress: bool = True, say: Callable[[str], None] = print) -> DemoResult:
-    """Train the default model on `data` (each dancer a solo), generate, and write results into `out`."""
+             progress: bool = True, say: Callable[[str], None] = print, duet_data: Path | None = DEFAULT_DUET_DATA,
+             duet_budget_s: float = 120.0) -> DemoResult:
+    """Train the default model on `data` (each dancer a solo), generate, and write results into `out`; then,
+    unless `duet_data` is None, the duet part (`run_duet_demo`) into `out/duet`."""
     import pasdeux
     from pasdeux import generate
     from pasdeux.config import load_config
@@ -79,9 +84,65 @@ def run_demo(data: list[Path], out: Path, budget_s: float = 120.0, seed: int = 0
                                 "prior samples": prior, "long-form": long},
                       model=model, split=True, out=out / "report", seed=seed)
     result.files.update({f"report.{k}": Path(v) for k, v in report.files.items()})
+    if duet_data is not None:
+        run_duet_demo(Path(duet_data), out / "duet", result, duet_budget_s, seed, progress, say)
     (out / "demo.json").write_text(json.dumps(
         {"files": {k: str(v) for k, v in result.files.items()}, "figures": _finite(result.figures)}, indent=1))
     return result
+
+
+def run_duet_demo(folder: Path, out: Path, result: DemoResult, budget_s: float = 120.0, seed: int = 0,
+                  progress: bool = True, say: Callable[[str], None] = print) -> None:
+    """Train a small duet model on the salsa takes (60 leads, 61 follows), then write a partner for each
+    held-out test take with the real partner as a ghost (GIF and HTML), the influence heatmap and the duet
+    evaluation into `out`; the paths and figures go into `result`."""
+    import pasdeux
+    from pasdeux import generate
+    from pasdeux.analysis import influence
+    from pasdeux.config import load_config
+    from pasdeux.evaluate import evaluate
+    from pasdeux.generate.partner import real_partner
+    from pasdeux.training import train
+    from pasdeux.viz.plots import plot_influence
+
+    if budget_s <= 0:
+        raise ConfigError(f"the duet training budget must be positive seconds; got {budget_s}")
+    missing = [t for t in DUET_TRAIN + DUET_VAL + DUET_TEST if not (folder / f"60_{t}.bvh").is_file()]
+    if missing:
+        raise ConfigError(f"{folder} lacks the salsa takes {', '.join(missing)} (60_NN.bvh and 61_NN.bvh); "
+                          "pass --duet-data with the cmu_salsa folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+    def take(t: str):
+        return pasdeux.load(folder / f"60_{t}.bvh", pair=folder / f"61_{t}.bvh")
+
+    say(f"training the duet model for {budget_s:g} s on the salsa takes {', '.join(DUET_TRAIN)} ...")
+    trained = train(load_config("duet"), [take(t) for t in DUET_TRAIN], [take(t) for t in DUET_VAL],
+                    budget_s=budget_s, run_dir=out / "run", seed=seed, progress=progress)
+    model = trained.model
+    result.files["duet/run"] = trained.run_dir
+    tests = {t: take(t).resample(model.fps) for t in DUET_TEST}
+    matrix = influence(model, list(tests.values()), "a2b")
+    result.files["duet/influence.png"] = plot_influence(
+        matrix.matrix, matrix.leader_joints, matrix.partner_joints, out / "influence.png",
+        "which leader (60) joints move which partner (61) joints, salsa test takes")
+    result.files["duet/influence.json"] = matrix.save(out / "influence.json")
+    partners = {}
+    for t, duet in tests.items():
+        t0 = time.perf_counter()
+        made = generate.partner(model, duet, sigma=1.0, seed=seed, lead_dancer=0)
+        result.figures[f"duet_gen_realtime_factor_{t}"] = made.duration / max(time.perf_counter() - t0, 1e-9)
+        partners[f"partner for {t} (a2b)"] = made
+        result.files[f"duet/partner_{t}.npz"] = pasdeux.save(made, out / f"partner_{t}.npz")
+        ghost = real_partner(duet, 0, model)
+        title = f"take {t}: the lead (60) and a generated partner; ghost: the real partner (61)"
+        result.files[f"duet/partner_{t}.html"] = pasdeux.animate(made, ghost=ghost, out=out / f"partner_{t}.html",
+                                                                 title=title, highlight=matrix.highlight(made, 0))
+        result.files[f"duet/partner_{t}.gif"] = pasdeux.animate(made, ghost=ghost, out=out / f"partner_{t}.gif",
+                                                                frames=int(10 * model.fps), title=title)
+    say("evaluating the generated partners against the real test takes ...")
+    report = evaluate(list(tests.values()), partners, out=out / "report", seed=seed)
+    result.files.update({f"duet/report.{k}": Path(v) for k, v in report.files.items()})
 
 
 def _finite(figures: dict[str, float]) -> dict[str, float]:

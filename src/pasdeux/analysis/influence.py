@@ -30,7 +30,7 @@ from pasdeux.generate.partner import check_duet_model
 from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
 from pasdeux.motion import Motion
 
-MAX_WINDOWS = 48  # leader windows averaged over (spread over the data)
+MAX_WINDOWS = 24  # leader windows averaged over (spread over the data)
 CONSTANT_STD = 2e-3  # feature spreads at or below this (the normalisation's floor is 1e-3) are constants
 
 
@@ -114,12 +114,11 @@ def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", pro
         # Coordinates that never vary (the pelvis's own x and z in a pose centred on it) carry nothing to answer.
         moves = (model.canon_std > CONSTANT_STD).to(pose.dtype).view(n_joints, 3)
         sq = torch.zeros(n_joints, n_joints, dtype=torch.float64)
-        for j in range(n_joints):
-            for _ in range(probes):
-                v = torch.zeros_like(partner)
-                v[:, :, j] = torch.randn(partner[:, :, j].shape, generator=gen)
-                (grad,) = torch.autograd.grad(partner, pose, v, retain_graph=True)
-                sq[:, j] += (grad.unflatten(-1, (n_joints, 3)) * moves).pow(2).sum((0, 1, 3)).double()
+        for j in range(n_joints):  # all probes of one partner joint in one batched backward pass
+            v = torch.zeros((probes, *partner.shape), dtype=partner.dtype)
+            v[:, :, :, j] = torch.randn(v[:, :, :, j].shape, generator=gen)
+            (grad,) = torch.autograd.grad(partner, pose, v, retain_graph=True, is_grads_batched=True)
+            sq[:, j] = (grad.unflatten(-1, (n_joints, 3)) * moves).pow(2).sum((0, 1, 2, 4)).double()
     finally:
         model.train(was_training)
     matrix = (sq / (probes * len(lead))).sqrt().numpy()

@@ -60,8 +60,9 @@ from pasdeux.models.sequence import SequenceConfig, SequenceVAE
 OFFSET = 2  # the partner's pelvis x and z relative to the leader's, per frame, in the leader's frame
 LEAD_EXTRA = 3  # the leader's own travel (x, z in its frame) and turning (sine of its turn), per frame
 POSE_COMPONENTS = 32  # principal components kept to complete leads that lack some of the model's joints
-CALIBRATION_WINDOWS = 48  # training windows per direction on which sampled partners' speed is calibrated
-DEVIATION_SMOOTHING = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # latent steps tried
+PREPARE_WINDOWS = 1024  # pair windows (spread over the training data) the data-dependent start is fitted on
+CALIBRATION_WINDOWS = 32  # training windows per direction on which sampled partners' speed is calibrated
+DEVIATION_SMOOTHING = (0.0, 0.5, 0.75, 1.0, 1.5, 2.0)  # latent steps tried
 WARP_ROWS = 20_000  # latent steps (per direction) the linear warp is fitted on, spread over the windows
 WARP_RIDGES = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)  # ridges tried, relative to the data's spread
 DIRECTIONS = ("a2b", "b2a")  # a2b: dancer A (0) leads and B (1) answers; b2a the reverse
@@ -321,9 +322,12 @@ class DuetVAE(MotionModel):
     def prepare(self, world_windows: np.ndarray) -> None:
         """Normalisation of the leader-frame features, the PCA start of both linear paths, the distance range
         and the pose model that completes leads, from pair windows `[N, 2, T, J, 3]` (uncentred)."""
-        pairs = torch.as_tensor(np.asarray(world_windows, np.float32))
-        if pairs.dim() != 5 or pairs.shape[1] != 2:
-            raise ShapeError(f"the duet model prepares on pair windows [N, 2, T, J, 3]; got {tuple(pairs.shape)}")
+        pairs = np.asarray(world_windows, np.float32)
+        if pairs.ndim != 5 or pairs.shape[1] != 2:
+            raise ShapeError(f"the duet model prepares on pair windows [N, 2, T, J, 3]; got {pairs.shape}")
+        # Statistics, PCAs and the warp need a spread of windows, not every overlapping one.
+        pairs = torch.as_tensor(pairs[np.linspace(0, len(pairs) - 1, min(PREPARE_WINDOWS, len(pairs))).round()
+                                      .astype(int)])
         self.solo.prepare(torch.cat([pairs[:, 0], pairs[:, 1]]).numpy())
         lead, partner = torch.cat([pairs[:, 0], pairs[:, 1]]), torch.cat([pairs[:, 1], pairs[:, 0]])
         for name in ("canon", "extra", "offset"):
@@ -389,6 +393,7 @@ class DuetVAE(MotionModel):
         self.residual.fit(deviations)
         self._calibrate(sequences)
 
+    @torch.no_grad()
     def _calibrate(self, sequences: list[np.ndarray]) -> None:
         """Choose, per direction, how much sampled deviations are smoothed so that sampled training partners
         accelerate as much as the real ones: a Gaussian AR deviation is rough everywhere, while real
