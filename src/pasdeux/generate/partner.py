@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.generate.holds import hold_hands
 from pasdeux.generate.lead import as_lead
 from pasdeux.generate.pipeline import CHUNK, inference
 from pasdeux.generate.provenance import made_by, pick_seed
@@ -69,8 +70,9 @@ def _partners(model: DuetVAE, lead: np.ndarray, role: int, sigma: float, k: int,
             z = z + sigma * (model.prior_latent(n * k, frames, gen, lead=ctx) - z)
         if start is not None:
             z = _continue_from(model, z, ctx, lead_t, torch.as_tensor(start, device=model.device), sigma, gen)
-        world = model.partner_world(model.decode_latent(z, frames, lead=ctx), lead_t)
-    world = model.finish_sample(world.cpu().numpy().astype(np.float32))
+        world = model.partner_world(model.decode_latent(z, frames, lead=ctx), lead_t).cpu().numpy()
+    held = hold_hands(np.repeat(lead, k, axis=0), world.astype(np.float32), model.skeleton, float(model.leg_length))
+    world = model.finish_sample(held)
     return world.reshape(n, k, *world.shape[1:])
 
 

@@ -38,6 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import MotionModel, features_of
@@ -169,6 +170,7 @@ class DuetVAE(MotionModel):
                            ("offset_mean", OFFSET), ("offset_std", OFFSET), ("distance_range", 2)):
             self.register_buffer(name, torch.ones(size))
         self.register_buffer("deviation_smooth", torch.zeros(len(DIRECTIONS)))  # set by `fit_prior`
+        self.register_buffer("leg_length", torch.ones(()))  # the training dancers' size (`prepare`)
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
         self.register_buffer("pose_basis", torch.zeros(p, min(POSE_COMPONENTS, p)))
@@ -329,6 +331,7 @@ class DuetVAE(MotionModel):
         pairs = torch.as_tensor(pairs[np.linspace(0, len(pairs) - 1, min(PREPARE_WINDOWS, len(pairs))).round()
                                       .astype(int)])
         self.solo.prepare(torch.cat([pairs[:, 0], pairs[:, 1]]).numpy())
+        self.leg_length.fill_(leg_length(pairs.numpy(), self.skeleton))
         lead, partner = torch.cat([pairs[:, 0], pairs[:, 1]]), torch.cat([pairs[:, 1], pairs[:, 0]])
         for name in ("canon", "extra", "offset"):
             getattr(self, f"{name}_mean").zero_()
