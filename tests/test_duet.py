@@ -11,7 +11,7 @@ import pasdeux
 from pasdeux import ConfigError, ShapeError, SkeletonError, generate, get_skeleton
 from pasdeux.config import load_config
 from pasdeux.data import center, leader_centred, pair_windows, time_split
-from pasdeux.generate.partner import partner_windows
+from pasdeux.generate.partners import partner_windows
 from pasdeux.models import MotionModel, build_model, load_model
 from pasdeux.motion import Motion
 from pasdeux.training import train

@@ -101,7 +101,7 @@ def run_duet_demo(folder: Path, out: Path, result: DemoResult, budget_s: float =
     from pasdeux.analysis import influence
     from pasdeux.config import load_config
     from pasdeux.evaluate import evaluate
-    from pasdeux.generate.partner import real_partner
+    from pasdeux.generate.partners import real_partner
     from pasdeux.training import train
     from pasdeux.viz.plots import plot_influence
 

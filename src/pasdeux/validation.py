@@ -16,7 +16,7 @@ import numpy as np
 from pasdeux.data import center, leader_centred
 from pasdeux.errors import ShapeError
 from pasdeux.generate import pipeline
-from pasdeux.generate.partner import partner_windows
+from pasdeux.generate.partners import partner_windows
 from pasdeux.metrics.basic import bone_cv, jitter_ratio, mpjpe, recon_mse
 from pasdeux.metrics.kinetic import KineticSpace
 from pasdeux.motion import Skeleton

@@ -26,7 +26,7 @@ from pasdeux.data import pair_windows
 from pasdeux.errors import FormatError, ShapeError
 from pasdeux.files import write_text_atomic
 from pasdeux.generate.lead import as_lead
-from pasdeux.generate.partner import check_duet_model
+from pasdeux.generate.partners import check_duet_model
 from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
 from pasdeux.motion import Motion
 

@@ -25,7 +25,7 @@ DIRECTION = typer.Option(None, "--direction", help="a2b: the lead is dancer A of
 
 
 def _load_duet_model(run: Path):
-    from pasdeux.generate.partner import check_duet_model
+    from pasdeux.generate.partners import check_duet_model
     from pasdeux.models import load_model
 
     return check_duet_model(load_model(run))
@@ -59,7 +59,7 @@ def duet_partner(run: Path = RUN,
     """A partner answering a lead: the output holds the lead as dancer 0 and its partner(s) after it; an
     animation shows the real partner as a ghost when --lead is a duet."""
     import pasdeux
-    from pasdeux.generate.partner import partner, real_partner
+    from pasdeux.generate.partners import partner, real_partner
 
     model = _load_duet_model(run)
     motion = pasdeux.load(lead)

@@ -11,7 +11,7 @@ Every result is a `Motion` placed in the world, so it can be animated, saved and
 """
 
 from pasdeux.generate.duet import duet_prior, duet_variations
-from pasdeux.generate.partner import partner, partner_windows
+from pasdeux.generate.partners import partner, partner_windows
 from pasdeux.generate.pipeline import reconstruct, sample, vary
 from pasdeux.generate.solo import (
     SPACING,

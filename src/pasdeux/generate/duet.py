@@ -11,7 +11,7 @@ from pasdeux.body import root_trajectory
 from pasdeux.generate import pipeline
 from pasdeux.generate.holds import hold_hands
 from pasdeux.generate.lead import as_lead
-from pasdeux.generate.partner import check_duet_model, check_sigma, partner_windows
+from pasdeux.generate.partners import check_duet_model, check_sigma, partner_windows
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.generate.solo import place
 from pasdeux.models.base import generator

@@ -129,7 +129,7 @@ def _run(mode: str, model: Any, phrases: list[Motion], dancers: list[int], p: di
 def _run_duet(mode: str, model: Any, a: Motion | None, da: int, p: dict) -> tuple[Motion, Motion | None]:
     """The duet modes: a partner for a lead (its real partner as the ghost), whole duets, duet variations."""
     from pasdeux.generate.duet import duet_prior, duet_variations
-    from pasdeux.generate.partner import partner, real_partner
+    from pasdeux.generate.partners import partner, real_partner
 
     if mode == "partner":
         result = partner(model, a, p["sigma"], p["n"], p["seed"], lead_dancer=da, direction=p["direction"])
@@ -169,7 +169,7 @@ def source_ghost_payload(result_file: str, source: dict, title: str, mode: str, 
     """A generated result's viewer payload over what it came from: the phrase under each variation, the lead's
     real partner beside a generated one."""
     from pasdeux.generate import ghost_for_variations
-    from pasdeux.generate.partner import real_partner
+    from pasdeux.generate.partners import real_partner
     from pasdeux.viz.viewer import motion_payload
 
     result, dancer = pasdeux.load(result_file), int(source.get("dancer", 0))
