@@ -23,7 +23,8 @@ from pasdeux.errors import ConfigError
 
 DUET = "../shared/data/duet_ilya_hannah.npy"
 SALSA = "../shared/data/cmu_salsa"
-FEET = {f"{m}_{s}" for m in ("foot_contact_share", "foot_skating_ratio", "floating") for s in ("recon", "prior", "var05")}
+FEET = {f"{m}_{s}" for m in ("foot_contact_share", "foot_skating_ratio", "floating")
+        for s in ("recon", "prior", "var05")}
 MODEL_KEYS = {"recon_mse", "mpjpe", "jitter_ratio_recon", "jitter_ratio_prior", "jitter_ratio_var05",
               "bone_cv_prior", "fid_k_prior", "diversity_prior", "fid_g_prior"} | FEET
 REAL_FEET = {"foot_contact_share_real", "foot_skating_ratio_real", "floating_real", "leg_length"}
