@@ -4,19 +4,22 @@
 `[N, T, J, 3]` (generated solos, generated duet partners: any dancers of a skeleton with named hips,
 knees, ankles and toes) and returns them
 1. with the floor under each phrase (the 5th percentile of its lowest foot point over about two seconds)
-   brought within the range real phrases show, so no phrase floats or sinks as a whole;
+   where real phrases have it: left alone inside the real 10th-90th percentile range, pulled back beyond
+   it, all the way to the real median once it lies as far again outside (no floating or sunk phrase);
 2. travelling over its planted feet: where a foot is planted the body's horizontal travel is corrected by
    that foot's slide, so a planted foot is not dragged along by a root velocity that does not match it;
 3. lifted or lowered frame by frame (smoothly, interpolated between contacts) so the lowest planted foot
-   rests at a height real planted feet rest at;
-4. with each planted foot pinned for the whole contact: its ankle held at the contact's mean horizontal
-   position and at a real planted height, reached by two-bone IK (the hip fixed, the knee bending in the
-   plane it already bends in), the rest of the foot moving rigidly with the ankle. Between contacts the
-   correction is interpolated, so a stepping foot travels smoothly from one footprint to the next.
+   rests at a height real planted feet rest at (the same pull towards the real range);
+4. with each planted foot held: its ankle moves no faster than `SLIDE_SPEED` (a real planted foot still
+   rolls and pivots a little) and its lowest point rests at a real planted height, reached by two-bone IK
+   (the hip fixed, the knee bending in the plane it already bends in), the rest of the foot moving
+   rigidly with the ankle. Between contacts the correction is interpolated, so a stepping foot travels
+   smoothly from one footprint to the next.
 
-Contacts are given (`contact` probabilities `[N, T, 2]`, left then right, as the default model predicts
-them) or detected as a real dancer's are (`detect_contacts`: a foot whose lowest point is near the floor
-and whose slowest point is slow). Every threshold is relative to the leg length and every speed is per
+Planted feet are those `contact` (probabilities `[N, T, 2]`, left then right, as the default model
+predicts them) gives at least `CONTACT_PROB`, and every foot found low and slower than a swing
+(`detect_contacts`: its lowest point near the floor under the phrase, its slowest point slower than
+`PIN_SPEED`). Every threshold is relative to the leg length and every speed is per
 second, so the same motion at another scale or frame rate is treated the same. `FloorModel.measure`
 reads the floor, the leg length and the real ranges from real motion; a model keeps its training data's
 and generation passes it as `model`. Skeletons without a parent tree (marker sets) get the vertical
@@ -38,8 +41,10 @@ SIDES = ("left", "right")
 FOOT_POINTS = ("ankle", "foot")  # the points of a foot that carry weight: ankle (heel) and toe
 CONTACT_HEIGHT = 0.08  # leg lengths: a foot whose lowest point is lower above the floor may be planted
 CONTACT_SPEED = 1.0  # leg lengths per second: a low foot whose slowest point is slower is planted
+PIN_SPEED = 2.0  # leg lengths per second: grounding also holds low feet slower than this (a swing is faster)
 FLOOR_PERCENTILE = 5.0  # the floor: this percentile of the lowest foot point over frames
-RANGE = (25.0, 50.0, 75.0)  # percentiles of real data: where generated phrases and planted feet may stand
+RANGE = (10.0, 50.0, 90.0)  # percentiles of real data: where generated phrases and planted feet may stand
+SLIDE_SPEED = 0.5  # leg lengths per second: a planted ankle moves no faster (real planted feet: median 0.3)
 CONTACT_PROB = 0.3  # a foot given at least this probability of contact is planted (skating shows, a pin does not)
 SMOOTH_S = 0.05  # seconds: Gaussian smoothing of the corrections (no kinks where a contact starts)
 PHRASE_S = 64 / 30  # seconds: the floor under a phrase is judged over this long (the benchmark's windows)
@@ -131,15 +136,15 @@ def _frames(seconds: float, fps: float) -> int:
 
 
 def detect_contacts(world: np.ndarray, skeleton: Skeleton, fps: float, leg: float,
-                    floor: float | np.ndarray) -> np.ndarray:
+                    floor: float | np.ndarray, speed: float = CONTACT_SPEED) -> np.ndarray:
     """Planted feet `[N, T, 2]` (left, right): the foot's lowest point is within `CONTACT_HEIGHT` leg
     lengths of the floor (one height, or one per frame `[N, T]`) and its slowest point moves slower than
-    `CONTACT_SPEED` leg lengths per second; contacts and gaps shorter than `MIN_CONTACT_S` are removed."""
+    `speed` leg lengths per second; contacts and gaps shorter than `MIN_CONTACT_S` are removed."""
     feet = foot_points(_as_batch(world), skeleton)  # [N, T, 2, P, 3]
     low = feet[..., 1].min(-1)  # [N, T, 2]: each foot's lowest point
-    speed = np.linalg.norm(np.gradient(feet[..., [0, 2]], axis=1), axis=-1).min(-1) * fps / leg  # slowest point
+    slowest = np.linalg.norm(np.gradient(feet[..., [0, 2]], axis=1), axis=-1).min(-1) * fps / leg
     floor = np.broadcast_to(np.asarray(floor, np.float64), low.shape[:2])[..., None]  # one, or per frame
-    planted = (low - floor < CONTACT_HEIGHT * leg) & (speed < CONTACT_SPEED)
+    planted = (low - floor < CONTACT_HEIGHT * leg) & (slowest < speed)
     k = _frames(MIN_CONTACT_S, fps)
     if k > 1:
         structure = np.ones((1, k, 1), bool)
@@ -193,13 +198,13 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
     under = local_floor(w, skeleton, fps)
     lift = _pull(under - floor, fm.phrase_low, fm.phrase_mid, fm.phrase_high)
     w[..., 1] += gaussian_filter1d(lift, 4 * sigma, axis=1, mode="nearest")[..., None]
-    # 2. Contacts: given, or found like a real dancer's, against the floor under the phrase.
-    if contact is None:
-        planted = detect_contacts(w, skeleton, fps, leg_length, under + lift)
-    else:
-        planted = np.asarray(contact) >= CONTACT_PROB
-        if planted.shape != w.shape[:2] + (2,):
-            raise ShapeError(f"contact must be [N, T, 2] (left, right) like the motion; got {planted.shape}")
+    # 2. Contacts: the given ones, and every foot that is low and slower than a swing.
+    planted = detect_contacts(w, skeleton, fps, leg_length, under + lift, PIN_SPEED)
+    if contact is not None:
+        given = np.asarray(contact)
+        if given.shape != planted.shape:
+            raise ShapeError(f"contact must be [N, T, 2] (left, right) like the motion; got {given.shape}")
+        planted |= given >= CONTACT_PROB
     if travel:  # the body travels over its planted feet instead of dragging them along
         w = _travel_with_feet(w, skeleton, fps, planted, sigma)
     # 3. Planted feet rest where real planted feet rest; the lift is interpolated between contacts.
@@ -216,7 +221,7 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
     ankle_index = [role_indices(skeleton, f"{s}_ankle")[0] for s in SIDES]
     ankle = w[:, :, ankle_index]  # [N, T, 2, 3]
     target = ankle.copy()
-    target[..., [0, 2]] = _contact_means(ankle[..., [0, 2]], planted)
+    target[..., [0, 2]] += _slide_limit(ankle[..., [0, 2]], planted, SLIDE_SPEED * leg_length / fps)
     foot_low = foot_points(w, skeleton)[..., 1].min(-1) - floor
     target[..., 1] += _pull(foot_low, fm.planted_low, fm.planted_mid, fm.planted_high)
     offset = _fill_between(np.where(planted[..., None], target - ankle, 0.0), planted)
@@ -243,20 +248,21 @@ def _travel_with_feet(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np
     return out
 
 
-def _contact_means(xz: np.ndarray, planted: np.ndarray) -> np.ndarray:
-    """Per contact (a run of planted frames of one foot), the mean of `xz` `[N, T, 2, 2]` over the run,
-    spread over its frames (unplanted frames keep their own value)."""
+def _slide_limit(xz: np.ndarray, planted: np.ndarray, max_step: float) -> np.ndarray:
+    """Horizontal offsets `[N, T, 2, 2]` that keep each planted foot's ankle (`xz`, per side) from moving more
+    than `max_step` per frame: within a contact the ankle follows its own path with each step shortened to
+    at most `max_step` (a real planted foot still rolls and pivots a little); zero off contact."""
     n, t, sides = planted.shape
     p = np.moveaxis(planted, 2, 1).reshape(n * sides, t)  # one row per foot
-    c_n = xz.shape[-1]
-    v = np.moveaxis(xz, 2, 1).reshape(n * sides, t, c_n)
+    v = np.diff(np.moveaxis(xz, 2, 1).reshape(n * sides, t, 2), axis=1)  # [rows, T-1, 2]
+    both = p[:, 1:] & p[:, :-1]
+    length = np.linalg.norm(v, axis=-1, keepdims=True)
+    keep = np.where(both[..., None], np.minimum(1.0, max_step / np.maximum(length, 1e-12)), 1.0)
+    drift = np.concatenate([np.zeros((len(p), 1, 2)), np.cumsum(v * (keep - 1.0), axis=1)], axis=1)  # [rows, T, 2]
     starts = p & ~np.concatenate([np.zeros((len(p), 1), bool), p[:, :-1]], axis=1)
-    ids = np.cumsum(starts.ravel()).reshape(p.shape) * p  # 0 off contact, 1.. per contact
-    count = np.bincount(ids.ravel(), minlength=ids.max() + 1).astype(np.float64)
-    means = np.stack([np.bincount(ids.ravel(), v[..., c].ravel(), len(count)) for c in range(c_n)], -1)
-    means /= np.maximum(count, 1)[:, None]
-    out = np.where(p[..., None], means[ids], v)
-    return np.moveaxis(out.reshape(n, sides, t, c_n), 1, 2)
+    first = np.maximum.accumulate(np.where(starts, np.arange(t), 0), axis=1)  # each contact's first frame
+    offset = (drift - np.take_along_axis(drift, first[..., None], axis=1)) * p[..., None]
+    return np.moveaxis(offset.reshape(n, sides, t, 2), 1, 2)
 
 
 def _descendants(parents: tuple[int, ...], joint: int) -> list[int]:
