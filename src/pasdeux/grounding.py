@@ -76,7 +76,8 @@ class FloorModel:
         phrase = np.percentile(low, FLOOR_PERCENTILE, axis=1)  # each phrase's own floor [N]
         planted = detect_contacts(w, skeleton, fps, leg, phrase[:, None])
         heights = foot_points(w, skeleton)[..., 1].min(-1)[planted] if planted.any() else low.ravel()
-        return cls(floor, leg, *(np.percentile(phrase, RANGE) - floor), *(np.percentile(heights, RANGE) - floor))
+        values = [floor, leg, *(np.percentile(phrase, RANGE) - floor), *(np.percentile(heights, RANGE) - floor)]
+        return cls(*(float(v) for v in values))
 
     @classmethod
     def default(cls, floor: float, leg_length: float) -> FloorModel:
