@@ -17,7 +17,7 @@ knees, ankles and toes) and returns them
    smoothly from one footprint to the next.
 
 Planted feet are those `contact` (probabilities `[N, T, 2]`, left then right, as the default model
-predicts them) gives at least `CONTACT_PROB`, and every foot found low and slower than a swing
+predicts them) gives more than `CONTACT_PROB`, and every foot found low and slower than a swing
 (`detect_contacts`: its lowest point near the floor under the phrase, its slowest point slower than
 `PIN_SPEED`). Every threshold is relative to the leg length and every speed is per
 second, so the same motion at another scale or frame rate is treated the same. `FloorModel.measure`
@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, percentile_filter
 
-from pasdeux.body import body_points, role_indices
+from pasdeux.body import body_points, leg_length, role_indices
 from pasdeux.errors import ShapeError
 from pasdeux.motion import Skeleton
 
@@ -45,7 +45,7 @@ PIN_SPEED = 2.0  # leg lengths per second: grounding also holds low feet slower 
 FLOOR_PERCENTILE = 5.0  # the floor: this percentile of the lowest foot point over frames
 RANGE = (10.0, 50.0, 90.0)  # percentiles of real data: where generated phrases and planted feet may stand
 SLIDE_SPEED = 0.5  # leg lengths per second: a planted ankle moves no faster (real planted feet: median 0.3)
-CONTACT_PROB = 0.3  # a foot given at least this probability of contact is planted (skating shows, a pin does not)
+CONTACT_PROB = 0.5  # a foot given more than this probability of contact is planted
 SMOOTH_S = 0.05  # seconds: Gaussian smoothing of the corrections (no kinks where a contact starts)
 PHRASE_S = 64 / 30  # seconds: the floor under a phrase is judged over this long (the benchmark's windows)
 MIN_CONTACT_S = 0.07  # seconds: shorter contacts and gaps between contacts are noise
@@ -125,13 +125,6 @@ def lowest_foot(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     return foot_points(world, skeleton)[..., 1].min((-1, -2))
 
 
-def leg_length(world: np.ndarray, skeleton: Skeleton) -> float:
-    """Mean hip-to-ankle distance over both legs and all frames of `[..., J, 3]`."""
-    roles = tuple(f"{s}_{p}" for s in SIDES for p in ("hip", "ankle"))
-    p = body_points(np.asarray(world, np.float64), skeleton, roles, "the leg length")
-    return float(np.linalg.norm(p[..., [0, 2], :] - p[..., [1, 3], :], axis=-1).mean())
-
-
 def _frames(seconds: float, fps: float) -> int:
     return max(1, int(round(seconds * fps)))
 
@@ -205,7 +198,7 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
         given = np.asarray(contact)
         if given.shape != planted.shape:
             raise ShapeError(f"contact must be [N, T, 2] (left, right) like the motion; got {given.shape}")
-        planted |= given >= CONTACT_PROB
+        planted |= given > CONTACT_PROB
     if travel:  # the body travels over its planted feet instead of dragging them along
         w = _travel_with_feet(w, skeleton, fps, planted, sigma)
     # 3. Planted feet rest where real planted feet rest; the lift is interpolated between contacts.

@@ -19,8 +19,9 @@ from pasdeux.data import center, leader_centred
 from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.generate import pipeline
 from pasdeux.generate.partner import partner_windows
-from pasdeux.grounding import FloorModel, foot_points
+from pasdeux.grounding import FloorModel
 from pasdeux.metrics.basic import bone_cv, jitter_ratio, mpjpe, recon_mse
+from pasdeux.metrics.feet import foot_metrics
 from pasdeux.metrics.kinetic import KineticSpace
 from pasdeux.motion import Skeleton
 
@@ -87,25 +88,12 @@ def score(made: Generated, val_windows: np.ndarray, skeleton: Skeleton, fps: flo
 
 
 def feet_scores(world: np.ndarray, skeleton: Skeleton, fps: float, floor: FloorModel) -> dict[str, float]:
-    """`foot_contact_share`, `foot_skating_ratio` and `floating` of world windows `[N, T, J, 3]` against the
-    real data's floor, in leg lengths (empty for skeletons without named feet).
-
-    A foot is planted when its lowest point is under 0.08 leg lengths above the floor; a planted foot
-    (in both frames of a pair) slides when its slowest point moves faster than 1 leg length per second;
-    `floating` is the median over frames of the lowest foot point's height above the floor."""
+    """`foot_contact_share`, `foot_skating_ratio` and `floating` (`pasdeux.metrics.foot_metrics`) of world
+    windows `[N, T, J, 3]` against the real data's floor and leg length (empty for skeletons without feet)."""
     try:
-        feet = foot_points(np.asarray(world, np.float64), skeleton)  # [N, T, 2, P, 3]
+        return foot_metrics(world, skeleton, fps, floor.leg_length, floor.floor)
     except SkeletonError:
         return {}
-    leg = floor.leg_length
-    height = (feet[..., 1].min(-1) - floor.floor) / leg  # [N, T, 2]
-    planted = height < 0.08
-    pairs = planted[:, 1:] & planted[:, :-1]
-    speed = np.linalg.norm(np.diff(feet[..., [0, 2]], axis=1), axis=-1).min(-1) * fps / leg
-    slides = pairs & (speed > 1.0)
-    return {"foot_contact_share": float(planted.any(-1).mean()),
-            "foot_skating_ratio": float(slides.sum() / max(int(pairs.sum()), 1)),
-            "floating": float(np.median(height.min(-1)))}
 
 
 def _checked(val_windows: np.ndarray) -> np.ndarray:

@@ -103,6 +103,8 @@ class SequenceVAE(MotionModel):
             nn.init.zeros_(last.weight)
             nn.init.zeros_(last.bias)
         nn.init.constant_(self.enc[-1].bias[c.latent_channels:], c.init_logvar)
+        if self.n_contact:  # no foot planted until the contact head has learned where (probability 0.12)
+            nn.init.constant_(self.dec[-1].bias[self.n_pose + ROOT_CHANNELS:], -2.0)
         self.prior = ARPrior(c.latent_channels, c.prior_order, span=max(1, c.window // 2 ** c.stages))
         self.register_buffer("bone_target", torch.zeros(len(skeleton.bones)))
         self.register_buffer("bone_index", torch.as_tensor(np.asarray(skeleton.bones, dtype=np.int64).reshape(-1, 2)))
