@@ -14,6 +14,7 @@ from pasdeux.bench.solo import (
     SoloData,
     baselines,
     bench_solo,
+    find_data,
     order_models,
     real_floors,
     realtime_factor,
@@ -21,6 +22,6 @@ from pasdeux.bench.solo import (
     solo_data,
 )
 
-__all__ = ["PROTOCOLS", "SoloData", "bench_solo", "solo_data", "real_floors", "baselines", "score_model",
+__all__ = ["PROTOCOLS", "SoloData", "bench_solo", "find_data", "solo_data", "real_floors", "baselines", "score_model",
            "realtime_factor", "order_models", "Progress", "machine", "write_json", "time_to_quality",
            "final_val_recon"]

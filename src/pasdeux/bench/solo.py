@@ -82,11 +82,16 @@ def protocol_name(protocol: str) -> str:
     return key
 
 
+def find_data(path: str | os.PathLike | None = None) -> Path:
+    """solo-v1's duet: `path`, else ../shared/data/duet_ilya_hannah.npy from the working directory or the source."""
+    return find_shared(VIDEO_DATA, path)
+
+
 def video_split(path: str | os.PathLike | None = None) -> dict[str, list[Motion]]:
     """solo-v1: the shared duet, each dancer split by time 70 / 15 / 15 %."""
     import pasdeux
 
-    split = time_split(pasdeux.load(find_shared(VIDEO_DATA, path)), (0.70, 0.15, 0.15))
+    split = time_split(pasdeux.load(find_data(path)), (0.70, 0.15, 0.15))
     return {k: [m] for k, m in split.items()}
 
 
