@@ -33,6 +33,23 @@ def test_info_on_a_salsa_take_counts_joints_and_end_sites(shared_data, capsys):
     assert "43 joints + 14 end sites" in capsys.readouterr().out
 
 
+def test_info_prints_lengths_in_the_units_of_a_centimetre_file(shared_data, tmp_path, capsys):
+    """A BVH file whose body says centimetres: lengths are printed as stored, in cm, never labelled metres."""
+    take = pasdeux.load(shared_data / "cmu_salsa" / "60_02.bvh").frames(0, 60)
+    pasdeux.save(take, tmp_path / "cm.bvh", scale=100)
+    assert main(["info", "--json", str(tmp_path / "cm.bvh")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["length_unit"] == "cm" and "probably centimetres" in info["units"]
+    thigh = next(b for b in info["bones"] if b["bone"] == "lThigh-lShin")
+    assert 20 < thigh["mean"] < 40  # the file's own numbers (a 0.6-scale body's thigh, in cm)
+    assert main(["info", str(tmp_path / "cm.bvh")]) == 0
+    table = capsys.readouterr().out
+    bones = table.split("bone lengths")[1].splitlines()[1:]
+    assert bones and all(" cm " in line and " m " not in line for line in bones)
+    assert main(["info", str(shared_data / "cmu_salsa" / "60_02.bvh")]) == 0  # a file in metres keeps "m"
+    assert " m  cv" in capsys.readouterr().out
+
+
 def test_info_table_for_several_files(shared_data, tmp_path, capsys):
     solo = tmp_path / "solo.npy"
     np.save(solo, np.load(shared_data / "duet_ilya_hannah.npy")[0::2][:100])

@@ -26,7 +26,7 @@ def split_report(duet, tmp_path_factory):
 def test_split_mode_floor_matches_the_benchmark(split_report, duet):
     """The duet's train span against its test span gives the same floors as `pasdeux bench solo`."""
     report, _ = split_report
-    floors = real_floors(solo_data(DUET))
+    floors = real_floors(solo_data("video", DUET))
     floor = report.rows["real train span (first 70 %)"]
     assert floor["fid_k"] == pytest.approx(floors["fid_k_real"], rel=1e-9)
     assert report.rows["real reference"]["diversity"] == pytest.approx(floors["diversity_real"], rel=1e-9)

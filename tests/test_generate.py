@@ -164,6 +164,42 @@ def test_cli_generate_paths(model_dir, tmp_path, shared_data):
     assert main(["generate", "variations", run, phrase, "--start", "59", "-o", str(tmp_path / "x.npz")]) == 2
 
 
+def test_cli_variations_of_a_phrase_at_another_frame_rate(model_dir, duet, tmp_path, capsys):
+    """A 120 fps phrase for a 30 fps model is resampled to the model's rate: the same seconds come out."""
+    fast = tmp_path / "fast.npz"
+    pasdeux.save(duet.frames(300, 420).resample(120), fast)
+    assert main(["generate", "variations", str(model_dir), str(fast), "--start", "0.5", "-n", "2",
+                 "-o", str(tmp_path / "v.npz"), "--seed", "1"]) == 0
+    out = pasdeux.load(tmp_path / "v.npz")
+    assert out.fps == 30.0 and out.n_frames == 64
+    assert "resampling fast.npz from 120 to 30 fps" in capsys.readouterr().err
+
+
+def test_generated_phrases_stand_on_the_floor_of_the_training_data(duet):
+    """Once the model knows its training data's floor, every generation mode is grounded: prior phrases,
+    variations and long-form solos stand where the real dancers stand, their planted feet held."""
+    from pasdeux.grounding import foot_points
+    from pasdeux.validation import feet_scores
+
+    model = _model("default", {"hidden": 16, "latent_channels": 32, "stages": 1}, duet)
+    train = time_split(duet)["train"]
+    floor = model.measure_floor(np.concatenate([windows(train.positions[d], 64, 8) for d in range(2)]))
+    real = feet_scores(np.concatenate([windows(time_split(duet)["test"].positions[d], 64, 8) for d in range(2)]),
+                       duet.skeleton, 30, floor)
+    raw_pose, raw_root = generate.pipeline.sample_with_root(model, 64, 64, seed=3, ground=False)
+    raw = feet_scores(generate.place(raw_pose, raw_root), duet.skeleton, 30, floor)
+    grounded = feet_scores(generate.prior(model, n=64, seconds=64 / 30, seed=3).positions, duet.skeleton, 30, floor)
+    assert abs(grounded["floating"] - real["floating"]) < abs(raw["floating"] - real["floating"])
+    assert grounded["foot_skating_ratio"] < raw["foot_skating_ratio"]
+    long = generate.long_form(model, seconds=20, seed=1)
+    heights = foot_points(long.positions[0], duet.skeleton)[..., 1].min((-1, -2)) - floor.floor
+    assert abs(np.median(heights) / floor.leg_length - real["floating"]) < 0.05
+    phrase = duet.frames(600, 664)
+    var = generate.variations(model, phrase, sigma=0.5, n=2, seed=0)
+    own = feet_scores(phrase.positions[:1], duet.skeleton, 30, floor)["floating"]
+    assert abs(feet_scores(var.positions, duet.skeleton, 30, floor)["floating"] - own) < 0.05
+
+
 @pytest.mark.slow
 def test_cli_animates_with_a_ghost(model_dir, tmp_path, shared_data):
     phrase = str(shared_data / "duet_ilya_hannah.npy")

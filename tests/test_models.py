@@ -142,3 +142,38 @@ def test_generation_leaves_the_model_in_its_mode_and_solo_models_refuse_a_lead(t
     feats = model.pose_features(torch.as_tensor(c[:2]))
     with pytest.raises(ConfigError, match="solo model"):
         model.encode(feats, lead=feats)
+
+
+def test_default_model_learns_contacts_and_keeps_planted_feet_still(train_data, tmp_path):
+    """With the training data's floor measured, the default model predicts planted feet (two logits per
+    frame) and its loss scores them; generation grounds what it makes; model folders keep the floor."""
+    w, _, skeleton = train_data
+    model = make("default", {"hidden": 16, "latent_channels": 8}, train_data)
+    assert model.floor_model is None and set(model.loss(torch.as_tensor(w[:4]), 0)) >= {"loss", "mse"}
+    floor = model.measure_floor(w)
+    assert floor is not None and model.floor_model.to_dict() == pytest.approx(floor.to_dict(), rel=1e-6)
+    losses = model.loss(torch.as_tensor(w[:4]), 0)
+    assert {"contact", "slide"} <= set(losses) and all(torch.isfinite(v) for v in losses.values())
+    from pasdeux.generate.pipeline import decode_all, latents
+
+    d = decode_all(model, latents(model, center(w[:3], skeleton))[0], 64)
+    assert d.contact.shape == (3, 64, 2) and ((d.contact >= 0) & (d.contact <= 1)).all()
+    back = MotionModel.from_pretrained(model.save_pretrained(tmp_path / "m"))
+    assert back.floor_model.to_dict() == pytest.approx(floor.to_dict(), rel=1e-6)
+    assert make("default", {"contacts": False}, train_data).contact_output(torch.zeros(1, 64, 200)) is None
+
+
+def test_model_folders_from_before_grounding_still_load(train_data, tmp_path):
+    """A folder saved without the floor buffer loads, knows no floor, and generates ungrounded."""
+    from safetensors.torch import load_file, save_file
+
+    model = make("pose", {"hidden": 32, "latent": 8}, train_data)
+    folder = model.save_pretrained(tmp_path / "old")
+    state = load_file(str(folder / "model.safetensors"))
+    del state["floor_stats"]
+    save_file(state, str(folder / "model.safetensors"))
+    old = load_model(folder)
+    assert old.floor_model is None
+    w, _, skeleton = train_data
+    c = center(w[:2], skeleton)
+    np.testing.assert_allclose(reconstruct(old, c), reconstruct(model, c), atol=1e-6)

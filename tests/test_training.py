@@ -84,7 +84,9 @@ def test_short_run_leaves_a_complete_run_folder(splits, tmp_path):
         assert np.isfinite(h[-1][key])
     assert result.train_windows_per_s > 0
     assert json.loads((run / "history.json").read_text())["train_windows_per_s"] > 0
-    assert h[-1]["val_recon_mse"] < 0.01  # real poses, centred per frame: far better than the mean pose (0.037)
+    # real poses, centred per frame: far better than the mean pose (0.037); grounding the reconstruction on the
+    # training floor costs this 2-epoch tiny model about 0.001 (0.0090 -> 0.0102)
+    assert h[-1]["val_recon_mse"] < 0.012
     loaded = load_model(run)
     np.testing.assert_array_equal(sample(loaded, 1, 64, seed=0), sample(result.model, 1, 64, seed=0))
 

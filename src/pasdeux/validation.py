@@ -2,8 +2,10 @@
 reports (BENCHMARK.md names).
 
 `validation_metrics` generates reconstructions (posterior mean), sigma-0.5 variations and prior samples
-through `pasdeux.generate.pipeline` and scores them with `pasdeux.metrics` against centred windows, so a
-run's curves read like the benchmark. It changes nothing in the model: fit any post-hoc prior first.
+through `pasdeux.generate.pipeline` (in the world, feet grounded, as users get them) and scores them with
+`pasdeux.metrics` against centred windows, so a run's curves read like the benchmark; given the real
+data's floor it also scores their feet with the travel kept. It changes nothing in the model: fit any
+post-hoc prior first.
 """
 
 from __future__ import annotations
@@ -14,45 +16,61 @@ from typing import Any
 import numpy as np
 
 from pasdeux.data import center, leader_centred
-from pasdeux.errors import ShapeError
+from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.generate import pipeline
 from pasdeux.generate.partners import partner_windows
+from pasdeux.grounding import FloorModel
 from pasdeux.metrics.basic import bone_cv, jitter_ratio, mpjpe, recon_mse
+from pasdeux.metrics.feet import foot_metrics
 from pasdeux.metrics.kinetic import KineticSpace
 from pasdeux.motion import Skeleton
 
 VAL_SEED = 1234  # one fixed seed for prior samples and variations, so epochs compare like for like
 
 
+SETS = ("recon", "var05", "prior")
+
+
 @dataclass
 class Generated:
-    """What a model made of validation windows: reconstructions, sigma-0.5 variations and prior samples."""
+    """What a model made of validation windows: reconstructions, sigma-0.5 variations and prior samples,
+    centred per frame, and the same in the world (travel kept) where known."""
 
     recon: np.ndarray
     var05: np.ndarray
     prior: np.ndarray
+    world: dict[str, np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, model: Any, val_windows: np.ndarray, n_prior: int, seed: int) -> Generated:
+        """Generate the three sets in the world (grounded, as `pasdeux.generate` gives them), then centre."""
+        world = {"recon": pipeline.reconstruct_world(model, val_windows),
+                 "var05": pipeline.vary_world(model, val_windows, 0.5, seed=seed),
+                 "prior": pipeline.sample_world(model, int(n_prior), val_windows.shape[1], seed=seed)}
+        centred = {k: center(v, model.skeleton, "frame") for k, v in world.items()}
+        return cls(centred["recon"], centred["var05"], centred["prior"], world)
 
 
 def validation_metrics(model: Any, val_windows: np.ndarray, skeleton: Skeleton | None = None,
                        fps: float | None = None, n_prior: int = 64, seed: int = VAL_SEED,
                        real: np.ndarray | None = None, kinetic: KineticSpace | None = None,
-                       geometric: Any = None) -> dict[str, float]:
+                       geometric: Any = None, floor: FloorModel | None = None) -> dict[str, float]:
     """recon_mse, mpjpe and jitter of reconstructions, jitter of sigma-0.5 variations, and jitter,
     fid_k, diversity and bone_cv of `n_prior` prior samples of a model, for centred windows `[N, T, J, 3]`.
 
     `skeleton` and `fps` default to the model's; the rest is as for `score`.
     """
     val = _checked(val_windows)
-    made = Generated(pipeline.reconstruct(model, val), pipeline.vary(model, val, 0.5, seed=seed),
-                     pipeline.sample(model, int(n_prior), val.shape[1], seed=seed))
-    return score(made, val, skeleton or model.skeleton, float(fps or model.fps), real, kinetic, geometric)
+    made = Generated.of(model, val, n_prior, seed)
+    return score(made, val, skeleton or model.skeleton, float(fps or model.fps), real, kinetic, geometric, floor)
 
 
 def score(made: Generated, val_windows: np.ndarray, skeleton: Skeleton, fps: float, real: np.ndarray | None = None,
-          kinetic: KineticSpace | None = None, geometric: Any = None) -> dict[str, float]:
+          kinetic: KineticSpace | None = None, geometric: Any = None,
+          floor: FloorModel | None = None) -> dict[str, float]:
     """The validation metrics of generated windows. The prior samples are compared with `real` (default: the
     validation windows) in the `kinetic` space (default: fitted on `real`); a fitted `geometric` space adds
-    `fid_g_prior`."""
+    `fid_g_prior`; the real data's `floor` adds the feet metrics of each set (`<metric>_<set>`)."""
     val = _checked(val_windows)
     real = val if real is None else real
     space = kinetic or KineticSpace.fit(real, fps)
@@ -63,7 +81,19 @@ def score(made: Generated, val_windows: np.ndarray, skeleton: Skeleton, fps: flo
            "diversity_prior": space.diversity(prior), "bone_cv_prior": bone_cv(prior, skeleton)}
     if geometric is not None:
         out["fid_g_prior"] = geometric.fid(prior, real)
+    if floor is not None and made.world is not None:
+        for name in SETS:
+            out.update({f"{k}_{name}": v for k, v in feet_scores(made.world[name], skeleton, fps, floor).items()})
     return out
+
+
+def feet_scores(world: np.ndarray, skeleton: Skeleton, fps: float, floor: FloorModel) -> dict[str, float]:
+    """`foot_contact_share`, `foot_skating_ratio` and `floating` (`pasdeux.metrics.foot_metrics`) of world
+    windows `[N, T, J, 3]` against the real data's floor and leg length (empty for skeletons without feet)."""
+    try:
+        return foot_metrics(world, skeleton, fps, floor.leg_length, floor.floor)
+    except SkeletonError:
+        return {}
 
 
 def _checked(val_windows: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` (BENCHMARK.md),
-`pasdeux bench extract` (video extraction speed) and `pasdeux bench studio` (the web studio under load)."""
+"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` (BENCHMARK.md's solo
+protocols), `pasdeux bench extract` (video extraction speed) and `pasdeux bench studio` (the web studio
+under load)."""
 
 from __future__ import annotations
 
@@ -54,17 +55,22 @@ def evaluate(
 
 @bench_app.command("solo")
 def bench_solo(
+    protocol: str = typer.Option("video", "--protocol", help="video (solo-v1: the shared duet extracted from "
+                                 "video) or mocap (solo-mocap-v1: the CMU salsa takes, optical mocap)."),
     budget_s: float = typer.Option(240.0, "--budget-s", help="Training wall-clock seconds per model."),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
     models: str = typer.Option("seed,pose,default", "--models", help="Comma-separated models to train and score."),
-    data: Path | None = typer.Option(None, "--data", help="The duet (default ../shared/data/duet_ilya_hannah.npy)."),
+    data: Path | None = typer.Option(None, "--data", help="The data: the duet file for video (default "
+                                     "../shared/data/duet_ilya_hannah.npy), the salsa folder for mocap "
+                                     "(default ../shared/data/cmu_salsa)."),
     runs: Path | None = typer.Option(None, "--runs", help="Keep the training runs here (default: discarded)."),
     seed: int = typer.Option(0, "--seed", help="Training and sampling seed."),
 ) -> None:
-    """The solo protocol: baselines, real floors, and seed/pose/default trained with the same budget."""
+    """A solo protocol of BENCHMARK.md: baselines, real floors (feet included), and seed/pose/default trained
+    with the same budget. One line per step on stderr says where it is and about how long is left."""
     from pasdeux.bench import bench_solo as run
 
-    result = run(budget_s, models.split(","), out, data, runs, seed)
+    result = run(budget_s, models.split(","), out, data, runs, seed, protocol=protocol)
     typer.echo(json.dumps(result))
 
 

@@ -114,9 +114,13 @@ def _save(motion, out: Path, animate: Path | None, ghost=None) -> None:
 
 
 def _phrase(path: Path, model, start: float, frames: int | None):
+    """`frames` frames (default: the model's window) from `start` seconds of a file, at the model's rate."""
     import pasdeux
 
     motion = pasdeux.load(path)
+    if abs(motion.fps - model.fps) > 1e-6:  # a 120 fps take for a 30 fps model: anti-aliased resampling
+        typer.echo(f"resampling {path.name} from {motion.fps:g} to {model.fps:g} fps (the model's rate)", err=True)
+        motion = motion.resample(model.fps)
     first = int(round(start * motion.fps))
     n = frames or model.window
     if first < 0 or first + n > motion.n_frames:

@@ -3,18 +3,25 @@
 Models are plain `nn.Module`s that take and return tensors (`encode`, `decode_latent`, `prior_latent`);
 this module, like a diffusers pipeline, turns the user's numpy windows into normalised features, runs
 the model without gradients in eval mode (restoring the mode it was in), and returns numpy.
+
+What comes out stands on the floor: decoded phrases are placed in the world along the root velocity the
+model predicts, grounded (`pasdeux.grounding`: the floor under them brought to the training data's,
+planted feet held still) with the floor the model measured on its training data, and centred again; the
+`*_world` functions return them in the world. `ground=False` gives the raw decoder output.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.grounding import ground as ground_feet
 from pasdeux.models.base import MotionModel, generator
 
 CHUNK = 256  # windows per forward pass, to bound memory on long inputs
@@ -54,19 +61,75 @@ def latents(model: MotionModel, windows: np.ndarray) -> tuple[Tensor, Tensor]:
     return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
 
 
-def decode(model: MotionModel, z: Tensor, frames: int) -> tuple[np.ndarray, np.ndarray]:
-    """Centred positions `[N, frames, J, 3]` and root velocity `[N, frames, 2]` of latents `z`."""
+@dataclass
+class Decoded:
+    """What the decoder made of latents: centred positions `[N, T, J, 3]`, root velocity `[N, T, 2]` and,
+    for models that predict them, planted-foot probabilities `[N, T, 2]` (left, right)."""
+
+    pose: np.ndarray
+    root: np.ndarray
+    contact: np.ndarray | None = None
+
+
+def decode_all(model: MotionModel, z: Tensor, frames: int) -> Decoded:
+    """Decode latents `z` into positions, root velocity and (where the model predicts them) contacts."""
+    poses, roots, contacts = [], [], []
     with inference(model):
-        parts = [model.split_output(model.decode_latent(c.to(model.device), frames)) for c in z.split(CHUNK)]
-    pose = torch.cat([p[0] for p in parts]).cpu().numpy().astype(np.float32)
-    root = torch.cat([p[1] for p in parts]).cpu().numpy().astype(np.float32)
-    return pose, root
+        for c in z.split(CHUNK):
+            out = model.decode_latent(c.to(model.device), frames)
+            pose, root = model.split_output(out)
+            poses.append(pose)
+            roots.append(root)
+            contacts.append(model.contact_output(out))
+    contact = None if contacts[0] is None else torch.cat(contacts).cpu().numpy().astype(np.float32)
+    return Decoded(torch.cat(poses).cpu().numpy().astype(np.float32),
+                   torch.cat(roots).cpu().numpy().astype(np.float32), contact)
 
 
-def reconstruct_with_root(model: MotionModel, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def decode(model: MotionModel, z: Tensor, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centred positions `[N, frames, J, 3]` and root velocity `[N, frames, 2]` of latents `z` (not grounded)."""
+    d = decode_all(model, z, frames)
+    return d.pose, d.root
+
+
+def place(centred: np.ndarray, root_vel: np.ndarray, start_xz: np.ndarray | None = None) -> np.ndarray:
+    """World positions `[N, T, J, 3]`: integrate the root velocity `[N, T, 2]` from `start_xz` `[N, 2]` (origin)."""
+    path = np.cumsum(np.concatenate([np.zeros_like(root_vel[:, :1]), root_vel[:, 1:]], axis=1), axis=1)
+    if start_xz is not None:
+        path = path + np.asarray(start_xz, np.float32)[:, None, :]
+    out = np.array(centred, dtype=np.float32, copy=True)
+    out[..., 0] += path[..., 0][..., None]
+    out[..., 2] += path[..., 1][..., None]
+    return out
+
+
+def ground(model: MotionModel, world: np.ndarray, contact: np.ndarray | None = None) -> np.ndarray:
+    """World positions `[N, T, J, 3]` of the model's skeleton grounded on the floor of its training data, the
+    feet planted where `contact` `[N, T, 2]` says (default: where they look planted); returned as they are
+    when the model knows no floor (not trained on data, or no named feet)."""
+    floor = model.floor_model
+    if floor is None:
+        return world
+    return ground_feet(world, model.skeleton, model.fps, floor.leg_length, floor.floor, contact, floor)
+
+
+def _finish(model: MotionModel, d: Decoded, grounded: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Decoded centred poses, grounded in the world along their own travel and centred again."""
+    pose, root = d.pose, d.root
+    if not grounded or model.floor_model is None:
+        return pose, root
+    world = ground(model, place(pose, root), d.contact)
+    path = np.cumsum(np.concatenate([np.zeros_like(root[:, :1]), root[:, 1:]], axis=1), axis=1)
+    world[..., 0] -= path[..., 0][..., None]
+    world[..., 2] -= path[..., 1][..., None]
+    return world, root
+
+
+def reconstruct_with_root(model: MotionModel, windows: np.ndarray,
+                          ground: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Posterior-mean reconstruction (no sampling) of centred windows, and its root velocity `[N, T, 2]`."""
     mu, _ = latents(model, windows)
-    return decode(model, mu, np.asarray(windows).shape[-3])
+    return _finish(model, decode_all(model, mu, np.asarray(windows).shape[-3]), ground)
 
 
 def reconstruct(model: MotionModel, windows: np.ndarray) -> np.ndarray:
@@ -74,8 +137,13 @@ def reconstruct(model: MotionModel, windows: np.ndarray) -> np.ndarray:
     return reconstruct_with_root(model, windows)[0]
 
 
-def vary_with_root(model: MotionModel, windows: np.ndarray, sigma: float,
-                   seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def reconstruct_world(model: MotionModel, windows: np.ndarray) -> np.ndarray:
+    """Posterior-mean reconstruction of centred windows, in the world (travelling from the origin)."""
+    return place(*reconstruct_with_root(model, windows))
+
+
+def vary_with_root(model: MotionModel, windows: np.ndarray, sigma: float, seed: int | None = None,
+                   ground: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """One variation per centred window (the posterior mean moved by `sigma` prior spreads), with root velocity."""
     if not (np.isfinite(sigma) and sigma >= 0):
         raise ConfigError(f"sigma must be a number >= 0; got {sigma}")
@@ -83,7 +151,7 @@ def vary_with_root(model: MotionModel, windows: np.ndarray, sigma: float,
     with inference(model):
         noise = model.variation_noise(mu, generator(seed)).to(mu.device)
         z = mu + float(sigma) * model.latent_scale() * noise
-    return decode(model, z, np.asarray(windows).shape[-3])
+    return _finish(model, decode_all(model, z, np.asarray(windows).shape[-3]), ground)
 
 
 def vary(model: MotionModel, windows: np.ndarray, sigma: float, seed: int | None = None) -> np.ndarray:
@@ -91,16 +159,28 @@ def vary(model: MotionModel, windows: np.ndarray, sigma: float, seed: int | None
     return vary_with_root(model, windows, sigma, seed)[0]
 
 
-def sample_with_root(model: MotionModel, n: int, frames: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def vary_world(model: MotionModel, windows: np.ndarray, sigma: float, seed: int | None = None) -> np.ndarray:
+    """One variation per centred window, in the world (travelling from the origin)."""
+    return place(*vary_with_root(model, windows, sigma, seed))
+
+
+def sample_with_root(model: MotionModel, n: int, frames: int, seed: int | None = None,
+                     ground: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """`n` fresh centred phrases `[n, frames, J, 3]` from the prior, and their root velocity `[n, frames, 2]`."""
     if n < 1 or frames < model.min_frames:
         raise ConfigError(f"need n >= 1 and frames >= {model.min_frames}; got n={n}, frames={frames}")
     with inference(model):
         z = model.prior_latent(int(n), int(frames), generator(seed))
-    pose, root = decode(model, z, int(frames))
-    return model.finish_sample(pose), root
+    d = decode_all(model, z, int(frames))
+    d.pose = model.finish_sample(d.pose)
+    return _finish(model, d, ground)
 
 
 def sample(model: MotionModel, n: int, frames: int, seed: int | None = None) -> np.ndarray:
     """`n` fresh centred phrases `[n, frames, J, 3]` from the prior."""
     return sample_with_root(model, n, frames, seed)[0]
+
+
+def sample_world(model: MotionModel, n: int, frames: int, seed: int | None = None) -> np.ndarray:
+    """`n` fresh phrases from the prior, in the world (each travelling from the origin)."""
+    return place(*sample_with_root(model, n, frames, seed))

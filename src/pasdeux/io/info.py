@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 
 import numpy as np
@@ -12,10 +13,24 @@ from pasdeux.errors import SkeletonError
 from pasdeux.io import detect_format, load
 from pasdeux.motion import Motion
 
+UNIT_SYMBOLS = {"millimetres": "mm", "centimetres": "cm"}
+
+
+def length_unit(motion: Motion) -> tuple[str, str]:
+    """The unit lengths of this motion are in ("m", or the file's own when reading found it is probably not
+    metres and left it as stored) and a sentence saying so."""
+    for note in motion.notes:
+        found = re.search(r"probably in (millimetres|centimetres)", note)
+        if found:
+            unit = found.group(1)
+            return UNIT_SYMBOLS[unit], f"as stored, probably {unit} (the file does not say; see notes)"
+    return "m", "metres where the reader knows the file's units, else as stored (see notes)"
+
 
 def describe(motion: Motion, format: str | None = None) -> dict:
     """A JSON-safe summary of a Motion (what `pasdeux info` prints)."""
     total = motion.n_dancers * motion.n_frames * motion.n_joints
+    unit, units = length_unit(motion)
     return {
         "source": motion.source,
         "format": format,
@@ -27,7 +42,8 @@ def describe(motion: Motion, format: str | None = None) -> dict:
         "end_sites": sum(j.endswith("_end") for j in motion.skeleton.joints),  # BVH End Sites read as joints
         "skeleton": motion.skeleton.name,
         "axes": "y-up",
-        "units": "metres where the reader knows the file's units, else as stored (see notes)",
+        "units": units,
+        "length_unit": unit,
         "missing": {"count": motion.n_missing, "share": motion.n_missing / total if total else 0.0},
         "notes": list(motion.notes),
         "labels": list(motion.labels),
@@ -81,7 +97,7 @@ def pelvis_distance(motion: Motion) -> dict | None:
 
 def format_table(info: dict, worst_bones: int = 8) -> str:
     """The human-readable report of one file."""
-    miss = info["missing"]
+    miss, unit = info["missing"], info.get("length_unit", "m")
     rows = [
         ("format", str(info["format"])),
         ("dancers", str(info["dancers"])),
@@ -95,7 +111,7 @@ def format_table(info: dict, worst_bones: int = 8) -> str:
     ]
     if info["pelvis_distance"]:
         p = info["pelvis_distance"]
-        rows.append(("pelvis distance", f"{p['min']:.2f} - {p['max']:.2f} m (mean {p['mean']:.2f})"))
+        rows.append(("pelvis distance", f"{p['min']:.2f} - {p['max']:.2f} {unit} (mean {p['mean']:.2f})"))
     if info.get("labels"):
         rows.append(("labels", ", ".join(info["labels"])))
     lines = [str(info["source"])] + [f"  {k:<16}{v}" for k, v in rows]
@@ -108,5 +124,6 @@ def format_table(info: dict, worst_bones: int = 8) -> str:
     if info["bones"]:
         lines.append(f"  bone lengths, least consistent first ({len(info['bones'])} bones; "
                      "cv = std / mean over frames, per dancer):")
-        lines += [f"    {b['bone']:<32}{b['mean']:8.3f} m  cv {b['cv']:.3f}" for b in info["bones"][:worst_bones]]
+        lines += [f"    {b['bone']:<32}{b['mean']:8.3f} {unit:<2} cv {b['cv']:.3f}"
+                  for b in info["bones"][:worst_bones]]
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from pasdeux.body import has_root, root_joints
 from pasdeux.data import NormStats
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
+from pasdeux.grounding import FloorModel
 from pasdeux.motion import Skeleton
 from pasdeux.runs import MODEL_CONFIG as CONFIG_FILE
 from pasdeux.runs import MODEL_SKELETON as SKELETON_FILE
@@ -31,6 +32,7 @@ from pasdeux.runs import MODEL_STATS as STATS_FILE
 from pasdeux.runs import MODEL_WEIGHTS as WEIGHTS_FILE
 
 ROOT_CHANNELS = 2  # horizontal root velocity (x, z) per frame, metres per frame
+FLOOR_KEY = "floor_stats"  # the buffer holding the training data's FloorModel
 
 
 def make_config(config_class: type, options: dict[str, Any]) -> Any:
@@ -74,6 +76,8 @@ class MotionModel(nn.Module):
                              f"{self.n_pose + ROOT_CHANNELS} (J*3 pose + {ROOT_CHANNELS} root velocity)")
         self.register_buffer("feat_mean", torch.tensor(stats.mean, dtype=torch.float32))  # own copy
         self.register_buffer("feat_std", torch.tensor(stats.std, dtype=torch.float32))
+        # The training data's FloorModel (zeros: not measured), what generation grounds phrases on.
+        self.register_buffer(FLOOR_KEY, torch.zeros(len(fields(FloorModel))))
         self._root = root_joints(skeleton)
 
     # --- sizes ---------------------------------------------------------------------------
@@ -89,6 +93,25 @@ class MotionModel(nn.Module):
     @property
     def device(self) -> torch.device:
         return self.feat_mean.device
+
+    @property
+    def floor_model(self) -> FloorModel | None:
+        """The floor, leg length and planted-foot heights of the training data (None: never measured)."""
+        values = getattr(self, FLOOR_KEY).cpu().tolist()
+        return FloorModel(*values) if values[1] > 0 else None
+
+    def measure_floor(self, world_windows: np.ndarray) -> FloorModel | None:
+        """Measure and keep the floor of uncentred training windows `[N, T, J, 3]`, or duet windows
+        `[N, 2, T, J, 3]` (every dancer stands on the same floor); None: the skeleton names no feet."""
+        w = np.asarray(world_windows, np.float32)
+        if w.ndim == 5:
+            w = w.reshape(-1, *w.shape[2:])
+        try:
+            floor = FloorModel.measure(w, self.skeleton, self.fps)
+        except SkeletonError:
+            return None
+        getattr(self, FLOOR_KEY).copy_(torch.tensor(list(floor.to_dict().values()), dtype=torch.float32))
+        return floor
 
     # --- features ------------------------------------------------------------------------
     @staticmethod
@@ -136,6 +159,10 @@ class MotionModel(nn.Module):
         if lead is not None:
             raise ConfigError(f"model {self.name!r} is a solo model and takes no lead; train a duet model "
                               "(pasdeux train --config duet) to generate a partner")
+
+    def contact_output(self, out: Tensor) -> Tensor | None:
+        """Planted-foot probabilities `[B, T, 2]` (left, right) in decoder output, or None if the model has none."""
+        return None
 
     def latent_scale(self) -> Tensor | float:
         """Spread of the prior per latent dimension: variations add `sigma` times this."""
@@ -203,7 +230,9 @@ class MotionModel(nn.Module):
         from safetensors.torch import load_file
 
         try:
-            model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
+            state = load_file(str(directory / WEIGHTS_FILE))
+            state.setdefault(FLOOR_KEY, getattr(model, FLOOR_KEY))  # folders from before grounding: no floor known
+            model.load_state_dict(state)
         except (RuntimeError, OSError) as e:
             raise FormatError(f"{directory / WEIGHTS_FILE}: weights do not fit the config ({e})") from None
         model.folder = directory

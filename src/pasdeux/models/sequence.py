@@ -13,6 +13,10 @@ Why this design (measured, see the models report):
   pass and long phrases have no seams.
 - The loss matches positions, velocities and accelerations (neither frozen nor jittery), bone
   lengths and the root's velocity, with a KL term using free bits and linear annealing.
+- The decoder also predicts which feet are planted (two contact logits per frame, trained on labels
+  found in the real windows, `contacts.py`), and a contact-aware loss keeps the feet it labels planted
+  still in the world (their move relative to the root plus the predicted root velocity). Generation
+  grounds its phrases with these contacts (`pasdeux.grounding`), so the feet it plants stay put.
 - After training a Gaussian AR(p) prior with real energy profiles (`ar_prior.py`) is fitted to the
   posterior means of the training sequences, so sampled latents move like real ones; prior samples
   are finally put back on the training skeleton's mean bone lengths (`bones.py`).
@@ -30,6 +34,7 @@ from torch import Tensor, nn
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import ROOT_CHANNELS, MotionModel
 from pasdeux.models.bones import fit_bone_lengths, mean_bone_lengths
+from pasdeux.models.contacts import contact_labels, foot_index, planted_slide
 from pasdeux.models.layers import (
     Down,
     Up,
@@ -62,6 +67,9 @@ class SequenceConfig:
     anneal_steps: int = 500
     prior_order: int = 2
     rigid_bones: float = 1.0  # prior samples: pull bones to their mean training length (0 off, 1 fully)
+    contacts: bool = True  # predict planted feet (two logits per frame) for grounding
+    contact_weight: float = 0.1  # binary cross-entropy of the contact logits
+    foot_weight: float = 0.1  # squared world speed (leg lengths / s) of the feet labelled planted
     init_logvar: float = -6.0  # posterior log-variance at the start: begin as a near-deterministic autoencoder
 
 
@@ -80,8 +88,11 @@ class SequenceVAE(MotionModel):
         for _ in range(c.stages):
             enc += [res_stack(h, c.kernel, c.blocks), Down(h)]
             dec += [res_stack(h, c.kernel, c.blocks), Up(h, c.kernel)]
+        self._feet = foot_index(skeleton) if c.contacts else None
+        self.n_contact = 2 if self._feet is not None else 0
         enc += [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, 2 * c.latent_channels, 1)]
-        dec += [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, self.n_pose + ROOT_CHANNELS, c.kernel)]
+        dec += [res_stack(h, c.kernel, c.blocks),
+                nn.Conv1d(h, self.n_pose + ROOT_CHANNELS + self.n_contact, c.kernel)]
         self.enc, self.dec = nn.ModuleList(enc), nn.ModuleList(dec)
         # The linear path: per-frame projection to `latent_channels` numbers, pooled over `factor` frames,
         # and back through linear upsampling. `prepare` sets it to whitened PCA, which alone reconstructs
@@ -92,6 +103,8 @@ class SequenceVAE(MotionModel):
             nn.init.zeros_(last.weight)
             nn.init.zeros_(last.bias)
         nn.init.constant_(self.enc[-1].bias[c.latent_channels:], c.init_logvar)
+        if self.n_contact:  # no foot planted until the contact head has learned where (probability 0.12)
+            nn.init.constant_(self.dec[-1].bias[self.n_pose + ROOT_CHANNELS:], -2.0)
         self.prior = ARPrior(c.latent_channels, c.prior_order, span=max(1, c.window // 2 ** c.stages))
         self.register_buffer("bone_target", torch.zeros(len(skeleton.bones)))
         self.register_buffer("bone_index", torch.as_tensor(np.asarray(skeleton.bones, dtype=np.int64).reshape(-1, 2)))
@@ -133,6 +146,12 @@ class SequenceVAE(MotionModel):
         world = np.asarray(world_windows, np.float32)  # bone lengths do not depend on centring
         self.bone_target.copy_(torch.as_tensor(mean_bone_lengths(world, self.skeleton)))
 
+    def contact_output(self, out: Tensor) -> Tensor | None:
+        if not self.n_contact:
+            return None
+        start = self.n_pose + ROOT_CHANNELS
+        return torch.sigmoid(out[..., start:start + self.n_contact])
+
     def finish_sample(self, pose: np.ndarray) -> np.ndarray:
         if not bool((self.bone_target > 0).all()):
             return pose  # not prepared on data: no target lengths known
@@ -169,7 +188,7 @@ class SequenceVAE(MotionModel):
         mu, logvar = self.encode(x[..., :p])
         out = self.decode_latent(reparameterise(mu, logvar), x.shape[1])
         pos = (out[..., :p] - x[..., :p]).pow(2).mean()
-        root = (out[..., p:] - x[..., p:]).pow(2).mean()
+        root = (out[..., p:p + ROOT_CHANNELS] - x[..., p:]).pow(2).mean()
         vel = relative_mse(out[..., :p].diff(dim=1), x[..., :p].diff(dim=1))
         acc = relative_mse(out[..., :p].diff(n=2, dim=1), x[..., :p].diff(n=2, dim=1))
         bone = self._bone_loss(out, world)
@@ -178,7 +197,24 @@ class SequenceVAE(MotionModel):
         anneal = min(1.0, step / max(1, c.anneal_steps))
         total = (pos + c.root_weight * root + c.vel_weight * vel + c.acc_weight * acc + c.bone_weight * bone
                  + anneal * c.kl_weight * kl_pen)
-        return {"loss": total, "mse": pos, "vel": vel, "acc": acc, "bone": bone, "root": root, "kl": kl.sum()}
+        losses = {"mse": pos, "vel": vel, "acc": acc, "bone": bone, "root": root, "kl": kl.sum()}
+        feet = self._feet_losses(out, world)
+        if feet:
+            total = total + c.contact_weight * feet["contact"] + c.foot_weight * feet["slide"]
+            losses.update(feet)
+        return {"loss": total, **losses}
+
+    def _feet_losses(self, out: Tensor, world: Tensor) -> dict[str, Tensor]:
+        """Contact logits against the real window's planted feet, and how fast those feet slide in the output."""
+        floor = self.floor_model
+        if not self.n_contact or floor is None:
+            return {}
+        labels = contact_labels(world, self._feet, self.fps, floor.leg_length)
+        start = self.n_pose + ROOT_CHANNELS
+        contact = F.binary_cross_entropy_with_logits(out[..., start:start + self.n_contact], labels)
+        centred, root_vel = self.split_output(out)
+        return {"contact": contact, "slide": planted_slide(centred, root_vel, labels, self._feet, self.fps,
+                                                           floor.leg_length)}
 
     def _bone_loss(self, out: Tensor, world: Tensor) -> Tensor:
         # per-frame centring moves whole frames, so the input's bone lengths need no centring

@@ -117,6 +117,7 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
     stats = MotionModel.fit_stats(train_set.windows, skeleton)
     model = build_model(config["model"]["name"], model_options(config), skeleton, stats, fps)
     model.prepare(train_set.windows[::max(1, len(train_set) // 4096)])  # same on every rank: deterministic
+    model.measure_floor(train_set.windows[::max(1, len(train_set) // 4096)])  # what generation grounds on
     task = MotionTask(model, config, sequences, seed)
     task.fit_started = started
     status, stop = RunStatus(run, budget_s, task.elapsed), GracefulStop()

@@ -1,0 +1,293 @@
+"""Feet on the floor for generated motion: contacts, a floor to stand on, and planted feet that stay put.
+
+`ground(world, skeleton, fps, leg_length, floor, contact=None, model=None)` takes world positions
+`[N, T, J, 3]` (generated solos, generated duet partners: any dancers of a skeleton with named hips,
+knees, ankles and toes) and returns them
+1. with the floor under each phrase (the 5th percentile of its lowest foot point over about two seconds)
+   where real phrases have it: left alone inside the real 10th-90th percentile range, pulled back beyond
+   it, all the way to the real median once it lies as far again outside (no floating or sunk phrase);
+2. travelling over its planted feet: where a foot is planted the body's horizontal travel is corrected by
+   that foot's slide, so a planted foot is not dragged along by a root velocity that does not match it;
+3. lifted or lowered frame by frame (smoothly, interpolated between contacts) so the lowest planted foot
+   rests at a height real planted feet rest at (the same pull towards the real range);
+4. with each planted foot held: its ankle moves no faster than `SLIDE_SPEED` (a real planted foot still
+   rolls and pivots a little) and its lowest point rests at a real planted height, reached by two-bone IK
+   (the hip fixed, the knee bending in the plane it already bends in), the rest of the foot moving
+   rigidly with the ankle. Between contacts the correction is interpolated, so a stepping foot travels
+   smoothly from one footprint to the next.
+
+Planted feet are those `contact` (probabilities `[N, T, 2]`, left then right, as the default model
+predicts them) gives more than `CONTACT_PROB`, and every foot found low and slower than a swing
+(`detect_contacts`: its lowest point near the floor under the phrase, its slowest point slower than
+`PIN_SPEED`). Every threshold is relative to the leg length and every speed is per
+second, so the same motion at another scale or frame rate is treated the same. `FloorModel.measure`
+reads the floor, the leg length and the real ranges from real motion; a model keeps its training data's
+and generation passes it as `model`. Skeletons without a parent tree (marker sets) get the vertical
+corrections only. It runs in numpy on whole arrays (a 60 s solo in a few milliseconds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, percentile_filter
+
+from pasdeux.body import body_points, leg_length, role_indices
+from pasdeux.errors import ShapeError
+from pasdeux.motion import Skeleton
+
+SIDES = ("left", "right")
+FOOT_POINTS = ("ankle", "foot")  # the points of a foot that carry weight: ankle (heel) and toe
+CONTACT_HEIGHT = 0.08  # leg lengths: a foot whose lowest point is lower above the floor may be planted
+CONTACT_SPEED = 1.0  # leg lengths per second: a low foot whose slowest point is slower is planted
+PIN_SPEED = 2.0  # leg lengths per second: grounding also holds low feet slower than this (a swing is faster)
+FLOOR_PERCENTILE = 5.0  # the floor: this percentile of the lowest foot point over frames
+RANGE = (10.0, 50.0, 90.0)  # percentiles of real data: where generated phrases and planted feet may stand
+SLIDE_SPEED = 0.5  # leg lengths per second: a planted ankle moves no faster (real planted feet: median 0.3)
+CONTACT_PROB = 0.5  # a foot given more than this probability of contact is planted
+SMOOTH_S = 0.05  # seconds: Gaussian smoothing of the corrections (no kinks where a contact starts)
+PHRASE_S = 64 / 30  # seconds: the floor under a phrase is judged over this long (the benchmark's windows)
+MIN_CONTACT_S = 0.07  # seconds: shorter contacts and gaps between contacts are noise
+
+
+@dataclass(frozen=True)
+class FloorModel:
+    """What real motion says about standing, in the data's units: the floor, the leg length, where the floor
+    under a phrase lies relative to it, and at what height planted feet rest (25th, 50th and 75th
+    percentiles of the real data, relative to the floor)."""
+
+    floor: float  # y of the floor: the 5th percentile of the lowest foot point over all frames
+    leg_length: float  # mean hip-to-ankle distance
+    phrase_low: float  # the floor under a real phrase (its 5th percentile) lies around floor + phrase_mid,
+    phrase_mid: float  # from phrase_low to phrase_high (video-extracted floors drift)
+    phrase_high: float
+    planted_low: float  # the lowest point of a planted real foot rests around floor + planted_mid,
+    planted_mid: float  # from planted_low to planted_high
+    planted_high: float
+
+    @classmethod
+    def measure(cls, world: np.ndarray, skeleton: Skeleton, fps: float) -> FloorModel:
+        """The floor model of real world positions `[..., T, J, 3]` (windows or whole sequences)."""
+        w = _phrases(_as_batch(world), fps)
+        leg = leg_length(w, skeleton)
+        low = lowest_foot(w, skeleton)  # [N, T]
+        floor = float(np.percentile(low, FLOOR_PERCENTILE))
+        phrase = np.percentile(low, FLOOR_PERCENTILE, axis=1)  # each phrase's own floor [N]
+        planted = detect_contacts(w, skeleton, fps, leg, phrase[:, None])
+        heights = foot_points(w, skeleton)[..., 1].min(-1)[planted] if planted.any() else low.ravel()
+        values = [floor, leg, *(np.percentile(phrase, RANGE) - floor), *(np.percentile(heights, RANGE) - floor)]
+        return cls(*(float(v) for v in values))
+
+    @classmethod
+    def default(cls, floor: float, leg_length: float) -> FloorModel:
+        """A floor model from the floor height and leg length alone: phrases stand on the floor and planted
+        feet rest `CONTACT_HEIGHT / 2` leg lengths above it."""
+        rest = CONTACT_HEIGHT / 2 * float(leg_length)
+        return cls(float(floor), float(leg_length), 0.0, 0.0, 0.0, rest, rest, rest)
+
+    def scaled(self, factor: float) -> FloorModel:
+        """The same floor model for the same body scaled by `factor`."""
+        return FloorModel(*(float(v) * factor for v in asdict(self).values()))
+
+    def to_dict(self) -> dict:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def _phrases(w: np.ndarray, fps: float) -> np.ndarray:
+    """Sequences `[N, T, J, 3]` cut into phrases of `PHRASE_S` (where the floor is judged), or as they are
+    when shorter."""
+    length = _frames(PHRASE_S, fps)
+    if w.shape[1] < 2 * length:
+        return w
+    cut = w[:, : w.shape[1] // length * length]
+    return cut.reshape(-1, length, *w.shape[2:])
+
+
+def _as_batch(world: np.ndarray) -> np.ndarray:
+    w = np.asarray(world)
+    if w.ndim == 3:
+        w = w[None]
+    if w.ndim != 4 or w.shape[-1] != 3 or w.shape[1] < 3:
+        raise ShapeError(f"world positions must be [N, T>=3, J, 3] (or one [T, J, 3]); got shape {w.shape}")
+    return w
+
+
+def foot_points(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Ankle and toe of each foot `[..., T, 2 sides, 2 points, 3]`."""
+    roles = tuple(f"{s}_{p}" for s in SIDES for p in FOOT_POINTS)
+    pts = body_points(world, skeleton, roles, "grounding the feet")
+    return pts.reshape(*pts.shape[:-2], 2, len(FOOT_POINTS), 3)
+
+
+def lowest_foot(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Height of the lowest foot point in each frame `[..., T]`."""
+    return foot_points(world, skeleton)[..., 1].min((-1, -2))
+
+
+def _frames(seconds: float, fps: float) -> int:
+    return max(1, int(round(seconds * fps)))
+
+
+def detect_contacts(world: np.ndarray, skeleton: Skeleton, fps: float, leg: float,
+                    floor: float | np.ndarray, speed: float = CONTACT_SPEED) -> np.ndarray:
+    """Planted feet `[N, T, 2]` (left, right): the foot's lowest point is within `CONTACT_HEIGHT` leg
+    lengths of the floor (one height, or one per frame `[N, T]`) and its slowest point moves slower than
+    `speed` leg lengths per second; contacts and gaps shorter than `MIN_CONTACT_S` are removed."""
+    feet = foot_points(_as_batch(world), skeleton)  # [N, T, 2, P, 3]
+    low = feet[..., 1].min(-1)  # [N, T, 2]: each foot's lowest point
+    slowest = np.linalg.norm(np.gradient(feet[..., [0, 2]], axis=1), axis=-1).min(-1) * fps / leg
+    floor = np.broadcast_to(np.asarray(floor, np.float64), low.shape[:2])[..., None]  # one, or per frame
+    planted = (low - floor < CONTACT_HEIGHT * leg) & (slowest < speed)
+    k = _frames(MIN_CONTACT_S, fps)
+    if k > 1:
+        structure = np.ones((1, k, 1), bool)
+        planted = binary_opening(binary_closing(planted, structure, border_value=0) | planted, structure)
+    return planted
+
+
+def _fill_between(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Per sequence (first axis): `values` `[N, T, ...]` at `known` frames (`known` broadcasts against
+    `values`), linearly interpolated between them and held beyond the first and last; zero where a
+    sequence knows no frame of a channel."""
+    known = np.broadcast_to(known.reshape(known.shape + (1,) * (values.ndim - known.ndim)), values.shape)
+    n, t = values.shape[:2]
+    v, k = values.reshape(n, t, -1), known.reshape(n, t, -1)
+    out = np.zeros_like(v)
+    frames = np.arange(t)
+    for i, c in zip(*np.nonzero(k.any(1))):
+        out[i, :, c] = np.interp(frames, frames[k[i, :, c]], v[i, k[i, :, c], c])
+    return out.reshape(values.shape)
+
+
+def local_floor(world: np.ndarray, skeleton: Skeleton, fps: float) -> np.ndarray:
+    """The floor under each frame `[N, T]`: the `FLOOR_PERCENTILE` of the lowest foot point over the
+    phrase (`PHRASE_S`) around it, as a benchmark window's floor is judged."""
+    low = lowest_foot(_as_batch(world), skeleton)
+    size = min(_frames(PHRASE_S, fps), 2 * low.shape[1] - 1) | 1
+    return percentile_filter(low, FLOOR_PERCENTILE, size=(1, size), mode="nearest")
+
+
+def _pull(height: np.ndarray, low: float, mid: float, high: float) -> np.ndarray:
+    """The vertical move that brings heights where real ones are: none inside `[low, high]`; beyond it the
+    height is pulled back, all the way to `mid` once it lies as far again outside (continuous)."""
+    d = height - mid
+    above, below = max(high - mid, 0.0), max(mid - low, 0.0)
+    up = np.where(d > above, np.maximum(2 * above - d, 0.0) if above > 0 else 0.0, d)
+    return np.where(d < -below, np.minimum(-2 * below - d, 0.0) if below > 0 else 0.0, up) - d
+
+
+def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float, floor: float,
+           contact: np.ndarray | None = None, model: FloorModel | None = None, travel: bool = True) -> np.ndarray:
+    """World positions `[N, T, J, 3]` standing on the floor with planted feet held still (module doc).
+
+    `model` (a `FloorModel` of real data) says where real phrases and planted feet stand relative to the
+    floor; without one, phrases stand on `floor` and planted feet rest just above it."""
+    w = _as_batch(world).astype(np.float64)
+    if not (np.isfinite(leg_length) and leg_length > 0):
+        raise ShapeError(f"leg_length must be a positive length; got {leg_length}")
+    fm = model or FloorModel.default(floor, leg_length)
+    sigma = max(SMOOTH_S * fps, 0.5)
+    # 1. The floor under each phrase comes within the real range: no floating, no sinking phrase.
+    under = local_floor(w, skeleton, fps)
+    lift = _pull(under - floor, fm.phrase_low, fm.phrase_mid, fm.phrase_high)
+    w[..., 1] += gaussian_filter1d(lift, 4 * sigma, axis=1, mode="nearest")[..., None]
+    # 2. Contacts: the given ones, and every foot that is low and slower than a swing.
+    planted = detect_contacts(w, skeleton, fps, leg_length, under + lift, PIN_SPEED)
+    if contact is not None:
+        given = np.asarray(contact)
+        if given.shape != planted.shape:
+            raise ShapeError(f"contact must be [N, T, 2] (left, right) like the motion; got {given.shape}")
+        planted |= given > CONTACT_PROB
+    if travel:  # the body travels over its planted feet instead of dragging them along
+        w = _travel_with_feet(w, skeleton, fps, planted, sigma)
+    # 3. Planted feet rest where real planted feet rest; the lift is interpolated between contacts.
+    foot_low = foot_points(w, skeleton)[..., 1].min(-1)  # [N, T, 2]
+    lowest_planted = np.where(planted, foot_low, np.inf).min(-1) - floor
+    any_planted = planted.any(-1)
+    step = np.where(any_planted, _pull(np.where(any_planted, lowest_planted, fm.planted_mid), fm.planted_low,
+                                       fm.planted_mid, fm.planted_high), 0.0)
+    w[..., 1] += gaussian_filter1d(_fill_between(step, any_planted), sigma, axis=1, mode="nearest")[..., None]
+    if skeleton.parents is None:
+        return w.astype(np.float32)
+    # 4. Pin each planted foot: its ankle stays at the contact's mean horizontal position, its lowest point
+    # where real planted feet rest, and the leg reaches it.
+    ankle_index = [role_indices(skeleton, f"{s}_ankle")[0] for s in SIDES]
+    ankle = w[:, :, ankle_index]  # [N, T, 2, 3]
+    target = ankle.copy()
+    target[..., [0, 2]] += _slide_limit(ankle[..., [0, 2]], planted, SLIDE_SPEED * leg_length / fps)
+    foot_low = foot_points(w, skeleton)[..., 1].min(-1) - floor
+    target[..., 1] += _pull(foot_low, fm.planted_low, fm.planted_mid, fm.planted_high)
+    offset = _fill_between(np.where(planted[..., None], target - ankle, 0.0), planted)
+    offset = gaussian_filter1d(offset, sigma, axis=1, mode="nearest")
+    for side in range(2):
+        w = _reach(w, skeleton, SIDES[side], ankle[:, :, side] + offset[:, :, side])
+    return w.astype(np.float32)
+
+
+def _travel_with_feet(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np.ndarray,
+                      sigma: float) -> np.ndarray:
+    """Shift whole frames horizontally so that planted feet (their ankles) do not slide: in each frame the
+    body's travel is corrected by the mean horizontal velocity of its planted ankles, smoothly."""
+    ankle_index = [role_indices(skeleton, f"{s}_ankle")[0] for s in SIDES]
+    v = np.diff(w[:, :, ankle_index][..., [0, 2]], axis=1)  # [N, T-1, 2, 2]
+    both = planted[:, 1:] & planted[:, :-1]  # planted over the frame pair
+    k = both.sum(-1, keepdims=True)
+    slide = (v * both[..., None]).sum(-2) / np.maximum(k, 1)  # [N, T-1, 2]
+    slide = gaussian_filter1d(slide, sigma, axis=1, mode="nearest")
+    shift = np.concatenate([np.zeros_like(slide[:, :1]), -np.cumsum(slide, axis=1)], axis=1)  # [N, T, 2]
+    out = w.copy()
+    out[..., 0] += shift[..., None, 0]
+    out[..., 2] += shift[..., None, 1]
+    return out
+
+
+def _slide_limit(xz: np.ndarray, planted: np.ndarray, max_step: float) -> np.ndarray:
+    """Horizontal offsets `[N, T, 2, 2]` that keep each planted foot's ankle (`xz`, per side) from moving more
+    than `max_step` per frame: within a contact the ankle follows its own path with each step shortened to
+    at most `max_step` (a real planted foot still rolls and pivots a little); zero off contact."""
+    n, t, sides = planted.shape
+    p = np.moveaxis(planted, 2, 1).reshape(n * sides, t)  # one row per foot
+    v = np.diff(np.moveaxis(xz, 2, 1).reshape(n * sides, t, 2), axis=1)  # [rows, T-1, 2]
+    both = p[:, 1:] & p[:, :-1]
+    length = np.linalg.norm(v, axis=-1, keepdims=True)
+    keep = np.where(both[..., None], np.minimum(1.0, max_step / np.maximum(length, 1e-12)), 1.0)
+    drift = np.concatenate([np.zeros((len(p), 1, 2)), np.cumsum(v * (keep - 1.0), axis=1)], axis=1)  # [rows, T, 2]
+    starts = p & ~np.concatenate([np.zeros((len(p), 1), bool), p[:, :-1]], axis=1)
+    first = np.maximum.accumulate(np.where(starts, np.arange(t), 0), axis=1)  # each contact's first frame
+    offset = (drift - np.take_along_axis(drift, first[..., None], axis=1)) * p[..., None]
+    return np.moveaxis(offset.reshape(n, sides, t, 2), 1, 2)
+
+
+def _descendants(parents: tuple[int, ...], joint: int) -> list[int]:
+    """`joint` and every joint below it in the tree."""
+    inside = {joint}
+    for j, p in enumerate(parents):  # parents come before children
+        if p in inside:
+            inside.add(j)
+    return sorted(inside)
+
+
+def _reach(w: np.ndarray, skeleton: Skeleton, side: str, target: np.ndarray) -> np.ndarray:
+    """Move one leg so its ankle reaches `target` `[N, T, 3]`: two-bone IK from the fixed hip, the knee
+    staying in its bending plane, the foot below the ankle moved rigidly with it."""
+    hip, knee, ankle = (role_indices(skeleton, f"{side}_{p}")[0] for p in ("hip", "knee", "ankle"))
+    h, k, a = w[:, :, hip], w[:, :, knee], w[:, :, ankle]
+    l1, l2 = np.linalg.norm(k - h, axis=-1), np.linalg.norm(a - k, axis=-1)
+    to = target - h
+    d = np.linalg.norm(to, axis=-1)
+    reach = np.clip(d, np.abs(l1 - l2) + 1e-6, l1 + l2 - 1e-6)
+    u = to / np.maximum(d, 1e-9)[..., None]
+    along = (l1**2 - l2**2 + reach**2) / (2 * reach)
+    up = np.sqrt(np.maximum(l1**2 - along**2, 0.0))
+    pole = (k - h) - np.sum((k - h) * u, -1, keepdims=True) * u  # where the knee points now, across the leg
+    pole_n = np.linalg.norm(pole, axis=-1, keepdims=True)
+    fallback = (a - h) - np.sum((a - h) * u, -1, keepdims=True) * u
+    pole = np.where(pole_n > 1e-6 * np.maximum(l1, 1e-9)[..., None], pole, -fallback)
+    pole = pole / np.maximum(np.linalg.norm(pole, axis=-1, keepdims=True), 1e-9)
+    new_knee = h + along[..., None] * u + up[..., None] * pole
+    new_ankle = h + reach[..., None] * u
+    out = w.copy()
+    out[:, :, knee] = new_knee
+    out[:, :, _descendants(skeleton.parents, ankle)] += (new_ankle - a)[:, :, None]
+    return out

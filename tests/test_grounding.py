@@ -1,0 +1,146 @@
+"""Grounding: feet on the floor and planted feet held still, on real mocap and on doctored copies of it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import pasdeux
+from pasdeux.data import center, windows
+from pasdeux.errors import ShapeError
+from pasdeux.grounding import (
+    SLIDE_SPEED,
+    FloorModel,
+    detect_contacts,
+    foot_points,
+    ground,
+    leg_length,
+    local_floor,
+    lowest_foot,
+)
+from pasdeux.models.contacts import contact_labels, foot_index
+
+
+@pytest.fixture(scope="module")
+def salsa(shared_data):
+    """Two salsa takes at 30 fps: one to measure the floor on, one to test on (both dancers)."""
+    load = [pasdeux.load(shared_data / "cmu_salsa" / f"60_{k}.bvh", pair=shared_data / "cmu_salsa" / f"61_{k}.bvh")
+            for k in ("02", "13")]
+    return [m.resample(30) for m in load]
+
+
+def _windows(m, stride=16):
+    return np.concatenate([windows(m.positions[d], 64, stride) for d in range(m.n_dancers)]).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def floor(salsa):
+    return FloorModel.measure(_windows(salsa[0], 8), salsa[0].skeleton, 30)
+
+
+@pytest.fixture(scope="module")
+def test_windows(salsa):
+    return _windows(salsa[1])
+
+
+def _slide(world, skeleton, fps, floor, planted, q=50):
+    """A percentile of the horizontal speed (leg lengths per second) of the ankles of planted feet."""
+    ankles = foot_points(world, skeleton)[..., 0, :]
+    speed = np.linalg.norm(np.gradient(ankles[..., [0, 2]], axis=1), axis=-1) * fps / floor.leg_length
+    return float(np.percentile(speed[planted], q))
+
+
+def _floating(world, skeleton, floor):
+    return float(np.median(lowest_foot(world, skeleton) - floor.floor) / floor.leg_length)
+
+
+def _ground(w, sk, floor, contact=None, fps=30):
+    return ground(w, sk, fps, floor.leg_length, floor.floor, contact, floor)
+
+
+def test_floor_model_of_the_salsa(floor):
+    assert 0.5 < floor.leg_length < 0.65  # a body scaled to about 0.6 units to the hip
+    assert abs(floor.floor) < 0.05
+    assert floor.phrase_low <= 0 <= floor.phrase_high < 0.1
+    assert 0 <= floor.planted_low < floor.planted_high < 0.08 * floor.leg_length * 1.5
+
+
+def test_real_motion_keeps_its_pose(salsa, floor, test_windows):
+    """Real mocap is already grounded: the pose, centred per frame, moves by about a centimetre at most
+    (planted feet outside the middle half of the training take's heights are brought towards it)."""
+    sk = salsa[1].skeleton
+    out = _ground(test_windows, sk, floor)
+    assert out.shape == test_windows.shape and out.dtype == np.float32
+    moved = np.linalg.norm(center(out, sk) - center(test_windows, sk), axis=-1)
+    assert np.median(moved) < 0.02 * floor.leg_length and moved.mean() < 0.03 * floor.leg_length
+    # Bones the IK works on keep their lengths.
+    before, after = sk.bone_lengths(test_windows), sk.bone_lengths(out)
+    assert np.abs(after - before).max() < 1e-3
+
+
+def test_a_floating_body_is_brought_down_and_a_sunk_one_up(salsa, test_windows):
+    """Real phrases lifted off the floor or sunk into it stand where they stood again (the floor model of
+    those phrases, as a model keeps its training data's)."""
+    sk = salsa[1].skeleton
+    floor = FloorModel.measure(test_windows, sk, 30)
+    real = _floating(test_windows, sk, floor)
+    for lift in (0.3, -0.2):
+        doctored = test_windows.copy()
+        doctored[..., 1] += lift * floor.leg_length
+        assert abs(_floating(doctored, sk, floor) - real) > 0.15
+        out = _ground(doctored, sk, floor)
+        assert abs(_floating(out, sk, floor) - real) < 0.2 * abs(real)
+
+
+def test_sliding_feet_are_planted_again(salsa, floor, test_windows):
+    """The body dragged sideways under its pose (as a decoder with a poor root velocity does): the feet
+    slide; grounded, the body travels over its planted feet again."""
+    sk = salsa[1].skeleton
+    drift = np.cumsum(np.full(64, 0.8 * floor.leg_length / 30))  # 0.8 leg lengths per second
+    doctored = test_windows.copy()
+    doctored[..., 0] += drift[None, :, None]
+    contact = detect_contacts(test_windows, sk, 30, floor.leg_length, local_floor(test_windows, sk, 30))
+    real, slid = _slide(test_windows, sk, 30, floor, contact), _slide(doctored, sk, 30, floor, contact)
+    assert slid > real + 0.4
+    out = _ground(doctored, sk, floor, contact)
+    assert _slide(out, sk, 30, floor, contact) < real  # no faster than real planted feet, drift gone
+    assert _slide(out, sk, 30, floor, contact, 90) < 2 * SLIDE_SPEED  # held: nowhere near the drift
+
+
+def test_grounding_is_the_same_at_any_scale_and_frame_rate(salsa, floor, test_windows):
+    sk = salsa[1].skeleton
+    out = _ground(test_windows, sk, floor)
+    small = _ground(test_windows * 0.6, sk, floor.scaled(0.6))
+    np.testing.assert_allclose(small, out * 0.6, atol=1e-4)
+    fast = salsa[1].resample(120)
+    w120 = np.stack([fast.positions[0, :1024]]).astype(np.float32)
+    w30 = np.stack([salsa[1].positions[0, :256]]).astype(np.float32)
+    share = [detect_contacts(w, sk, fps, floor.leg_length, local_floor(w, sk, fps)).mean() for w, fps in
+             ((w30, 30), (w120, 120))]
+    assert share[0] == pytest.approx(share[1], abs=0.05)
+
+
+def test_given_contacts_are_checked(salsa, floor, test_windows):
+    sk = salsa[1].skeleton
+    with pytest.raises(ShapeError, match="contact must be"):
+        _ground(test_windows, sk, floor, np.ones((2, 64, 2)))
+    with pytest.raises(ShapeError, match="leg_length"):
+        ground(test_windows, sk, 30, 0.0, floor.floor)
+    with pytest.raises(ShapeError, match="world positions"):
+        ground(test_windows[0, 0], sk, 30, floor.leg_length, floor.floor)
+
+
+def test_training_labels_match_the_detector(salsa, floor, test_windows):
+    """The model's contact labels (torch, per window) are the grounding's detector (numpy) on real windows."""
+    sk = salsa[1].skeleton
+    window_floor = np.percentile(lowest_foot(test_windows, sk), 5, axis=1)[:, None]
+    numpy_labels = detect_contacts(test_windows, sk, 30, floor.leg_length, window_floor)
+    torch_labels = contact_labels(torch.as_tensor(test_windows), foot_index(sk), 30, floor.leg_length).numpy()
+    assert 0.3 < numpy_labels.mean() < 0.9
+    assert (numpy_labels == (torch_labels > 0.5)).mean() > 0.99
+
+
+def test_leg_length_and_centring(salsa, test_windows):
+    sk = salsa[1].skeleton
+    assert leg_length(test_windows, sk) == pytest.approx(leg_length(center(test_windows, sk), sk))
