@@ -18,7 +18,10 @@ import pasdeux
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+        "--disable-component-update", "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+        # A loaded CI machine can stall software WebGL past the GPU watchdog; after a few such kills Chromium
+        # turns WebGL off for the session and every canvas stays blank while the pages' scripts run on.
+        "--disable-gpu-watchdog", "--disable-gpu-process-crash-limit"]
 
 
 @pytest.fixture(scope="module")
@@ -160,8 +163,38 @@ def test_notebook_iframe_runs_the_viewer(browser, duet, tmp_path):
     deadline = time.monotonic() + 30
     while not both_dancers_drawn() and time.monotonic() < deadline:
         pg.wait_for_timeout(200)
-    assert both_dancers_drawn()
+    lost = frame.evaluate("(() => { const c = document.querySelector('canvas');"
+                          " const gl = c && (c.getContext('webgl2') || c.getContext('webgl'));"
+                          " return gl ? gl.isContextLost() : 'no context' })()")
+    if not both_dancers_drawn():
+        pg.screenshot(path=str(tmp_path / "notebook.png"))
+    assert both_dancers_drawn(), (f"the iframe's viewer plays but draws no dancers (WebGL context lost: {lost}; "
+                                  f"the page as drawn: {tmp_path / 'notebook.png'})")
     assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == []
+    ctx.close()
+
+
+def test_viewer_laid_out_after_it_starts_frames_the_dancers(browser, duet, tmp_path):
+    """A notebook output (or a hidden tab) can get its size only after the viewer has started: the camera is
+    framed again for the real size, so the dancers fill the view instead of standing tiny in the distance."""
+    cell = tmp_path / "hidden.html"
+    cell.write_text('<html><body><div id="out" style="width:0;height:0;overflow:hidden">'
+                    + pasdeux.show(duet, frames=60)._repr_html_() + "</div></body></html>")
+    ctx = browser.new_context(viewport={"width": 900, "height": 650})
+    pg = ctx.new_page()
+    pg.goto(cell.as_uri())
+    pg.wait_for_function("document.querySelector('iframe') !== null")
+    pg.frames[1].wait_for_function("window.pasdeuxViewer && window.pasdeuxViewer.state().frame > 0", timeout=30000)
+    pg.evaluate("document.getElementById('out').style.cssText = 'width:884px'")
+
+    def dancers() -> int:
+        img = np.asarray(Image.open(io.BytesIO(pg.locator("iframe").screenshot())).convert("RGB")).astype(int)
+        return min(hue_count(img[50:-60], "blue"), hue_count(img[50:-60], "orange"))
+
+    deadline = time.monotonic() + 30
+    while dancers() < 2000 and time.monotonic() < deadline:
+        pg.wait_for_timeout(200)
+    assert dancers() >= 2000  # framed, each dancer is several thousand pixels; unframed, a few dozen
     ctx.close()
 
 

@@ -154,11 +154,16 @@ export function createViewer(container, payload, options = {}) {
     if (st.dirty || moved || glided) renderer.render(scene, camera);
     st.dirty = false;
   }
+  // The fit depends on the aspect ratio, so the camera is framed again whenever the viewer gets a new size,
+  // until the user moves it: a notebook iframe or a hidden tab can be laid out only after the viewer starts.
+  let userMoved = false;
   function resize() {
-    const w = Math.max(root.clientWidth, 1), h = Math.max(root.clientHeight, 1);
+    const w = root.clientWidth, h = root.clientHeight;
+    if (w < 2 || h < 2) return; // not laid out yet: the observer calls again once it is
     renderer.setSize(w, h, false);
     camera.aspect = w / h;
     camera.updateProjectionMatrix();
+    if (!userMoved && !st.follow) frameCamera(camera, controls, payload, figures);
     st.dirty = true;
   }
 
@@ -224,10 +229,11 @@ export function createViewer(container, payload, options = {}) {
     else if (e.key === 'ArrowLeft') { api.step(-1); e.preventDefault(); }
   });
   controls.addEventListener('change', () => { st.dirty = true; });
+  controls.addEventListener('start', () => { userMoved = true; });
+  frameCamera(camera, controls, payload, figures);
   const observer = new ResizeObserver(resize);
   observer.observe(root);
   resize();
-  frameCamera(camera, controls, payload, figures); // after resize: the fit depends on the aspect ratio
   showFrame();
   st.raf = requestAnimationFrame(tick);
   return api;
