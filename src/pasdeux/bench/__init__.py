@@ -2,6 +2,7 @@
 
 - `solo`: `pasdeux bench solo --protocol video` ("solo-v1", the shared duet as solos, split by time) and
   `--protocol mocap` ("solo-mocap-v1", the CMU salsa takes as solos at 30 fps).
+- `duet`: `pasdeux bench duet` ("duet-v2": partners for the salsa leads in both directions, then the video duet).
 - `common`: what every protocol shares (the shared data, the machine, JSON, progress lines, histories).
 
 Each run prints one line per step on stderr (the step, the time so far, about how long is left) and
@@ -9,6 +10,7 @@ returns the BENCHMARK.md JSON object.
 """
 
 from pasdeux.bench.common import Progress, final_val_recon, machine, time_to_quality, write_json
+from pasdeux.bench.duet import bench_duet
 from pasdeux.bench.solo import (
     PROTOCOLS,
     SoloData,
@@ -22,6 +24,7 @@ from pasdeux.bench.solo import (
     solo_data,
 )
 
-__all__ = ["PROTOCOLS", "SoloData", "bench_solo", "find_data", "solo_data", "real_floors", "baselines", "score_model",
+__all__ = ["bench_duet", "PROTOCOLS", "SoloData",
+           "bench_solo", "find_data", "solo_data", "real_floors", "baselines", "score_model",
            "realtime_factor", "order_models", "Progress", "machine", "write_json", "time_to_quality",
            "final_val_recon"]

@@ -1,6 +1,6 @@
-"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` (BENCHMARK.md's solo
-protocols), `pasdeux bench extract` (video extraction speed) and `pasdeux bench studio` (the web studio
-under load)."""
+"""`pasdeux evaluate` (a report of generated against real dance), `pasdeux bench solo` and `pasdeux bench
+duet` (BENCHMARK.md's protocols), `pasdeux bench extract` (video extraction speed) and `pasdeux bench studio`
+(the web studio under load)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,28 @@ def bench_solo(
     from pasdeux.bench import bench_solo as run
 
     result = run(budget_s, models.split(","), out, data, runs, seed, protocol=protocol)
+    typer.echo(json.dumps(result))
+
+
+@bench_app.command("duet")
+def bench_duet(
+    budget_s: float = typer.Option(180.0, "--budget-s", help="Training wall-clock seconds per model (the duet "
+                                   "model and the solo baseline), per block."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+    models: str = typer.Option("copy_leader,retrieval,shuffled,solo,default", "--models",
+                               help="Comma-separated models to score."),
+    salsa: Path | None = typer.Option(None, "--salsa", help="The salsa folder (default ../shared/data/cmu_salsa)."),
+    video: Path | None = typer.Option(None, "--video", help="The video duet (default "
+                                      "../shared/data/duet_ilya_hannah.npy)."),
+    runs: Path | None = typer.Option(None, "--runs", help="Keep the training runs here (default: discarded)."),
+    seed: int = typer.Option(0, "--seed", help="Training and sampling seed."),
+) -> None:
+    """The duet protocol of BENCHMARK.md (duet-v2): partners for the salsa test leads in both directions, then
+    the video duet; baselines, real floors, and the duet model trained with the budget. One line per step on
+    stderr says where it is and about how long is left."""
+    from pasdeux.bench import bench_duet as run
+
+    result = run(budget_s, models.split(","), out, salsa, video, runs, seed)
     typer.echo(json.dumps(result))
 
 
