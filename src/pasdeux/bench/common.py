@@ -7,7 +7,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,23 @@ def machine() -> dict[str, Any]:
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
     return {"device": device, "threads": torch.get_num_threads()}
+
+
+GEN_THREADS = 1  # generation is timed on one CPU thread (the `gen_threads` of results)
+
+
+@contextmanager
+def generation_threads(n: int = GEN_THREADS) -> Iterator[None]:
+    """Torch on `n` threads for a timing: a single long-form generation is many small operations, and on a
+    shared machine two threads fighting a busy core made one take 40 times longer than on one."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def write_json(obj: dict, path: Path) -> Path:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from pasdeux import metrics
-from pasdeux.bench.common import Progress, find_shared, machine, short, write_json
+from pasdeux.bench.common import GEN_THREADS, Progress, find_shared, generation_threads, machine, short, write_json
 from pasdeux.body import root_trajectory
 from pasdeux.data import leader_centred, pair_windows, repair_glitches, shuffled_partners, time_split
 from pasdeux.errors import ConfigError
@@ -264,12 +264,13 @@ def realtime_factor(model: Any, data: DuetData, seconds: float = LONG_FORM_S, re
     leads = np.concatenate([m.positions[0] for m in data.val + data.test])
     frames = int(round(seconds * FPS))
     lead = np.concatenate([leads] * (frames // len(leads) + 1))[:frames][None]
-    partner_windows(model, lead[:, :64], "a2b", 1.0, seed=0)  # warm-up
     times = []
-    for k in range(repeats):
-        start = time.perf_counter()
-        partner_windows(model, lead, "a2b", 1.0, seed=k)
-        times.append(time.perf_counter() - start)
+    with generation_threads():
+        partner_windows(model, lead[:, :64], "a2b", 1.0, seed=0)  # warm-up
+        for k in range(repeats):
+            start = time.perf_counter()
+            partner_windows(model, lead, "a2b", 1.0, seed=k)
+            times.append(time.perf_counter() - start)
     return seconds / float(np.median(times))
 
 
@@ -315,6 +316,7 @@ def bench_block(data: DuetData, budget_s: float, models: Sequence[str], root: Pa
             scores.update({f"{k}_{direction}": v for k, v in score(data, real, answers, role).items()})
     if "default" in trained:
         block["models"]["default"]["gen_realtime_factor"] = realtime_factor(trained["default"].model, data)
+        block["models"]["default"]["gen_threads"] = GEN_THREADS
         block["models"]["default"]["train_windows_per_s"] = float(trained["default"].train_windows_per_s)
     block["notes"] = data.notes
     return block

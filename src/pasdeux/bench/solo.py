@@ -30,7 +30,17 @@ from typing import Any
 import numpy as np
 
 from pasdeux import metrics
-from pasdeux.bench.common import Progress, final_val_recon, find_shared, machine, short, time_to_quality, write_json
+from pasdeux.bench.common import (
+    GEN_THREADS,
+    Progress,
+    final_val_recon,
+    find_shared,
+    generation_threads,
+    machine,
+    short,
+    time_to_quality,
+    write_json,
+)
 from pasdeux.data import solo_windows, time_split, windows
 from pasdeux.errors import ConfigError, SkeletonError
 from pasdeux.grounding import FloorModel
@@ -175,7 +185,7 @@ def realtime_factor(model: Any, seconds: float = LONG_FORM_S, repeats: int = 5) 
     from pasdeux.generate import long_form
 
     times = []
-    with torch.no_grad():
+    with torch.no_grad(), generation_threads():
         long_form(model, seconds=2.0)  # warm-up: first-call allocations and kernel selection are not generation
         for k in range(repeats):
             start = time.perf_counter()
@@ -223,6 +233,7 @@ def bench_solo(budget_s: float = 240.0, models: Sequence[str] = MODELS, out: str
             scores = score_model(res.model, data, seed)
             scores["train_windows_per_s"] = float(res.train_windows_per_s)
             scores["gen_realtime_factor"] = realtime_factor(res.model)
+            scores["gen_threads"] = GEN_THREADS
             if name == "seed":
                 seed_final = final_val_recon(res.history)
             if seed_final is not None:

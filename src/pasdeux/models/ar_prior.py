@@ -75,14 +75,18 @@ class ARPrior(nn.Module):
         i, f = t.long(), (t - t.floor())[:, None]
         return levels[:, i] * (1 - f) + levels[:, i + 1] * f
 
-    def sample(self, n: int, steps: int, gen: torch.Generator, centred: bool = False) -> Tensor:
-        """Latent sequences `[n, Z, steps]`; `centred` drops the mean (for smooth variation noise)."""
+    def sample(self, n: int, steps: int, gen: torch.Generator, centred: bool = False,
+               drive: Tensor | None = None) -> Tensor:
+        """Latent sequences `[n, Z, steps]`; `centred` drops the mean (for smooth variation noise); `drive`
+        `[n, steps]` scales each step's innovation (the sequence moves more where it is larger)."""
         if not bool(self.fitted):
             return torch.randn(n, self.channels, steps, generator=gen)
         chol = self.chol.cpu()
         b = torch.zeros_like(self.bias.cpu()) if centred else self.bias.cpu()
-        innov = (torch.randn(n, BURN_IN + steps, self.channels, generator=gen)
-                 * self._scales(n, BURN_IN + steps, gen)) @ chol.T + b
+        scale = self._scales(n, BURN_IN + steps, gen)
+        if drive is not None:
+            scale[:, BURN_IN:] *= drive.detach().cpu()[..., None]
+        innov = (torch.randn(n, BURN_IN + steps, self.channels, generator=gen) * scale) @ chol.T + b
         # The recursion runs in numpy: per-step torch overhead would dominate long-form generation.
         out = self._recur(innov.double().numpy(), np.zeros((n, self.order * self.channels)), BURN_IN + steps)
         return out[..., BURN_IN:]

@@ -20,11 +20,15 @@ The design, from small parts to the whole:
   context back into the partner. Every layer is a convolution with replicate padding, so any length
   encodes and decodes in one pass, seamless.
 - Loss: the partner's reconstruction (positions, velocity, acceleration, bone lengths, offset), the
-  *best guess* (the prior mean decoded, what sigma 0 gives) against the real partner, and KL between
-  posterior and conditional prior with free bits and annealing.
+  *best guess* (the prior mean decoded, what sigma 0 gives) against the real partner, an interaction term
+  (the distances between the two bodies' key points, hands to hands, shoulders, head..., close pairs
+  weighing most), and KL between posterior and conditional prior with free bits and annealing.
 - Sampling: the posterior's deviation from the prior mean is a slow-moving sequence; a Gaussian AR prior
   with energy profiles (`ar_prior.py`) is fitted to it after training, so sampled partners move like real
-  ones instead of shaking. sigma scales that deviation: 0 is the best guess, 1 is the model's own spread.
+  ones instead of shaking. Its innovations are driven by the leader's pace (a power law fitted on the
+  training pairs: real partners depart from the best guess most where the leader moves most), so sampled
+  partners still move with the leader. sigma scales that deviation: 0 is the best guess, 1 is the
+  model's own spread.
 - The leader itself has a prior: the model holds a solo `default` model trained on both dancers, so
   whole duets come from nothing (a sampled leader, then its partner) and duets can be varied.
 """
@@ -106,10 +110,11 @@ class LeadContext:
     learned: Tensor  # [B, hidden, steps]: the leader encoder's features, with the direction's embedding
     warp: Tensor  # [B, partner_channels, steps]: the linear warp's guess of the partner's latent
     direction: Tensor  # [B]: 0 where A leads (a2b), 1 where B leads
+    pace: Tensor  # [B, steps]: the leader's own speed (mean joint speed around its pelvis, data units/s)
 
     def first(self, steps: int) -> LeadContext:
         """The context of the first `steps` latent steps."""
-        return LeadContext(self.learned[..., :steps], self.warp[..., :steps], self.direction)
+        return LeadContext(self.learned[..., :steps], self.warp[..., :steps], self.direction, self.pace[..., :steps])
 
 
 def direction_index(direction: str) -> int:
@@ -175,6 +180,10 @@ class DuetVAE(MotionModel):
                            ("offset_mean", OFFSET), ("offset_std", OFFSET), ("distance_range", 2)):
             self.register_buffer(name, torch.ones(size))
         self.register_buffer("deviation_smooth", torch.zeros(len(DIRECTIONS)))  # set by `fit_prior`
+        # Deviation drive (`drive`, set by `fit_prior`): the leader's typical pace, the power law's exponent, and
+        # the drive's root mean square over the training leads (so the average spread is the AR prior's).
+        for name, value in (("pace_ref", 1.0), ("deviation_gain", 0.0), ("drive_rms", 1.0)):
+            self.register_buffer(name, torch.full((len(DIRECTIONS),), value))
         self.register_buffer("leg_length", torch.ones(()))  # the training dancers' size (`prepare`)
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
@@ -257,7 +266,22 @@ class DuetVAE(MotionModel):
         x = self._pad(lead_feats.transpose(1, 2))
         learned = run_layers(self.lead_enc, x) + self.role(role)[..., None]
         warps = pad_conv(F.avg_pool1d(x, self.factor), self.warp).unflatten(1, (len(DIRECTIONS), -1))
-        return LeadContext(learned, warps[torch.arange(len(role), device=role.device), role], role)
+        return LeadContext(learned, warps[torch.arange(len(role), device=role.device), role], role,
+                           self._pace(lead_feats))
+
+    def _pace(self, lead_feats: Tensor) -> Tensor:
+        """The leader's own speed per latent step `[B, steps]`, from its pose in its own frame."""
+        pose = (lead_feats[..., :self.n_pose] * self.canon_std + self.canon_mean).unflatten(-1, (-1, 3))
+        speed = pose.diff(dim=1).norm(dim=-1).mean(-1) * self.fps
+        speed = torch.cat([speed[:, :1], speed], dim=1)
+        return F.avg_pool1d(self._pad(speed[:, None]), self.factor)[:, 0]
+
+    def drive(self, lead: LeadContext) -> Tensor:
+        """How much the sampled deviation moves at each latent step `[B, steps]`: more where the leader moves
+        more, as real partners' deviations do (`fit_prior` measures the power law), 1 on average."""
+        d = lead.direction
+        ratio = (lead.pace / self.pace_ref[d, None]).clamp(0.05, 20.0)
+        return (ratio ** self.deviation_gain[d, None] / self.drive_rms[d, None]).clamp(0.1, 4.0)
 
     # --- the contract ------------------------------------------------------------------------
     def _need_lead(self, lead: LeadContext | None) -> LeadContext:
@@ -292,7 +316,7 @@ class DuetVAE(MotionModel):
         if n != len(ctx.direction):
             raise ShapeError(f"prior_latent draws one partner per leader context: n={n}, contexts={len(ctx.direction)}")
         mu = self.prior_mean(ctx)
-        deviation = self.residual.sample(n, mu.shape[-1], gen, centred=True).to(mu.device)
+        deviation = self.residual.sample(n, mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
         return mu + self._calm(deviation, self.deviation_smooth[ctx.direction])
 
     @staticmethod
@@ -390,7 +414,7 @@ class DuetVAE(MotionModel):
     def fit_prior(self, sequences: list[np.ndarray]) -> None:
         """Fit the leader's solo prior and the partners' deviation prior to whole training duets `[2, T, J, 3]`."""
         self.solo.fit_prior([s[d] for s in sequences for d in range(2)])
-        deviations = []
+        deviations, paces = [], []
         for seq in sequences:
             pair = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)
             for direction in range(len(DIRECTIONS)):
@@ -398,8 +422,27 @@ class DuetVAE(MotionModel):
                 ctx = self.encode_lead(lead, direction)
                 mu_q, _ = self.encode(self.partner_features(partner, lead), lead=ctx)
                 deviations.append((mu_q - self.prior_mean(ctx))[0].T)  # [steps, Z]
+                paces.append(ctx.pace[0])
         self.residual.fit(deviations)
+        self._fit_drive(deviations, paces)
         self._calibrate(sequences)
+
+    def _fit_drive(self, deviations: list[Tensor], paces: list[Tensor]) -> None:
+        """Per direction, the power law between the leader's pace and how fast the real partner's deviation
+        from the best guess moves (log-log least squares), so sampled deviations move with the leader."""
+        for direction in range(len(DIRECTIONS)):
+            pace = torch.cat([p[1:] for p in paces[direction::2]]).double().clamp_min(1e-6)
+            moved = torch.cat([d.diff(dim=0).norm(dim=1) for d in deviations[direction::2]]).double().clamp_min(1e-9)
+            if len(pace) < 16:
+                continue
+            ref = pace.median()
+            x, y = (pace / ref).log(), moved.log()
+            gain = float(((x - x.mean()) * (y - y.mean())).sum() / (x - x.mean()).pow(2).sum().clamp_min(1e-12))
+            gain = min(max(gain, 0.0), 1.5)
+            ratio = (pace / ref).clamp(0.05, 20.0)
+            self.pace_ref[direction] = float(ref)
+            self.deviation_gain[direction] = gain
+            self.drive_rms[direction] = float(ratio.pow(2 * gain).mean().sqrt())
 
     @torch.no_grad()
     def _calibrate(self, sequences: list[np.ndarray]) -> None:
@@ -417,7 +460,7 @@ class DuetVAE(MotionModel):
             lead, partner = pairs[:, direction], pairs[:, 1 - direction]
             ctx = self.encode_lead(lead, direction)
             mu = self.prior_mean(ctx)
-            raw = self.residual.sample(len(lead), mu.shape[-1], gen, centred=True).to(mu.device)
+            raw = self.residual.sample(len(lead), mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
             real = _own_acceleration(self, partner)
             gaps = []
             for s in DEVIATION_SMOOTHING:
