@@ -81,6 +81,22 @@ def test_sigma_zero_is_one_best_guess_and_partners_differ_at_sigma_one(model, pa
     assert np.abs(a2b - b2a).mean() > 1e-4  # the two directions answer differently
 
 
+def test_sampled_partners_depart_most_where_the_leader_moves_most(model, parts):
+    """The deviation drive: fitted on the training pairs (real partners depart from the best guess more
+    where the leader moves more), about 1 on average, larger for a lively leader than for a still one."""
+    assert (model.deviation_gain > 0).all() and (model.pace_ref > 0).all()
+    lead = pair_windows(parts["train"].positions, 64, 32)[:8, 0]
+    still = np.repeat(lead[:, :1], 64, axis=1)  # the same leaders, frozen in their first pose
+    with torch.no_grad():
+        lively, frozen = (model.drive(model.encode_lead(torch.as_tensor(x), 0)) for x in (lead, still))
+    assert 0.5 < float(lively.pow(2).mean().sqrt()) < 2.0
+    assert float(frozen.mean()) < 0.5 * float(lively.mean())
+    guess = partner_windows(model, still, "a2b", 0.0)[:, 0]
+    drawn = partner_windows(model, still, "a2b", 1.0, seed=0)[:, 0]
+    moving = partner_windows(model, lead, "a2b", 1.0, seed=0)[:, 0] - partner_windows(model, lead, "a2b", 0.0)[:, 0]
+    assert np.abs(np.diff(drawn - guess, axis=1)).mean() < np.abs(np.diff(moving, axis=1)).mean()
+
+
 def test_partner_motion_holds_the_lead_then_the_partner_with_provenance(model, parts):
     lead = parts["test"]
     duet = generate.partner(model, lead, sigma=1.0, n=2, seed=5, lead_dancer=1)
