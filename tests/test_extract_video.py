@@ -188,7 +188,7 @@ def test_cli_extract_writes_the_motion_and_a_check_video(videos, tmp_path, capsy
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["dancers"] == 1
     over = tmp_path / "over.gif"
     assert main(["animate", str(out), "--video", str(videos["solo"]), "--video-layout", "behind", "-o", str(over),
-                 "--frames", "5"]) == 0
+                 "--seconds", "0.17"]) == 0
     assert over.stat().st_size > 10_000
     assert main(["animate", str(out), "--video", str(videos["solo"]), "-o", str(tmp_path / "v.html")]) == 2
     assert main(["extract", str(videos["empty"]), "-o", str(tmp_path / "none.npz"), "--no-progress"]) == 2

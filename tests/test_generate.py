@@ -124,7 +124,7 @@ def test_prior_and_interpolation(model, duet):
 
 def test_transition_bridges_a_to_b_without_jumps(model, duet):
     a, b = duet.dancer(0).frames(200, 300), duet.dancer(1).frames(900, 990)
-    out = generate.transition(model, a, b, frames=40, seed=0)
+    out = generate.transition(model, a, b, bridge_seconds=40 / 30, seed=0)
     assert out.n_frames == 100 + 40 + 90
     np.testing.assert_allclose(out.positions[0, :90], a.positions[0, :90], atol=1e-5)
     tail = center(out.positions[0, -80:], duet.skeleton)
@@ -155,7 +155,7 @@ def test_cli_generate_paths(model_dir, tmp_path, shared_data):
     assert pasdeux.load(tmp_path / "p.npz").n_frames == 90
     assert main(["generate", "interpolate", run, phrase, phrase, "--start-b", "20", "--steps", "3",
                  "-o", str(tmp_path / "i.npz")]) == 0
-    assert main(["generate", "transition", run, phrase, phrase, "--start-b", "30", "--frames", "30",
+    assert main(["generate", "transition", run, phrase, phrase, "--start-b", "30", "--bridge-seconds", "1",
                  "-o", str(tmp_path / "t.npz")]) == 0
     assert pasdeux.load(tmp_path / "t.npz").n_frames == 64 + 30 + 64
     assert main(["generate", "long", run, "--seconds", "20", "-o", str(tmp_path / "l.bvh")]) == 0

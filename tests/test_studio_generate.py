@@ -123,7 +123,8 @@ def test_a_result_whose_source_is_gone_still_plays_alone(client, library):
     ({"mode": "prior", "n": 2, "seconds": 3}, (2, 90)),
     ({"mode": "long", "seconds": 20}, (1, 600)),
     ({"mode": "interpolate", "steps": 4, "source_b": {**PHRASE, "start": 900, "dancer": 0}}, (4, 64)),
-    ({"mode": "transition", "frames": 30, "source_b": {**PHRASE, "start": 900, "dancer": 0}}, (1, 64 + 30 + 64)),
+    ({"mode": "transition", "bridge_seconds": 1.0, "source_b": {**PHRASE, "start": 900, "dancer": 0}},
+     (1, 64 + 30 + 64)),  # a 1 s bridge at the model's 30 fps
 ])
 def test_every_mode_generates_into_the_library(client, library, body, shape):
     r = generate(client, **body)

@@ -143,7 +143,7 @@ def test_user_errors_say_what_to_do(duet, tmp_path):
 def test_cli_animate_gif_and_errors(shared_data, tmp_path, capsys):
     src = str(shared_data / "duet_ilya_hannah.npy")
     out = tmp_path / "cli.gif"
-    assert main(["animate", src, "--start", "90", "--frames", "15", "--size", "320x224", "--trails",
+    assert main(["animate", src, "--start", "3", "--seconds", "0.5", "--size", "320x224", "--trails",
                  "--dancers", "0,1", "-o", str(out)]) == 0
     assert len(gif_frames(out)) == 15
     assert "wrote" in capsys.readouterr().out

@@ -93,7 +93,7 @@ def test_cli_animate_html(shared_data, tmp_path):
     from pasdeux.cli import main
 
     out = tmp_path / "v.html"
-    assert main(["animate", str(shared_data / "duet_ilya_hannah.npy"), "--frames", "60", "--fps", "15",
+    assert main(["animate", str(shared_data / "duet_ilya_hannah.npy"), "--seconds", "2", "--fps", "15",
                  "-o", str(out)]) == 0
     payload = data_block(out.read_text())
     assert payload["frames"] == 30 and payload["fps"] == 15  # resampled, same two seconds

@@ -102,100 +102,134 @@ def _split(cfg: dict):
 
 
 # --- generate ------------------------------------------------------------------------------
-def _save(motion, out: Path, animate: Path | None, ghost=None) -> None:
+def _save(motion, out: Path, animate: Path | None, fps: float | None, ghost=None) -> None:
+    """Write a result, at `fps` when asked (resampled from the model's rate), and draw it when asked."""
     import pasdeux
+    from pasdeux.generate import at_fps
 
+    rate = motion.fps
+    motion = at_fps(motion, fps)
     path = pasdeux.save(motion, out)
-    typer.echo(f"wrote {path} ({motion.n_dancers} x {motion.n_frames} frames)")
+    how = "the model's rate" if fps is None or motion.fps == rate else f"resampled from the model's {rate:g} fps"
+    typer.echo(f"wrote {path} ({motion.n_dancers} x {motion.n_frames} frames, {motion.duration:.2f} s at "
+               f"{motion.fps:g} fps, {how})")
     if animate is not None:
         from pasdeux.viz import animate as draw
 
         typer.echo(f"wrote {draw(motion, ghost=ghost, out=animate)}")
 
 
-def _phrase(path: Path, model, start: float, frames: int | None):
-    """`frames` frames (default: the model's window) from `start` seconds of a file, at the model's rate."""
+def _check(fps: float | None, starts: dict[str, float] | None = None,
+           lengths: dict[str, float | None] | None = None) -> None:
+    """Refuse a bad --fps, start or length (in seconds) before a model is loaded or anything is written."""
+    if fps is not None and not fps > 0:
+        raise ConfigError(f"--fps must be a positive frame rate; got {fps:g}")
+    for name, value in (starts or {}).items():
+        if not value >= 0:
+            raise ConfigError(f"{name} must be 0 or more seconds; got {value:g}")
+    for name, value in (lengths or {}).items():
+        if value is not None and not value > 0:
+            raise ConfigError(f"{name} must be a positive number of seconds; got {value:g}")
+
+
+def _phrase(path: Path, model, start: float, seconds: float | None):
+    """`seconds` (default: the model's window) from `start` seconds of a file, at the model's rate."""
     import pasdeux
+    from pasdeux.generate import phrase
 
     motion = pasdeux.load(path)
     if abs(motion.fps - model.fps) > 1e-6:  # a 120 fps take for a 30 fps model: anti-aliased resampling
         typer.echo(f"resampling {path.name} from {motion.fps:g} to {model.fps:g} fps (the model's rate)", err=True)
-        motion = motion.resample(model.fps)
-    first = int(round(start * motion.fps))
-    n = frames or model.window
-    if first < 0 or first + n > motion.n_frames:
-        raise ConfigError(f"{path} has {motion.n_frames} frames; cannot take {n} frames from frame {first}")
-    return motion.frames(first, first + n)
+    return phrase(motion, model, start, seconds)
 
 
 RUN = typer.Argument(..., help="run folder or model folder")
 OUT = typer.Option(..., "--out", "-o", help="output motion file (.npz, .bvh, .csv)")
 ANIMATE = typer.Option(None, "--animate", help="also draw it to a .gif, .mp4 or .html")
 SEED = typer.Option(None, "--seed", help="random seed")
+FPS = typer.Option(None, "--fps", help="frame rate of the written output: the model generates at its own rate, "
+                   "then the result is resampled (anti-aliased, same duration) to this one (default: the model's)")
+START = "seconds into the file where the phrase begins"
+PHRASE_SECONDS = typer.Option(None, "--seconds", help="length of the phrase in seconds (default: the model's "
+                              "window, e.g. 64 frames = 2.13 s at 30 fps)")
 
 
 @generate_app.command("variations")
 def gen_variations(run: Path = RUN, phrase: Path = typer.Argument(..., help="motion file holding the phrase"),
-                   dancer: int = typer.Option(0, "--dancer"), start: float = typer.Option(0.0, "--start", help="s"),
-                   frames: int | None = typer.Option(None, "--frames", help="default: the model's window"),
+                   dancer: int = typer.Option(0, "--dancer"), start: float = typer.Option(0.0, "--start", help=START),
+                   seconds: float | None = PHRASE_SECONDS,
                    sigma: float = typer.Option(0.5, "--sigma", help="0 reproduces the phrase; larger is bolder"),
                    n: int = typer.Option(4, "-n"), out: Path = OUT, animate: Path | None = ANIMATE,
-                   seed: int | None = SEED) -> None:
+                   fps: float | None = FPS, seed: int | None = SEED) -> None:
     """Variations of a phrase (several at once, side by side)."""
     from pasdeux import generate
     from pasdeux.models import load_model
 
+    _check(fps, {"--start": start}, {"--seconds": seconds})
     model = load_model(run)
-    source = _phrase(phrase, model, start, frames)
-    _save(generate.variations(model, source, sigma, n, seed, dancer), out, animate,
+    source = _phrase(phrase, model, start, seconds)
+    _save(generate.variations(model, source, sigma, n, seed, dancer), out, animate, fps,
           generate.ghost_for_variations(source, n, dancer))
 
 
 @generate_app.command("prior")
-def gen_prior(run: Path = RUN, n: int = typer.Option(4, "-n"), seconds: float = typer.Option(4.0, "--seconds"),
-              out: Path = OUT, animate: Path | None = ANIMATE, seed: int | None = SEED) -> None:
+def gen_prior(run: Path = RUN, n: int = typer.Option(4, "-n"),
+              seconds: float = typer.Option(4.0, "--seconds", help="length of each phrase in seconds"),
+              out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
+              seed: int | None = SEED) -> None:
     """Fresh phrases sampled from the model's prior."""
     from pasdeux import generate
     from pasdeux.models import load_model
 
-    _save(generate.prior(load_model(run), n, seconds, seed), out, animate)
+    _check(fps, lengths={"--seconds": seconds})
+    _save(generate.prior(load_model(run), n, seconds, seed), out, animate, fps)
 
 
 @generate_app.command("interpolate")
 def gen_interpolate(run: Path = RUN, a: Path = typer.Argument(..., help="motion file of phrase A"),
                     b: Path = typer.Argument(..., help="motion file of phrase B"),
-                    start_a: float = typer.Option(0.0, "--start-a"), start_b: float = typer.Option(0.0, "--start-b"),
-                    frames: int | None = typer.Option(None, "--frames"), steps: int = typer.Option(8, "--steps"),
-                    out: Path = OUT, animate: Path | None = ANIMATE) -> None:
+                    start_a: float = typer.Option(0.0, "--start-a", help="seconds into A where its phrase begins"),
+                    start_b: float = typer.Option(0.0, "--start-b", help="seconds into B where its phrase begins"),
+                    seconds: float | None = PHRASE_SECONDS, steps: int = typer.Option(8, "--steps"),
+                    out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS) -> None:
     """Phrases morphing from A to B through the latent space."""
     from pasdeux import generate
     from pasdeux.models import load_model
 
+    _check(fps, {"--start-a": start_a, "--start-b": start_b}, {"--seconds": seconds})
     model = load_model(run)
-    pa, pb = _phrase(a, model, start_a, frames), _phrase(b, model, start_b, frames)
-    _save(generate.interpolate(model, pa, pb, steps), out, animate)
+    pa, pb = _phrase(a, model, start_a, seconds), _phrase(b, model, start_b, seconds)
+    _save(generate.interpolate(model, pa, pb, steps), out, animate, fps)
 
 
 @generate_app.command("transition")
 def gen_transition(run: Path = RUN, a: Path = typer.Argument(..., help="motion file of phrase A"),
                    b: Path = typer.Argument(..., help="motion file of phrase B"),
-                   start_a: float = typer.Option(0.0, "--start-a"), start_b: float = typer.Option(0.0, "--start-b"),
-                   frames: int = typer.Option(60, "--frames", help="length of the bridge"),
-                   out: Path = OUT, animate: Path | None = ANIMATE, seed: int | None = SEED) -> None:
+                   start_a: float = typer.Option(0.0, "--start-a", help="seconds into A where its phrase begins"),
+                   start_b: float = typer.Option(0.0, "--start-b", help="seconds into B where its phrase begins"),
+                   seconds: float | None = PHRASE_SECONDS,
+                   bridge_seconds: float = typer.Option(2.0, "--bridge-seconds", help="length of the generated "
+                                                        "bridge between A and B in seconds"),
+                   out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
+                   seed: int | None = SEED) -> None:
     """Phrase A, a generated bridge, then phrase B, as one continuous solo."""
     from pasdeux import generate
     from pasdeux.models import load_model
 
+    _check(fps, {"--start-a": start_a, "--start-b": start_b},
+           {"--seconds": seconds, "--bridge-seconds": bridge_seconds})
     model = load_model(run)
-    pa, pb = _phrase(a, model, start_a, None), _phrase(b, model, start_b, None)
-    _save(generate.transition(model, pa, pb, frames, seed=seed), out, animate)
+    pa, pb = _phrase(a, model, start_a, seconds), _phrase(b, model, start_b, seconds)
+    _save(generate.transition(model, pa, pb, bridge_seconds=bridge_seconds, seed=seed), out, animate, fps)
 
 
 @generate_app.command("long")
-def gen_long(run: Path = RUN, seconds: float = typer.Option(60.0, "--seconds"), out: Path = OUT,
-             animate: Path | None = ANIMATE, seed: int | None = SEED) -> None:
+def gen_long(run: Path = RUN, seconds: float = typer.Option(60.0, "--seconds", help="length in seconds"),
+             out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
+             seed: int | None = SEED) -> None:
     """One continuous solo of any length."""
     from pasdeux import generate
     from pasdeux.models import load_model
 
-    _save(generate.long_form(load_model(run), seconds, seed), out, animate)
+    _check(fps, lengths={"--seconds": seconds})
+    _save(generate.long_form(load_model(run), seconds, seed), out, animate, fps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -19,6 +20,18 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def span_frames(motion, start: float, seconds: float | None, name: str) -> tuple[int, int | None]:
+    """`--start` and `--seconds` as the motion's first frame and frame count (None: to the end), checked."""
+    if not 0 <= start < math.inf:
+        raise ConfigError(f"--start must be 0 or more seconds; got {start:g}")
+    if seconds is not None and not 0 < seconds < math.inf:
+        raise ConfigError(f"--seconds must be a positive number of seconds; got {seconds:g}")
+    first = int(round(start * motion.fps))
+    if first >= motion.n_frames:
+        raise ConfigError(f"--start {start:g} s is past the end of {name} ({motion.duration:.2f} s long)")
+    return first, None if seconds is None else max(1, int(round(seconds * motion.fps)))
+
+
 @app.command()
 def animate(
     file: Path = typer.Argument(..., help="Motion file to show (any format pasdeux reads)."),
@@ -26,8 +39,8 @@ def animate(
     ghost: Path | None = typer.Option(None, "--ghost", help="Second motion drawn translucent in the same space."),
     pair: Path | None = typer.Option(None, "--pair", help="Partner file of the same take (e.g. 61_02.bvh)."),
     dancers: str | None = typer.Option(None, "--dancers", help="Dancers to show, e.g. 0 or 0,1 (default: all)."),
-    start: int = typer.Option(0, "--start", help="First frame to show."),
-    frames: int | None = typer.Option(None, "--frames", help="Number of frames to show (default: to the end)."),
+    start: float = typer.Option(0.0, "--start", help="Seconds into the motion where the animation begins."),
+    seconds: float | None = typer.Option(None, "--seconds", help="Seconds to show (default: to the end)."),
     fps: float | None = typer.Option(None, "--fps", help="Output frame rate; motion is resampled, speed kept."),
     trails: bool = typer.Option(False, "--trails", help="Draw fading trails of hands and feet (GIF/MP4)."),
     size: str = typer.Option("800x560", "--size", help="GIF/MP4 size in pixels, WIDTHxHEIGHT."),
@@ -44,13 +57,14 @@ def animate(
     from pasdeux.viz.animate import animate as run
 
     motion = load(file, pair=pair)
+    first, frames = span_frames(motion, start, seconds, file.name)
     ghost_motion = load(ghost) if ghost is not None else None
     marks = None
     if highlight is not None:
         from pasdeux.analysis import Influence
 
         marks = Influence.load(highlight).highlight(motion, highlight_dancer)
-    path = run(motion, ghost_motion, out=out, dancers=dancers, start=start, frames=frames, fps=fps,
+    path = run(motion, ghost_motion, out=out, dancers=dancers, start=first, frames=frames, fps=fps,
                trails=trails, size=parse_size(size), title=title, video=video, video_layout=video_layout,
                highlight=marks)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")

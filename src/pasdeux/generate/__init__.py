@@ -5,6 +5,8 @@
 - `duet`: whole duets from nothing, and variations of a given duet.
 - `lead`: any motion as a lead for a duet model (resampled, completed onto the model's skeleton).
 - `pipeline`: numpy windows to latents and back for any model (reconstruct, vary, sample).
+- `timing`: time in seconds: a phrase of any motion at the model's rate (`phrase`), seconds as the model's
+  frames (`frames_at`), a result at another frame rate (`at_fps`).
 - `provenance`: how each result was made, kept in the result (`Motion.provenance`).
 
 Every result is a `Motion` placed in the world, so it can be animated, saved and measured.
@@ -23,6 +25,8 @@ from pasdeux.generate.solo import (
     transition,
     variations,
 )
+from pasdeux.generate.timing import at_fps, frames_at, phrase
 
 __all__ = ["variations", "ghost_for_variations", "prior", "interpolate", "transition", "long_form", "place",
-           "partner", "partner_windows", "duet_prior", "duet_variations", "reconstruct", "vary", "sample", "SPACING"]
+           "phrase", "frames_at", "at_fps", "partner", "partner_windows", "duet_prior", "duet_variations",
+           "reconstruct", "vary", "sample", "SPACING"]

@@ -20,7 +20,7 @@ from pasdeux.motion import Motion
 PHRASE_KEYS = {1: ("source",), 2: ("source_a", "source_b")}  # phrases per mode, as generate names them
 # The settings of each generation mode (as pasdeux.generate records them): what makes a result again.
 SETTINGS = {"variations": ("sigma", "n", "seed"), "prior": ("n", "seconds", "seed"), "interpolate": ("steps",),
-            "transition": ("frames", "seed"), "long": ("seconds", "seed"),
+            "transition": ("bridge_seconds", "seed"), "long": ("seconds", "seed"),
             "partner": ("sigma", "n", "seed", "direction"), "duet_prior": ("n", "seconds", "seed", "direction"),
             "duet_variations": ("sigma", "n", "seed", "direction")}
 DUET_MODES = ("partner", "duet_prior", "duet_variations")  # the modes of duet models; the others are solo
@@ -67,7 +67,7 @@ def phrases(record: dict) -> list[dict]:
 
 
 def settings(record: dict) -> dict:
-    """The settings of its mode that a record holds (sigma, n, seed, seconds, steps, frames)."""
+    """The settings of its mode that a record holds (sigma, n, seed, seconds, steps, bridge_seconds)."""
     return {k: record[k] for k in SETTINGS.get(record.get("mode"), ()) if k in record}
 
 

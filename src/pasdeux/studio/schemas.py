@@ -31,7 +31,7 @@ class GenerateBody(BaseModel):
     seed: int | None = Field(None, ge=0, le=MAX_SEED)
     seconds: float = Field(4.0, gt=0.0, le=600.0)
     steps: int = Field(8, ge=2, le=16)
-    frames: int = Field(60, ge=1, le=1800)  # length of a transition's bridge
+    bridge_seconds: float = Field(2.0, gt=0.0, le=60.0)  # length of a transition's bridge
     direction: Literal["a2b", "b2a"] | None = None  # duets: who leads (default: the phrase's dancer)
     name: str | None = Field(None, max_length=120)
 

@@ -82,6 +82,17 @@ def phrase(spec: dict) -> Motion:
     return motion.frames(start, start + frames)
 
 
+def model_phrase(spec: dict, model: Any) -> Motion:
+    """The span of `phrase(spec)` at the model's frame rate: the client selects frames of the file, which may be
+    at another rate (a 120 fps take for a 30 fps model); the whole file is resampled, then the span is cut."""
+    from pasdeux.generate import phrase as at_model_rate
+
+    span, motion = phrase(spec), _source(spec["file"])
+    if abs(motion.fps - model.fps) <= 1e-6:
+        return span
+    return at_model_rate(motion, model, int(spec["start"]) / motion.fps, int(spec["frames"]) / motion.fps)
+
+
 def generate(request: dict) -> dict:
     """Run one generation request, save the result with its provenance, return its viewer payload."""
     from pasdeux.viz.viewer import motion_payload
@@ -91,7 +102,7 @@ def generate(request: dict) -> dict:
         raise ConfigError(f"unknown generation mode {mode!r}; modes are: {', '.join(MODES)}")
     model = model_at(request["model_file"])
     spans = request["phrases"]
-    result, ghost = _run(mode, model, [phrase(s) for s in spans], [int(s["dancer"]) for s in spans], p)
+    result, ghost = _run(mode, model, [model_phrase(s, model) for s in spans], [int(s["dancer"]) for s in spans], p)
     weights = model_folder(request["model_file"])
     result = provenance.attach(result, provenance.studio_record(
         request["model"], provenance.file_digest(weights) if weights else None, spans))
@@ -120,7 +131,8 @@ def _run(mode: str, model: Any, phrases: list[Motion], dancers: list[int], p: di
     if mode == "interpolate":
         return gen.interpolate(model, a, b, p["steps"], dancer_a=da, dancer_b=db), None
     if mode == "transition":
-        return gen.transition(model, a, b, p["frames"], dancer_a=da, dancer_b=db, seed=p["seed"]), None
+        return gen.transition(model, a, b, bridge_seconds=p["bridge_seconds"], dancer_a=da, dancer_b=db,
+                              seed=p["seed"]), None
     if mode == "long":
         return gen.long_form(model, p["seconds"], p["seed"]), None
     return _run_duet(mode, model, a, da, p)

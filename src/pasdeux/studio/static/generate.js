@@ -46,7 +46,7 @@ function currentPhrase() { return state.phrase || null; }
 function body() {
   const mode = $('gen-mode').value;
   const b = { mode, model: $('gen-model').value, sigma: Number($('gen-sigma').value), n: Number($('gen-n').value),
-    seconds: Number($('gen-seconds').value), steps: Number($('gen-steps').value), frames: Number($('gen-bridge').value) };
+    seconds: Number($('gen-seconds').value), steps: Number($('gen-steps').value), bridge_seconds: Number($('gen-bridge').value) };
   if ($('gen-direction').value) b.direction = $('gen-direction').value;
   const seed = $('gen-seed').value;
   if (seed !== '') b.seed = Number(seed);
@@ -57,7 +57,7 @@ function body() {
 
 function addResult(out) {
   const p = out.provenance;
-  const params = ['sigma', 'n', 'seconds', 'steps', 'frames', 'direction', 'seed'].filter((k) => p[k] !== undefined)
+  const params = ['sigma', 'n', 'seconds', 'bridge_seconds', 'steps', 'frames', 'direction', 'seed'].filter((k) => p[k] !== undefined)
     .map((k) => `${k} ${p[k]}`).join(', ');
   const item = el('li', { dataset: { path: out.motion.path },
     onclick: () => emit('show-payload', { payload: out.payload, entry: out.motion }) },
