@@ -74,3 +74,22 @@ def tiny_duet_run(duet, tmp_path_factory) -> Path:
                                "data.stride": 8, "train.batch_size": 8, "train.val_every_steps": None})
     return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("duet") / "run",
                  seed=0, progress=False).run_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_salsa_run(shared_data, tmp_path_factory) -> Path:
+    """A run folder of a tiny default model (30 fps, the recipe's rate) trained for one epoch on the 120 fps salsa
+    take 60_02: training resamples it to 30 fps (a few seconds)."""
+    import torch
+
+    import pasdeux
+    from pasdeux.config import load_config
+    from pasdeux.data import fill_gaps, time_split
+    from pasdeux.training import train
+
+    torch.set_num_threads(1)
+    parts = time_split(fill_gaps(pasdeux.load(SALSA / "60_02.bvh")))
+    cfg = load_config("default", {"model.hidden": 16, "model.latent_channels": 8, "data.stride": 16,
+                                  "train.batch_size": 16, "train.prior_samples": 16, "train.val_every_steps": None})
+    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("salsa") / "run",
+                 seed=0, progress=False).run_dir

@@ -132,15 +132,18 @@ def _check(fps: float | None, starts: dict[str, float] | None = None,
             raise ConfigError(f"{name} must be a positive number of seconds; got {value:g}")
 
 
-def _phrase(path: Path, model, start: float, seconds: float | None):
-    """`seconds` (default: the model's window) from `start` seconds of a file, at the model's rate."""
+def _phrases(model, seconds: float | None, *spans: tuple[Path, float]) -> list:
+    """`seconds` (default: the model's window) from each (file, start in seconds), at the model's rate; the
+    resampling is reported once every phrase was taken."""
     import pasdeux
     from pasdeux.generate import phrase
 
-    motion = pasdeux.load(path)
-    if abs(motion.fps - model.fps) > 1e-6:  # a 120 fps take for a 30 fps model: anti-aliased resampling
-        typer.echo(f"resampling {path.name} from {motion.fps:g} to {model.fps:g} fps (the model's rate)", err=True)
-    return phrase(motion, model, start, seconds)
+    motions = [pasdeux.load(path) for path, _ in spans]
+    out = [phrase(m, model, start, seconds) for m, (_, start) in zip(motions, spans)]
+    for m, (path, _) in zip(motions, spans):
+        if abs(m.fps - model.fps) > 1e-6:  # a 120 fps take for a 30 fps model: anti-aliased resampling
+            typer.echo(f"resampling {path.name} from {m.fps:g} to {model.fps:g} fps (the model's rate)", err=True)
+    return out
 
 
 RUN = typer.Argument(..., help="run folder or model folder")
@@ -167,7 +170,7 @@ def gen_variations(run: Path = RUN, phrase: Path = typer.Argument(..., help="mot
 
     _check(fps, {"--start": start}, {"--seconds": seconds})
     model = load_model(run)
-    source = _phrase(phrase, model, start, seconds)
+    (source,) = _phrases(model, seconds, (phrase, start))
     _save(generate.variations(model, source, sigma, n, seed, dancer), out, animate, fps,
           generate.ghost_for_variations(source, n, dancer))
 
@@ -198,7 +201,7 @@ def gen_interpolate(run: Path = RUN, a: Path = typer.Argument(..., help="motion 
 
     _check(fps, {"--start-a": start_a, "--start-b": start_b}, {"--seconds": seconds})
     model = load_model(run)
-    pa, pb = _phrase(a, model, start_a, seconds), _phrase(b, model, start_b, seconds)
+    pa, pb = _phrases(model, seconds, (a, start_a), (b, start_b))
     _save(generate.interpolate(model, pa, pb, steps), out, animate, fps)
 
 
@@ -219,7 +222,7 @@ def gen_transition(run: Path = RUN, a: Path = typer.Argument(..., help="motion f
     _check(fps, {"--start-a": start_a, "--start-b": start_b},
            {"--seconds": seconds, "--bridge-seconds": bridge_seconds})
     model = load_model(run)
-    pa, pb = _phrase(a, model, start_a, seconds), _phrase(b, model, start_b, seconds)
+    pa, pb = _phrases(model, seconds, (a, start_a), (b, start_b))
     _save(generate.transition(model, pa, pb, bridge_seconds=bridge_seconds, seed=seed), out, animate, fps)
 
 
