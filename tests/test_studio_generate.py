@@ -119,6 +119,21 @@ def test_a_result_whose_source_is_gone_still_plays_alone(client, library):
     assert again.status_code == 404 and "gone.npy" in again.json()["detail"]
 
 
+def test_a_phrase_of_a_120fps_take_is_taken_at_the_models_rate(client, library, tiny_salsa_run):
+    """The timeline selects frames of the file (here 120 fps); a 30 fps model gets the same seconds at its rate."""
+    shutil.copytree(tiny_salsa_run, library / "runs" / "salsa30")
+    span = {"path": "salsa.bvh", "dancer": 0, "start": 240, "frames": 256}  # 2.13 s from 2 s
+    r = generate(client, model="runs/salsa30", n=2, source=span)
+    assert r.status_code == 200, r.text
+    result = pasdeux.load(library / r.json()["motion"]["path"])
+    assert (result.n_dancers, result.n_frames, result.fps) == (2, 64, 30)
+    r = generate(client, mode="transition", model="runs/salsa30", bridge_seconds=0.5, source=span,
+                 source_b={**span, "start": 1200})
+    assert r.status_code == 200, r.text
+    assert pasdeux.load(library / r.json()["motion"]["path"]).n_frames == 64 + 16 + 64  # 0.5 s: 15 frames, 2 per step
+    assert generate(client, mode="transition", bridge_seconds=0, source_b=PHRASE).status_code == 422
+
+
 @pytest.mark.parametrize("body, shape", [
     ({"mode": "prior", "n": 2, "seconds": 3}, (2, 90)),
     ({"mode": "long", "seconds": 20}, (1, 600)),
