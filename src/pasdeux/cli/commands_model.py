@@ -153,7 +153,7 @@ SEED = typer.Option(None, "--seed", help="random seed")
 FPS = typer.Option(None, "--fps", help="frame rate of the written output: the model generates at its own rate, "
                    "then the result is resampled (anti-aliased, same duration) to this one (default: the model's)")
 START = "seconds into the file where the phrase begins"
-PHRASE_SECONDS = typer.Option(None, "--seconds", help="length of the phrase in seconds (default: the model's "
+PHRASE_SECONDS = typer.Option(None, "--seconds", help="length of each phrase in seconds (default: the model's "
                               "window, e.g. 64 frames = 2.13 s at 30 fps)")
 
 
