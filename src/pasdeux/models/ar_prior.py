@@ -83,10 +83,11 @@ class ARPrior(nn.Module):
             return torch.randn(n, self.channels, steps, generator=gen)
         chol = self.chol.cpu()
         b = torch.zeros_like(self.bias.cpu()) if centred else self.bias.cpu()
+        noise = torch.randn(n, BURN_IN + steps, self.channels, generator=gen)  # drawn first: seeds give what they gave
         scale = self._scales(n, BURN_IN + steps, gen)
         if drive is not None:
             scale[:, BURN_IN:] *= drive.detach().cpu()[..., None]
-        innov = (torch.randn(n, BURN_IN + steps, self.channels, generator=gen) * scale) @ chol.T + b
+        innov = (noise * scale) @ chol.T + b
         # The recursion runs in numpy: per-step torch overhead would dominate long-form generation.
         out = self._recur(innov.double().numpy(), np.zeros((n, self.order * self.channels)), BURN_IN + steps)
         return out[..., BURN_IN:]
