@@ -11,12 +11,14 @@ distance, so hands that part let go smoothly.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from pasdeux.body import role_indices
 from pasdeux.motion import Skeleton
 
 HOLD_RADIUS = 0.25  # leg lengths: a partner hand nearer a leader hand than this is drawn to it
 HOLD_GAP = 0.03  # leg lengths: how far apart held hands end
+HOLD_SMOOTH = 3.0  # frames: the pull is smoothed over time (a hand drawn frame by frame shakes with the gap)
 
 
 def _hand(skeleton: Skeleton, side: str) -> int | None:
@@ -51,7 +53,10 @@ def hold_hands(lead: np.ndarray, partner: np.ndarray, skeleton: Skeleton, leg: f
         pull = np.clip((HOLD_RADIUS * leg - d) / (0.5 * HOLD_RADIUS * leg), 0.0, 1.0)
         pull = pull * pull * (3 - 2 * pull)  # smoothstep: no kink where a hold begins
         target = gap * np.minimum(1.0, HOLD_GAP * leg / np.maximum(d, 1e-9))[..., None]
-        delta = (pull[..., None] * (target - gap)).astype(out.dtype)  # [..., T, 3]
+        delta = pull[..., None] * (target - gap)  # [..., T, 3]
+        if HOLD_SMOOTH > 0 and delta.shape[-2] > 1:  # a hand drawn frame by frame would shake with the gap
+            delta = gaussian_filter1d(delta, HOLD_SMOOTH, axis=-2, mode="nearest")
+        delta = delta.astype(out.dtype)
         moved = _below(skeleton, wrist[0] if wrist is not None and len(wrist) == 1 else joint)
         out[..., moved, :] += delta[..., None, :]
         if elbow is not None and len(elbow) == 1:
