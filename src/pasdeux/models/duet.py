@@ -46,7 +46,6 @@ from pasdeux.body import leg_length, role_indices
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import MotionModel, features_of
-from pasdeux.models.bones import relax_bone_lengths, steady_extremities
 from pasdeux.models.layers import (
     Down,
     Up,
@@ -71,6 +70,7 @@ POSE_COMPONENTS = 32  # principal components kept to complete leads that lack so
 PREPARE_WINDOWS = 1024  # pair windows (spread over the training data) the data-dependent start is fitted on
 CALIBRATION_WINDOWS = 32  # training windows per direction on which sampled partners' speed is calibrated
 DEVIATION_SMOOTHING = (0.0, 0.5, 0.75, 1.0, 1.5, 2.0)  # latent steps tried
+DEVIATION_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # spreads tried, relative to the fitted deviation prior's
 WARP_ROWS = 20_000  # latent steps (per direction) the linear warp is fitted on, spread over the windows
 WARP_RIDGES = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)  # ridges tried, relative to the data's spread
 DIRECTIONS = ("a2b", "b2a")  # a2b: dancer A (0) leads and B (1) answers; b2a the reverse
@@ -180,6 +180,7 @@ class DuetVAE(MotionModel):
                            ("offset_mean", OFFSET), ("offset_std", OFFSET), ("distance_range", 2)):
             self.register_buffer(name, torch.ones(size))
         self.register_buffer("deviation_smooth", torch.zeros(len(DIRECTIONS)))  # set by `fit_prior`
+        self.register_buffer("deviation_scale", torch.ones(len(DIRECTIONS)))  # set by `fit_prior`
         # Deviation drive (`drive`, set by `fit_prior`): the leader's typical pace, the power law's exponent, and
         # the drive's root mean square over the training leads (so the average spread is the AR prior's).
         for name, value in (("pace_ref", 1.0), ("deviation_gain", 0.0), ("drive_rms", 1.0)):
@@ -317,7 +318,8 @@ class DuetVAE(MotionModel):
             raise ShapeError(f"prior_latent draws one partner per leader context: n={n}, contexts={len(ctx.direction)}")
         mu = self.prior_mean(ctx)
         deviation = self.residual.sample(n, mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
-        return mu + self._calm(deviation, self.deviation_smooth[ctx.direction])
+        scale = self.deviation_scale[ctx.direction][:, None, None]
+        return mu + scale * self._calm(deviation, self.deviation_smooth[ctx.direction])
 
     @staticmethod
     def _calm(deviation: Tensor, sigma: Tensor) -> Tensor:
@@ -341,11 +343,8 @@ class DuetVAE(MotionModel):
         return self.prior_params(lead)[0]
 
     def finish_sample(self, pose: np.ndarray) -> np.ndarray:
-        """Generated bodies `[N, T, J, 3]` on the training skeleton's mean bone lengths, extremities steadied."""
-        target = self.solo.bone_target.cpu().numpy()
-        if not (target > 0).all():
-            return pose  # not prepared on data: no target lengths known
-        pose = relax_bone_lengths(steady_extremities(pose, self.skeleton, target), self.skeleton, target)
+        """Generated bodies `[N, T, J, 3]` on the training skeleton's mean bone lengths, extremities steadied
+        (as the solo model finishes its own)."""
         return self.solo.finish_sample(pose)
 
     # --- data-dependent start and the fitted priors ------------------------------------------
@@ -446,9 +445,11 @@ class DuetVAE(MotionModel):
 
     @torch.no_grad()
     def _calibrate(self, sequences: list[np.ndarray]) -> None:
-        """Choose, per direction, how much sampled deviations are smoothed so that sampled training partners
-        accelerate as much as the real ones: a Gaussian AR deviation is rough everywhere, while real
-        movement has calm stretches and accents, so unsmoothed samples would shake."""
+        """Choose, per direction, how much sampled deviations are smoothed and scaled so that sampled training
+        partners move (speed) and accelerate as much as the real ones: a Gaussian AR deviation is rough
+        everywhere, while real movement has calm stretches and accents, so unsmoothed samples would shake;
+        and the posterior's deviations, fitted on the training pairs, overstate what a partner adds to the
+        best guess (samples at the full spread can move faster than the real partners)."""
         from pasdeux.data import pair_windows
 
         windows = np.concatenate([pair_windows(np.asarray(s, np.float32), self.window, self.window)
@@ -461,13 +462,15 @@ class DuetVAE(MotionModel):
             ctx = self.encode_lead(lead, direction)
             mu = self.prior_mean(ctx)
             raw = self.residual.sample(len(lead), mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
-            real = _own_acceleration(self, partner)
-            gaps = []
-            for s in DEVIATION_SMOOTHING:
-                z = mu + self._calm(raw, torch.full((len(lead),), s, device=mu.device))
-                drawn = self.partner_world(self.decode_latent(z, lead.shape[1], lead=ctx), lead)
-                gaps.append(abs(float(np.log(_own_acceleration(self, drawn) / real))))
-            self.deviation_smooth[direction] = DEVIATION_SMOOTHING[int(np.argmin(gaps))]
+            real = np.array([_own_motion(self, partner, order) for order in (1, 2)])
+            gaps = {}
+            for smooth in DEVIATION_SMOOTHING:
+                calm = self._calm(raw, torch.full((len(lead),), smooth, device=mu.device))
+                for scale in DEVIATION_SCALES:
+                    drawn = self.partner_world(self.decode_latent(mu + scale * calm, lead.shape[1], lead=ctx), lead)
+                    moved = np.array([_own_motion(self, drawn, order) for order in (1, 2)])
+                    gaps[smooth, scale] = float(np.abs(np.log(moved / real)).sum())
+            self.deviation_smooth[direction], self.deviation_scale[direction] = min(gaps, key=gaps.get)
 
     # --- training ----------------------------------------------------------------------------
     def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
@@ -552,8 +555,9 @@ def ridge_by_blocks(x: Tensor, y: Tensor, folds: int = 4) -> tuple[Tensor, Tenso
     return solve(stats, WARP_RIDGES[int(np.argmin(errors))])
 
 
-def _own_acceleration(model: DuetVAE, world: Tensor) -> float:
-    """Mean acceleration magnitude of bodies `[B, T, J, 3]` centred on their own pelvis (BENCHMARK's jitter)."""
+def _own_motion(model: DuetVAE, world: Tensor, order: int) -> float:
+    """Mean speed (order 1) or acceleration (order 2, BENCHMARK's jitter) magnitude of bodies `[B, T, J, 3]`
+    centred on their own pelvis."""
     root = model._root_xz(world)
     centred = world - torch.stack([root[..., 0], torch.zeros_like(root[..., 0]), root[..., 1]], -1)[..., None, :]
-    return float(centred.diff(n=2, dim=1).norm(dim=-1).mean().clamp_min(1e-12))
+    return float(centred.diff(n=order, dim=1).norm(dim=-1).mean().clamp_min(1e-12))
