@@ -20,15 +20,18 @@ The design, from small parts to the whole:
   context back into the partner. Every layer is a convolution with replicate padding, so any length
   encodes and decodes in one pass, seamless.
 - Loss: the partner's reconstruction (positions, velocity, acceleration, bone lengths, offset), the
-  *best guess* (the prior mean decoded, what sigma 0 gives) against the real partner, an interaction term
-  (the distances between the two bodies' key points, hands to hands, shoulders, head..., close pairs
-  weighing most), and KL between posterior and conditional prior with free bits and annealing.
+  *best guess* (the prior mean decoded, what sigma 0 gives) against the real partner, and KL between
+  posterior and conditional prior with free bits and annealing. (An interaction term on the distances
+  between the two bodies' key points was tried: on salsa it moved fid_cd and contact one way in one
+  direction and the other way in the other, and it taught the model links the data do not hold, which
+  the influence matrix then reported.)
 - Sampling: the posterior's deviation from the prior mean is a slow-moving sequence; a Gaussian AR prior
   with energy profiles (`ar_prior.py`) is fitted to it after training, so sampled partners move like real
   ones instead of shaking. Its innovations are driven by the leader's pace (a power law fitted on the
   training pairs: real partners depart from the best guess most where the leader moves most), so sampled
-  partners still move with the leader. sigma scales that deviation: 0 is the best guess, 1 is the
-  model's own spread.
+  partners still move with the leader; its smoothing and spread are calibrated so sampled training
+  partners move and accelerate like the real ones. sigma scales that deviation: 0 is the best guess, 1
+  is the model's own spread.
 - The leader itself has a prior: the model holds a solo `default` model trained on both dancers, so
   whole duets come from nothing (a sampled leader, then its partner) and duets can be varied.
 """
@@ -42,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from pasdeux.body import leg_length, role_indices
+from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import MotionModel, features_of
@@ -63,9 +66,6 @@ from pasdeux.models.sequence import SequenceConfig, SequenceVAE
 
 OFFSET = 2  # the partner's pelvis x and z relative to the leader's, per frame, in the leader's frame
 LEAD_EXTRA = 3  # the leader's own travel (x, z in its frame) and turning (sine of its turn), per frame
-TOUCH_ROLES = ("pelvis", "head", "left_shoulder", "right_shoulder", "left_wrist", "right_wrist", "left_hand",
-               "right_hand", "left_ankle", "right_ankle")  # where partners meet: the interaction loss's points
-TOUCH_SCALE = 0.25  # leg lengths: pairs of points this close weigh e times more than far ones
 POSE_COMPONENTS = 32  # principal components kept to complete leads that lack some of the model's joints
 PREPARE_WINDOWS = 1024  # pair windows (spread over the training data) the data-dependent start is fitted on
 CALIBRATION_WINDOWS = 32  # training windows per direction on which sampled partners' speed is calibrated
@@ -100,7 +100,6 @@ class DuetConfig:
     rigid_bones: float = 1.0
     init_logvar: float = -6.0
     warp_kernel: int = 5  # latent steps the linear warp looks at (leader before and after the partner's moment)
-    touch_weight: float = 1.0  # distances between the two bodies' key points, closest pairs weighing most
 
 
 @dataclass
@@ -152,7 +151,6 @@ class DuetVAE(MotionModel):
                                                prior_order=c.prior_order, rigid_bones=c.rigid_bones),
                                 skeleton, stats, fps)
         self._facing = facing_joints(skeleton)
-        self._touch = [i for i in (role_indices(skeleton, r) for r in TOUCH_ROLES) if i is not None]
         self.lead_enc = _down_stack(c, p + LEAD_EXTRA)
         self.role = nn.Embedding(len(DIRECTIONS), h)
         self.post_enc = _down_stack(c, p + OFFSET)
@@ -480,8 +478,7 @@ class DuetVAE(MotionModel):
         solo = self.solo.loss(torch.cat([a, b]), step)
         lead, partner = torch.cat([a, b]), torch.cat([b, a])
         role = torch.cat([torch.zeros(len(a)), torch.ones(len(a))]).long().to(world.device)
-        lead_feats = self.lead_features(lead)
-        ctx = self.context(lead_feats, role)
+        ctx = self.encode_lead(lead, role)
         x = self.partner_features(partner, lead)
         mu_q, logvar_q = self.encode(x, lead=ctx)
         mu_p, logvar_p = self.prior_params(ctx)
@@ -494,38 +491,13 @@ class DuetVAE(MotionModel):
         bone = bone_length_loss(self.partner_in_frame(out)[0], partner, self.bone_index)
         best = (guess[..., :p] - x[..., :p]).pow(2).mean() \
             + c.offset_weight * (guess[..., p:] - x[..., p:]).pow(2).mean()
-        touch = self.touch_loss(out, x, lead_feats) + c.guess_weight * self.touch_loss(guess, x, lead_feats)
         kl = kl_gaussians(mu_q, logvar_q, mu_p, logvar_p).mean((0, 2))
         kl_pen = F.relu(kl - c.free_bits).sum() * mu_q.shape[-1] / (x.shape[1] * x.shape[2])
         anneal = min(1.0, step / max(1, c.anneal_steps))
         partner_loss = (pos + c.offset_weight * offset + c.vel_weight * vel + c.acc_weight * acc
-                        + c.bone_weight * bone + c.guess_weight * best + c.touch_weight * touch
-                        + anneal * c.kl_weight * kl_pen)
+                        + c.bone_weight * bone + c.guess_weight * best + anneal * c.kl_weight * kl_pen)
         return {"loss": c.solo_weight * solo["loss"] + partner_loss, "solo": solo["loss"], "mse": pos,
-                "offset": offset, "vel": vel, "acc": acc, "bone": bone, "guess": best, "touch": touch,
-                "kl": kl.sum()}
-
-    def _touch_points(self, features: Tensor, partner: bool) -> Tensor:
-        """Key points `[B, T, K, 3]` of normalised features in the leader's frame (the partner placed at its
-        offset, or the leader centred on its pelvis)."""
-        if partner:
-            pose, offset = self.partner_in_frame(features)
-            zero = torch.zeros_like(offset[..., :1])
-            pose = pose + torch.cat([offset[..., :1], zero, offset[..., 1:]], dim=-1)[..., None, :]
-        else:
-            pose = (features[..., :self.n_pose] * self.canon_std + self.canon_mean).unflatten(-1, (-1, 3))
-        return torch.stack([pose[..., i[0], :] if len(i) == 1 else pose[..., list(i), :].mean(-2)
-                            for i in self._touch], dim=-2)
-
-    def touch_loss(self, out: Tensor, truth: Tensor, lead_feats: Tensor) -> Tensor:
-        """How wrongly the partner's key points stand from the leader's (hands from hands, from shoulders...):
-        squared errors of all cross distances, in leg lengths, the closest real pairs weighing most."""
-        leader = self._touch_points(lead_feats, partner=False)
-        made = torch.cdist(self._touch_points(out, True).flatten(0, 1), leader.flatten(0, 1))
-        real = torch.cdist(self._touch_points(truth, True).flatten(0, 1), leader.flatten(0, 1))
-        leg = self.leg_length.clamp_min(1e-6)
-        weight = torch.exp(-real / (TOUCH_SCALE * leg)) + 0.1
-        return (weight * (made - real).pow(2)).mean() / leg.pow(2)
+                "offset": offset, "vel": vel, "acc": acc, "bone": bone, "guess": best, "kl": kl.sum()}
 
 
 def ridge_by_blocks(x: Tensor, y: Tensor, folds: int = 4) -> tuple[Tensor, Tensor]:
