@@ -189,7 +189,7 @@ def test_generated_phrases_stand_on_the_floor_of_the_training_data(duet):
     raw_pose, raw_root = generate.pipeline.sample_with_root(model, 64, 64, seed=3, ground=False)
     raw = feet_scores(generate.place(raw_pose, raw_root), duet.skeleton, 30, floor)
     grounded = feet_scores(generate.prior(model, n=64, seconds=64 / 30, seed=3).positions, duet.skeleton, 30, floor)
-    assert abs(grounded["floating"] - real["floating"]) < abs(raw["floating"] - real["floating"])
+    assert abs(grounded["floating"] - real["floating"]) < 0.2 * real["floating"]  # issue 8's target: within 20 %
     assert grounded["foot_skating_ratio"] < raw["foot_skating_ratio"]
     long = generate.long_form(model, seconds=20, seed=1)
     heights = foot_points(long.positions[0], duet.skeleton)[..., 1].min((-1, -2)) - floor.floor
