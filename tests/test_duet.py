@@ -212,3 +212,7 @@ def test_the_cli_trains_on_paired_files_and_writes_partners(tmp_path, shared_dat
     assert main(["train", "--config", "duet", "--pair", str(salsa / "61_12.bvh"), "--epochs", "1"]) == 2
     assert main(["duet", "partner", str(tmp_path / "nowhere"), "--lead", str(salsa / "60_13.bvh"), "-o",
                  str(tmp_path / "q.npz")]) == 2
+    # take 13 is 18.9 s long: a span past its end is refused, not silently cut short
+    assert main(["duet", "partner", str(run), "--lead", str(salsa / "60_13.bvh"), "--start", "15", "--seconds", "8",
+                 "-o", str(tmp_path / "r.npz")]) == 2
+    assert not (tmp_path / "q.npz").exists() and not (tmp_path / "r.npz").exists()

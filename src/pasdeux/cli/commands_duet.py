@@ -65,9 +65,13 @@ def duet_partner(run: Path = RUN,
     motion = pasdeux.load(lead)
     if not 0 <= lead_dancer < motion.n_dancers:
         raise ConfigError(f"--lead-dancer {lead_dancer} does not exist: {lead} has {motion.n_dancers} dancer(s)")
-    motion = motion.seconds(start, None if seconds is None else start + seconds)
+    end = motion.duration if seconds is None else start + seconds
+    if start < 0 or end > motion.duration + 0.5 / motion.fps:
+        raise ConfigError(f"{lead} is {motion.duration:.2f} s long: {end - start:g} s from {start:g} s runs past its "
+                          f"ends; choose --start and --seconds inside it")
+    motion = motion.seconds(start, end)
     if motion.n_frames < model.min_frames:
-        raise ConfigError(f"{lead} has no frames from {start:g} s for {seconds} s; choose a span inside it")
+        raise ConfigError(f"{lead} has too few frames from {start:g} s for {seconds} s; choose a longer span")
     result = partner(model, motion, sigma=sigma, n=n, seed=seed, lead_dancer=lead_dancer, direction=direction)
     result = result.with_positions(result.positions, provenance={**result.provenance, "source_file": str(lead),
                                                                  "start_s": start, "seconds": seconds})
