@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -68,10 +69,15 @@ def test_unknown_keys_name_the_valid_ones(tmp_path):
     assert main(["train", "--data", str(DUET), "optim.nope=1"]) == 2
 
 
-def test_short_run_leaves_a_complete_run_folder(splits, tmp_path):
+def test_short_run_leaves_a_complete_run_folder(splits, tmp_path, caplog, recwarn):
     train_set, val_set = splits
     cfg = load_config("default", TINY)
-    result = train(cfg, train_set, val_set, epochs=2, run_dir=tmp_path / "run", seed=0, progress=False)
+    with caplog.at_level(logging.INFO):
+        result = train(cfg, train_set, val_set, epochs=2, run_dir=tmp_path / "run", seed=0, progress=False)
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("lightning")]
+    # no upsell tip, no "GPU available: False" on a CPU, no warning about Lightning's own internals
+    assert not [m for m in said if m.startswith(("💡", "GPU available: False", "TPU", "HPU"))], said
+    assert not [w for w in recwarn if "LeafSpec" in str(w.message) or "logging interval" in str(w.message)]
     run = result.run_dir
     for f in ("config.yaml", "ckpt/last.ckpt", "ckpt/best.ckpt", "history.json", "loss_curves.png",
               "model/model.safetensors"):

@@ -18,7 +18,8 @@ from lightning.pytorch.callbacks import Callback, ProgressBar
 from pasdeux.runs import Run
 
 STATUS_EVERY_S = 2.0  # how often status.json is rewritten while training
-_NOISE = ("💡 Tip", "TPU available", "HPU available", "Time limit reached", "`Trainer.fit` stopped")
+_NOISE = ("💡 Tip", "TPU available", "HPU available", "GPU available: False", "Time limit reached",
+          "`Trainer.fit` stopped")  # a GPU that is there and used is still said
 
 
 def quiet_lightning() -> None:
