@@ -27,7 +27,7 @@ The design, from small parts to the whole:
   the influence matrix then reported.)
 - Sampling: the posterior's deviation from the prior mean is a slow-moving sequence; a Gaussian AR prior
   with energy profiles (`ar_prior.py`) is fitted to it after training, so sampled partners move like real
-  ones instead of shaking. Its innovations are driven by the leader's pace (a power law fitted on the
+  ones instead of shaking. Its innovations are driven by the leader's pace (`deviations.py`: a power law fitted on the
   training pairs: real partners depart from the best guess most where the leader moves most), so sampled
   partners still move with the leader; its smoothing and spread are calibrated so sampled training
   partners move and accelerate like the real ones. sigma scales that deviation: 0 is the best guess, 1
@@ -47,6 +47,7 @@ from torch import Tensor, nn
 
 from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.models import deviations as dev
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import MotionModel, features_of
 from pasdeux.models.layers import (
@@ -58,6 +59,7 @@ from pasdeux.models.layers import (
     relative_mse,
     reparameterise,
     res_stack,
+    ridge_by_blocks,
     run_layers,
     whitened_pca,
 )
@@ -72,7 +74,6 @@ CALIBRATION_WINDOWS = 32  # training windows per direction on which sampled part
 DEVIATION_SMOOTHING = (0.0, 0.5, 0.75, 1.0, 1.5, 2.0)  # latent steps tried
 DEVIATION_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # spreads tried, relative to the fitted deviation prior's
 WARP_ROWS = 20_000  # latent steps (per direction) the linear warp is fitted on, spread over the windows
-WARP_RIDGES = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)  # ridges tried, relative to the data's spread
 DIRECTIONS = ("a2b", "b2a")  # a2b: dancer A (0) leads and B (1) answers; b2a the reverse
 
 
@@ -214,11 +215,14 @@ class DuetVAE(MotionModel):
         """The leader's pelvis (x, z) `[B, T, 2]` and smoothed facing `[B, T, 2]` of leader windows `[B, T, J, 3]`."""
         return self._root_xz(lead), facing(lead, self._facing, self.fps)
 
+    def _own_centred(self, world: Tensor) -> Tensor:
+        """Bodies `[B, T, J, 3]` centred on their own pelvis (x, z)."""
+        own = self._root_xz(world)
+        return world - torch.stack([own[..., 0], torch.zeros_like(own[..., 0]), own[..., 1]], -1)[..., None, :]
+
     def _canonical(self, world: Tensor, root_xz: Tensor, fwd: Tensor) -> Tensor:
         """Poses centred on their own pelvis and turned into the frame `fwd`, normalised: `[B, T, J*3]`."""
-        own = self._root_xz(world)
-        centred = world - torch.stack([own[..., 0], torch.zeros_like(own[..., 0]), own[..., 1]], -1)[..., None, :]
-        return (to_frame(centred, fwd[..., None, :]).flatten(-2) - self.canon_mean) / self.canon_std
+        return (to_frame(self._own_centred(world), fwd[..., None, :]).flatten(-2) - self.canon_mean) / self.canon_std
 
     def lead_features(self, lead: Tensor) -> Tensor:
         """Normalised leader features `[B, T, J*3 + 3]`: its pose, travel and turning, in its own frame."""
@@ -279,8 +283,7 @@ class DuetVAE(MotionModel):
         """How much the sampled deviation moves at each latent step `[B, steps]`: more where the leader moves
         more, as real partners' deviations do (`fit_prior` measures the power law), 1 on average."""
         d = lead.direction
-        ratio = (lead.pace / self.pace_ref[d, None]).clamp(0.05, 20.0)
-        return (ratio ** self.deviation_gain[d, None] / self.drive_rms[d, None]).clamp(0.1, 4.0)
+        return dev.drive(lead.pace, self.pace_ref[d, None], self.deviation_gain[d, None], self.drive_rms[d, None])
 
     # --- the contract ------------------------------------------------------------------------
     def _need_lead(self, lead: LeadContext | None) -> LeadContext:
@@ -317,24 +320,7 @@ class DuetVAE(MotionModel):
         mu = self.prior_mean(ctx)
         deviation = self.residual.sample(n, mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
         scale = self.deviation_scale[ctx.direction][:, None, None]
-        return mu + scale * self._calm(deviation, self.deviation_smooth[ctx.direction])
-
-    @staticmethod
-    def _calm(deviation: Tensor, sigma: Tensor) -> Tensor:
-        """Deviations `[B, Z, steps]` smoothed over time by a Gaussian of `sigma[b]` steps, spread kept."""
-        out = deviation.clone()
-        for s in sigma.unique():
-            if float(s) <= 0:
-                continue
-            radius = int(np.ceil(3 * float(s)))
-            t = torch.arange(-radius, radius + 1, dtype=deviation.dtype, device=deviation.device)
-            kernel = torch.exp(-0.5 * (t / s) ** 2)
-            kernel = (kernel / kernel.sum()).view(1, 1, -1).repeat(deviation.shape[1], 1, 1)
-            rows = sigma == s
-            x = F.pad(deviation[rows], (radius, radius), mode="replicate")
-            smooth = F.conv1d(x, kernel, groups=deviation.shape[1])
-            out[rows] = smooth * deviation[rows].std() / smooth.std().clamp_min(1e-8)
-        return out
+        return mu + scale * dev.smooth_deviations(deviation, self.deviation_smooth[ctx.direction])
 
     def prior_mean(self, lead: LeadContext) -> Tensor:
         """The partner latent the model expects for this leader (sigma 0: its best guess)."""
@@ -426,20 +412,11 @@ class DuetVAE(MotionModel):
 
     def _fit_drive(self, deviations: list[Tensor], paces: list[Tensor]) -> None:
         """Per direction, the power law between the leader's pace and how fast the real partner's deviation
-        from the best guess moves (log-log least squares), so sampled deviations move with the leader."""
+        from the best guess moves (`deviations.fit_drive`), so sampled deviations move with the leader."""
         for direction in range(len(DIRECTIONS)):
-            pace = torch.cat([p[1:] for p in paces[direction::2]]).double().clamp_min(1e-6)
-            moved = torch.cat([d.diff(dim=0).norm(dim=1) for d in deviations[direction::2]]).double().clamp_min(1e-9)
-            if len(pace) < 16:
-                continue
-            ref = pace.median()
-            x, y = (pace / ref).log(), moved.log()
-            gain = float(((x - x.mean()) * (y - y.mean())).sum() / (x - x.mean()).pow(2).sum().clamp_min(1e-12))
-            gain = min(max(gain, 0.0), 1.5)
-            ratio = (pace / ref).clamp(0.05, 20.0)
-            self.pace_ref[direction] = float(ref)
-            self.deviation_gain[direction] = gain
-            self.drive_rms[direction] = float(ratio.pow(2 * gain).mean().sqrt())
+            fitted = dev.fit_drive(deviations[direction::2], paces[direction::2])
+            if fitted is not None:
+                self.pace_ref[direction], self.deviation_gain[direction], self.drive_rms[direction] = fitted
 
     @torch.no_grad()
     def _calibrate(self, sequences: list[np.ndarray]) -> None:
@@ -460,13 +437,13 @@ class DuetVAE(MotionModel):
             ctx = self.encode_lead(lead, direction)
             mu = self.prior_mean(ctx)
             raw = self.residual.sample(len(lead), mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
-            real = np.array([_own_motion(self, partner, order) for order in (1, 2)])
+            real = np.array([dev.mean_motion(self._own_centred(partner), order) for order in (1, 2)])
             gaps = {}
             for smooth in DEVIATION_SMOOTHING:
-                calm = self._calm(raw, torch.full((len(lead),), smooth, device=mu.device))
+                calm = dev.smooth_deviations(raw, torch.full((len(lead),), smooth, device=mu.device))
                 for scale in DEVIATION_SCALES:
                     drawn = self.partner_world(self.decode_latent(mu + scale * calm, lead.shape[1], lead=ctx), lead)
-                    moved = np.array([_own_motion(self, drawn, order) for order in (1, 2)])
+                    moved = np.array([dev.mean_motion(self._own_centred(drawn), order) for order in (1, 2)])
                     gaps[smooth, scale] = float(np.abs(np.log(moved / real)).sum())
             self.deviation_smooth[direction], self.deviation_scale[direction] = min(gaps, key=gaps.get)
 
@@ -498,38 +475,3 @@ class DuetVAE(MotionModel):
                         + c.bone_weight * bone + c.guess_weight * best + anneal * c.kl_weight * kl_pen)
         return {"loss": c.solo_weight * solo["loss"] + partner_loss, "solo": solo["loss"], "mse": pos,
                 "offset": offset, "vel": vel, "acc": acc, "bone": bone, "guess": best, "kl": kl.sum()}
-
-
-def ridge_by_blocks(x: Tensor, y: Tensor, folds: int = 4) -> tuple[Tensor, Tensor]:
-    """Ridge regression of `y` `[B, L, Z]` on `x` `[B, L, C]` (rows grouped in windows `B`): coefficients
-    `[C, Z]` and bias `[Z]`, with the ridge that predicts held-out contiguous blocks of windows best."""
-    blocks = [(bx.reshape(-1, x.shape[-1]), by.reshape(-1, y.shape[-1]))
-              for bx, by in zip(x.chunk(folds), y.chunk(folds))]
-    # Sums per block, so each fold's normal equations are the total minus its own block: one pass over the data.
-    stats = [(len(bx), bx.sum(0), by.sum(0), bx.T @ bx, bx.T @ by) for bx, by in blocks]
-    total = [sum(s[i] for s in stats) for i in range(5)]
-    scale = float(torch.diagonal(total[3]).sum() / total[0] - (total[1] / total[0]).pow(2).sum()) / x.shape[-1]
-
-    def solve(parts: list[tuple], ridge: float) -> tuple[Tensor, Tensor]:
-        n, sx, sy, xx, xy = (sum(p[i] for p in parts) for i in range(5))
-        mx, my = sx / n, sy / n
-        gram = xx - n * torch.outer(mx, mx) + ridge * scale * n * torch.eye(len(mx), dtype=x.dtype)
-        coef = torch.linalg.solve(gram, xy - n * torch.outer(mx, my))
-        return coef, my - mx @ coef
-
-    errors = []
-    for ridge in WARP_RIDGES:
-        err = 0.0
-        for f, (hx, hy) in enumerate(blocks):
-            coef, bias = solve([s for i, s in enumerate(stats) if i != f], ridge)
-            err += float((hx @ coef + bias - hy).pow(2).sum())
-        errors.append(err)
-    return solve(stats, WARP_RIDGES[int(np.argmin(errors))])
-
-
-def _own_motion(model: DuetVAE, world: Tensor, order: int) -> float:
-    """Mean speed (order 1) or acceleration (order 2, BENCHMARK's jitter) magnitude of bodies `[B, T, J, 3]`
-    centred on their own pelvis."""
-    root = model._root_xz(world)
-    centred = world - torch.stack([root[..., 0], torch.zeros_like(root[..., 0]), root[..., 1]], -1)[..., None, :]
-    return float(centred.diff(n=order, dim=1).norm(dim=-1).mean().clamp_min(1e-12))

@@ -1,5 +1,6 @@
 """Building blocks shared by the pasdeux models: convolutions over time that keep the length, residual
-stacks, down- and up-sampling, MLPs, the PCA start of linear paths, and the Gaussian VAE pieces."""
+stacks, down- and up-sampling, MLPs, the PCA start of linear paths, ridge regression with the ridge chosen on
+held-out blocks, and the Gaussian VAE pieces."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+RIDGES = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)  # ridges `ridge_by_blocks` tries, relative to the spread
 
 
 def pad_conv(x: Tensor, conv: nn.Conv1d) -> Tensor:
@@ -118,3 +121,32 @@ def bone_length_loss(pred: Tensor, true: Tensor, bones: Tensor) -> Tensor:
     a, b = bones[:, 0], bones[:, 1]
     lp, lt = (pred[..., b, :] - pred[..., a, :]).norm(dim=-1), (true[..., b, :] - true[..., a, :]).norm(dim=-1)
     return ((lp - lt) / (lt.mean(dim=1, keepdim=True) + 1e-2)).pow(2).mean()
+
+
+def ridge_by_blocks(x: Tensor, y: Tensor, folds: int = 4,
+                    ridges: tuple[float, ...] = RIDGES) -> tuple[Tensor, Tensor]:
+    """Ridge regression of `y` `[B, L, Z]` on `x` `[B, L, C]` (rows grouped in windows `B`): coefficients
+    `[C, Z]` and bias `[Z]`, with the ridge (of `ridges`, relative to the data's spread) that predicts held-out
+    contiguous blocks of windows best."""
+    blocks = [(bx.reshape(-1, x.shape[-1]), by.reshape(-1, y.shape[-1]))
+              for bx, by in zip(x.chunk(folds), y.chunk(folds))]
+    # Sums per block, so each fold's normal equations are the total minus its own block: one pass over the data.
+    stats = [(len(bx), bx.sum(0), by.sum(0), bx.T @ bx, bx.T @ by) for bx, by in blocks]
+    total = [sum(s[i] for s in stats) for i in range(5)]
+    scale = float(torch.diagonal(total[3]).sum() / total[0] - (total[1] / total[0]).pow(2).sum()) / x.shape[-1]
+
+    def solve(parts: list[tuple], ridge: float) -> tuple[Tensor, Tensor]:
+        n, sx, sy, xx, xy = (sum(p[i] for p in parts) for i in range(5))
+        mx, my = sx / n, sy / n
+        gram = xx - n * torch.outer(mx, mx) + ridge * scale * n * torch.eye(len(mx), dtype=x.dtype)
+        coef = torch.linalg.solve(gram, xy - n * torch.outer(mx, my))
+        return coef, my - mx @ coef
+
+    errors = []
+    for ridge in ridges:
+        err = 0.0
+        for f, (hx, hy) in enumerate(blocks):
+            coef, bias = solve([s for i, s in enumerate(stats) if i != f], ridge)
+            err += float((hx @ coef + bias - hy).pow(2).sum())
+        errors.append(err)
+    return solve(stats, ridges[int(np.argmin(errors))])
