@@ -1,4 +1,5 @@
-"""Shared fixtures: the real data in ../shared/data, loaded once per session."""
+"""Shared fixtures: the real data in ../shared/data, loaded once per session, tiny trained runs, and the
+studio client over a test module's `library` (on its `PORT`)."""
 
 from __future__ import annotations
 
@@ -42,9 +43,8 @@ def salsa_test30(salsa_test):
     return [repair_glitches(m).resample(30) for m in salsa_test]
 
 
-@pytest.fixture(scope="session")
-def tiny_run(duet, tmp_path_factory) -> Path:
-    """A run folder of a tiny default model trained for one epoch on the shared duet (a few seconds)."""
+def _tiny_run(recipe: str, overrides: dict, motion, folder: Path) -> Path:
+    """The run folder of a tiny model of `recipe` trained for one epoch on `motion`'s train span (seconds)."""
     import torch
 
     from pasdeux.config import load_config
@@ -52,44 +52,46 @@ def tiny_run(duet, tmp_path_factory) -> Path:
     from pasdeux.training import train
 
     torch.set_num_threads(1)
-    parts = time_split(duet)
-    cfg = load_config("default", {"model.hidden": 16, "model.latent_channels": 8, "data.stride": 24,
-                                  "train.batch_size": 16, "train.prior_samples": 16, "train.val_every_steps": None})
-    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("tiny") / "run",
-                 seed=0, progress=False).run_dir
+    parts = time_split(motion)
+    cfg = load_config(recipe, {"train.val_every_steps": None, **overrides})
+    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=folder / "run", seed=0,
+                 progress=False).run_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_run(duet, tmp_path_factory) -> Path:
+    """A run folder of a tiny default model trained for one epoch on the shared duet (a few seconds)."""
+    return _tiny_run("default", {"model.hidden": 16, "model.latent_channels": 8, "data.stride": 24,
+                                 "train.batch_size": 16, "train.prior_samples": 16},
+                     duet, tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="session")
 def tiny_duet_run(duet, tmp_path_factory) -> Path:
     """A run folder of a tiny duet model (a partner answering a leader) trained for one epoch on the shared duet."""
-    import torch
-
-    from pasdeux.config import load_config
-    from pasdeux.data import time_split
-    from pasdeux.training import train
-
-    torch.set_num_threads(1)
-    parts = time_split(duet)
-    cfg = load_config("duet", {"model.hidden": 24, "model.latent_channels": 8, "model.partner_channels": 8,
-                               "data.stride": 8, "train.batch_size": 8, "train.val_every_steps": None})
-    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("duet") / "run",
-                 seed=0, progress=False).run_dir
+    return _tiny_run("duet", {"model.hidden": 24, "model.latent_channels": 8, "model.partner_channels": 8,
+                              "data.stride": 8, "train.batch_size": 8}, duet, tmp_path_factory.mktemp("duet"))
 
 
 @pytest.fixture(scope="session")
 def tiny_salsa_run(shared_data, tmp_path_factory) -> Path:
     """A run folder of a tiny default model (30 fps, the recipe's rate) trained for one epoch on the 120 fps salsa
     take 60_02: training resamples it to 30 fps (a few seconds)."""
-    import torch
-
     import pasdeux
-    from pasdeux.config import load_config
-    from pasdeux.data import fill_gaps, time_split
-    from pasdeux.training import train
+    from pasdeux.data import fill_gaps
 
-    torch.set_num_threads(1)
-    parts = time_split(fill_gaps(pasdeux.load(SALSA / "60_02.bvh")))
-    cfg = load_config("default", {"model.hidden": 16, "model.latent_channels": 8, "data.stride": 16,
-                                  "train.batch_size": 16, "train.prior_samples": 16, "train.val_every_steps": None})
-    return train(cfg, [parts["train"]], [parts["val"]], epochs=1, run_dir=tmp_path_factory.mktemp("salsa") / "run",
-                 seed=0, progress=False).run_dir
+    return _tiny_run("default", {"model.hidden": 16, "model.latent_channels": 8, "data.stride": 16,
+                                 "train.batch_size": 16, "train.prior_samples": 16},
+                     fill_gaps(pasdeux.load(SALSA / "60_02.bvh")), tmp_path_factory.mktemp("salsa"))
+
+
+@pytest.fixture(scope="module")
+def client(request, library):
+    """The studio over the test module's `library` fixture, on the module's PORT, in-process (httpx)."""
+    from fastapi.testclient import TestClient
+
+    from pasdeux.studio.app import create_app
+
+    port = request.module.PORT
+    with TestClient(create_app(library, port=port), base_url=f"http://127.0.0.1:{port}") as c:
+        yield c

@@ -7,10 +7,8 @@ import shutil
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 import pasdeux
-from pasdeux.studio import create_app
 
 PORT = 8425
 DUET_NAME = "duet_ilya_hannah.npy"
@@ -24,12 +22,6 @@ def library(tmp_path_factory, tiny_duet_run, tiny_run, shared_data):
     shutil.copytree(tiny_run, lib / "runs" / "solo")
     shutil.copy(shared_data / DUET_NAME, lib / DUET_NAME)
     return lib
-
-
-@pytest.fixture(scope="module")
-def client(library):
-    with TestClient(create_app(library, port=PORT), base_url=f"http://127.0.0.1:{PORT}") as c:
-        yield c
 
 
 def generate(client, **body):

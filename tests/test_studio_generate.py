@@ -11,11 +11,9 @@ import time
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 import pasdeux
 from pasdeux.cli import main
-from pasdeux.studio import create_app
 from pasdeux.studio.jobs import WorkerFailed, Workers
 from pasdeux.viz.viewer import decode_positions
 
@@ -31,12 +29,6 @@ def library(tmp_path_factory, tiny_run, shared_data):
     shutil.copy(shared_data / DUET_NAME, lib / DUET_NAME)
     shutil.copy(shared_data / "cmu_salsa" / "60_02.bvh", lib / "salsa.bvh")
     return lib
-
-
-@pytest.fixture(scope="module")
-def client(library):
-    with TestClient(create_app(library, port=PORT), base_url=f"http://127.0.0.1:{PORT}") as c:
-        yield c
 
 
 def generate(client, **body):

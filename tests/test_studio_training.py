@@ -12,10 +12,9 @@ import sys
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 
 from pasdeux.cli import main
-from pasdeux.studio import create_app, server
+from pasdeux.studio import server
 
 PORT = 8423
 DUET_NAME = "duet_ilya_hannah.npy"
@@ -29,12 +28,6 @@ def library(tmp_path_factory, tiny_run, shared_data):
     shutil.copytree(tiny_run, lib / "runs" / "tiny")
     shutil.copy(shared_data / DUET_NAME, lib / DUET_NAME)
     return lib
-
-
-@pytest.fixture(scope="module")
-def client(library):
-    with TestClient(create_app(library, port=PORT), base_url=f"http://127.0.0.1:{PORT}") as c:
-        yield c
 
 
 def status(client, path: str) -> dict:
