@@ -85,9 +85,7 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
     async def upload(request: Request) -> dict:
         form = await request.form(max_files=1, max_fields=4)
         try:
-            file = form.get("file")
-            if file is None or isinstance(file, str):
-                raise LibraryError("send the motion file as the multipart form field 'file'")
+            file = _form_file(form, "the motion file")
             return await asyncio.to_thread(lib.store_upload, file.filename or "", file.file)
         finally:
             await form.close()
@@ -96,9 +94,7 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
     async def video(request: Request) -> dict:
         form = await request.form(max_files=1, max_fields=6)
         try:
-            file = form.get("file")
-            if file is None or isinstance(file, str):
-                raise LibraryError("send the video as the multipart form field 'file'")
+            file = _form_file(form, "the video")
             dancers, model = str(form.get("dancers") or "1"), str(form.get("model") or "full")
             if not dancers.isdigit():
                 raise LibraryError(f"dancers must be 1 or 2; got {dancers!r}")
@@ -183,3 +179,11 @@ def _training_routes(app: FastAPI, studio: Studio) -> None:
     @app.get("/api/runs/loss-curve")
     def loss_curve(path: str) -> FileResponse:
         return FileResponse(studio.loss_curves(path), media_type="image/png")
+
+
+def _form_file(form, what: str):
+    """The uploaded file of a multipart form's field 'file'; a clear 4xx when it is missing."""
+    file = form.get("file")
+    if file is None or isinstance(file, str):
+        raise LibraryError(f"send {what} as the multipart form field 'file'")
+    return file
