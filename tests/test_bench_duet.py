@@ -13,6 +13,7 @@ from pasdeux.bench import bench_duet
 from pasdeux.bench import duet as bd
 from pasdeux.body import root_trajectory
 from pasdeux.cli import main
+from pasdeux.data import center
 from pasdeux.errors import ConfigError
 
 SALSA = "../shared/data/cmu_salsa"
@@ -71,8 +72,8 @@ def test_copy_leader_stands_at_the_mean_offset_and_retrieval_answers_with_a_trai
     assert copied["responsiveness"] == pytest.approx(1.0, abs=1e-6) and copied["multimodality"] == 0.0
 
     found = bd.retrieval(small, lead, 0)
-    train = bd.centred(small.windows("train", bd.TEST_STRIDE)[:, 1], sk)
-    nearest = np.abs(train[None] - bd.centred(found.guess[:3], sk)[:, None]).max(axis=(2, 3, 4)).min(1)
+    train = center(small.windows("train", bd.TEST_STRIDE)[:, 1], sk)
+    nearest = np.abs(train[None] - center(found.guess[:3], sk)[:, None]).max(axis=(2, 3, 4)).min(1)
     assert nearest == pytest.approx(0.0, abs=1e-5)  # each answer is some training partner, moved to the lead
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from pasdeux import metrics
 from pasdeux.bench.common import GEN_THREADS, Progress, find_shared, generation_threads, machine, short, write_json
 from pasdeux.body import root_trajectory
-from pasdeux.data import leader_centred, pair_windows, repair_glitches, shuffled_partners, time_split
+from pasdeux.data import center, leader_centred, pair_windows, repair_glitches, shuffled_partners, time_split
 from pasdeux.errors import ConfigError
 from pasdeux.motion import Motion
 
@@ -134,16 +134,10 @@ def place_at(partner_centred: np.ndarray, lead: np.ndarray, offset: np.ndarray, 
     return out
 
 
-def centred(x: np.ndarray, skeleton) -> np.ndarray:
-    from pasdeux.data import center
-
-    return center(x, skeleton)
-
-
 # --- the baselines -------------------------------------------------------------------------------------
 def copy_leader(data: DuetData, lead: np.ndarray, role: int, offset: np.ndarray) -> Answers:
     """The partner is the leader's own movement, at the training data's mean partner offset."""
-    own = centred(lead, data.skeleton)
+    own = center(lead, data.skeleton)
     guess = place_at(own, lead, offset, data.skeleton)
     return Answers(guess, guess[:, None].repeat(K_PARTNERS, 1), [])
 
@@ -206,7 +200,7 @@ def real_sets(data: DuetData, role: int, leg: float) -> RealSets:
     order = [role, 1 - role]
     pairs = data.windows("test", TEST_STRIDE)[:, order]
     reference = leader_centred(data.windows("test", REAL_STRIDE)[:, order], data.skeleton)
-    partners = centred(reference[:, 1], data.skeleton)
+    partners = center(reference[:, 1], data.skeleton)
     return RealSets(pairs, reference, partners, metrics.CrossDistanceSpace.fit(reference, data.skeleton),
                     metrics.KineticSpace.fit(partners, FPS), leg)
 
@@ -217,17 +211,17 @@ def score(data: DuetData, real: RealSets, answers: Answers, role: int) -> dict[s
     truth = leader_centred(real.pairs, sk)
     guess = leader_centred(np.stack([lead, answers.guess], 1), sk)
     drawn = leader_centred(np.stack([lead, answers.drawn[:, 0]], 1), sk)
-    own = centred(answers.drawn[:, 0], sk)
+    own = center(answers.drawn[:, 0], sk)
     out = {"partner_mse": metrics.recon_mse(guess[:, 1], truth[:, 1]),
            "fid_cd": real.cross.fid(drawn, real.reference),
            "div_cd": metrics.mean_pairwise_distance(real.cross.features(drawn)),
            "fid_k": real.kinetic.fid(own, real.partners), "diversity": real.kinetic.diversity(own),
-           "multimodality": real.kinetic.multimodality(centred(answers.drawn, sk)),
+           "multimodality": real.kinetic.multimodality(center(answers.drawn, sk)),
            "contact_rate": metrics.contact_rate(drawn, sk, real.leg),
            "penetration": metrics.penetration(drawn, sk, real.leg),
            "responsiveness": metrics.responsiveness(drawn, sk, FPS),
            "bed": metrics.bed(drawn, sk, FPS, real.leg),
-           "jitter_ratio": metrics.jitter_ratio(own, centred(truth[:, 1], sk)),
+           "jitter_ratio": metrics.jitter_ratio(own, center(truth[:, 1], sk)),
            "bone_cv": metrics.bone_cv(answers.drawn[:, 0], sk)}
     if answers.long_form:
         out["max_partner_distance"] = max(
