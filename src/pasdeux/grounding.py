@@ -35,6 +35,7 @@ from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, per
 
 from pasdeux.body import body_points, leg_length, role_indices
 from pasdeux.errors import ShapeError
+from pasdeux.kinematics import reach_limb
 from pasdeux.motion import Skeleton
 
 SIDES = ("left", "right")
@@ -259,35 +260,7 @@ def _slide_limit(xz: np.ndarray, planted: np.ndarray, max_step: float) -> np.nda
     return np.moveaxis(offset.reshape(n, sides, t, 2), 1, 2)
 
 
-def _descendants(parents: tuple[int, ...], joint: int) -> list[int]:
-    """`joint` and every joint below it in the tree."""
-    inside = {joint}
-    for j, p in enumerate(parents):  # parents come before children
-        if p in inside:
-            inside.add(j)
-    return sorted(inside)
-
-
 def _reach(w: np.ndarray, skeleton: Skeleton, side: str, target: np.ndarray) -> np.ndarray:
-    """Move one leg so its ankle reaches `target` `[N, T, 3]`: two-bone IK from the fixed hip, the knee
-    staying in its bending plane, the foot below the ankle moved rigidly with it."""
+    """Move one leg so its ankle reaches `target` `[N, T, 3]` (two-bone IK from the fixed hip)."""
     hip, knee, ankle = (role_indices(skeleton, f"{side}_{p}")[0] for p in ("hip", "knee", "ankle"))
-    h, k, a = w[:, :, hip], w[:, :, knee], w[:, :, ankle]
-    l1, l2 = np.linalg.norm(k - h, axis=-1), np.linalg.norm(a - k, axis=-1)
-    to = target - h
-    d = np.linalg.norm(to, axis=-1)
-    reach = np.clip(d, np.abs(l1 - l2) + 1e-6, l1 + l2 - 1e-6)
-    u = to / np.maximum(d, 1e-9)[..., None]
-    along = (l1**2 - l2**2 + reach**2) / (2 * reach)
-    up = np.sqrt(np.maximum(l1**2 - along**2, 0.0))
-    pole = (k - h) - np.sum((k - h) * u, -1, keepdims=True) * u  # where the knee points now, across the leg
-    pole_n = np.linalg.norm(pole, axis=-1, keepdims=True)
-    fallback = (a - h) - np.sum((a - h) * u, -1, keepdims=True) * u
-    pole = np.where(pole_n > 1e-6 * np.maximum(l1, 1e-9)[..., None], pole, -fallback)
-    pole = pole / np.maximum(np.linalg.norm(pole, axis=-1, keepdims=True), 1e-9)
-    new_knee = h + along[..., None] * u + up[..., None] * pole
-    new_ankle = h + reach[..., None] * u
-    out = w.copy()
-    out[:, :, knee] = new_knee
-    out[:, :, _descendants(skeleton.parents, ankle)] += (new_ankle - a)[:, :, None]
-    return out
+    return reach_limb(w, skeleton, (hip, knee, ankle), target)

@@ -313,3 +313,41 @@ def inverse_kinematics(positions: np.ndarray, skeleton: Skeleton, offsets: np.nd
                 trans[:, c], moving[c] = seen, True
             placed[:, c] = placed[:, j] + np.einsum("nab,nb->na", world[:, j], trans[:, c])
     return Pose(local, trans, offsets, moving)
+
+
+# --- limbs -----------------------------------------------------------------------------------
+def descendants(parents: Sequence[int], joint: int) -> list[int]:
+    """`joint` and every joint below it in the tree (parents come before children)."""
+    inside = {joint}
+    for j, p in enumerate(parents):
+        if p in inside:
+            inside.add(j)
+    return sorted(inside)
+
+
+def reach_limb(positions: np.ndarray, skeleton: Skeleton, limb: tuple[int, int, int], target: np.ndarray) -> np.ndarray:
+    """Move a limb (root, middle, end joints: hip, knee, ankle or shoulder, elbow, wrist) of bodies
+    `[N, T, J, 3]` so that its end reaches `target` `[N, T, 3]`: two-bone IK from the fixed root, both bone
+    lengths kept, the middle joint staying in the limb's bending plane, and everything below the end moved
+    rigidly with it. A target out of reach gets the end as near as the straight (or folded) limb allows."""
+    if skeleton.parents is None:
+        raise SkeletonError(f"skeleton {skeleton.name!r} has no joint tree; limbs need one")
+    root, mid, end = limb
+    w = positions
+    h, k, a = w[:, :, root], w[:, :, mid], w[:, :, end]
+    l1, l2 = np.linalg.norm(k - h, axis=-1), np.linalg.norm(a - k, axis=-1)
+    to = target - h
+    d = np.linalg.norm(to, axis=-1)
+    reach = np.clip(d, np.abs(l1 - l2) + 1e-6, l1 + l2 - 1e-6)
+    u = to / np.maximum(d, _EPS)[..., None]
+    along = (l1**2 - l2**2 + reach**2) / (2 * reach)
+    up = np.sqrt(np.maximum(l1**2 - along**2, 0.0))
+    pole = (k - h) - np.sum((k - h) * u, -1, keepdims=True) * u  # where the middle joint points now, across
+    pole_n = np.linalg.norm(pole, axis=-1, keepdims=True)
+    fallback = (a - h) - np.sum((a - h) * u, -1, keepdims=True) * u
+    pole = np.where(pole_n > 1e-6 * np.maximum(l1, _EPS)[..., None], pole, -fallback)
+    pole = pole / np.maximum(np.linalg.norm(pole, axis=-1, keepdims=True), _EPS)
+    out = w.copy()
+    out[:, :, mid] = h + along[..., None] * u + up[..., None] * pole
+    out[:, :, descendants(skeleton.parents, end)] += (h + reach[..., None] * u - a)[:, :, None]
+    return out
