@@ -184,3 +184,16 @@ def head_joints(skeleton: Skeleton) -> list[int]:
     lower = [_bare(j) for j in skeleton.joints]
     return [i for i, j in enumerate(lower) if j in HEAD_MARKERS or "ear" in j.replace("-", "_").split("_")
             or (any(w in j for w in HEAD_WORDS) and "forehead" not in j)]
+
+
+# --- what partners' holds need -------------------------------------------------------------------------
+def hand_joints(skeleton: Skeleton, side: str) -> list[int] | None:
+    """The joints of one hand: the wrist, the hand and every joint below them in the tree (the fingers);
+    None if the side has neither a wrist nor a hand."""
+    inside = {j for part in ("wrist", "hand") for j in (role_indices(skeleton, f"{side}_{part}") or ())}
+    if not inside:
+        return None
+    for j, p in enumerate(skeleton.parents or ()):  # parents come before children
+        if p in inside:
+            inside.add(j)
+    return sorted(inside)

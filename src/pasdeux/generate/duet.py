@@ -9,9 +9,8 @@ import torch
 
 from pasdeux.body import root_trajectory
 from pasdeux.generate import pipeline
-from pasdeux.generate.holds import hold_hands
 from pasdeux.generate.lead import as_lead
-from pasdeux.generate.partners import check_duet_model, check_sigma, partner_windows
+from pasdeux.generate.partners import check_duet_model, check_sigma, finished_partners, partner_windows
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.generate.solo import place
 from pasdeux.models.base import generator
@@ -91,7 +90,5 @@ def _answering(model: DuetVAE, lead: np.ndarray, real: np.ndarray, new_leads: np
         new_ctx = model.encode_lead(new_leads_t, role)
         new_mu = model.prior_mean(new_ctx)
         noise = model.residual.sample(n, new_mu.shape[-1], generator(seed + 1), centred=True)
-        world = model.partner_world(model.decode_latent(new_mu + deviation + sigma * noise, frames, lead=new_ctx),
-                                    new_leads_t)
-    held = hold_hands(new_leads, world.numpy().astype(np.float32), model.skeleton, float(model.leg_length))
-    return model.finish_sample(held)
+        return finished_partners(model, model.decode_latent(new_mu + deviation + sigma * noise, frames, lead=new_ctx),
+                                 new_leads_t, role)

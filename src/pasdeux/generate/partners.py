@@ -70,10 +70,18 @@ def _partners(model: DuetVAE, lead: np.ndarray, role: int, sigma: float, k: int,
             z = z + sigma * (model.prior_latent(n * k, frames, gen, lead=ctx) - z)
         if start is not None:
             z = _continue_from(model, z, ctx, lead_t, torch.as_tensor(start, device=model.device), sigma, gen)
-        world = model.partner_world(model.decode_latent(z, frames, lead=ctx), lead_t).cpu().numpy()
-    held = hold_hands(np.repeat(lead, k, axis=0), world.astype(np.float32), model.skeleton, float(model.leg_length))
-    world = model.finish_sample(held)
+        world = finished_partners(model, model.decode_latent(z, frames, lead=ctx), lead_t, role)
     return world.reshape(n, k, *world.shape[1:])
+
+
+def finished_partners(model: DuetVAE, out: torch.Tensor, lead: torch.Tensor, role: int) -> np.ndarray:
+    """Decoder output `out` for leader windows `lead` `[N, T, J, 3]` (leading as `role`, 0: A) as the partners'
+    world positions `[N, T, J, 3]`: on the training skeleton's bones, the hands the model holds holding the
+    leader's (`holds`)."""
+    world = model.finish_sample(model.partner_world(out, lead).cpu().numpy().astype(np.float32))
+    held = model.hold_output(out, role)
+    return hold_hands(lead.cpu().numpy(), world, model.skeleton, float(model.leg_length),
+                      None if held is None else held.cpu().numpy())
 
 
 def _continue_from(model: DuetVAE, z: torch.Tensor, ctx: LeadContext, lead: torch.Tensor, start: torch.Tensor,

@@ -1,5 +1,5 @@
-"""Foot contacts for training: which feet of real windows are planted, and the losses that teach a model
-to predict them and to keep planted feet still.
+"""Contacts for training: which feet of real windows are planted, and the losses that teach a model
+to predict them and to keep planted feet still; and which hands of a real partner hold the leader's.
 
 Labels follow `pasdeux.grounding.detect_contacts` (the same thresholds, relative to the leg length and per
 second), computed in torch on the training batch after augmentation, so a mirrored window gets mirrored
@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from pasdeux.body import role_indices
+from pasdeux.body import hand_joints, role_indices
 from pasdeux.grounding import CONTACT_HEIGHT, CONTACT_SPEED, FLOOR_PERCENTILE, FOOT_POINTS, MIN_CONTACT_S, SIDES
 from pasdeux.motion import Skeleton
 
@@ -64,3 +64,22 @@ def planted_slide(centred: Tensor, root_vel: Tensor, labels: Tensor, index: list
     both = (labels[:, 1:] * labels[:, :-1])[..., None]  # planted over the frame pair [B, T-1, 2, 1]
     speed2 = (move * fps / leg).pow(2).sum(-1)  # [B, T-1, 2, P]
     return (speed2 * both).sum() / both.sum().clamp_min(1.0) / speed2.shape[-1]
+
+
+HOLD_TOUCH = 0.06  # leg lengths: a partner hand point this near a leader hand point holds it (the contact metric's)
+
+
+def hand_index(skeleton: Skeleton) -> list[list[int]] | None:
+    """Joint indices `[side]` of both hands (wrist and below, `body.hand_joints`); None if a side is unnamed."""
+    found = [hand_joints(skeleton, s) for s in SIDES]
+    return None if None in found else found
+
+
+def hold_labels(lead: Tensor, partner: Tensor, index: list[list[int]], leg: float) -> Tensor:
+    """Which hands of the partner hold one of the leader's, `[B, T, 2]` (float 0/1), in real pair windows
+    `lead`, `partner` `[B, T, J, 3]`: some point of that hand within `HOLD_TOUCH` leg lengths of some point
+    of either leader hand. (The duet contact metric, segments within 6 %, counts nearly the same frames.)"""
+    leader = lead[..., index[0] + index[1], :]  # [B, T, H, 3]
+    held = [torch.cdist(partner[..., side, :].flatten(0, 1), leader.flatten(0, 1)).amin((-1, -2))
+            for side in index]
+    return (torch.stack(held, -1) < HOLD_TOUCH * leg).float().unflatten(0, lead.shape[:2])

@@ -50,6 +50,7 @@ from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models import deviations as dev
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import MotionModel, features_of
+from pasdeux.models.contacts import hand_index, hold_labels
 from pasdeux.models.layers import (
     Down,
     Up,
@@ -101,6 +102,8 @@ class DuetConfig:
     rigid_bones: float = 1.0
     init_logvar: float = -6.0
     warp_kernel: int = 5  # latent steps the linear warp looks at (leader before and after the partner's moment)
+    holds: bool = True  # predict which partner hands hold the leader's (two logits per frame)
+    hold_weight: float = 0.1  # binary cross-entropy of the hold logits
 
 
 @dataclass
@@ -152,6 +155,8 @@ class DuetVAE(MotionModel):
                                                prior_order=c.prior_order, rigid_bones=c.rigid_bones),
                                 skeleton, stats, fps)
         self._facing = facing_joints(skeleton)
+        self._hands = hand_index(skeleton) if c.holds else None
+        self.n_hold = 2 if self._hands is not None else 0
         self.lead_enc = _down_stack(c, p + LEAD_EXTRA)
         self.role = nn.Embedding(len(DIRECTIONS), h)
         self.post_enc = _down_stack(c, p + OFFSET)
@@ -161,7 +166,8 @@ class DuetVAE(MotionModel):
         dec: list[nn.Module] = [nn.Conv1d(zp + h, h, c.kernel)]
         for _ in range(c.stages):
             dec += [res_stack(h, c.kernel, c.blocks), Up(h, c.kernel)]
-        self.dec = nn.ModuleList(dec + [res_stack(h, c.kernel, c.blocks), nn.Conv1d(h, p + OFFSET, c.kernel)])
+        self.dec = nn.ModuleList(dec + [res_stack(h, c.kernel, c.blocks),
+                                        nn.Conv1d(h, p + OFFSET + self.n_hold, c.kernel)])
         # Linear path of the partner's features, set to whitened PCA by `prepare` (as in the solo model), and
         # the linear warp from the leader's features to the partner's latent, set by ridge regression.
         self.lin_in, self.lin_out = nn.Conv1d(p + OFFSET, zp, 1), nn.Conv1d(zp, p + OFFSET, 1)
@@ -172,6 +178,7 @@ class DuetVAE(MotionModel):
         for layers in (self.post_head, self.prior_head, self.dec):
             _zero_last(layers)
         nn.init.constant_(self.post_head[-1].bias[zp:], c.init_logvar)
+        nn.init.constant_(self.dec[-1].bias[p + OFFSET:], -1.0)  # no hold until the head has learned where (0.27)
         nn.init.normal_(self.role.weight, std=0.1)
         self.residual = ARPrior(zp, c.prior_order, span=max(1, c.window // 2 ** c.stages))
         # Normalisation of the leader-frame features (set by `prepare`, saved with the weights).
@@ -180,6 +187,8 @@ class DuetVAE(MotionModel):
             self.register_buffer(name, torch.ones(size))
         self.register_buffer("deviation_smooth", torch.zeros(len(DIRECTIONS)))  # set by `fit_prior`
         self.register_buffer("deviation_scale", torch.ones(len(DIRECTIONS)))  # set by `fit_prior`
+        # Per direction and hand, the hold logit at which sampled partners hold as often as the real ones.
+        self.register_buffer("hold_shift", torch.zeros(len(DIRECTIONS), 2))  # set by `fit_prior`
         # Deviation drive (`drive`, set by `fit_prior`): the leader's typical pace, the power law's exponent, and
         # the drive's root mean square over the training leads (so the average spread is the AR prior's).
         for name, value in (("pace_ref", 1.0), ("deviation_gain", 0.0), ("drive_rms", 1.0)):
@@ -308,8 +317,18 @@ class DuetVAE(MotionModel):
     def decode_latent(self, z: Tensor, frames: int, lead: LeadContext | None = None) -> Tensor:
         ctx = self._need_lead(lead)
         out = run_layers(self.dec, torch.cat([z, ctx.learned], dim=1))
-        out = out + self.lin_out(F.interpolate(z, scale_factor=self.factor, mode="linear", align_corners=False))
+        linear = self.lin_out(F.interpolate(z, scale_factor=self.factor, mode="linear", align_corners=False))
+        out = torch.cat([out[:, :self.n_pose + OFFSET] + linear, out[:, self.n_pose + OFFSET:]], dim=1)
         return out[..., :frames].transpose(1, 2)
+
+    def hold_output(self, out: Tensor, direction: Tensor | int) -> Tensor | None:
+        """Whether each partner hand (left, right) holds a leader hand `[B, T, 2]` (above 0.5: it holds), from
+        decoder output: the hold head's probability, shifted so that sampled training partners hold as often
+        as the real ones (`fit_prior`)."""
+        if not self.n_hold:
+            return None
+        shift = self.hold_shift[torch.as_tensor(direction, device=out.device).long().expand(len(out))]
+        return torch.sigmoid(out[..., self.n_pose + OFFSET:] - shift[:, None, :])
 
     def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: LeadContext | None = None) -> Tensor:
         """One partner latent per leader context in `lead` (`n` must match its batch): the best guess plus a
@@ -438,14 +457,29 @@ class DuetVAE(MotionModel):
             mu = self.prior_mean(ctx)
             raw = self.residual.sample(len(lead), mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
             real = np.array([dev.mean_motion(self._own_centred(partner), order) for order in (1, 2)])
-            gaps = {}
+            gaps, outs = {}, {}
             for smooth in DEVIATION_SMOOTHING:
                 calm = dev.smooth_deviations(raw, torch.full((len(lead),), smooth, device=mu.device))
                 for scale in DEVIATION_SCALES:
-                    drawn = self.partner_world(self.decode_latent(mu + scale * calm, lead.shape[1], lead=ctx), lead)
+                    outs[smooth, scale] = self.decode_latent(mu + scale * calm, lead.shape[1], lead=ctx)
+                    drawn = self.partner_world(outs[smooth, scale], lead)
                     moved = np.array([dev.mean_motion(self._own_centred(drawn), order) for order in (1, 2)])
                     gaps[smooth, scale] = float(np.abs(np.log(moved / real)).sum())
-            self.deviation_smooth[direction], self.deviation_scale[direction] = min(gaps, key=gaps.get)
+            best = min(gaps, key=gaps.get)
+            self.deviation_smooth[direction], self.deviation_scale[direction] = best
+            if self.n_hold:
+                self._calibrate_holds(direction, outs[best], lead, partner)
+
+    def _calibrate_holds(self, direction: int, out: Tensor, lead: Tensor, partner: Tensor) -> None:
+        """Shift each hand's hold logit so that the sampled partners `out` hold it in as many frames as the real
+        `partner` holds it (the head, trained against rare labels, is timid; what it ranks is kept)."""
+        share = hold_labels(lead, partner, self._hands, float(self.leg_length)).mean((0, 1))  # [2]
+        logits = out[..., self.n_pose + OFFSET:].reshape(-1, self.n_hold)
+        for side in range(self.n_hold):
+            if share[side] <= 0:
+                self.hold_shift[direction, side] = float("inf")  # this hand never holds: never take it
+            else:
+                self.hold_shift[direction, side] = torch.quantile(logits[:, side], 1 - float(share[side]))
 
     # --- training ----------------------------------------------------------------------------
     def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
@@ -462,16 +496,21 @@ class DuetVAE(MotionModel):
         out = self.decode_latent(reparameterise(mu_q, logvar_q), x.shape[1], lead=ctx)
         guess = self.decode_latent(mu_p, x.shape[1], lead=ctx)
         pos = (out[..., :p] - x[..., :p]).pow(2).mean()
-        offset = (out[..., p:] - x[..., p:]).pow(2).mean()
+        offset = (out[..., p:p + OFFSET] - x[..., p:]).pow(2).mean()
         vel = relative_mse(out[..., :p].diff(dim=1), x[..., :p].diff(dim=1))
         acc = relative_mse(out[..., :p].diff(n=2, dim=1), x[..., :p].diff(n=2, dim=1))
         bone = bone_length_loss(self.partner_in_frame(out)[0], partner, self.bone_index)
         best = (guess[..., :p] - x[..., :p]).pow(2).mean() \
-            + c.offset_weight * (guess[..., p:] - x[..., p:]).pow(2).mean()
+            + c.offset_weight * (guess[..., p:p + OFFSET] - x[..., p:]).pow(2).mean()
         kl = kl_gaussians(mu_q, logvar_q, mu_p, logvar_p).mean((0, 2))
         kl_pen = F.relu(kl - c.free_bits).sum() * mu_q.shape[-1] / (x.shape[1] * x.shape[2])
         anneal = min(1.0, step / max(1, c.anneal_steps))
         partner_loss = (pos + c.offset_weight * offset + c.vel_weight * vel + c.acc_weight * acc
                         + c.bone_weight * bone + c.guess_weight * best + anneal * c.kl_weight * kl_pen)
-        return {"loss": c.solo_weight * solo["loss"] + partner_loss, "solo": solo["loss"], "mse": pos,
-                "offset": offset, "vel": vel, "acc": acc, "bone": bone, "guess": best, "kl": kl.sum()}
+        losses = {"solo": solo["loss"], "mse": pos, "offset": offset, "vel": vel, "acc": acc, "bone": bone,
+                  "guess": best, "kl": kl.sum()}
+        if self.n_hold:  # both what the partner's latent says and the best guess learn where the hands hold
+            labels = hold_labels(lead, partner, self._hands, float(self.leg_length))
+            losses["hold"] = sum(F.binary_cross_entropy_with_logits(o[..., p + OFFSET:], labels) for o in (out, guess))
+            partner_loss = partner_loss + c.hold_weight * losses["hold"]
+        return {"loss": c.solo_weight * solo["loss"] + partner_loss, **losses}
