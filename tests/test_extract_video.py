@@ -87,7 +87,11 @@ def test_two_people_keep_their_identities_and_a_missed_frame_is_filled_and_repor
         box = boxes[seen, d]
         assert ((centre[:, 0] > box[:, 0]) & (centre[:, 0] < box[:, 2])).all(), f"dancer {d + 1} changed person"
     assert not duet.found[1, sorted(MISSING)].any() and duet.found[0].all()
-    assert np.isfinite(m.positions[1, sorted(MISSING)]).all()  # filled
+    gap = m.positions[1, sorted(MISSING)]
+    # filled; a joint the model also saw poorly around the gap may stay NaN, but only where the notes say so
+    left = [m.skeleton.joints[j] for j in np.where(~np.isfinite(gap).all((0, 2)))[0]]
+    gaps = " ".join(n for n in m.notes if "left as NaN" in n)
+    assert len(left) <= 3 and all(f"joint {name}: frames" in gaps for name in left), (left, m.notes)
     assert any("dancer 2 missed in 2 frame(s), filled by interpolation: frames 20-21" in n for n in m.notes)
     assert (m.positions[0, :, 0, 0] < m.positions[1, :, 0, 0]).all()  # dancer 1 stays on the left
 
@@ -155,12 +159,13 @@ def test_progress_callback_counts_frames(videos):
 
 def test_extracted_motion_feeds_metrics_models_and_bvh(duet, tmp_path):
     from pasdeux import metrics
-    from pasdeux.data import solo_windows
+    from pasdeux.data import fill_gaps, solo_windows
     from pasdeux.generate.pipeline import reconstruct
     from pasdeux.models import MotionModel, build_model
 
-    m = duet.motion
+    m = fill_gaps(duet.motion)  # what the metrics ask for where a joint was unseen for longer than extraction fills
     pos = m.positions
+    assert np.isfinite(pos).all()
     assert np.isfinite(metrics.bone_cv(pos[0], m.skeleton))
     assert np.isfinite(metrics.foot_metrics(pos[:1], m.skeleton, m.fps)["foot_skating_ratio"])
     assert metrics.geometric_features(pos[:1], m.skeleton, m.fps).shape[0] == 1
