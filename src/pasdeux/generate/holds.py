@@ -1,9 +1,9 @@
 """Hand holds: where the duet model says a partner's hand holds one of the leader's, it takes it.
 
-Partners in a couple dance hold hands much of the time (the salsa couple in about 0.38 of frames), and
-a hand that misses the other by a few centimetres reads as no hold at all. The duet model predicts, with
-the partner's movement, which of its hands hold a leader hand (a head trained on the real couple's
-holds, `models.contacts.hold_labels`), so holds come and go with the leader as the real couple's do.
+Partners in a couple dance hold hands much of the time (the salsa couple in 0.07 to 0.43 of a take's
+frames), and a hand that misses the other by a few centimetres reads as no hold at all. The duet model
+predicts, with the partner's movement, which of its hands hold a leader hand (a head trained on the real
+couple's holds, `models.contacts.hold_labels`), so holds come and go with the leader.
 This finishes the gesture, as foot planting finishes a step: a hand the model holds is brought to the
 nearest leader hand until the two are `HOLD_GAP` apart, by two-bone IK of the arm from the fixed
 shoulder (`kinematics.reach_limb`), so the arm reaches with its own bone lengths instead of stretching;

@@ -16,6 +16,8 @@ from pasdeux.body import hand_joints, role_indices
 from pasdeux.grounding import CONTACT_HEIGHT, CONTACT_SPEED, FLOOR_PERCENTILE, FOOT_POINTS, MIN_CONTACT_S, SIDES
 from pasdeux.motion import Skeleton
 
+HOLD_TOUCH = 0.06  # leg lengths: a partner hand point this near a leader hand point holds it (the contact metric's)
+
 
 def foot_index(skeleton: Skeleton) -> list[list[tuple[int, ...]]] | None:
     """Joint indices `[side][point]` (each a tuple whose mean is the point) of both feet; None if unnamed."""
@@ -65,8 +67,6 @@ def planted_slide(centred: Tensor, root_vel: Tensor, labels: Tensor, index: list
     speed2 = (move * fps / leg).pow(2).sum(-1)  # [B, T-1, 2, P]
     return (speed2 * both).sum() / both.sum().clamp_min(1.0) / speed2.shape[-1]
 
-
-HOLD_TOUCH = 0.06  # leg lengths: a partner hand point this near a leader hand point holds it (the contact metric's)
 
 
 def hand_index(skeleton: Skeleton) -> list[list[int]] | None:
