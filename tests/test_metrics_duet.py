@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -51,6 +51,7 @@ coords = arrays(np.float64, (4, 3), elements=st.floats(-1, 1))
 
 @settings(max_examples=60, deadline=None)
 @given(pts=coords)
+@example(pts=np.array([[0.0625, 0, 0], [0, 0, 0], [0, 1e-5, 0], [0, 0, 0]]))  # a short segment at an angle
 def test_segment_distance_matches_brute_force(pts):
     d = segment_distance(*pts)
     assert d == pytest.approx(_brute_segment_distance(*pts), abs=0.01)

@@ -18,8 +18,10 @@ def segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndar
     a_ok, e_ok = a > EPS, e > EPS
     safe_a, safe_e = np.where(a_ok, a, 1.0), np.where(e_ok, e, 1.0)
     denom = a * e - b * b
-    # s on the first segment: the unclamped closest point of the two lines (0 when parallel), clamped.
-    s = np.where(denom > EPS, np.clip((b * f - c * e) / np.where(denom > EPS, denom, 1.0), 0, 1), 0.0)
+    # s on the first segment: the unclamped closest point of the two lines (0 when parallel), clamped. Parallel
+    # is judged relative to the lengths (sin^2 of the angle), or two short segments at an angle would count.
+    crossing = denom > EPS * a * e
+    s = np.where(crossing, np.clip((b * f - c * e) / np.where(crossing, denom, 1.0), 0, 1), 0.0)
     t = (b * s + f) / safe_e
     # When t leaves [0, 1], clamp it and recompute s for that end of the second segment.
     s = np.where(t < 0, np.clip(-c / safe_a, 0, 1), np.where(t > 1, np.clip((b - c) / safe_a, 0, 1), s))
