@@ -8,18 +8,22 @@ knees, ankles and toes) and returns them
    it, all the way to the real median once it lies as far again outside (no floating or sunk phrase);
 2. travelling over its planted feet: where a foot is planted the body's horizontal travel is corrected by
    that foot's slide, so a planted foot is not dragged along by a root velocity that does not match it;
-3. lifted or lowered frame by frame (smoothly, interpolated between contacts) so the lowest planted foot
-   rests at a height real planted feet rest at (the same pull towards the real range);
+3. lifted or lowered frame by frame (smoothly, interpolated between contacts) so the lowest resting foot
+   stands as far above the floor under it as real planted feet stand above theirs (the same pull towards
+   the real range);
 4. with each planted foot held: its ankle moves no faster than `SLIDE_SPEED` (a real planted foot still
-   rolls and pivots a little) and its lowest point rests at a real planted height, reached by two-bone IK
-   (the hip fixed, the knee bending in the plane it already bends in), the rest of the foot moving
-   rigidly with the ankle. Between contacts the correction is interpolated, so a stepping foot travels
-   smoothly from one footprint to the next.
+   rolls and pivots a little) and, where it rests, its lowest point comes to a real planted clearance,
+   reached by two-bone IK (the hip fixed, the knee bending in the plane it already bends in), the rest of
+   the foot moving rigidly with the ankle. Within a contact the correction is exact; between contacts it
+   is interpolated and smoothed, so a stepping foot travels smoothly from one footprint to the next.
 
-Planted feet are those `contact` (probabilities `[N, T, 2]`, left then right, as the default model
-predicts them) gives more than `CONTACT_PROB`, and every foot found low and slower than a swing
-(`detect_contacts`: its lowest point near the floor under the phrase, its slowest point slower than
-`PIN_SPEED`). Every threshold is relative to the leg length and every speed is per
+Planted (held) feet are every foot found low and slower than a swing (`detect_contacts`: its lowest point
+near the floor under the phrase, its slowest point slower than `PIN_SPEED`) and those `contact`
+(probabilities `[N, T, 2]`, left then right, as the default model predicts them) gives more than
+`CONTACT_PROB`. Resting feet, brought to the floor's height, are the found ones and those given more than
+`REST_PROB`: pulling down every foot the model calls planted put the video-extracted reconstructions' feet
+on the floor in 1.31x as many frames as the real ones, and holding only the sure ones let the mocap
+prior's feet slide 1.7x as often as real ones. Every threshold is relative to the leg length and every speed is per
 second, so the same motion at another scale or frame rate is treated the same. `FloorModel.measure`
 reads the floor, the leg length and the real ranges from real motion; a model keeps its training data's
 and generation passes it as `model`. Skeletons without a parent tree (marker sets) get the vertical
@@ -46,7 +50,8 @@ PIN_SPEED = 2.0  # leg lengths per second: grounding also holds low feet slower 
 FLOOR_PERCENTILE = 5.0  # the floor: this percentile of the lowest foot point over frames
 RANGE = (10.0, 50.0, 90.0)  # percentiles of real data: where generated phrases and planted feet may stand
 SLIDE_SPEED = 0.5  # leg lengths per second: a planted ankle moves no faster (real planted feet: median 0.3)
-CONTACT_PROB = 0.5  # a foot given more than this probability of contact is planted
+CONTACT_PROB = 0.5  # a foot given more than this probability of contact is planted (held in place)
+REST_PROB = 0.8  # a planted foot given more than this probability is also brought down to rest on the floor
 SMOOTH_S = 0.05  # seconds: Gaussian smoothing of the corrections (no kinks where a contact starts)
 PHRASE_S = 64 / 30  # seconds: the floor under a phrase is judged over this long (the benchmark's windows)
 MIN_CONTACT_S = 0.07  # seconds: shorter contacts and gaps between contacts are noise
@@ -55,15 +60,17 @@ MIN_CONTACT_S = 0.07  # seconds: shorter contacts and gaps between contacts are 
 @dataclass(frozen=True)
 class FloorModel:
     """What real motion says about standing, in the data's units: the floor, the leg length, where the floor
-    under a phrase lies relative to it, and at what height planted feet rest (25th, 50th and 75th
-    percentiles of the real data, relative to the floor)."""
+    under a phrase lies relative to it, and how high above the floor under them planted feet rest (10th,
+    50th and 90th percentiles of the real data). Clearances are taken over each phrase's own floor because
+    a video-extracted floor drifts: over the one floor, real planted feet of the shared duet spread from
+    0.03 to 0.26 leg lengths, over their phrase's floor from 0.005 to 0.07."""
 
     floor: float  # y of the floor: the 5th percentile of the lowest foot point over all frames
     leg_length: float  # mean hip-to-ankle distance
     phrase_low: float  # the floor under a real phrase (its 5th percentile) lies around floor + phrase_mid,
     phrase_mid: float  # from phrase_low to phrase_high (video-extracted floors drift)
     phrase_high: float
-    planted_low: float  # the lowest point of a planted real foot rests around floor + planted_mid,
+    planted_low: float  # the lowest point of a planted real foot rests planted_mid above its phrase's floor,
     planted_mid: float  # from planted_low to planted_high
     planted_high: float
 
@@ -76,8 +83,9 @@ class FloorModel:
         floor = float(np.percentile(low, FLOOR_PERCENTILE))
         phrase = np.percentile(low, FLOOR_PERCENTILE, axis=1)  # each phrase's own floor [N]
         planted = detect_contacts(w, skeleton, fps, leg, phrase[:, None])
-        heights = foot_points(w, skeleton)[..., 1].min(-1)[planted] if planted.any() else low.ravel()
-        values = [floor, leg, *(np.percentile(phrase, RANGE) - floor), *(np.percentile(heights, RANGE) - floor)]
+        clearance = foot_points(w, skeleton)[..., 1].min(-1) - phrase[:, None, None]  # over the phrase's floor
+        heights = clearance[planted] if planted.any() else (low - phrase[:, None]).ravel()
+        values = [floor, leg, *(np.percentile(phrase, RANGE) - floor), *np.percentile(heights, RANGE)]
         return cls(*(float(v) for v in values))
 
     @classmethod
@@ -191,36 +199,43 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
     sigma = max(SMOOTH_S * fps, 0.5)
     # 1. The floor under each phrase comes within the real range: no floating, no sinking phrase.
     under = local_floor(w, skeleton, fps)
-    lift = _pull(under - floor, fm.phrase_low, fm.phrase_mid, fm.phrase_high)
-    w[..., 1] += gaussian_filter1d(lift, 4 * sigma, axis=1, mode="nearest")[..., None]
-    # 2. Contacts: the given ones, and every foot that is low and slower than a swing.
-    planted = detect_contacts(w, skeleton, fps, leg_length, under + lift, PIN_SPEED)
+    lift = gaussian_filter1d(_pull(under - floor, fm.phrase_low, fm.phrase_mid, fm.phrase_high), 4 * sigma,
+                             axis=1, mode="nearest")
+    w[..., 1] += lift[..., None]
+    under = under + lift  # the floor under each frame from here on
+    # 2. Contacts: every foot that is low and slower than a swing, and the given ones; of the given ones only
+    # those given with confidence are brought down to the floor (the rest are held where they are).
+    planted = detect_contacts(w, skeleton, fps, leg_length, under, PIN_SPEED)
+    resting = planted.copy()
     if contact is not None:
         given = np.asarray(contact)
         if given.shape != planted.shape:
             raise ShapeError(f"contact must be [N, T, 2] (left, right) like the motion; got {given.shape}")
         planted |= given > CONTACT_PROB
+        resting |= given > REST_PROB
     if travel:  # the body travels over its planted feet instead of dragging them along
         w = _travel_with_feet(w, skeleton, fps, planted, sigma)
-    # 3. Planted feet rest where real planted feet rest; the lift is interpolated between contacts.
+    # 3. Resting feet stand where real planted feet stand; the lift is interpolated between contacts.
     foot_low = foot_points(w, skeleton)[..., 1].min(-1)  # [N, T, 2]
-    lowest_planted = np.where(planted, foot_low, np.inf).min(-1) - floor
-    any_planted = planted.any(-1)
-    step = np.where(any_planted, _pull(np.where(any_planted, lowest_planted, fm.planted_mid), fm.planted_low,
+    lowest_resting = np.where(resting, foot_low, np.inf).min(-1) - under
+    any_resting = resting.any(-1)
+    step = np.where(any_resting, _pull(np.where(any_resting, lowest_resting, fm.planted_mid), fm.planted_low,
                                        fm.planted_mid, fm.planted_high), 0.0)
-    w[..., 1] += gaussian_filter1d(_fill_between(step, any_planted), sigma, axis=1, mode="nearest")[..., None]
+    w[..., 1] += gaussian_filter1d(_fill_between(step, any_resting), sigma, axis=1, mode="nearest")[..., None]
     if skeleton.parents is None:
         return w.astype(np.float32)
-    # 4. Pin each planted foot: its ankle stays at the contact's mean horizontal position, its lowest point
-    # where real planted feet rest, and the leg reaches it.
+    # 4. Pin each planted foot: its ankle slides no faster than SLIDE_SPEED and, where it rests, its lowest point
+    # stands as high above the floor as real planted feet; the leg reaches it.
     ankle_index = [role_indices(skeleton, f"{s}_ankle")[0] for s in SIDES]
     ankle = w[:, :, ankle_index]  # [N, T, 2, 3]
     target = ankle.copy()
     target[..., [0, 2]] += _slide_limit(ankle[..., [0, 2]], planted, SLIDE_SPEED * leg_length / fps)
-    foot_low = foot_points(w, skeleton)[..., 1].min(-1) - floor
-    target[..., 1] += _pull(foot_low, fm.planted_low, fm.planted_mid, fm.planted_high)
+    foot_low = foot_points(w, skeleton)[..., 1].min(-1) - under[..., None]
+    target[..., 1] += np.where(resting, _pull(foot_low, fm.planted_low, fm.planted_mid, fm.planted_high), 0.0)
     offset = _fill_between(np.where(planted[..., None], target - ankle, 0.0), planted)
-    offset = gaussian_filter1d(offset, sigma, axis=1, mode="nearest")
+    # Smoothed between contacts (a stepping foot travels smoothly), exact within them: smoothing a short
+    # contact's offsets let its planted ankle slide at twice `SLIDE_SPEED` and more.
+    offset = np.where(planted[..., None], offset, gaussian_filter1d(offset, sigma, axis=1, mode="nearest"))
     for side in range(2):
         w = _reach(w, skeleton, SIDES[side], ankle[:, :, side] + offset[:, :, side])
     return w.astype(np.float32)
