@@ -117,6 +117,31 @@ def test_ar_prior_recovers_a_known_process():
     np.testing.assert_allclose(drawn.std((0, 2)).numpy(), torch.stack(seq).std(0).numpy(), rtol=0.2)
 
 
+def _window_energy_spread(seq: torch.Tensor, steps: int) -> float:
+    """The spread (std) over windows of `steps` of the log RMS step size of sequences `[N, Z, T]`."""
+    d = seq.diff(dim=-1)
+    d = d[..., : d.shape[-1] // steps * steps].reshape(*d.shape[:-1], -1, steps)
+    return float(d.pow(2).mean((1, 3)).log().std())
+
+
+def test_ar_prior_samples_are_calm_and_lively_like_the_data():
+    """Data whose energy changes every few seconds (calm and lively stretches of 48 steps): prior samples
+    vary in energy from window to window about as much as the data, and variation noise does not (every
+    variation departs by its sigma)."""
+    gen = torch.Generator().manual_seed(0)
+    z, seq = torch.zeros(2), []
+    for t in range(9600):
+        z = 0.8 * z + (0.03 if (t // 48) % 2 else 0.15) * torch.randn(2, generator=gen)
+        seq.append(z)
+    data = torch.stack(seq)
+    prior = ARPrior(2, 1, span=16)
+    assert prior.fit([data])
+    real = _window_energy_spread(data.T[None], 16)
+    drawn = _window_energy_spread(prior.sample(256, 64, gen), 16)
+    assert drawn > 0.8 * real  # blending a new energy in every 16 steps gave 0.71x
+    assert _window_energy_spread(prior.smooth_noise(256, 64, gen), 16) < 0.5 * real
+
+
 def test_user_errors_are_clear(train_data, tmp_path):
     w, _, skeleton = train_data
     stats = MotionModel.fit_stats(w, skeleton)
