@@ -189,16 +189,21 @@ def test_default_model_learns_contacts_and_keeps_planted_feet_still(train_data, 
 
 
 def test_model_folders_from_before_grounding_still_load(train_data, tmp_path):
-    """A folder saved without the floor buffer loads, knows no floor, and generates ungrounded."""
+    """A folder saved without the floor buffer, or with the older one, loads, knows no floor, and generates
+    ungrounded."""
     from safetensors.torch import load_file, save_file
 
     model = make("pose", {"hidden": 32, "latent": 8}, train_data)
     folder = model.save_pretrained(tmp_path / "old")
     state = load_file(str(folder / "model.safetensors"))
-    del state["floor_stats"]
+    del state["floor_clearances"]
     save_file(state, str(folder / "model.safetensors"))
     old = load_model(folder)
     assert old.floor_model is None
+    state["floor_stats"] = torch.ones(8)  # saved before clearances were taken over the phrase's floor
+    save_file(state, str(folder / "model.safetensors"))
+    with pytest.warns(UserWarning, match="without grounding"):
+        assert load_model(folder).floor_model is None
     w, _, skeleton = train_data
     c = center(w[:2], skeleton)
     np.testing.assert_allclose(reconstruct(old, c), reconstruct(model, c), atol=1e-6)

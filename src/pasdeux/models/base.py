@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,7 +33,8 @@ from pasdeux.runs import MODEL_STATS as STATS_FILE
 from pasdeux.runs import MODEL_WEIGHTS as WEIGHTS_FILE
 
 ROOT_CHANNELS = 2  # horizontal root velocity (x, z) per frame, metres per frame
-FLOOR_KEY = "floor_stats"  # the buffer holding the training data's FloorModel
+FLOOR_KEY = "floor_clearances"  # the buffer holding the training data's FloorModel
+OLD_FLOOR_KEY = "floor_stats"  # before planted-foot clearances were taken over the phrase's floor (2026-12)
 
 
 def make_config(config_class: type, options: dict[str, Any]) -> Any:
@@ -231,6 +233,9 @@ class MotionModel(nn.Module):
 
         try:
             state = load_file(str(directory / WEIGHTS_FILE))
+            if state.pop(OLD_FLOOR_KEY, None) is not None:
+                warnings.warn(f"{directory} was saved by an older pasdeux whose floor measure means something else; "
+                              "its motion is generated without grounding (retrain to ground it)", stacklevel=2)
             state.setdefault(FLOOR_KEY, getattr(model, FLOOR_KEY))  # folders from before grounding: no floor known
             model.load_state_dict(state)
         except (RuntimeError, OSError) as e:
