@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ class DuetData:
     def skeleton(self):
         return self.test[0].skeleton
 
-    @property
+    @cached_property
     def has_depth(self) -> bool:
         """Whether the dancers' pelvises move in depth (z) at all, not just across (x)."""
         flat = np.concatenate([m.positions.reshape(-1, *m.positions.shape[-2:]) for m in self.train + self.test])
