@@ -164,7 +164,7 @@ def test_generation_leaves_the_model_in_its_mode_and_solo_models_refuse_a_lead(t
     model.train()
     reconstruct(model, c[:2])
     assert model.training  # the pipeline switched to eval mode only while it ran
-    feats = model.pose_features(torch.as_tensor(c[:2]))
+    feats = model.pose_features(torch.as_tensor(np.stack(c[:2])))
     with pytest.raises(ConfigError, match="solo model"):
         model.encode(feats, lead=feats)
 
