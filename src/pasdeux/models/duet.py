@@ -58,6 +58,7 @@ from torch import Tensor, nn
 from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models import deviations as dev
+from pasdeux.models import duet_fit
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import MotionModel, features_of
 from pasdeux.models.contacts import hand_index, hold_labels
@@ -81,9 +82,6 @@ OFFSET = 2  # the partner's pelvis x and z relative to the leader's, per frame, 
 LEAD_EXTRA = 3  # the leader's own travel (x, z in its frame) and turning (sine of its turn), per frame
 POSE_COMPONENTS = 32  # principal components kept to complete leads that lack some of the model's joints
 PREPARE_WINDOWS = 1024  # pair windows (spread over the training data) the data-dependent start is fitted on
-CALIBRATION_WINDOWS = 32  # training windows per direction on which sampled partners' speed is calibrated
-DEVIATION_SMOOTHING = (0.0, 0.5, 0.75, 1.0, 1.5, 2.0)  # latent steps tried
-DEVIATION_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # spreads tried, relative to the fitted deviation prior's
 WARP_ROWS = 20_000  # latent steps (per direction) the linear warp is fitted on, spread over the windows
 DIRECTIONS = ("a2b", "b2a")  # a2b: dancer A (0) leads and B (1) answers; b2a the reverse
 
@@ -156,6 +154,7 @@ class DuetVAE(MotionModel):
     config_class = DuetConfig
     has_root = True
     dancers = 2
+    directions = DIRECTIONS
 
     def __init__(self, config: DuetConfig, skeleton, stats, fps: float = 30.0) -> None:
         super().__init__(config, skeleton, stats, fps)
@@ -234,14 +233,14 @@ class DuetVAE(MotionModel):
         """The leader's pelvis (x, z) `[B, T, 2]` and smoothed facing `[B, T, 2]` of leader windows `[B, T, J, 3]`."""
         return self._root_xz(lead), facing(lead, self._facing, self.fps)
 
-    def _own_centred(self, world: Tensor) -> Tensor:
+    def own_centred(self, world: Tensor) -> Tensor:
         """Bodies `[B, T, J, 3]` centred on their own pelvis (x, z)."""
         own = self._root_xz(world)
         return world - torch.stack([own[..., 0], torch.zeros_like(own[..., 0]), own[..., 1]], -1)[..., None, :]
 
     def _canonical(self, world: Tensor, root_xz: Tensor, fwd: Tensor) -> Tensor:
         """Poses centred on their own pelvis and turned into the frame `fwd`, normalised: `[B, T, J*3]`."""
-        return (to_frame(self._own_centred(world), fwd[..., None, :]).flatten(-2) - self.canon_mean) / self.canon_std
+        return (to_frame(self.own_centred(world), fwd[..., None, :]).flatten(-2) - self.canon_mean) / self.canon_std
 
     def lead_features(self, lead: Tensor) -> Tensor:
         """Normalised leader features `[B, T, J*3 + 3]`: its pose, travel and turning, in its own frame."""
@@ -331,6 +330,14 @@ class DuetVAE(MotionModel):
         out = torch.cat([out[:, :self.n_pose + OFFSET] + linear, out[:, self.n_pose + OFFSET:]], dim=1)
         return out[..., :frames].transpose(1, 2)
 
+    def hold_logits(self, out: Tensor) -> Tensor:
+        """The hold head's logits `[B, T, 2]` (left, right partner hand) in decoder output."""
+        return out[..., self.n_pose + OFFSET:]
+
+    def real_holds(self, lead: Tensor, partner: Tensor) -> Tensor:
+        """Which partner hands hold a leader hand in real pair windows `[B, T, 2]` (the hold head's labels)."""
+        return hold_labels(lead, partner, self._hands, float(self.leg_length))
+
     def hold_output(self, out: Tensor, direction: Tensor | int) -> Tensor | None:
         """Whether each partner hand (left, right) holds a leader hand `[B, T, 2]` (above 0.5: it holds), from
         decoder output: the hold head's probability, shifted so that sampled training partners hold as often
@@ -338,7 +345,7 @@ class DuetVAE(MotionModel):
         if not self.n_hold:
             return None
         shift = self.hold_shift[torch.as_tensor(direction, device=out.device).long().expand(len(out))]
-        return torch.sigmoid(out[..., self.n_pose + OFFSET:] - shift[:, None, :])
+        return torch.sigmoid(self.hold_logits(out) - shift[:, None, :])
 
     def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: LeadContext | None = None) -> Tensor:
         """One partner latent per leader context in `lead` (`n` must match its batch): the best guess plus a
@@ -422,74 +429,10 @@ class DuetVAE(MotionModel):
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
         return self.pose_mean.cpu().numpy().astype(np.float64), self.pose_basis.cpu().numpy().astype(np.float64)
 
-    @torch.no_grad()
     def fit_prior(self, sequences: list[np.ndarray]) -> None:
-        """Fit the leader's solo prior and the partners' deviation prior to whole training duets `[2, T, J, 3]`."""
-        self.solo.fit_prior([s[d] for s in sequences for d in range(2)])
-        deviations, paces = [], []
-        for seq in sequences:
-            pair = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)
-            for direction in range(len(DIRECTIONS)):
-                lead, partner = pair[direction][None], pair[1 - direction][None]
-                ctx = self.encode_lead(lead, direction)
-                mu_q, _ = self.encode(self.partner_features(partner, lead), lead=ctx)
-                deviations.append((mu_q - self.prior_mean(ctx))[0].T)  # [steps, Z]
-                paces.append(ctx.pace[0])
-        self.residual.fit(deviations)
-        self._fit_drive(deviations, paces)
-        self._calibrate(sequences)
-
-    def _fit_drive(self, deviations: list[Tensor], paces: list[Tensor]) -> None:
-        """Per direction, the power law between the leader's pace and how fast the real partner's deviation
-        from the best guess moves (`deviations.fit_drive`), so sampled deviations move with the leader."""
-        for direction in range(len(DIRECTIONS)):
-            fitted = dev.fit_drive(deviations[direction::2], paces[direction::2])
-            if fitted is not None:
-                self.pace_ref[direction], self.deviation_gain[direction], self.drive_rms[direction] = fitted
-
-    @torch.no_grad()
-    def _calibrate(self, sequences: list[np.ndarray]) -> None:
-        """Choose, per direction, how much sampled deviations are smoothed and scaled so that sampled training
-        partners move (speed) and accelerate as much as the real ones: a Gaussian AR deviation is rough
-        everywhere, while real movement has calm stretches and accents, so unsmoothed samples would shake;
-        and the posterior's deviations, fitted on the training pairs, overstate what a partner adds to the
-        best guess (samples at the full spread can move faster than the real partners)."""
-        from pasdeux.data import pair_windows
-
-        windows = np.concatenate([pair_windows(np.asarray(s, np.float32), self.window, self.window)
-                                  for s in sequences if s.shape[1] >= self.window])
-        pairs = torch.as_tensor(windows[np.linspace(0, len(windows) - 1, min(CALIBRATION_WINDOWS, len(windows)))
-                                        .round().astype(int)], device=self.device)
-        gen = torch.Generator().manual_seed(0)
-        for direction in range(len(DIRECTIONS)):
-            lead, partner = pairs[:, direction], pairs[:, 1 - direction]
-            ctx = self.encode_lead(lead, direction)
-            mu = self.prior_mean(ctx)
-            raw = self.residual.sample(len(lead), mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
-            real = np.array([dev.mean_motion(self._own_centred(partner), order) for order in (1, 2)])
-            gaps, outs = {}, {}
-            for smooth in DEVIATION_SMOOTHING:
-                calm = dev.smooth_deviations(raw, torch.full((len(lead),), smooth, device=mu.device))
-                for scale in DEVIATION_SCALES:
-                    outs[smooth, scale] = self.decode_latent(mu + scale * calm, lead.shape[1], lead=ctx)
-                    drawn = self.partner_world(outs[smooth, scale], lead)
-                    moved = np.array([dev.mean_motion(self._own_centred(drawn), order) for order in (1, 2)])
-                    gaps[smooth, scale] = float(np.abs(np.log(moved / real)).sum())
-            best = min(gaps, key=gaps.get)
-            self.deviation_smooth[direction], self.deviation_scale[direction] = best
-            if self.n_hold:
-                self._calibrate_holds(direction, outs[best], lead, partner)
-
-    def _calibrate_holds(self, direction: int, out: Tensor, lead: Tensor, partner: Tensor) -> None:
-        """Shift each hand's hold logit so that the sampled partners `out` hold it in as many frames as the real
-        `partner` holds it (the head, trained against rare labels, is timid; what it ranks is kept)."""
-        share = hold_labels(lead, partner, self._hands, float(self.leg_length)).mean((0, 1))  # [2]
-        logits = out[..., self.n_pose + OFFSET:].reshape(-1, self.n_hold)
-        for side in range(self.n_hold):
-            if share[side] <= 0:
-                self.hold_shift[direction, side] = float("inf")  # this hand never holds: never take it
-            else:
-                self.hold_shift[direction, side] = torch.quantile(logits[:, side], 1 - float(share[side]))
+        """Fit the leader's solo prior, the partners' deviation prior and its calibration to whole training duets
+        `[2, T, J, 3]` (`duet_fit`)."""
+        duet_fit.fit(self, sequences)
 
     # --- training ----------------------------------------------------------------------------
     def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
@@ -520,7 +463,7 @@ class DuetVAE(MotionModel):
         losses = {"solo": solo["loss"], "mse": pos, "offset": offset, "vel": vel, "acc": acc, "bone": bone,
                   "guess": best, "kl": kl.sum()}
         if self.n_hold:  # both what the partner's latent says and the best guess learn where the hands hold
-            labels = hold_labels(lead, partner, self._hands, float(self.leg_length))
-            losses["hold"] = sum(F.binary_cross_entropy_with_logits(o[..., p + OFFSET:], labels) for o in (out, guess))
+            labels = self.real_holds(lead, partner)
+            losses["hold"] = sum(F.binary_cross_entropy_with_logits(self.hold_logits(o), labels) for o in (out, guess))
             partner_loss = partner_loss + c.hold_weight * losses["hold"]
         return {"loss": c.solo_weight * solo["loss"] + partner_loss, **losses}

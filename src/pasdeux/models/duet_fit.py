@@ -1,0 +1,100 @@
+"""After training, a duet model's sampling is fitted to its real training duets (`fit`, the model's
+`fit_prior`):
+
+1. the leader's solo prior, on both dancers;
+2. the deviation prior: an AR prior of how the real partners' posterior latents depart from the best guess;
+3. its drive: real partners depart most where the leader moves most (`deviations.fit_drive`);
+4. the calibration, on training windows: how much sampled deviations are smoothed and scaled so that
+   sampled partners move (speed) and accelerate as much as the real ones. A Gaussian AR deviation is rough
+   everywhere, while real movement has calm stretches and accents, so unsmoothed samples would shake; and
+   the posterior's deviations, fitted on the training pairs, overstate what a partner adds to the best
+   guess (samples at the full spread can move faster than the real partners);
+5. the holds: each hand's hold logit is shifted so that those sampled partners hold as often as the real
+   couple (the head, trained against rare labels, is timid; what it ranks is kept).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from pasdeux.data import pair_windows
+from pasdeux.models import deviations as dev
+
+if TYPE_CHECKING:
+    from pasdeux.models.duet import DuetVAE
+
+CALIBRATION_WINDOWS = 32  # training windows per direction on which sampled partners' speed is calibrated
+DEVIATION_SMOOTHING = (0.0, 0.5, 0.75, 1.0, 1.5, 2.0)  # latent steps tried
+DEVIATION_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # spreads tried, relative to the fitted deviation prior's
+
+
+@torch.no_grad()
+def fit(model: DuetVAE, sequences: list[np.ndarray]) -> None:
+    """Fit every prior of `model` and calibrate its samples on whole training duets `[2, T, J, 3]`."""
+    model.solo.fit_prior([s[d] for s in sequences for d in range(2)])
+    deviations, paces = [], []
+    for seq in sequences:
+        pair = torch.as_tensor(np.asarray(seq, np.float32), device=model.device)
+        for direction in range(len(model.directions)):
+            lead, partner = pair[direction][None], pair[1 - direction][None]
+            ctx = model.encode_lead(lead, direction)
+            mu_q, _ = model.encode(model.partner_features(partner, lead), lead=ctx)
+            deviations.append((mu_q - model.prior_mean(ctx))[0].T)  # [steps, Z]
+            paces.append(ctx.pace[0])
+    model.residual.fit(deviations)
+    fit_drive(model, deviations, paces)
+    calibrate(model, sequences)
+
+
+def fit_drive(model: DuetVAE, deviations: list[Tensor], paces: list[Tensor]) -> None:
+    """Per direction, the power law between the leader's pace and how fast the real partner's deviation from
+    the best guess moves (deviations and paces alternate by direction, as `fit` gathers them)."""
+    for direction in range(len(model.directions)):
+        fitted = dev.fit_drive(deviations[direction::2], paces[direction::2])
+        if fitted is not None:
+            model.pace_ref[direction], model.deviation_gain[direction], model.drive_rms[direction] = fitted
+
+
+@torch.no_grad()
+def calibrate(model: DuetVAE, sequences: list[np.ndarray]) -> None:
+    """Per direction, the deviation smoothing and scale whose sampled training partners move and accelerate
+    most like the real ones, then the hold shift for those samples."""
+    windows = np.concatenate([pair_windows(np.asarray(s, np.float32), model.window, model.window)
+                              for s in sequences if s.shape[1] >= model.window])
+    pairs = torch.as_tensor(windows[np.linspace(0, len(windows) - 1, min(CALIBRATION_WINDOWS, len(windows)))
+                                    .round().astype(int)], device=model.device)
+    gen = torch.Generator().manual_seed(0)
+    for direction in range(len(model.directions)):
+        lead, partner = pairs[:, direction], pairs[:, 1 - direction]
+        ctx = model.encode_lead(lead, direction)
+        mu = model.prior_mean(ctx)
+        raw = model.residual.sample(len(lead), mu.shape[-1], gen, centred=True, drive=model.drive(ctx)).to(mu.device)
+        real = np.array([dev.mean_motion(model.own_centred(partner), order) for order in (1, 2)])
+        gaps, outs = {}, {}
+        for smooth in DEVIATION_SMOOTHING:
+            calm = dev.smooth_deviations(raw, torch.full((len(lead),), smooth, device=mu.device))
+            for scale in DEVIATION_SCALES:
+                outs[smooth, scale] = model.decode_latent(mu + scale * calm, lead.shape[1], lead=ctx)
+                drawn = model.partner_world(outs[smooth, scale], lead)
+                moved = np.array([dev.mean_motion(model.own_centred(drawn), order) for order in (1, 2)])
+                gaps[smooth, scale] = float(np.abs(np.log(moved / real)).sum())
+        best = min(gaps, key=gaps.get)
+        model.deviation_smooth[direction], model.deviation_scale[direction] = best
+        if model.n_hold:
+            calibrate_holds(model, direction, outs[best], lead, partner)
+
+
+def calibrate_holds(model: DuetVAE, direction: int, out: Tensor, lead: Tensor, partner: Tensor) -> None:
+    """Shift each hand's hold logit so that the sampled partners `out` (decoder output) hold it in as many
+    frames as the real `partner` holds it."""
+    share = model.real_holds(lead, partner).mean((0, 1))  # [2]
+    logits = model.hold_logits(out).reshape(-1, model.n_hold)
+    for side in range(model.n_hold):
+        if share[side] <= 0:
+            model.hold_shift[direction, side] = float("inf")  # this hand never holds: never take it
+        else:
+            model.hold_shift[direction, side] = torch.quantile(logits[:, side], 1 - float(share[side]))
