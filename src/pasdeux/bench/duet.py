@@ -31,6 +31,7 @@ from pasdeux.bench.common import GEN_THREADS, Progress, find_shared, generation_
 from pasdeux.body import root_trajectory
 from pasdeux.data import center, leader_centred, pair_windows, repair_glitches, shuffled_partners, time_split
 from pasdeux.errors import ConfigError
+from pasdeux.models.duet import DIRECTIONS
 from pasdeux.motion import Motion
 
 PROTOCOL = "duet-v2"
@@ -40,7 +41,6 @@ WINDOW, TEST_STRIDE, REAL_STRIDE, TRAIN_STRIDE = 64, 4, 2, 8
 FPS = 30.0
 K_PARTNERS = 4  # sampled partners per leader window for multimodality
 LONG_FORM_S = 60.0
-DIRECTIONS = ("a2b", "b2a")
 MODELS = ("copy_leader", "retrieval", "shuffled", "solo", "default")
 # Bodies placed in one depth plane (a duet extracted from one camera): these measure overlap in the image,
 # where real pairs score no higher than shuffled ones, so such data leave them out.
