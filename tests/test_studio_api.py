@@ -85,7 +85,8 @@ def test_info_panel_is_what_pasdeux_info_prints(client, library, capsys):
     assert info["info"]["dancers"] == 2 and info["provenance"] is None
     capsys.readouterr()
     assert main(["info", str(library / DUET_NAME)]) == 0
-    assert info["text"].strip() == capsys.readouterr().out.strip()
+    # the same table, naming the file by its library path rather than the folder on this machine
+    assert info["text"].strip() == capsys.readouterr().out.strip().replace(str(library) + "/", "")
 
 
 def test_upload_takes_every_format_the_readers_know(client, tmp_path, shared_data):

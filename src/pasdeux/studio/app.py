@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.background import BackgroundTask
 
 from pasdeux.errors import PasdeuxError
-from pasdeux.studio import runinfo
+from pasdeux.studio import runinfo, scrub
 from pasdeux.studio.library import LibraryError
 from pasdeux.studio.schemas import (
     CompareBody,
@@ -24,6 +24,7 @@ from pasdeux.studio.schemas import (
     RenameBody,
     ResumeBody,
     TrainBody,
+    TrashBody,
 )
 from pasdeux.studio.security import Guard, allowed_hosts
 from pasdeux.studio.service import Studio
@@ -42,19 +43,26 @@ def create_app(library: str | Path, host: str = "127.0.0.1", port: int = 8421, m
         yield
         await asyncio.to_thread(studio.close)
 
-    app = FastAPI(title="pasdeux studio", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    names = scrub.library_names(str(studio.library.root))
+
+    class Scrubbed(JSONResponse):
+        """Every answer names library files by their library path, never the folder on this machine."""
+
+        def render(self, content) -> bytes:
+            return super().render(scrub.value(content, names))
+
+    app = FastAPI(title="pasdeux studio", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+                  default_response_class=Scrubbed)
     app.state.studio = studio
     app.add_middleware(Guard, hosts=allowed_hosts(host, port), max_upload=studio.library.max_upload_bytes)
-    root = str(studio.library.root) + "/"
 
     @app.exception_handler(PasdeuxError)
     async def user_error(request: Request, e: PasdeuxError) -> JSONResponse:
-        # Messages name library files by their library path, never the folder on this machine.
-        return JSONResponse({"detail": str(e).replace(root, "")}, status_code=getattr(e, "status", 400))
+        return Scrubbed({"detail": str(e)}, status_code=getattr(e, "status", 400))
 
     @app.exception_handler(Exception)
     async def failure(request: Request, e: Exception) -> JSONResponse:
-        return JSONResponse({"detail": f"{type(e).__name__}: {str(e).replace(root, '')}"}, status_code=500)
+        return Scrubbed({"detail": f"{type(e).__name__}: {e}"}, status_code=500)
 
     _library_routes(app, studio)
     _generate_routes(app, studio)
@@ -125,8 +133,20 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
 
     @app.post("/api/library/delete")
     async def delete(body: PathBody) -> dict:
-        await asyncio.to_thread(lib.delete, body.path)
-        return {"deleted": body.path}
+        entry = await asyncio.to_thread(lib.delete, body.path)
+        return {"deleted": body.path, "trash": entry}
+
+    @app.get("/api/trash")
+    async def trash() -> list[dict]:
+        return await asyncio.to_thread(lib.trash)
+
+    @app.post("/api/trash/restore")
+    async def restore(body: TrashBody) -> dict:
+        return {"path": await asyncio.to_thread(lib.restore, body.id)}
+
+    @app.post("/api/trash/empty")
+    async def empty_trash() -> dict:
+        return {"emptied": await asyncio.to_thread(lib.empty_trash)}
 
 
 def _generate_routes(app: FastAPI, studio: Studio) -> None:

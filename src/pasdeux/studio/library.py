@@ -1,17 +1,23 @@
 """The studio's library folder: safe paths, listing, uploads, rename and delete.
 
 Every path a request names goes through `Library.resolve`, which accepts only relative paths of
-visible names that stay inside the library once symlinks are followed. The studio keeps its own
-working files (upload staging, reports, exports) in the hidden `.pasdeux-studio/` folder, which no
-request can name. Files appear whole or not at all: uploads are written to staging, read back with
-the project's readers, and only then moved into place.
+visible names that stay inside the library once symlinks are followed; a run or model folder holding a link
+that points out of it is refused whole (`runinfo.links_out`). The studio keeps its own working files
+(upload staging, reports, exports, the trash) in the hidden `.pasdeux-studio/` folder, which no request can
+name and which may hold no link. Files appear whole or not at all: uploads are written to staging, checked
+from their headers (`limits`), read back with the project's readers, and only then moved into place.
+Deleting moves a file or run into the trash, from where it can be restored until the trash is emptied.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +25,13 @@ from typing import BinaryIO
 
 from pasdeux.errors import ConfigError, PasdeuxError
 from pasdeux.io import FORMATS
-from pasdeux.studio import provenance, runinfo
+from pasdeux.studio import limits, provenance, runinfo
 
 STATE_DIR = ".pasdeux-studio"  # the studio's own files inside the library (hidden from requests)
-TRANSIENT = ("uploads", "exports", "trash")  # its folders of files in the making, emptied at start
+TRANSIENT = ("uploads", "exports")  # its folders of files in the making, emptied at start
+TRASH = "trash"  # deleted motions and runs, one folder each with the item and where it was (kept until emptied)
+TRASH_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")
+TRASH_NOTE = "deleted.json"
 MOTION_SUFFIXES = tuple(sorted({e for _, exts in FORMATS.values() for e in exts}))
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")  # what `pasdeux extract` decodes (ffmpeg)
 MAX_DEPTH = 6  # how deep the listing looks into sub-folders
@@ -70,7 +79,10 @@ class Library:
         self.busy = busy  # whether a run folder is training now (it cannot be renamed or deleted then)
         self._motions: dict[str, _Cached] = {}
         for transient in TRANSIENT:  # what a killed studio may have left half-done: never part of the library
-            shutil.rmtree(self.root / STATE_DIR / transient, ignore_errors=True)
+            folder = self.root / STATE_DIR / transient
+            if folder.is_symlink():  # never emptied through a link (that would delete elsewhere)
+                folder.unlink()
+            shutil.rmtree(folder, ignore_errors=True)
 
     # --- paths ---------------------------------------------------------------------------
     def resolve(self, rel: str, must_exist: bool = True) -> Path:
@@ -102,11 +114,20 @@ class Library:
         path = self.resolve(rel)
         if not path.is_file() or path.suffix.lower() not in MOTION_SUFFIXES:
             raise LibraryError(f"{rel!r} is not a motion file (pasdeux reads {', '.join(MOTION_SUFFIXES)})")
+        _check_size(path, rel)
+        return path
+
+    def folder_without_links_out(self, path: Path) -> Path:
+        """A run or model folder, refused (403) when a link in it points out of it: nothing is read through one."""
+        out = runinfo.links_out(path)
+        if out:
+            raise OutsideLibrary(f"{self.relative(path)!r} holds links that point out of it ({', '.join(out[:3])}); "
+                                 "the studio reads nothing through them: replace them with the files themselves")
         return path
 
     def model_folder(self, rel: str) -> Path:
         """A trained model or run folder named by `rel`."""
-        path = self.resolve(rel)
+        path = self.folder_without_links_out(self.resolve(rel))
         if not runinfo.has_model(path):
             raise LibraryError(f"{rel!r} holds no trained model (expected model.safetensors in it or in its "
                                "model/ folder); train one in the Train panel first")
@@ -116,6 +137,9 @@ class Library:
         """A folder for the studio's own working files (staging, reports, exports)."""
         path = self.root / STATE_DIR / name
         path.mkdir(parents=True, exist_ok=True)
+        if os.path.realpath(path) != str(path):  # a link planted there would send the studio's writes elsewhere
+            raise OutsideLibrary(f"the studio's own folder {STATE_DIR}/{name} is a link to somewhere else; remove "
+                                 "the link (the studio writes only inside the library)")
         return path
 
     def new_path(self, folder: str, stem: str, suffix: str) -> Path:
@@ -140,7 +164,7 @@ class Library:
                 motions.append(self.motion_summary(path))
         seen = {m["path"] for m in motions}
         self._motions = {k: v for k, v in self._motions.items() if k in seen}
-        return {"root": str(self.root), "motions": motions, "models": models}
+        return {"root": self.root.name, "motions": motions, "models": models}
 
     def _walk(self) -> Iterator[tuple[Path, bool]]:
         """(path, is_model_folder) for visible entries, not descending into model folders or out of the library."""
@@ -180,6 +204,7 @@ class Library:
             return cached.entry
         entry = {"path": rel, "name": path.name, "size": st.st_size, "kind": "motion"}
         try:
+            _check_size(path, rel)
             fmt = detect_format(path)
             m = load(path, format=fmt)
             prov = provenance.read(m)
@@ -200,6 +225,7 @@ class Library:
         fmt = detect_format(path)
         motion = load(path, format=fmt)
         info = describe(motion, fmt)
+        info["source"] = rel  # the library path, never the folder on this machine
         return {"path": rel, "info": info, "text": format_table(info), "provenance": provenance.read(motion)}
 
     # --- changes ------------------------------------------------------------------------------
@@ -209,10 +235,14 @@ class Library:
 
         name, tmp = self.stage(filename, stream, MOTION_SUFFIXES, "motion files")
         try:
+            _check_size(tmp, name)  # from the headers, before anything is unpacked
             try:
-                load(tmp)
+                motion = load(tmp)
             except PasdeuxError as e:
                 raise LibraryError(f"{name}: {str(e).replace(str(tmp), name)}; nothing was added") from None
+            if motion.n_frames > limits.MAX_FRAMES:
+                raise TooLarge(f"{name} holds {motion.n_frames:,} frames, over the studio's limit of "
+                               f"{limits.MAX_FRAMES:,} (30 minutes at 120 fps); split the take into parts")
             target = self.adopt(tmp, "", Path(name).stem)
         finally:
             tmp.unlink(missing_ok=True)
@@ -258,19 +288,55 @@ class Library:
         os.rename(path, target)
         return self.relative(target)
 
-    def delete(self, rel: str) -> None:
-        """Delete a motion file or a run/model folder of the library (never anything else)."""
+    def delete(self, rel: str) -> dict:
+        """Move a motion file or a run/model folder into the trash (never anything else); returns its trash entry."""
         path = self.resolve(rel)
-        if path.is_symlink() or path.is_file():
-            path.unlink()
-        elif runinfo.is_run_or_model(path):
-            self._refuse_if_busy(path)
-            # Move it aside first, so a failure halfway leaves no half-deleted run in the listing.
-            trash = Path(tempfile.mkdtemp(prefix="deleted-", dir=self.state_dir("trash")))
-            os.replace(path, trash / path.name)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
+        if not (path.is_symlink() or path.is_file() or runinfo.is_run_or_model(path)):
             raise LibraryError(f"{rel!r} is a folder of the library itself; delete the files in it one by one")
+        self._refuse_if_busy(path)
+        trash = self.state_dir(TRASH)
+        entry = {"id": f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}", "path": rel, "name": path.name,
+                 "kind": "motion" if path.is_symlink() or path.is_file() else "run",
+                 "deleted": time.strftime("%Y-%m-%d %H:%M:%S")}
+        folder = trash / entry["id"]
+        folder.mkdir()
+        (folder / TRASH_NOTE).write_text(json.dumps(entry), "utf-8")
+        os.replace(path, folder / path.name)  # one rename: the item is in the library or in the trash, never half
+        return entry
+
+    def trash(self) -> list[dict]:
+        """What the trash holds, latest first: id, library path it came from, name, kind, when it was deleted."""
+        out = []
+        for folder in self.state_dir(TRASH).iterdir():
+            entry = _trash_entry(folder)
+            if entry is not None:
+                out.append(entry)
+        return sorted(out, key=lambda e: e["id"], reverse=True)
+
+    def restore(self, trash_id: str) -> str:
+        """Put an item of the trash back where it was (under a fresh name if that one is taken); its library path."""
+        folder = self.state_dir(TRASH) / trash_id
+        entry = _trash_entry(folder) if TRASH_ID.match(trash_id or "") else None
+        if entry is None:
+            raise NotInLibrary(f"{trash_id!r} is not in the trash (emptied, or restored already)")
+        parent = str(Path(entry["path"]).parent)
+        parent = "" if parent == "." else parent
+        item = folder / entry["name"]
+        suffix = item.suffix.lower() if entry["kind"] == "motion" else ""
+        stem = entry["name"][: -len(suffix)] if suffix else entry["name"]
+        target = self.new_path(parent, stem, suffix)
+        os.replace(item, target)
+        shutil.rmtree(folder, ignore_errors=True)
+        return self.relative(target)
+
+    def empty_trash(self) -> int:
+        """Delete for good everything in the trash; how many items went."""
+        gone = 0
+        for folder in self.state_dir(TRASH).iterdir():
+            gone += _trash_entry(folder) is not None
+            # rmtree removes links, never what they point to
+            shutil.rmtree(folder) if folder.is_dir() and not folder.is_symlink() else folder.unlink()
+        return gone
 
     def _refuse_if_busy(self, path: Path) -> None:
         if self.busy(path):
@@ -286,6 +352,28 @@ def safe_name(name: str, suffix: str = "") -> str:
     if not base or base.startswith(".") or base.strip("._ ") == "" or len(base) > 200:
         raise ConfigError(f"{name!r} is not a usable file name; use letters, digits, '-', '_' and one extension")
     return base
+
+
+def _trash_entry(folder: Path) -> dict | None:
+    """The record of one trashed item, or None for anything else in the trash folder."""
+    try:
+        entry = json.loads((folder / TRASH_NOTE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(entry, dict) and TRASH_ID.match(str(entry.get("id"))) and folder.name == entry["id"]
+    name = entry.get("name") if ok else None
+    if not isinstance(name, str) or "/" in name or name in ("", ".", "..", TRASH_NOTE) \
+            or not os.path.lexists(folder / name):
+        return None
+    return entry
+
+
+def _check_size(path: Path, name: str) -> None:
+    """Refuse (413) a motion file whose headers say it unpacks beyond the studio's limits."""
+    try:
+        limits.check_motion_file(path, name)
+    except limits.TooBig as e:
+        raise TooLarge(f"{e}; nothing was loaded") from None
 
 
 def _inside(path: str, root: Path) -> bool:

@@ -15,7 +15,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from pasdeux.errors import FormatError
 from pasdeux.motion import Motion
+
+
+class BadRecord(FormatError):
+    """A provenance record with a field of the wrong type (the file was edited, or written by something else)."""
+
+    status = 422
 
 PHRASE_KEYS = {1: ("source",), 2: ("source_a", "source_b")}  # phrases per mode, as generate names them
 # The settings of each generation mode (as pasdeux.generate records them): what makes a result again.
@@ -60,10 +67,22 @@ def phrases(record: dict) -> list[dict]:
     out = []
     for key in ("source", "source_a", "source_b"):
         if f"{key}_start" in record:
-            out.append({"path": record[key], "dancer": int(record.get(f"{key}_dancer", 0)),
-                        "start": int(record[f"{key}_start"]),
-                        "frames": int(record[f"{key}_frames"])})
+            path = record.get(key)
+            if not isinstance(path, str):
+                raise BadRecord(f"the provenance field {key!r} is {path!r}, not a library path; the record cannot be "
+                                "used (generate the result again from its source)")
+            out.append({"path": path, "dancer": _whole(record, f"{key}_dancer", 0),
+                        "start": _whole(record, f"{key}_start"), "frames": _whole(record, f"{key}_frames")})
     return out
+
+
+def _whole(record: dict, key: str, default: int | None = None) -> int:
+    """A whole-number field of a record; BadRecord naming it when it is missing or not a whole number >= 0."""
+    value = record.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 0:
+        raise BadRecord(f"the provenance field {key!r} is {value!r}, not a whole number of frames or a dancer; "
+                        "the record cannot be used (generate the result again from its source)")
+    return int(value)
 
 
 def settings(record: dict) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from pasdeux.config import CONFIG_DIR, NAMED_CONFIGS
 from pasdeux.errors import FormatError
 from pasdeux.runs import MODEL_CONFIG, MODEL_SKELETON, Run, model_folder
 
+MAX_LINK_SCAN = 20_000  # entries of a run folder looked at for links out (a run holds a few hundred)
 LOG_FILE = "studio.log"  # what the studio's training process printed (stdout and stderr): errors before a run starts
 MAX_POINTS = 2000  # loss-curve points sent to the page per series
 
@@ -29,6 +31,22 @@ def recipes() -> list[dict]:
         text = (CONFIG_DIR / file).read_text("utf-8")
         out.append({"name": name, "text": text, "model": _yaml(text).get("model", {}).get("name")})
     return out
+
+
+def links_out(folder: Path) -> list[str]:
+    """The links inside a folder (at any depth) that point out of it, as paths relative to it; too many entries to
+    look at counts as one (the folder is then refused whole, as with a link out)."""
+    real = os.path.realpath(folder) + os.sep
+    out, looked = [], 0
+    for parent, dirs, files in os.walk(folder):  # does not descend through links: each is judged where it is
+        for name in dirs + files:
+            looked += 1
+            path = os.path.join(parent, name)
+            if looked > MAX_LINK_SCAN:
+                return [f"more than {MAX_LINK_SCAN} entries"]
+            if os.path.islink(path) and not (os.path.realpath(path) + os.sep).startswith(real):
+                out.append(os.path.relpath(path, folder))
+    return sorted(out)
 
 
 def has_model(path: Path) -> bool:
@@ -48,6 +66,9 @@ def summary(path: Path, rel: str) -> dict:
     is_run = run.is_run() or (path / LOG_FILE).is_file()
     entry: dict[str, Any] = {"path": rel, "name": path.name, "kind": "run" if is_run else "model",
                              "trained": has_model(path)}
+    if links_out(path):  # nothing is read through them, not even for the listing
+        return {**entry, "trained": False, "status": {"state": "refused", "message": "holds links that point out "
+                                                      "of it; replace them with the files themselves"}}
     folder = model_folder(path)
     if folder is not None:
         meta, skeleton = _json(folder / MODEL_CONFIG), _json(folder / MODEL_SKELETON)

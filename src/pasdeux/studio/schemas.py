@@ -40,6 +40,10 @@ class PathBody(BaseModel):
     path: str
 
 
+class TrashBody(BaseModel):
+    id: str = Field(..., max_length=40)
+
+
 class RenameBody(BaseModel):
     path: str
     name: str = Field(..., min_length=1, max_length=200)

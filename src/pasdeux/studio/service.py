@@ -19,7 +19,7 @@ import pasdeux
 from pasdeux.config import NAMED_CONFIGS
 from pasdeux.errors import ConfigError
 from pasdeux.runs import model_folder
-from pasdeux.studio import provenance, runinfo, tasks
+from pasdeux.studio import provenance, runinfo, scrub, tasks
 from pasdeux.studio.jobs import Extraction, Extractions, Training, Workers
 from pasdeux.studio.library import VIDEO_SUFFIXES, Library, LibraryError, NotInLibrary, safe_name
 from pasdeux.studio.schemas import CompareBody, GenerateBody, InfluenceBody, ResumeBody, Span, TrainBody
@@ -39,6 +39,7 @@ class Studio:
         self.extractions = Extractions()
         self.library = Library(root, max_upload_bytes, busy=self.training.is_running)
         self.workers = Workers(workers)
+        self.names = scrub.library_names(str(self.library.root))  # the library's folder, as the user knows it
 
     def close(self) -> None:
         """Stop training runs and workers."""
@@ -70,7 +71,7 @@ class Studio:
         request = {"mode": body.mode, "params": params, **self._model_and_sources(body.model, phrases, body.mode)}
         stem = body.name or _stem(body.mode, phrases, params)
         out = self.library.new_path(GENERATED, stem, ".npz")
-        request.update(out=str(out), title=out.name)
+        request.update(out=str(out), title=out.name, names=self.names)
         result = await self.workers.call(tasks.generate, request)
         return {**result, "motion": await asyncio.to_thread(self.library.motion_summary, out)}
 
@@ -85,7 +86,7 @@ class Studio:
                    **self._model_and_sources(record["model"], spans, record["mode"])}
         changed = self._changed_inputs(record)
         out = self.library.new_path(GENERATED, Path(rel).stem + "-again", ".npz")
-        request.update(out=str(out), title=out.name, compare_to=str(path))
+        request.update(out=str(out), title=out.name, compare_to=str(path), names=self.names)
         result = await self.workers.call(tasks.generate, request)
         summary = await asyncio.to_thread(self.library.motion_summary, out)
         return {**result, "changed_inputs": changed, "motion": summary}
@@ -105,7 +106,11 @@ class Studio:
         """The inputs of a record whose files changed since (the result will then differ)."""
         changed = []
         for rel, digest in provenance.digests(record).items():
-            path = self.library.resolve(rel)
+            try:
+                path = self.library.model_folder(rel) if rel == record.get("model") else self.library.motion_file(rel)
+            except LibraryError:
+                changed.append(rel)  # gone, or not readable here any more
+                continue
             if provenance.file_digest(model_folder(path) or path) != digest:
                 changed.append(rel)
         return changed
@@ -180,7 +185,7 @@ class Studio:
         folder.mkdir()
         out = folder / (path.stem + EXPORTS[fmt])
         try:
-            await self.workers.call(tasks.export, str(path), fmt, str(out), start, frames)
+            await self.workers.call(tasks.export, str(path), fmt, str(out), start, frames, self.names)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -257,7 +262,7 @@ class Studio:
         path = self.library.resolve(rel)
         if not path.is_dir() or not runinfo.is_run_or_model(path):
             raise LibraryError(f"{rel!r} is not a training run folder")
-        return path
+        return self.library.folder_without_links_out(path)
 
     def resume_training(self, body: ResumeBody) -> dict:
         """Continue a stopped or finished run from its last checkpoint."""

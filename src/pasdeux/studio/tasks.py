@@ -18,7 +18,7 @@ import pasdeux
 from pasdeux.errors import ConfigError
 from pasdeux.motion import Motion
 from pasdeux.runs import MODEL_WEIGHTS, model_folder
-from pasdeux.studio import provenance
+from pasdeux.studio import provenance, scrub
 
 MODES = tuple(provenance.SETTINGS)
 _models: dict[str, tuple[tuple[int, int], Any]] = {}
@@ -106,6 +106,7 @@ def generate(request: dict) -> dict:
     weights = model_folder(request["model_file"])
     result = provenance.attach(result, provenance.studio_record(
         request["model"], provenance.file_digest(weights) if weights else None, spans))
+    result = scrub.motion(result, request.get("names", {}))  # the file names no folder of this machine
     pasdeux.save(result, request["out"])
     out: dict[str, Any] = {"provenance": result.provenance,
                            "payload": motion_payload(result, ghost, title=request["title"])}
@@ -215,12 +216,14 @@ def extract_video(video: str, out: str, status_file: str, dancers: int, model: s
         from pasdeux.extract import extract
 
         motion = extract(video, progress=progress, dancers=dancers, model=model)
+        # The staged copy's path becomes the name the user uploaded (upload-xxxx.mp4 is the studio's own).
+        motion = scrub.motion(motion, {video: name, Path(video).name: name})
         pasdeux.save(motion, out)
         status(state="done", done=motion.n_frames, total=motion.n_frames)
     except PasdeuxError as e:
         status(state="failed", message=str(e).replace(video, name).replace(Path(video).name, name))
     except Exception as e:  # whatever else happened is shown to the user as it is
-        status(state="failed", message=f"{type(e).__name__}: {e}")
+        status(state="failed", message=scrub.text(f"{type(e).__name__}: {e}", {video: name, Path(video).name: name}))
 
 
 def compare(result_file: str, real_file: str, result_name: str, out_dir: str) -> dict:
@@ -232,9 +235,11 @@ def compare(result_file: str, real_file: str, result_name: str, out_dir: str) ->
             "plots": sorted(Path(f).name for f in report.files.values() if f.endswith(".png"))}
 
 
-def export(motion_file: str, fmt: str, out: str, start: int, frames: int | None) -> str:
-    """Write a motion (or a span of it) as npz, BVH, CSV, GIF, MP4 or a standalone HTML viewer."""
-    motion = pasdeux.load(motion_file)
+def export(motion_file: str, fmt: str, out: str, start: int, frames: int | None,
+           names: dict[str, str] | None = None) -> str:
+    """Write a motion (or a span of it) as npz, BVH, CSV, GIF, MP4 or a standalone HTML viewer; `names` maps the
+    machine's folders to what the user knows them as, so no exported note names them."""
+    motion = scrub.motion(pasdeux.load(motion_file), names or {})
     stop = None if frames is None else start + frames
     if start >= motion.n_frames or (stop is not None and stop > motion.n_frames):
         raise ConfigError(f"the motion has {motion.n_frames} frames; cannot export frames {start} to {stop}")
