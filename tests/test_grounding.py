@@ -183,3 +183,27 @@ def test_training_labels_match_the_detector(salsa, floor, test_windows):
 def test_leg_length_and_centring(salsa, test_windows):
     sk = salsa[1].skeleton
     assert leg_length(test_windows, sk) == pytest.approx(leg_length(center(test_windows, sk), sk))
+
+
+def test_a_partner_carried_by_its_leader_steps_on_its_own_feet_and_keeps_its_place(salsa, floor):
+    """A whole real take of the follower carried sideways by its leader's travel (a sway of 0.4 leg lengths
+    at 0.5 Hz and a steady drift, as a partner placed from the leader's pelvis is): its planted feet slide.
+    Grounded with an anchor, they stay put as the real ones do, and the body stays near where it was placed
+    (free travel, as for a solo, would leave that place for good under the drift)."""
+    sk = salsa[1].skeleton
+    real = salsa[1].positions[1][None].astype(np.float32)  # [1, T, J, 3]
+    t = np.arange(real.shape[1]) / 30
+    carried = 0.4 * floor.leg_length * np.sin(2 * np.pi * 0.5 * t) + 0.3 * floor.leg_length * t
+    doctored = real.copy()
+    doctored[..., 0] += carried[None, :, None]
+    contact = detect_contacts(real, sk, 30, floor.leg_length, local_floor(real, sk, 30))
+    before, slid = _slide(real, sk, 30, floor, contact), _slide(doctored, sk, 30, floor, contact)
+    assert slid > before + 0.3
+    anchored = ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, anchor_s=1.0)
+    assert _slide(anchored, sk, 30, floor, contact) < before
+    pelvis = [center(w, sk)[0] - w[0] for w in (anchored, doctored)]  # minus the pelvis' place, per frame
+    away = np.linalg.norm((pelvis[1] - pelvis[0])[:, 0, [0, 2]], axis=-1) / floor.leg_length
+    assert np.median(away) < 0.5 and away.max() < 1.5  # near its place, never far from it
+    free = ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor)
+    drift = np.linalg.norm((center(free, sk)[0] - free[0] - pelvis[1])[-1, 0, [0, 2]]) / floor.leg_length
+    assert drift > 3 * away.max()

@@ -35,7 +35,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, percentile_filter
+from scipy.sparse.linalg import spsolve
 
 from pasdeux.body import body_points, leg_length, role_indices
 from pasdeux.errors import ShapeError
@@ -187,11 +189,15 @@ def _pull(height: np.ndarray, low: float, mid: float, high: float) -> np.ndarray
 
 
 def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float, floor: float,
-           contact: np.ndarray | None = None, model: FloorModel | None = None, travel: bool = True) -> np.ndarray:
+           contact: np.ndarray | None = None, model: FloorModel | None = None, travel: bool = True,
+           anchor_s: float | None = None) -> np.ndarray:
     """World positions `[N, T, J, 3]` standing on the floor with planted feet held still (module doc).
 
     `model` (a `FloorModel` of real data) says where real phrases and planted feet stand relative to the
-    floor; without one, phrases stand on `floor` and planted feet rest just above it."""
+    floor; without one, phrases stand on `floor` and planted feet rest just above it. `anchor_s` keeps a
+    body that was placed from outside (a partner placed by its leader) near its given place: it travels
+    over its planted feet and comes back to its place within about that many seconds (`travel_anchored`);
+    None lets it travel freely."""
     w = _as_batch(world).astype(np.float64)
     if not (np.isfinite(leg_length) and leg_length > 0):
         raise ShapeError(f"leg_length must be a positive length; got {leg_length}")
@@ -213,7 +219,9 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
             raise ShapeError(f"contact must be [N, T, 2] (left, right) like the motion; got {given.shape}")
         planted |= given > CONTACT_PROB
         resting |= given > REST_PROB
-    if travel:  # the body travels over its planted feet instead of dragging them along
+    if travel and anchor_s is not None:  # over its feet, but near where it was placed
+        w = travel_anchored(w, skeleton, fps, planted, anchor_s)
+    elif travel:  # the body travels over its planted feet instead of dragging them along
         w = _travel_with_feet(w, skeleton, fps, planted, sigma)
     # 3. Resting feet stand where real planted feet stand; the lift is interpolated between contacts.
     foot_low = foot_points(w, skeleton)[..., 1].min(-1)  # [N, T, 2]
@@ -256,6 +264,42 @@ def _travel_with_feet(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np
     out[..., 0] += shift[..., None, 0]
     out[..., 2] += shift[..., None, 1]
     return out
+
+
+def travel_anchored(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np.ndarray,
+                    anchor_s: float) -> np.ndarray:
+    """Shift whole frames horizontally so planted feet stay put while the body stays near its given place.
+
+    Per sequence and axis the shift `s` minimises, by one banded least-squares solve,
+    `sum_t k_t (s_t+1 - s_t + v_t)^2 + sum_t (s_t / (anchor_s fps))^2 + ANCHOR_SMOOTH sum_t (s_t+1 - 2 s_t + s_t-1)^2`,
+    with `v_t` the mean slide of the feet planted over the frame pair and `k_t` how many are: the body
+    travels over its planted feet (the slide is taken off) and makes up its place during swings and
+    steps, where nothing holds it, as a partner walks to keep up with its leader."""
+    ankle_index = [role_indices(skeleton, f"{s}_ankle")[0] for s in SIDES]
+    v = np.diff(w[:, :, ankle_index][..., [0, 2]], axis=1)  # [N, T-1, 2 feet, 2]
+    both = planted[:, 1:] & planted[:, :-1]
+    k = both.sum(-1).astype(np.float64)  # [N, T-1]
+    slide = (v * both[..., None]).sum(-2) / np.maximum(k, 1)[..., None]  # [N, T-1, 2]
+    anchor = 1.0 / max(anchor_s * fps, 1.0) ** 2
+    out = w.copy()
+    for i in range(len(w)):
+        shift = _anchored_shift(k[i], slide[i], anchor)
+        out[i, ..., 0] += shift[:, None, 0]
+        out[i, ..., 2] += shift[:, None, 1]
+    return out
+
+
+ANCHOR_SMOOTH = 1.0  # weight of the shift's second difference: no kink where a contact starts or ends
+
+
+def _anchored_shift(k: np.ndarray, slide: np.ndarray, anchor: float) -> np.ndarray:
+    """The shift `[T, 2]` of `travel_anchored` for one sequence (its normal equations are banded and sparse)."""
+    t = len(k) + 1
+    d1 = sparse.diags([-np.ones(t - 1), np.ones(t - 1)], [0, 1], shape=(t - 1, t))
+    d2 = sparse.diags([np.ones(t - 2), -2 * np.ones(t - 2), np.ones(t - 2)], [0, 1, 2], shape=(max(t - 2, 0), t))
+    lhs = d1.T @ sparse.diags(k) @ d1 + anchor * sparse.identity(t) + ANCHOR_SMOOTH * d2.T @ d2
+    rhs = -(d1.T @ (k[:, None] * slide))
+    return np.asarray(spsolve(lhs.tocsc(), rhs)).reshape(t, 2)
 
 
 def _slide_limit(xz: np.ndarray, planted: np.ndarray, max_step: float) -> np.ndarray:
