@@ -197,3 +197,83 @@ def hand_joints(skeleton: Skeleton, side: str) -> list[int] | None:
         if p in inside:
             inside.add(j)
     return sorted(inside)
+
+
+# --- body parts, for reading which parts drive a duet ------------------------------------------------
+# Each part is claimed by its roles; parts claim in this order, so a role that falls back to other joints
+# (the neck as the mean of the shoulders) cannot take joints a limb has already claimed. The pelvis claims
+# before the legs: where a skeleton has no pelvis joint, the markers or hips standing for it are the pelvis.
+PART_ROLES: dict[str, tuple[str, ...]] = {
+    **{f"{s}_hand": (f"{s}_wrist", f"{s}_hand") for s in SIDES},
+    **{f"{s}_foot": (f"{s}_ankle", f"{s}_heel", f"{s}_foot") for s in SIDES},
+    **{f"{s}_arm": (f"{s}_shoulder", f"{s}_elbow") for s in SIDES},
+    "pelvis": ("pelvis",),
+    **{f"{s}_leg": (f"{s}_hip", f"{s}_knee") for s in SIDES},
+    "head": ("neck", "head", "head_top"),
+    "torso": ("spine",),
+}
+PARTS = ("head", "torso", "pelvis", "left_arm", "left_hand", "right_arm", "right_hand", "left_leg", "left_foot",
+         "right_leg", "right_foot")  # the order a body is read in, head to feet
+
+
+def body_parts(skeleton: Skeleton, positions: np.ndarray | None = None) -> dict[str, list[int]]:
+    """Every joint of `skeleton` grouped into the body parts of `PARTS` it has (in that order): the joints of
+    a part's roles, then each other joint with the part of its nearest claimed descendant in the tree (a
+    collar goes with the arm, an abdomen with the torso), else of its nearest claimed ancestor (fingers with
+    the hand, eyes with the head). Without a tree, unnamed head joints join the head and, given
+    `positions` `[..., J, 3]`, every other joint the part of the claimed joint nearest it on average."""
+    owner: dict[int, str] = {}
+    for part, roles in PART_ROLES.items():
+        for role in roles:
+            for j in role_indices(skeleton, role) or ():
+                owner.setdefault(j, part)
+    parents = skeleton.parents
+    if parents is None:
+        for j in head_joints(skeleton):
+            owner.setdefault(j, "head")
+        if positions is not None:
+            owner.update(_nearest_in_space(np.asarray(positions, np.float64), owner))
+    else:
+        children: dict[int, list[int]] = {}
+        for j, p in enumerate(parents):
+            children.setdefault(p, []).append(j)
+        found = {j: _nearest_below(j, children, owner) or _nearest_above(j, parents, owner)
+                 for j in range(skeleton.n_joints) if j not in owner}
+        owner.update({j: part for j, part in found.items() if part is not None})
+    return {part: sorted(j for j, p in owner.items() if p == part) for part in PARTS if part in owner.values()}
+
+
+def _nearest_below(joint: int, children: dict[int, list[int]], owner: dict[int, str]) -> str | None:
+    """The part of the nearest claimed joint below `joint` in the tree (breadth first), or None."""
+    level = children.get(joint, [])
+    while level:
+        hit = next((owner[j] for j in level if j in owner), None)
+        if hit is not None:
+            return hit
+        level = [c for j in level for c in children.get(j, [])]
+    return None
+
+
+def _nearest_above(joint: int, parents: tuple[int, ...] | list[int], owner: dict[int, str]) -> str | None:
+    """The part of the nearest claimed joint above `joint` in the tree, or None."""
+    j = parents[joint]
+    while j >= 0:
+        if j in owner:
+            return owner[j]
+        j = parents[j]
+    return None
+
+
+def _nearest_in_space(positions: np.ndarray, owner: dict[int, str]) -> dict[int, str]:
+    """The part of the claimed joint nearest each unclaimed joint, by mean distance over the finite frames."""
+    p = positions.reshape(-1, *positions.shape[-2:])
+    p = p[np.isfinite(p).all(axis=(-1, -2))]
+    claimed = sorted(owner)
+    if len(p) == 0 or not claimed:
+        return {}
+    out = {}
+    for j in range(p.shape[1]):
+        if j not in owner:
+            dist = np.linalg.norm(p[:, claimed] - p[:, j:j + 1], axis=-1).mean(0)
+            out[j] = owner[claimed[int(dist.argmin())]]
+    return out

@@ -10,6 +10,10 @@ couple in the room; measured per typical movement of each leader joint, a joint 
 next to the pelvis) cannot drive the partner however sensitive the model is to it. The norm is estimated
 without forming the Jacobian (Hutchinson: `E|J^T v|^2 = |J|_F^2` for Gaussian `v`), one vector-Jacobian
 product per partner joint and probe. It needs the model, so it lives here, not in metrics.
+
+This joint-level matrix is the fine print: per coordinate, joints that move together (an eye and its
+end-point) can earn gradients against each other, so a row of end-points can look loud. The map a dancer
+reads is the part-level one (`part_influence.py`), measured beside it and saved with it.
 """
 
 from __future__ import annotations
@@ -22,27 +26,29 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pasdeux.data import pair_windows
-from pasdeux.errors import FormatError, ShapeError
+from pasdeux.analysis.answer import MAX_WINDOWS, lead_windows, partner_answer
+from pasdeux.analysis.part_influence import PartInfluence, part_influence
+from pasdeux.errors import FormatError
 from pasdeux.files import write_text_atomic
-from pasdeux.generate.lead import as_lead
 from pasdeux.generate.partners import check_duet_model
 from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
 from pasdeux.motion import Motion
 
-MAX_WINDOWS = 24  # leader windows averaged over (spread over the data)
+__all__ = ["MAX_WINDOWS", "Influence", "influence", "lead_windows"]
 CONSTANT_STD = 2e-3  # feature spreads at or below this (the normalisation's floor is 1e-3) are constants
 
 
 @dataclass
 class Influence:
-    """`matrix[i, j]`: how strongly leader joint i moves partner joint j (mean Jacobian norm per window)."""
+    """`matrix[i, j]`: how strongly leader joint i moves partner joint j (mean Jacobian norm per window); `parts`:
+    the part-level map (`part_influence`), where it was measured."""
 
     matrix: np.ndarray
     leader_joints: list[str]
     partner_joints: list[str]
     direction: str
     windows: int
+    parts: PartInfluence | None = None
 
     def leader_importance(self) -> np.ndarray:
         """Each leader joint's total influence on the partner, scaled so the strongest is 1."""
@@ -56,24 +62,32 @@ class Influence:
         return [(self.leader_joints[i], self.partner_joints[j], float(self.matrix[i, j])) for i, j in zip(rows, cols)]
 
     def to_dict(self) -> dict:
-        return {"direction": self.direction, "windows": self.windows, "leader_joints": self.leader_joints,
-                "partner_joints": self.partner_joints, "matrix": self.matrix.round(8).tolist(),
-                "leader_importance": self.leader_importance().round(6).tolist(),
-                "top": [{"leader": a, "partner": b, "influence": v} for a, b, v in self.top()]}
+        """The joint-level matrix at the top level (as files written before the part map), the part map under
+        `parts`."""
+        out = {"direction": self.direction, "windows": self.windows, "leader_joints": self.leader_joints,
+               "partner_joints": self.partner_joints, "matrix": self.matrix.round(8).tolist(),
+               "leader_importance": self.leader_importance().round(6).tolist(),
+               "top": [{"leader": a, "partner": b, "influence": v} for a, b, v in self.top()]}
+        if self.parts is not None:
+            out["parts"] = self.parts.to_dict()
+        return out
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the matrix and its labels as JSON (whole or not at all)."""
+        """Write both levels and their labels as JSON (whole or not at all)."""
         return write_text_atomic(Path(path), json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Influence:
-        """Read a matrix written by `save`."""
+        """Read the matrices written by `save` (a file without a part map, from before it, reads too)."""
         try:
             d = json.loads(Path(path).read_text())
-            return cls(np.asarray(d["matrix"], np.float64), [str(j) for j in d["leader_joints"]],
-                       [str(j) for j in d["partner_joints"]], str(d["direction"]), int(d["windows"]))
-        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            out = cls(np.asarray(d["matrix"], np.float64), [str(j) for j in d["leader_joints"]],
+                      [str(j) for j in d["partner_joints"]], str(d["direction"]), int(d["windows"]))
+            if "parts" in d:
+                out.parts = PartInfluence.from_dict(d["parts"])
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, FormatError) as e:
             raise FormatError(f"{path}: not an influence matrix written by pasdeux influence ({e})") from None
+        return out
 
     def highlight(self, motion: Motion, dancer: int = 0) -> dict[int, np.ndarray]:
         """The leader's importance as joint weights for `dancer` of `motion` (joints matched by name), for the
@@ -82,23 +96,10 @@ class Influence:
         return {dancer: np.array([weight.get(j, 0.0) for j in motion.skeleton.joints])}
 
 
-def lead_windows(model: DuetVAE, motions: list[Motion], direction: str, frames: int) -> np.ndarray:
-    """Uncentred leader windows `[N, frames, J, 3]` of the leading dancer of each motion (two-dancer motions
-    lead with the dancer the direction names; one-dancer motions lead with their dancer)."""
-    role = direction_index(direction)
-    out = []
-    for m in motions:
-        lead, _ = as_lead(model, m, role if m.n_dancers == 2 else 0)
-        out.append(pair_windows(np.stack([lead.positions[0]] * 2), frames, max(1, frames // 4))[:, 0])
-    w = np.concatenate(out) if out else np.empty((0,))
-    if len(w) == 0:
-        raise ShapeError(f"the motions are shorter than one {frames}-frame window; give longer ones")
-    return w[np.linspace(0, len(w) - 1, min(MAX_WINDOWS, len(w))).round().astype(int)]
-
-
 def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", probes: int = 4,
-              seed: int = 0) -> Influence:
-    """The leader-joint x partner-joint influence matrix of a duet model, averaged over windows of `motions`."""
+              seed: int = 0, parts: bool = True) -> Influence:
+    """The leader-joint x partner-joint influence matrix of a duet model, averaged over windows of `motions`,
+    with the part-level map (`part_influence`) unless `parts` is False."""
     model = check_duet_model(model)
     role = direction_index(direction)
     lead = torch.as_tensor(lead_windows(model, motions, direction, model.window))
@@ -110,7 +111,8 @@ def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", pro
         with torch.no_grad():
             feats = model.lead_features(lead)
         pose = feats[..., :model.n_pose].clone().requires_grad_(True)
-        partner = _answer(model, torch.cat([pose, feats[..., model.n_pose:]], dim=-1), role)  # [N, T, J, 3]
+        partner, offset = partner_answer(model, torch.cat([pose, feats[..., model.n_pose:]], dim=-1), role)
+        partner = partner + offset[..., None, :]  # [N, T, J, 3] in the leader's frame
         # Coordinates that never vary (the pelvis's own x and z in a pose centred on it) carry nothing to answer.
         moves = (model.canon_std > CONSTANT_STD).to(pose.dtype).view(n_joints, 3)
         sq = torch.zeros(n_joints, n_joints, dtype=torch.float64)
@@ -123,13 +125,5 @@ def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", pro
         model.train(was_training)
     matrix = (sq / (probes * len(lead))).sqrt().numpy()
     joints = list(model.skeleton.joints)
-    return Influence(matrix, joints, joints, DIRECTIONS[role], len(lead))
-
-
-def _answer(model: DuetVAE, lead_feats: torch.Tensor, role: int) -> torch.Tensor:
-    """The partner's best guess for normalised leader features, as joint positions in the leader's frame
-    (differentiable)."""
-    ctx = model.context(lead_feats, role)
-    pose, offset = model.partner_in_frame(model.decode_latent(model.prior_mean(ctx), lead_feats.shape[1], lead=ctx))
-    zero = torch.zeros_like(offset[..., :1])
-    return pose + torch.cat([offset[..., :1], zero, offset[..., 1:]], dim=-1)[..., None, :]
+    part_map = part_influence(model, motions, direction, seed=seed) if parts else None
+    return Influence(matrix, joints, joints, DIRECTIONS[role], len(lead), part_map)
