@@ -254,8 +254,9 @@ frozen or over-smoothed). `diversity` and `div_cd` are mean pairwise distances o
 cross-distance features (compare with the reference). `mean_speed` is in leg lengths per second. `bone_cv`
 is bone-length variation (rigid skeletons give 0; video-extracted poses are not rigid). The feet are measured
 with the travel kept, against the reference's floor: `foot_contact_share` is the share of frames with a foot
-planted (its lowest point under 0.08 leg lengths), `foot_skating_ratio` the share of planted-foot frames in
-which that foot slides (faster than 1 leg length per second), and `floating` the median height of the lowest
+planted (its lowest point under 0.08 leg lengths), `foot_skating_ratio` the share of those frames in which
+no planted foot holds its place (even the stillest one's pivot moves faster than 0.5 leg lengths per second
+over 1/6 s: a shuffle counts, a turn on the ball does not), and `floating` the median height of the lowest
 foot point, in leg lengths. Duets: `contact_rate` is the share of frames in which bones of the two dancers
 come within 0.06 leg lengths, `penetration` the share with the pelvises closer than 0.22, `responsiveness`
 the best correlation (lags up to 1 s) of the two dancers' speed curves, `bed` how closely the partner's
@@ -268,6 +269,7 @@ def thresholds() -> dict[str, float]:
     from pasdeux.metrics import beats, duet, feet
 
     return {"foot_contact_height": feet.CONTACT_HEIGHT, "foot_skate_speed": feet.SKATE_SPEED,
+            "foot_skate_span_s": feet.SKATE_SPAN_S,
             "contact_distance": duet.CONTACT_DISTANCE, "penetration_distance": duet.PENETRATION_DISTANCE,
             "beat_min_prominence": beats.MIN_PROMINENCE}
 
