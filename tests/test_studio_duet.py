@@ -3,6 +3,7 @@ variations, each kept with provenance and made again exactly, and the influence 
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -125,6 +126,10 @@ def test_a_video_is_extracted_with_progress_and_joins_the_library(client, librar
     assert (library / "videos" / "rehearsal.mp4").is_file()
     assert motion.source == "videos/rehearsal.mp4" and motion.provenance["extract"]["video"] == "videos/rehearsal.mp4"
     assert all(s["state"] in ("running", "done") for s in done["seen"])
+    # no note names the staged copy (upload-xxxx.mp4) or a folder of this machine: the user's own file name
+    text = json.dumps([motion.source, motion.notes, motion.provenance])
+    assert "upload-" not in text and str(library) not in text and "rehearsal.mp4" in text
+    assert list((library / ".pasdeux-studio" / "uploads").iterdir()) == []  # staging is emptied
 
 
 def test_a_video_that_cannot_be_read_is_reported_and_nothing_is_added(client, library):
@@ -132,7 +137,8 @@ def test_a_video_that_cannot_be_read_is_reported_and_nothing_is_added(client, li
     r = client.post("/api/videos", files={"file": ("broken.mp4", b"\x00\x00\x00\x18ftypmp42 not a video")})
     assert r.status_code == 202
     failed = _wait_extraction(client, r.json()["job"])
-    assert failed["state"] == "failed" and "broken.mp4" in failed["message"]
+    assert failed["state"] == "failed" and "broken.mp4" in failed["message"] and "upload-" not in failed["message"]
+    assert list((library / ".pasdeux-studio" / "uploads").iterdir()) == []
     after = sorted(p.relative_to(library) for p in library.rglob("*") if ".pasdeux-studio" not in p.parts)
     assert after == before
     assert client.post("/api/videos", files={"file": ("clip.txt", b"x")}).status_code == 400

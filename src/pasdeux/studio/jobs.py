@@ -217,6 +217,7 @@ class Extraction:
     status_file: Path
     process: Any
     placed: dict = field(default_factory=dict)  # where the motion and the video went in the library
+    final: dict | None = None  # its last status, kept once the process ended (its staging files are gone then)
 
 
 class Extractions:
@@ -248,7 +249,8 @@ class Extractions:
                 job.placed = on_done(job)
             except Exception as e:  # the page must hear of it, not wait for ever
                 job.placed = {"state": "failed", "message": f"the motion could not be kept in the library: {e}"}
-        for f in (job.video, job.out):  # what was not placed in the library is not kept
+        job.final = self._written(job)
+        for f in (job.video, job.out, job.status_file):  # staging is emptied: nothing piles up in uploads/
             f.unlink(missing_ok=True)
 
     def state(self, job: str) -> dict:
@@ -256,7 +258,7 @@ class Extractions:
         ex = self.jobs.get(job)
         if ex is None:
             raise NotInLibrary("no such extraction")
-        info = self._written(ex)
+        info = dict(ex.final) if ex.final is not None else self._written(ex)
         if not ex.process.is_alive() and info.get("state") != "done" and info.get("state") != "failed":
             info = {"state": "failed", "message": f"the extraction process stopped (exit code {ex.process.exitcode})"}
         if info.get("state") == "done" and not ex.placed:

@@ -169,10 +169,40 @@ def influence(model_file: str, motion_file: str, direction: str, out_dir: str) -
 
 
 def check_recipe(recipe: str, overrides: list[str]) -> None:
-    """Refuse a recipe or override that `pasdeux train` would refuse, before a process is started for it."""
-    from pasdeux.config import load_config, parse_overrides
+    """Refuse a recipe or override that `pasdeux train` would refuse, or whose value is not of the kind the
+    recipe's own value is (a word for a number, a fraction for a count), before a process is started for it."""
+    from pasdeux.config import load_config, model_options, parse_overrides
 
-    load_config(recipe, parse_overrides(overrides))
+    given = parse_overrides(overrides)
+    load_config(recipe, given)  # unknown keys are refused here, naming the valid ones
+    base = load_config(recipe)
+    defaults = {**{f"model.{k}": v for k, v in model_options(base).items()},
+                **{f"{s}.{k}": v for s, values in base.items() if s != "model" for k, v in values.items()}}
+    for key, value in given.items():
+        problem = _value_problem(value, defaults.get(key))
+        if problem:
+            raise ConfigError(f"override {key}={value!r}: {problem} (the recipe has {key}={defaults[key]!r})")
+
+
+def _value_problem(value: Any, default: Any) -> str | None:
+    """Why `value` cannot stand where the recipe has `default` (None when it can, or when any value may)."""
+    if default is None or value is None:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "expected true or false"
+    if isinstance(default, int | float):
+        wanted = "a whole number" if isinstance(default, int) else "a number"
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                (isinstance(default, int) and not isinstance(value, int)):
+            return f"expected {wanted}"
+        if default > 0 and value <= 0:
+            return f"expected {wanted} above 0"
+        return None
+    if isinstance(default, str) and not isinstance(value, str):
+        return "expected a word"
+    if isinstance(default, list | tuple) and not isinstance(value, list | tuple):
+        return "expected a list like [a, b]"
+    return None
 
 
 GHOSTED = ("variations", "partner")  # modes whose results are shown over what they came from
