@@ -110,6 +110,9 @@ def test_a_failing_run_is_reported_with_its_message(client):
 @pytest.mark.parametrize("body, status", [
     ({"files": [DUET_NAME], "recipe": "nope"}, 400),
     ({"files": [DUET_NAME], "overrides": ["optim.nope=1"]}, 400),  # refused before any process starts
+    ({"files": [DUET_NAME], "overrides": ["optim.lr=abc"]}, 400),  # a value of the wrong kind, too
+    ({"files": [DUET_NAME], "overrides": ["model.hidden=12.5"]}, 400),
+    ({"files": [DUET_NAME], "overrides": ["train.batch_size=-3"]}, 400),
     ({"files": [DUET_NAME], "overrides": ["--out=/tmp/elsewhere"]}, 400),
     ({"files": [DUET_NAME], "overrides": ["data.files=[/etc/passwd]"]}, 400),
     ({"files": [DUET_NAME], "overrides": ["/etc/passwd"]}, 400),
@@ -121,6 +124,23 @@ def test_training_requests_that_are_refused(client, library, body, status):
     r = client.post("/api/runs", json={"epochs": 1, **body})
     assert r.status_code == status, r.text
     assert sorted(p.name for p in (library / "runs").iterdir()) == before
+
+
+@pytest.mark.parametrize("override, words", [("optim.lr=abc", ["optim.lr", "a number"]),
+                                             ("train.bogus=1", ["train.bogus", "valid train keys"]),
+                                             ("model.hidden=0", ["model.hidden", "above 0"])])
+def test_a_refused_override_names_its_key_and_what_it_needs(client, override, words):
+    r = client.post("/api/runs", json={"files": [DUET_NAME], "epochs": 1, "overrides": [override]})
+    assert r.status_code == 400 and all(w in r.json()["detail"] for w in words), r.text
+
+
+def test_bench_studio_needs_nothing_beyond_the_package_dependencies():
+    import tomllib
+    from pathlib import Path
+
+    deps = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    names = {d.split(">")[0].split("=")[0].split("<")[0].strip().lower() for d in deps["dependencies"]}
+    assert {"httpx", "uvicorn", "fastapi"} <= names  # what `pasdeux bench studio` imports
 
 
 def test_reading_recipes_and_runs_imports_neither_lightning_nor_torch(library):
@@ -166,3 +186,38 @@ def test_bench_studio_serves_concurrent_variations_over_http(tiny_run, capsys):
     assert result["requests"] == 6 and result["ok"] == 6 and result["failures"] == []
     assert 0 < result["roundtrip_s"]["median"] <= result["roundtrip_s"]["max"]
     assert 0 < result["concurrent_s"]["p50"] <= result["concurrent_s"]["p95"] <= result["concurrent_s"]["max"]
+
+
+BUDGET_S, BUDGET_MARGIN_S = 20.0, 15.0  # a run keeps to its budget within this margin, on a loaded machine too
+
+
+def test_a_budgeted_run_keeps_to_its_budget_and_says_what_it_does_when_not_stepping(duet, tmp_path, monkeypatch,
+                                                                                   capsys):
+    """The budget is the whole run's wall-clock time (validation and fitting the prior included), and while the
+    run is not stepping its status and progress line say what it does, never just a time past the budget."""
+    import torch
+
+    from pasdeux.config import load_config
+    from pasdeux.data import time_split
+    from pasdeux.runs import Run
+    from pasdeux.training import callbacks, train
+
+    torch.set_num_threads(1)
+    written = []
+    write_status = Run.write_status
+
+    def recording(self, state, **fields):
+        written.append((state, fields.get("phase", ""), fields.get("elapsed_s", 0.0)))
+        write_status(self, state, **fields)
+
+    monkeypatch.setattr(Run, "write_status", recording)
+    parts = time_split(duet)
+    cfg = load_config("default", {"train.val_every_steps": 10})  # validating during the run, as the recipes do
+    train(cfg, [parts["train"]], [parts["val"]], budget_s=BUDGET_S, run_dir=tmp_path / "run", progress=True)
+    final = json.loads((tmp_path / "run" / "status.json").read_text())
+    assert final["state"] == "done" and final["step"] > 0
+    assert final["elapsed_s"] <= BUDGET_S + BUDGET_MARGIN_S, final  # the run's own clock, not the test's
+    phases = {phase for state, phase, _ in written if state == "running"}
+    assert {callbacks.VALIDATING, callbacks.FITTING, callbacks.SCORING, callbacks.SAVING} <= phases, phases
+    line = capsys.readouterr().err
+    assert callbacks.FITTING in line and callbacks.SAVING in line  # the CLI's progress line says it too

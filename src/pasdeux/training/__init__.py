@@ -4,8 +4,10 @@
 frame rate (`data.fps`), and leaves a run folder (its layout: `pasdeux.runs`): the resolved config,
 `train.log`, `status.json`, checkpoints (last every `train.checkpoint_every_steps` steps and at the end;
 best by `train.monitor`), CSV and TensorBoard logs, `history.json`, `loss_curves.png` and the exported
-best model. Runs stop after a wall-clock budget or a number of epochs, or on SIGTERM / Ctrl-C (the model
-is still exported), resume from the last checkpoint (even after SIGKILL) and scale through DDP.
+best model. Runs keep to a wall-clock budget for the whole run (preparing, validating, fitting the prior and
+saving included: stepping stops early enough, see `callbacks.Budget`) or stop after a number of epochs, or on
+SIGTERM / Ctrl-C (the model is still exported), resume from the last checkpoint (even after SIGKILL)
+and scale through DDP.
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ from pasdeux.files import write_text_atomic
 from pasdeux.models import MODELS, MotionModel, build_model
 from pasdeux.motion import Motion
 from pasdeux.runs import Run
-from pasdeux.training.callbacks import GracefulStop, RunStatus, TimeProgress, quiet_lightning
+from pasdeux.training.callbacks import (
+    FITTING,
+    SAVING,
+    SCORING,
+    Budget,
+    GracefulStop,
+    RunStatus,
+    TimeProgress,
+    quiet_lightning,
+)
 from pasdeux.training.task import MotionTask, WholeSet, WindowDataset, model_sequences, sequence_windows
 from pasdeux.validation import model_scores
 
@@ -48,8 +59,7 @@ class TrainResult:
 
 
 # --- the run ----------------------------------------------------------------------------------
-def _trainer(config: dict, run: Run, budget_s: float | None, epochs: int | None, devices: Any, num_nodes: int,
-             callbacks: list) -> pl.Trainer:
+def _trainer(config: dict, run: Run, epochs: int | None, devices: Any, num_nodes: int, callbacks: list) -> pl.Trainer:
     t = config["train"]
     from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
@@ -63,8 +73,7 @@ def _trainer(config: dict, run: Run, budget_s: float | None, epochs: int | None,
     return pl.Trainer(
         accelerator=t["accelerator"], devices=devices, num_nodes=num_nodes,
         strategy="ddp" if multi else "auto",
-        max_epochs=epochs if epochs is not None else -1,  # `train` leaves epochs unset only under a budget
-        max_time={"seconds": budget_s} if budget_s is not None else None,
+        max_epochs=epochs if epochs is not None else -1,  # `train` leaves epochs unset only under a budget (Budget)
         val_check_interval=val_every, check_val_every_n_epoch=None if val_every else 1,
         num_sanity_val_steps=1, callbacks=[last, best, *callbacks], deterministic="warn",
         logger=[CSVLogger(run.path, name="logs", version=session),
@@ -121,9 +130,17 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
     task = MotionTask(model, config, sequences, seed)
     task.fit_started = started
     status, stop = RunStatus(run, budget_s, task.elapsed), GracefulStop()
-    extra = [status, stop] + ([TimeProgress(config["model"]["name"], budget_s, task.elapsed)] if progress else [])
-    trainer = _trainer(config, run, budget_s, epochs, devices or t["devices"], num_nodes or t["num_nodes"],
+    shown = TimeProgress(config["model"]["name"], budget_s, task.elapsed) if progress else None
+    extra = [status, stop] + ([Budget(budget_s, task.elapsed)] if budget_s is not None else []) + \
+        ([shown] if shown else [])
+    trainer = _trainer(config, run, epochs, devices or t["devices"], num_nodes or t["num_nodes"],
                        extra + list(callbacks or []))
+
+    def phase(name: str) -> None:  # what the run does now that it does not step, for the page and the line
+        status.set_phase(trainer, name)
+        if shown is not None:
+            shown.set_phase(trainer, name)
+
     log = _RunLog(run, say if say is not None else (_stderr if progress else None), trainer.is_global_zero)
     if trainer.is_global_zero:
         run.path.mkdir(parents=True, exist_ok=True)
@@ -136,11 +153,15 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
                         generator=torch.Generator().manual_seed(seed))
     ckpt = str(resume_from) if resume_from is not None else None
     trainer.fit(task, loader, DataLoader(WholeSet(val_windows), batch_size=None), ckpt_path=ckpt, weights_only=True)
+    phase(SAVING)
     trainer.save_checkpoint(run.last_checkpoint, weights_only=False)  # full state, for resuming
     if not trainer.is_global_zero:
         return TrainResult(model, run.path, task.history, 0.0)
-    result = _finish(task, trainer, run, sequences, val_windows, config)
+    result = _finish(task, trainer, run, sequences, val_windows, config, phase)
+    status.phase = ""
     status.write(trainer, "stopped" if stop.requested else "done")
+    if shown is not None:
+        shown.done(trainer)
     last = result.history[-1] if result.history else {}
     log(f"{'stopped on request' if stop.requested else 'finished'} at step {trainer.global_step} after "
         f"{task.elapsed():.0f} s: val_recon_mse {last.get('val_recon_mse', float('nan')):.5g}, "
@@ -149,7 +170,10 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
 
 
 def _limit(budget_s: float | None, epochs: int | None) -> str:
-    return f"stops after {budget_s:g} s of wall-clock time" if budget_s is not None else f"stops after {epochs} epochs"
+    if budget_s is None:
+        return f"stops after {epochs} epochs"
+    return (f"keeps to {budget_s:g} s of wall-clock time, validating, fitting the prior and saving included (it "
+            "stops stepping early enough to finish in time)")
 
 
 def _stderr(line: str) -> None:
@@ -174,11 +198,14 @@ class _RunLog:
 
 
 def _finish(task: MotionTask, trainer: pl.Trainer, run: Run, sequences: list[np.ndarray],
-            val_windows: np.ndarray, config: dict) -> TrainResult:
-    """Score the final weights, keep them or the best checkpoint, export `model/`, write history and plots."""
+            val_windows: np.ndarray, config: dict, phase: Any = lambda name: None) -> TrainResult:
+    """Score the final weights, keep them or the best checkpoint, export `model/`, write history and plots;
+    `phase(words)` is told what it is doing."""
     model = task.model.cpu().eval()
     t = config["train"]
+    phase(FITTING)
     model.fit_prior(sequences)
+    phase(SCORING)
     final = model_scores(model, val_windows, n_prior=t["prior_samples"])
     task.history.append({"time_s": round(task.elapsed(), 3), "step": trainer.global_step,
                          "epoch": trainer.current_epoch, "final": True, **{f"val_{k}": v for k, v in final.items()}})
@@ -188,6 +215,7 @@ def _finish(task: MotionTask, trainer: pl.Trainer, run: Run, sequences: list[np.
     if run.best_checkpoint.is_file() and better:
         state = torch.load(run.best_checkpoint, map_location="cpu", weights_only=True)["state_dict"]
         task.load_state_dict(state)  # its prior was fitted to those weights when they were validated
+    phase(SAVING)
     model.save_pretrained(run.model_dir)
     rate = task.windows_seen / task.step_time if task.step_time > 0 else 0.0
     summary = {"history": task.history, "train_windows_per_s": rate, "steps": trainer.global_step}

@@ -1,5 +1,7 @@
-"""What a person (or the studio) sees of a run while it trains: a progress line in time, `status.json`,
-a graceful stop on SIGTERM / Ctrl-C, and Lightning without its advertising and known-noise warnings."""
+"""What a person (or the studio) sees of a run while it trains: a progress line in time, `status.json`, what
+the run is doing when it is not stepping (validating, fitting the prior, saving), the wall-clock budget kept
+for the whole run, a graceful stop on SIGTERM / Ctrl-C, and Lightning without its advertising and known-noise
+warnings."""
 
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ from lightning.pytorch.callbacks import Callback, ProgressBar
 from pasdeux.runs import Run
 
 STATUS_EVERY_S = 2.0  # how often status.json is rewritten while training
+FINISH_MARGIN_S = 3.0  # saving the model, the checkpoint and the loss-curve picture after the final scoring
+# Phases a run reports while it is not stepping (the page and the progress line show them as they are).
+VALIDATING = "validating (fitting the prior and scoring)"
+FITTING, SCORING, SAVING = "fitting the prior and calibrating", "scoring the final model", "saving the model"
 _NOISE = ("💡 Tip", "TPU available", "HPU available", "GPU available: False", "Time limit reached",
           "`Trainer.fit` stopped")  # a GPU that is there and used is still said
 
@@ -49,6 +55,12 @@ class TimeProgress(ProgressBar):
         super().__init__()
         self.name, self.budget_s, self.elapsed, self.stream = name, budget_s, elapsed, stream or sys.stderr
         self._enabled, self._last = True, 0.0
+        self.phase = ""  # what the run does when it is not stepping
+
+    def set_phase(self, trainer: pl.Trainer, phase: str) -> None:
+        """Say what the run is doing now (empty: stepping)."""
+        self.phase = phase
+        self._show(trainer)
 
     def disable(self) -> None:
         self._enabled = False
@@ -63,7 +75,7 @@ class TimeProgress(ProgressBar):
         else:
             span = f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}, {_clock(t)}"
         metrics = trainer.progress_bar_metrics
-        parts = [f"training {self.name}", span, f"step {trainer.global_step}"]
+        parts = [f"training {self.name}", *([self.phase] if self.phase else []), span, f"step {trainer.global_step}"]
         parts += [f"{k} {float(metrics[k]):.4g}" for k in ("loss", "val_recon_mse") if k in metrics]
         return " | ".join(parts)
 
@@ -76,7 +88,18 @@ class TimeProgress(ProgressBar):
             self._last = time.monotonic()
             self._show(trainer)
 
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.set_phase(trainer, VALIDATING)
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.phase = ""
+
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._show(trainer)
+
+    def done(self, trainer: pl.Trainer) -> None:
+        """The last line, kept on screen."""
+        self.phase = ""
         self._show(trainer, end="\n")
 
 
@@ -86,16 +109,32 @@ class RunStatus(Callback):
     def __init__(self, run: Run, budget_s: float | None, elapsed: Callable[[], float]) -> None:
         self.run, self.budget_s, self.elapsed = run, budget_s, elapsed
         self._last = 0.0
+        self.phase = ""  # what the run does when it is not stepping
 
     def write(self, trainer: pl.Trainer, state: str, **extra: Any) -> None:
         if not trainer.is_global_zero:
             return
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if getattr(v, "numel", lambda: 1)() == 1}
+        phase = {"phase": self.phase} if self.phase and state == "running" else {}
         self.run.write_status(state, step=trainer.global_step, epoch=trainer.current_epoch,
-                              elapsed_s=round(self.elapsed(), 2), budget_s=self.budget_s, metrics=metrics, **extra)
+                              elapsed_s=round(self.elapsed(), 2), budget_s=self.budget_s, metrics=metrics,
+                              **phase, **extra)
+
+    def set_phase(self, trainer: pl.Trainer, phase: str) -> None:
+        """Say what the run is doing now (empty: stepping), at once."""
+        self.phase = phase
+        self.write(trainer, "running")
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.write(trainer, "running")
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.sanity_checking:
+            self.set_phase(trainer, VALIDATING)
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.sanity_checking:
+            self.set_phase(trainer, "")
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
         if time.monotonic() - self._last > STATUS_EVERY_S:
@@ -104,6 +143,44 @@ class RunStatus(Callback):
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         self.write(trainer, "failed", error=f"{type(exception).__name__}: {exception}")
+
+
+class Budget(Callback):
+    """Keeps a wall-clock budget for the whole run: stepping stops while what is left is what one more validation
+    and the finish (fitting the prior, the final scoring, saving) take. Both are as long as a validation pass
+    (it fits the prior and scores, as the finish does), measured on the sanity pass before the first step and on
+    every pass after."""
+
+    def __init__(self, budget_s: float, elapsed: Callable[[], float], margin_s: float = FINISH_MARGIN_S) -> None:
+        self.budget_s, self.elapsed, self.margin_s = float(budget_s), elapsed, margin_s
+        self.validation_s, self.step_s = 0.0, 0.0
+        self._val_started = self._step_started = None
+
+    def reserve(self) -> float:
+        """Seconds kept back from stepping: a validation that may still come, the finish, the next step."""
+        return 2.2 * self.validation_s + self.step_s + self.margin_s
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._val_started = time.monotonic()
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self._val_started is not None:
+            self.validation_s = max(self.validation_s, time.monotonic() - self._val_started)
+
+    def on_train_batch_start(self, trainer: pl.Trainer, *args: Any) -> None:
+        self._step_started = time.monotonic()
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        if self._step_started is not None:
+            self.step_s = max(0.9 * self.step_s, time.monotonic() - self._step_started)
+        stop = self.elapsed() + self.reserve() >= self.budget_s
+        if trainer.strategy.broadcast(stop):  # every process stops at the same step (rank 0's clock decides)
+            trainer.should_stop = True
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Preparing and the sanity pass may have used the budget already: then no step is taken.
+        if trainer.strategy.broadcast(self.elapsed() + self.reserve() >= self.budget_s):
+            trainer.should_stop = True
 
 
 class GracefulStop(Callback):
