@@ -203,6 +203,9 @@ def test_compare_is_the_evaluate_report_of_a_result_against_its_source(client, v
     assert set(report["rows"]) == {"real reference", "real first half", stem}
     assert report["rows"][stem]["windows"] == 3 and report["rows"][stem]["fid_k"] > 0
     assert "| fid_k |" in report["markdown"] and report["plots"] == ["kinetic.png", "speed.png"]
+    # every figure of the result comes with what it means and which way is better, for the page
+    assert set(report["rows"][stem]) <= set(report["meanings"])
+    assert report["meanings"]["fid_k"]["better"] == "lower" and "shaky" in report["meanings"]["jitter_ratio"]["better"]
     for name in report["plots"]:
         png = client.get("/api/compare/plot", params={"id": report["id"], "name": name})
         assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"

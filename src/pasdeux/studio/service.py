@@ -295,6 +295,6 @@ class Studio:
 
 def _stem(mode: str, phrases: list[Span], params: dict) -> str:
     """A readable file name for a result: mode, source and the settings that shaped it."""
-    src = "-".join(Path(s.path).stem for s in phrases) or "prior"
+    src = "-".join(Path(s.path).stem for s in phrases)
     extra = f"-sigma{params['sigma']:g}" if "sigma" in params else ""
-    return f"{mode}-{src}{extra}"
+    return f"{mode}-{src}{extra}" if src else f"{mode}{extra}"  # prior.npz, not prior-prior.npz

@@ -259,9 +259,11 @@ def extract_video(video: str, out: str, status_file: str, dancers: int, model: s
 def compare(result_file: str, real_file: str, result_name: str, out_dir: str) -> dict:
     """The `pasdeux evaluate` report of a result against real dance, with its plots written to `out_dir`."""
     from pasdeux.evaluate import evaluate
+    from pasdeux.studio.reading import meanings
 
     report = evaluate([pasdeux.load(real_file)], {result_name: pasdeux.load(result_file)}, out=out_dir)
-    return {**report.to_dict(), "markdown": report.markdown(guide=True),
+    keys = {k for row in report.rows.values() for k in row}
+    return {**report.to_dict(), "markdown": report.markdown(guide=True), "meanings": meanings(keys),
             "plots": sorted(Path(f).name for f in report.files.values() if f.endswith(".png"))}
 
 
