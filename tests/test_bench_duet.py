@@ -1,9 +1,11 @@
-"""`pasdeux bench duet` (duet-v2): the salsa and video blocks, real floors against shuffled partners, what each
-baseline answers, bad options (training only in the slow test)."""
+"""`pasdeux bench duet` (duet-v3): the salsa and video blocks, real floors against shuffled partners, what each
+baseline answers (the mean partner included), the partners' feet and whole takes, re-scoring trained runs, bad
+options (training only in the slow test)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from pasdeux import metrics
 from pasdeux.bench import bench_duet
 from pasdeux.bench import duet as bd
-from pasdeux.body import root_trajectory
+from pasdeux.body import facing_angle, root_trajectory
 from pasdeux.cli import main
 from pasdeux.data import center, leader_centred
 from pasdeux.errors import ConfigError
@@ -112,7 +114,7 @@ def test_bench_duet_end_to_end(tmp_path, capsys):
     assert main(["bench", "duet", "--budget-s", "5", "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result == json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert result["protocol"] == "duet-v2"
+    assert result["protocol"] == "duet-v3"
     for block in (result, result["video"]):
         assert set(block["models"]) == set(bd.MODELS)
         default = block["models"]["default"]
@@ -121,3 +123,123 @@ def test_bench_duet_end_to_end(tmp_path, capsys):
                                          "max_partner_distance", "multimodality")} <= set(default)
             assert (f"contact_rate_{d}" in default) == (block is result)  # the video duet has no depth
         assert default["gen_realtime_factor"] > 0 and default["multimodality_a2b"] > 0
+    for d in bd.DIRECTIONS:  # duet-v3: the partners' feet on windows and whole takes, beside the real ones
+        assert {f"{k}_{d}" for k in bd.FEET} <= set(result["models"]["default"])
+        assert {f"{k}_long_{d}" for k in ("jitter_ratio", "responsiveness", *bd.FEET)} <= set(
+            result["models"]["default"])
+        assert f"partner_mse_{d}" in result["models"]["mean_partner"]
+        assert f"foot_skating_ratio_long_{d}" in result["video"]["models"]["default"]
+        assert f"floating_long_{d}" not in result["video"]["models"]["default"]
+    assert {"fid_k_real", "fid_k_real_b2a", "foot_skating_ratio_real", "floating_long_b2a"} <= set(result["real"])
+
+
+# --- duet-v3 ------------------------------------------------------------------------------------------------------
+def _turned_partner(lead: np.ndarray, sk, turn: float, side: float, ahead: float) -> np.ndarray:
+    """The leader's own body turned by `turn` about its pelvis, standing `side` to its left and `ahead` in front of
+    it in every frame (the facing and offset any real couple would average to, made exact)."""
+    a = facing_angle(lead, sk)[:, None, None]
+    body = center(lead, sk)
+    x, z = body[..., 0].copy(), body[..., 2].copy()
+    body[..., 0], body[..., 2] = x * np.cos(turn) + z * np.sin(turn), -x * np.sin(turn) + z * np.cos(turn)
+    root = root_trajectory(lead, sk)[:, None]
+    body[..., 0] += root[..., 0] + side * np.cos(a[..., 0]) + ahead * np.sin(a[..., 0])
+    body[..., 2] += root[..., 2] - side * np.sin(a[..., 0]) + ahead * np.cos(a[..., 0])
+    return body
+
+
+@pytest.mark.parametrize("turn, side, ahead", [(np.pi, 0.0, 0.9), (np.pi / 2, -0.4, 0.5)])
+def test_mean_partner_faces_and_stands_where_the_training_partners_do(small, turn, side, ahead):
+    """Training partners that always face the leader (or turn to its side) at one spot from it: the mean partner
+    answers a new leader turned and placed the same way, frame by frame as the leader turns and travels."""
+    sk = small.skeleton
+
+    def couple(m):
+        lead = m.positions[0]
+        return m.with_positions(np.stack([lead, _turned_partner(lead, sk, turn, side, ahead)]).astype(np.float32))
+
+    data = bd.DuetData("synthetic", [couple(m) for m in small.train], [], [couple(m) for m in small.test], [])
+    fitted = bd.MeanPartner.fit(data, 0)
+    assert fitted.offset == pytest.approx([side, ahead], abs=0.05)
+    lead = data.windows("test", bd.TEST_STRIDE)[:, 0]
+    answer = bd.mean_partner(data, lead, 0, fitted).guess
+    turned = np.angle(np.exp(1j * (facing_angle(answer, sk) - facing_angle(lead, sk) - turn)))
+    assert np.median(np.abs(turned)) < np.radians(10)
+    a = facing_angle(lead, sk)
+    gap = root_trajectory(answer, sk) - root_trajectory(lead, sk)
+    left, front = gap[..., 0] * np.cos(a) - gap[..., 2] * np.sin(a), gap[..., 0] * np.sin(a) + gap[..., 2] * np.cos(a)
+    assert np.median(left) == pytest.approx(side, abs=0.05) and np.median(front) == pytest.approx(ahead, abs=0.05)
+
+
+def test_mean_partner_is_the_rival_to_beat_on_partner_mse(small, leg):
+    """On real salsa the average partner is closer to the real one than a real partner from another moment."""
+    real = bd.real_sets(small, 0, leg)
+    mean = bd.score(small, real, bd.mean_partner(small, real.pairs[:, 0], 0), 0)
+    other = bd.score(small, real, bd.shuffled(small, real.pairs), 0)
+    assert mean["partner_mse"] < 0.8 * other["partner_mse"] and mean["multimodality"] == 0.0
+
+
+def _as_model(real: bd.RealSets, partners: list[np.ndarray]) -> bd.Answers:
+    """The real test partners answering as if a model had made them."""
+    return bd.Answers(real.pairs[:, 1], real.pairs[:, 1][:, None].repeat(2, 1), partners)
+
+
+def test_real_partners_scored_as_a_model_match_the_real_feet_and_whole_takes(small, leg):
+    """Feet are measured with the travel kept, against the real partners' floor: the real partners scored as a
+    model give exactly the real figures (ratios 1), planted most of the time and sliding little, while a partner
+    carried along by its leader (copy_leader) skates."""
+    floors, long_real = bd.real_floors(small, leg), bd.real_long(small)
+    real = bd.real_sets(small, 0, leg)
+    same = bd.score(small, real, _as_model(real, [m.positions[1] for m in small.test]), 0)
+    same.update(bd.score_long(small, [m.positions[1] for m in small.test], 0))
+    for k in bd.FEET:
+        assert same[k] == pytest.approx(floors[f"{k}_real"])
+        assert same[f"{k}_long"] == pytest.approx(long_real[f"{k}_long"])
+    assert same["jitter_ratio_long"] == pytest.approx(1.0) and same["responsiveness_long"] == pytest.approx(
+        long_real["responsiveness_long"])
+    assert floors["foot_contact_share_real"] > 0.9 and floors["foot_skating_ratio_real"] < 0.35
+    assert abs(floors["floating_real"]) < 0.1 and abs(floors["floating_real_b2a"]) < 0.1
+    carried = bd.score(small, real, bd.copy_leader(small, real.pairs[:, 0], 0, bd.mean_offset(small, 0)), 0)
+    assert carried["foot_skating_ratio"] > 2 * floors["foot_skating_ratio_real"]
+    assert 0 < floors["fid_k_real"] and 0 < floors["fid_k_real_b2a"]
+    assert real.kinetic.fid(real.partners, real.partners) < 0.05 * floors["fid_k_real"]
+
+
+def test_whole_takes_are_scored_for_the_baselines_that_extend_to_them(small, leg):
+    real = bd.real_sets(small, 1, leg)
+    for name, has_long in (("copy_leader", True), ("mean_partner", True), ("retrieval", False), ("shuffled", False)):
+        answers = bd.answers_of(name, small, real, 1, {}, 0)
+        assert len(answers.long_form) == (len(small.test) if has_long else 0)
+    copied = bd.answers_of("copy_leader", small, real, 1, {}, 0)
+    long = bd.score_long(small, copied.long_form, 1)
+    assert set(long) == {f"{k}_long" for k in ("jitter_ratio", "responsiveness", *bd.FEET)}
+    assert long["responsiveness_long"] == pytest.approx(1.0, abs=1e-6)  # the leader's own movement
+    assert {f"{k}_long_b2a" for k in ("responsiveness", *bd.FEET)} <= set(bd.real_long(small))
+
+
+def test_video_block_reports_skating_only_and_says_why(shared_data):
+    video = bd.video_data()
+    real = bd.real_sets(video, 0)
+    floors, long = bd.real_floors(video), bd.real_long(video)
+    scores = bd.score(video, real, bd.shuffled(video, real.pairs), 0)
+    assert "foot_skating_ratio_real" in floors and "foot_skating_ratio_long" in long and "foot_skating_ratio" in scores
+    assert not {k for k in [*floors, *long, *scores] if k.startswith(bd.FEET_NEED_DEPTH)}
+    notes = bd.block_notes(video, {"shuffled": scores}, {})
+    assert any("foot_contact_share and floating left out" in n for n in notes)
+
+
+def test_trained_runs_are_rescored_not_retrained(tmp_path, tiny_duet_run, tiny_run):
+    """With --runs holding trained models (RUNS/<block>/<model>), the benchmark scores them again without training:
+    the figures of two runs are the same and the notes say where the models came from."""
+    shutil.copytree(tiny_duet_run, tmp_path / "video" / "default")
+    shutil.copytree(tiny_run, tmp_path / "video" / "solo")
+    lines: list[str] = []
+    first = bench_duet(budget_s=600, models=["solo", "default"], runs=tmp_path, blocks=["video"], log=lines.append)
+    assert "salsa" not in json.dumps(first["video"]["notes"]) and "models" not in first
+    assert not any("training" in line for line in lines) and any("re-using" in line for line in lines)
+    assert any("re-used" in n and "default" in n for n in first["video"]["notes"])
+    default = first["video"]["models"]["default"]
+    assert {"foot_skating_ratio_long_a2b", "jitter_ratio_long_b2a", "responsiveness_long_a2b"} <= set(default)
+    again = bench_duet(budget_s=600, models=["default"], runs=tmp_path, blocks=["video"], log=lines.append)
+    assert again["video"]["models"]["default"]["partner_mse_a2b"] == default["partner_mse_a2b"]
+    with pytest.raises(ConfigError, match="blocks are: salsa, video"):
+        bench_duet(blocks=["tango"])

@@ -2,7 +2,8 @@
 
 - `solo`: `pasdeux bench solo --protocol video` ("solo-v1", the shared duet as solos, split by time) and
   `--protocol mocap` ("solo-mocap-v1", the CMU salsa takes as solos at 30 fps).
-- `duet`: `pasdeux bench duet` ("duet-v2": partners for the salsa leads in both directions, then the video duet).
+- `duet`: `pasdeux bench duet` ("duet-v3": partners for the salsa leads in both directions, on windows and whole
+  takes, then the video duet; `duet_data`, `duet_baselines`, `duet_score`, `duet_long` are its parts).
 - `common`: what every protocol shares (the shared data, the machine, JSON, progress lines, histories).
 
 Each run prints one line per step on stderr (the step, the time so far, about how long is left) and

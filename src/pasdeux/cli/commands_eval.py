@@ -79,20 +79,23 @@ def bench_duet(
     budget_s: float = typer.Option(180.0, "--budget-s", help="Training wall-clock seconds per model (the duet "
                                    "model and the solo baseline), per block."),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
-    models: str = typer.Option("copy_leader,retrieval,shuffled,solo,default", "--models",
+    models: str = typer.Option("copy_leader,retrieval,shuffled,solo,mean_partner,default", "--models",
                                help="Comma-separated models to score."),
+    blocks: str = typer.Option("salsa,video", "--blocks", help="Comma-separated blocks to run: salsa, video."),
     salsa: Path | None = typer.Option(None, "--salsa", help="The salsa folder (default ../shared/data/cmu_salsa)."),
     video: Path | None = typer.Option(None, "--video", help="The video duet (default "
                                       "../shared/data/duet_ilya_hannah.npy)."),
-    runs: Path | None = typer.Option(None, "--runs", help="Keep the training runs here (default: discarded)."),
+    runs: Path | None = typer.Option(None, "--runs", help="Keep the training runs here (default: discarded); "
+                                     "models already trained there (RUNS/<block>/<model>) are re-scored, not "
+                                     "trained again."),
     seed: int = typer.Option(0, "--seed", help="Training and sampling seed."),
 ) -> None:
-    """The duet protocol of BENCHMARK.md (duet-v2): partners for the salsa test leads in both directions, then
+    """The duet protocol of BENCHMARK.md (duet-v3): partners for the salsa test leads in both directions, then
     the video duet; baselines, real floors, and the duet model trained with the budget. One line per step on
     stderr says where it is and about how long is left."""
     from pasdeux.bench import bench_duet as run
 
-    result = run(budget_s, models.split(","), out, salsa, video, runs, seed)
+    result = run(budget_s, models.split(","), out, salsa, video, runs, seed, blocks=blocks.split(","))
     typer.echo(json.dumps(result))
 
 
