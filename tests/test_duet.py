@@ -84,11 +84,12 @@ def test_sigma_zero_is_one_best_guess_and_partners_differ_at_sigma_one(model, pa
 def test_sampled_partners_depart_most_where_the_leader_moves_most(model, parts):
     """The deviation drive: fitted on the training pairs (real partners depart from the best guess more
     where the leader moves more), about 1 on average, larger for a lively leader than for a still one."""
-    assert (model.deviation_gain > 0).all() and (model.pace_ref > 0).all()
+    assert (model.sampler.gain > 0).all() and (model.sampler.pace_ref > 0).all()
     lead = pair_windows(parts["train"].positions, 64, 32)[:8, 0]
     still = np.repeat(lead[:, :1], 64, axis=1)  # the same leaders, frozen in their first pose
     with torch.no_grad():
-        lively, frozen = (model.drive(model.encode_lead(torch.as_tensor(x), 0)) for x in (lead, still))
+        contexts = (model.encode_lead(torch.as_tensor(x), 0) for x in (lead, still))
+        lively, frozen = (model.sampler.drive(c.pace, c.direction) for c in contexts)
     assert 0.5 < float(lively.pow(2).mean().sqrt()) < 2.0
     assert float(frozen.mean()) < 0.5 * float(lively.mean())
     guess = partner_windows(model, still, "a2b", 0.0)[:, 0]

@@ -79,7 +79,7 @@ def duet_variations(model: DuetVAE, duet: Motion, sigma: float = 0.5, n: int = 1
 def _answering(model: DuetVAE, lead: np.ndarray, real: np.ndarray, new_leads: np.ndarray, role: int, sigma: float,
                seed: int) -> np.ndarray:
     """Partners `[n, T, J, 3]` for `new_leads` that deviate from the model's expectation as the real partner
-    deviates from it for the real lead, plus `sigma` times a deviation of the model's own."""
+    deviates from it for the real lead, plus `sigma` times a deviation drawn by the model's sampler."""
     n, frames = new_leads.shape[:2]
     with pipeline.inference(model):
         lead_t, real_t = torch.as_tensor(lead[None]), torch.as_tensor(real[None])
@@ -89,6 +89,6 @@ def _answering(model: DuetVAE, lead: np.ndarray, real: np.ndarray, new_leads: np
         new_leads_t = torch.as_tensor(new_leads)
         new_ctx = model.encode_lead(new_leads_t, role)
         new_mu = model.prior_mean(new_ctx)
-        noise = model.residual.sample(n, new_mu.shape[-1], generator(seed + 1), centred=True)
+        noise = model.sampler.deviation(new_ctx.pace, new_ctx.direction, generator(seed + 1))
         return finished_partners(model, model.decode_latent(new_mu + deviation + sigma * noise, frames, lead=new_ctx),
                                  new_leads_t, role)

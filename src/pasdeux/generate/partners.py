@@ -86,7 +86,8 @@ def finished_partners(model: DuetVAE, out: torch.Tensor, lead: torch.Tensor, rol
 
 def _continue_from(model: DuetVAE, z: torch.Tensor, ctx: LeadContext, lead: torch.Tensor, start: torch.Tensor,
                    sigma: float, gen: torch.Generator) -> torch.Tensor:
-    """Latents whose first steps encode the given partner frames and whose rest continues from them."""
+    """Latents whose first steps encode the given partner frames and whose rest continues from them: the
+    sampler's deviation carried on from the given steps' deviation from the best guess."""
     s = start.shape[1]
     if s < model.factor or s >= lead.shape[1]:
         raise ShapeError(f"given partner frames must be at least {model.factor} and fewer than the lead's "
@@ -95,11 +96,12 @@ def _continue_from(model: DuetVAE, z: torch.Tensor, ctx: LeadContext, lead: torc
     steps = s // model.factor
     given, _ = model.encode(model.partner_features(start[:, :steps * model.factor], lead[:, :steps * model.factor]),
                             lead=ctx.first(steps))
-    mu_p, logvar_p = model.prior_params(ctx)
-    std = (0.5 * logvar_p).exp()
-    history = ((given - mu_p[..., :steps]) / std[..., :steps]).transpose(1, 2)  # [B, steps, Z], oldest first
-    rest = model.residual.continue_from(history, z.shape[-1] - steps, gen).to(z.device)
-    return torch.cat([given, mu_p[..., steps:] + sigma * std[..., steps:] * rest], dim=-1)
+    mu = model.prior_mean(ctx)
+    if sigma <= 0:
+        return torch.cat([given, mu[..., steps:]], dim=-1)
+    history = (given - mu[..., :steps]) / sigma  # the given steps' deviation, in the sampler's units
+    rest = model.sampler.deviation(ctx.pace, ctx.direction, gen, history=history)[..., steps:]
+    return torch.cat([given, mu[..., steps:] + sigma * rest], dim=-1)
 
 
 def _blend_start(out: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -102,12 +102,16 @@ class ARPrior(nn.Module):
         out = self._recur(innov.double().numpy(), np.zeros((n, self.order * self.channels)), BURN_IN + steps)
         return out[..., BURN_IN:]
 
-    def continue_from(self, history: Tensor, steps: int, gen: torch.Generator) -> Tensor:
-        """`steps` more zero-mean steps `[B, Z, steps]` after given sequences `history` `[B, H, Z]` (oldest first)."""
+    def continue_from(self, history: Tensor, steps: int, gen: torch.Generator, drive: Tensor | None = None) -> Tensor:
+        """`steps` more zero-mean steps `[B, Z, steps]` after given sequences `history` `[B, H, Z]` (oldest first);
+        `drive` `[B, steps]` scales each step's innovation as in `sample`."""
         n = history.shape[0]
         if not bool(self.fitted):
             return torch.randn(n, self.channels, steps, generator=gen)
-        innov = (torch.randn(n, steps, self.channels, generator=gen) * self._scales(n, steps, gen)) @ self.chol.cpu().T
+        scale = self._scales(n, steps, gen)
+        if drive is not None:
+            scale = scale * drive.detach().cpu()[..., None]
+        innov = (torch.randn(n, steps, self.channels, generator=gen) * scale) @ self.chol.cpu().T
         past = history.detach().cpu().double().numpy()[:, ::-1][:, :self.order]  # newest first
         if past.shape[1] < self.order:  # too short a history: pad with the oldest given step
             past = np.concatenate([past, np.repeat(past[:, -1:], self.order - past.shape[1], 1)], axis=1)

@@ -57,9 +57,7 @@ from torch import Tensor, nn
 
 from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
-from pasdeux.models import deviations as dev
 from pasdeux.models import duet_fit
-from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import MotionModel, features_of
 from pasdeux.models.contacts import hand_index, hold_labels
 from pasdeux.models.layers import (
@@ -76,6 +74,7 @@ from pasdeux.models.layers import (
     whitened_pca,
 )
 from pasdeux.models.leader_frame import facing, facing_joints, from_frame, to_frame
+from pasdeux.models.sampling import PartnerSampler
 from pasdeux.models.sequence import SequenceConfig, SequenceVAE
 
 OFFSET = 2  # the partner's pelvis x and z relative to the leader's, per frame, in the leader's frame
@@ -135,6 +134,11 @@ def direction_index(direction: str) -> int:
     return DIRECTIONS.index(direction)
 
 
+def _legacy_sampler_keys(module: nn.Module, state: dict, prefix: str, *args) -> None:
+    """Folders saved before the sampler was one object keep its buffers at the model's level."""
+    PartnerSampler.rename_legacy(state, prefix + "sampler.", prefix)
+
+
 def _down_stack(c: DuetConfig, channels_in: int) -> nn.ModuleList:
     layers: list[nn.Module] = [nn.Conv1d(channels_in, c.hidden, c.kernel)]
     for _ in range(c.stages):
@@ -189,19 +193,12 @@ class DuetVAE(MotionModel):
         nn.init.constant_(self.post_head[-1].bias[zp:], c.init_logvar)
         nn.init.constant_(self.dec[-1].bias[p + OFFSET:], -1.0)  # no hold until the head has learned where (0.27)
         nn.init.normal_(self.role.weight, std=0.1)
-        self.residual = ARPrior(zp, c.prior_order, span=max(1, c.window // 2 ** c.stages))
+        self.sampler = PartnerSampler(zp, c.prior_order, max(1, c.window // 2 ** c.stages), len(DIRECTIONS))
+        self.register_load_state_dict_pre_hook(_legacy_sampler_keys)
         # Normalisation of the leader-frame features (set by `prepare`, saved with the weights).
         for name, size in (("canon_mean", p), ("canon_std", p), ("extra_mean", LEAD_EXTRA), ("extra_std", LEAD_EXTRA),
                            ("offset_mean", OFFSET), ("offset_std", OFFSET), ("distance_range", 2)):
             self.register_buffer(name, torch.ones(size))
-        self.register_buffer("deviation_smooth", torch.zeros(len(DIRECTIONS)))  # set by `fit_prior`
-        self.register_buffer("deviation_scale", torch.ones(len(DIRECTIONS)))  # set by `fit_prior`
-        # Per direction and hand, the hold logit at which sampled partners hold as often as the real ones.
-        self.register_buffer("hold_shift", torch.zeros(len(DIRECTIONS), 2))  # set by `fit_prior`
-        # Deviation drive (`drive`, set by `fit_prior`): the leader's typical pace, the power law's exponent, and
-        # the drive's root mean square over the training leads (so the average spread is the AR prior's).
-        for name, value in (("pace_ref", 1.0), ("deviation_gain", 0.0), ("drive_rms", 1.0)):
-            self.register_buffer(name, torch.full((len(DIRECTIONS),), value))
         self.register_buffer("leg_length", torch.ones(()))  # the training dancers' size (`prepare`)
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
@@ -297,12 +294,6 @@ class DuetVAE(MotionModel):
         speed = torch.cat([speed[:, :1], speed], dim=1)
         return F.avg_pool1d(self._pad(speed[:, None]), self.factor)[:, 0]
 
-    def drive(self, lead: LeadContext) -> Tensor:
-        """How much the sampled deviation moves at each latent step `[B, steps]`: more where the leader moves
-        more, as real partners' deviations do (`fit_prior` measures the power law), 1 on average."""
-        d = lead.direction
-        return dev.drive(lead.pace, self.pace_ref[d, None], self.deviation_gain[d, None], self.drive_rms[d, None])
-
     # --- the contract ------------------------------------------------------------------------
     def _need_lead(self, lead: LeadContext | None) -> LeadContext:
         if not isinstance(lead, LeadContext):
@@ -341,22 +332,19 @@ class DuetVAE(MotionModel):
     def hold_output(self, out: Tensor, direction: Tensor | int) -> Tensor | None:
         """Whether each partner hand (left, right) holds a leader hand `[B, T, 2]` (above 0.5: it holds), from
         decoder output: the hold head's probability, shifted so that sampled training partners hold as often
-        as the real ones (`fit_prior`)."""
+        as the real ones (the sampler's hold shift)."""
         if not self.n_hold:
             return None
-        shift = self.hold_shift[torch.as_tensor(direction, device=out.device).long().expand(len(out))]
-        return torch.sigmoid(self.hold_logits(out) - shift[:, None, :])
+        d = torch.as_tensor(direction, device=out.device).long().expand(len(out))
+        return self.sampler.hold_probability(self.hold_logits(out), d)
 
     def prior_latent(self, n: int, frames: int, gen: torch.Generator, lead: LeadContext | None = None) -> Tensor:
         """One partner latent per leader context in `lead` (`n` must match its batch): the best guess plus a
-        deviation that moves over time like real partners' deviations from it."""
+        deviation that moves over time like real partners' deviations from it (the sampler's)."""
         ctx = self._need_lead(lead)
         if n != len(ctx.direction):
             raise ShapeError(f"prior_latent draws one partner per leader context: n={n}, contexts={len(ctx.direction)}")
-        mu = self.prior_mean(ctx)
-        deviation = self.residual.sample(n, mu.shape[-1], gen, centred=True, drive=self.drive(ctx)).to(mu.device)
-        scale = self.deviation_scale[ctx.direction][:, None, None]
-        return mu + scale * dev.smooth_deviations(deviation, self.deviation_smooth[ctx.direction])
+        return self.prior_mean(ctx) + self.sampler.deviation(ctx.pace, ctx.direction, gen)
 
     def prior_mean(self, lead: LeadContext) -> Tensor:
         """The partner latent the model expects for this leader (sigma 0: its best guess)."""

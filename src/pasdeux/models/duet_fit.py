@@ -36,7 +36,7 @@ DEVIATION_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # spreads tried, relative to 
 def fit(model: DuetVAE, sequences: list[np.ndarray]) -> None:
     """Fit every prior of `model` and calibrate its samples on whole training duets `[2, T, J, 3]`."""
     model.solo.fit_prior([s[d] for s in sequences for d in range(2)])
-    deviations, paces = [], []
+    deviations, paces, directions = [], [], []
     for seq in sequences:
         pair = torch.as_tensor(np.asarray(seq, np.float32), device=model.device)
         for direction in range(len(model.directions)):
@@ -45,18 +45,9 @@ def fit(model: DuetVAE, sequences: list[np.ndarray]) -> None:
             mu_q, _ = model.encode(model.partner_features(partner, lead), lead=ctx)
             deviations.append((mu_q - model.prior_mean(ctx))[0].T)  # [steps, Z]
             paces.append(ctx.pace[0])
-    model.residual.fit(deviations)
-    fit_drive(model, deviations, paces)
+            directions.append(direction)
+    model.sampler.fit(deviations, paces, directions)
     calibrate(model, sequences)
-
-
-def fit_drive(model: DuetVAE, deviations: list[Tensor], paces: list[Tensor]) -> None:
-    """Per direction, the power law between the leader's pace and how fast the real partner's deviation from
-    the best guess moves (deviations and paces alternate by direction, as `fit` gathers them)."""
-    for direction in range(len(model.directions)):
-        fitted = dev.fit_drive(deviations[direction::2], paces[direction::2])
-        if fitted is not None:
-            model.pace_ref[direction], model.deviation_gain[direction], model.drive_rms[direction] = fitted
 
 
 @torch.no_grad()
@@ -72,18 +63,19 @@ def calibrate(model: DuetVAE, sequences: list[np.ndarray]) -> None:
         lead, partner = pairs[:, direction], pairs[:, 1 - direction]
         ctx = model.encode_lead(lead, direction)
         mu = model.prior_mean(ctx)
-        raw = model.residual.sample(len(lead), mu.shape[-1], gen, centred=True, drive=model.drive(ctx)).to(mu.device)
+        raw = model.sampler.raw(ctx.pace, ctx.direction, gen)
         real = np.array([dev.mean_motion(model.own_centred(partner), order) for order in (1, 2)])
         gaps, outs = {}, {}
         for smooth in DEVIATION_SMOOTHING:
-            calm = dev.smooth_deviations(raw, torch.full((len(lead),), smooth, device=mu.device))
             for scale in DEVIATION_SCALES:
-                outs[smooth, scale] = model.decode_latent(mu + scale * calm, lead.shape[1], lead=ctx)
+                tried = (torch.full((len(lead),), v, device=mu.device) for v in (smooth, scale))
+                outs[smooth, scale] = model.decode_latent(mu + model.sampler.finish(raw, ctx.direction, *tried),
+                                                          lead.shape[1], lead=ctx)
                 drawn = model.partner_world(outs[smooth, scale], lead)
                 moved = np.array([dev.mean_motion(model.own_centred(drawn), order) for order in (1, 2)])
                 gaps[smooth, scale] = float(np.abs(np.log(moved / real)).sum())
         best = min(gaps, key=gaps.get)
-        model.deviation_smooth[direction], model.deviation_scale[direction] = best
+        model.sampler.smooth[direction], model.sampler.scale[direction] = best
         if model.n_hold:
             calibrate_holds(model, direction, outs[best], lead, partner)
 
@@ -95,6 +87,6 @@ def calibrate_holds(model: DuetVAE, direction: int, out: Tensor, lead: Tensor, p
     logits = model.hold_logits(out).reshape(-1, model.n_hold)
     for side in range(model.n_hold):
         if share[side] <= 0:
-            model.hold_shift[direction, side] = float("inf")  # this hand never holds: never take it
+            model.sampler.hold_shift[direction, side] = float("inf")  # this hand never holds: never take it
         else:
-            model.hold_shift[direction, side] = torch.quantile(logits[:, side], 1 - float(share[side]))
+            model.sampler.hold_shift[direction, side] = torch.quantile(logits[:, side], 1 - float(share[side]))

@@ -1,0 +1,101 @@
+"""The partner sampler: how a duet model's sampled partners depart from its best guess, in one object.
+
+The model predicts (a best-guess latent per leader, `prior_mean`); the sampler walks (the role a
+scheduler plays beside a diffusers model). It owns, per direction, everything fitted after training and
+saved with the weights:
+- the deviation prior: a Gaussian AR prior with energy profiles (`ar_prior.py`) of how the real partners'
+  posterior latents depart from the best guess;
+- its drive: real partners depart most where the leader moves most (`deviations.fit_drive`), so each
+  latent step's innovation is scaled by the leader's pace;
+- its calibration: a smoothing over time and a spread (`duet_fit.calibrate` chooses them so that sampled
+  training partners move and accelerate like the real ones);
+- the hold shift: per hand, the hold logit above which sampled partners hold as often as the real couple.
+
+Every path that draws a partner uses `deviation`: a fresh partner, a partner continuing from given first
+frames (`history`), the partners of whole duets from nothing and of varied duets. Drawn deviations are in
+latent units: a partner latent is `best guess + sigma * deviation`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from pasdeux.models import deviations as dev
+from pasdeux.models.ar_prior import ARPrior
+
+
+class PartnerSampler(nn.Module):
+    """Fitted deviation prior, drive, calibration and hold shift of a partner model, one set per direction."""
+
+    def __init__(self, channels: int, order: int, span: int, directions: int, hands: int = 2) -> None:
+        super().__init__()
+        self.residual = ARPrior(channels, order, span)
+        self.register_buffer("smooth", torch.zeros(directions))  # latent steps of Gaussian smoothing
+        self.register_buffer("scale", torch.ones(directions))  # spread relative to the fitted AR prior's
+        self.register_buffer("hold_shift", torch.zeros(directions, hands))
+        # The drive's power law: the leader's typical pace, its exponent, and its RMS over the training leads.
+        for name, value in (("pace_ref", 1.0), ("gain", 0.0), ("drive_rms", 1.0)):
+            self.register_buffer(name, torch.full((directions,), value))
+
+    # --- fitting -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def fit(self, deviations: list[Tensor], paces: list[Tensor], directions: list[int]) -> None:
+        """Fit the AR prior to real deviations `[steps, Z]` and, per direction, the drive to the leaders'
+        paces `[steps]` (`directions[i]` is the direction of `deviations[i]`)."""
+        self.residual.fit(deviations)
+        for d in range(len(self.smooth)):
+            mine = [i for i, x in enumerate(directions) if x == d]
+            fitted = dev.fit_drive([deviations[i] for i in mine], [paces[i] for i in mine])
+            if fitted is not None:
+                self.pace_ref[d], self.gain[d], self.drive_rms[d] = fitted
+
+    # --- drawing -------------------------------------------------------------------------------
+    def drive(self, pace: Tensor, direction: Tensor) -> Tensor:
+        """How much the deviation moves at each latent step `[B, steps]` of leaders moving at `pace`."""
+        return dev.drive(pace, self.pace_ref[direction, None], self.gain[direction, None],
+                         self.drive_rms[direction, None])
+
+    def raw(self, pace: Tensor, direction: Tensor, gen: torch.Generator, history: Tensor | None = None) -> Tensor:
+        """Unsmoothed, unscaled AR deviations `[B, Z, steps]` driven by the leaders' `pace` `[B, steps]`;
+        `history` `[B, Z, H]`, raw deviations already given, makes them continue from it (H steps are
+        part of `steps`, and returned as given)."""
+        drive = self.drive(pace, direction)
+        if history is None:
+            return self.residual.sample(len(pace), pace.shape[-1], gen, centred=True, drive=drive).to(pace.device)
+        given = history.shape[-1]
+        rest = self.residual.continue_from(history.transpose(1, 2), pace.shape[-1] - given, gen,
+                                           drive=drive[:, given:])
+        return torch.cat([history, rest.to(history.device)], dim=-1)
+
+    def finish(self, raw: Tensor, direction: Tensor, smooth: Tensor | None = None,
+               scale: Tensor | None = None) -> Tensor:
+        """Raw deviations `[B, Z, steps]` smoothed and scaled as calibrated (or as given, for the calibration)."""
+        smooth = self.smooth[direction] if smooth is None else smooth
+        scale = self.scale[direction] if scale is None else scale
+        return scale[:, None, None] * dev.smooth_deviations(raw, smooth)
+
+    def deviation(self, pace: Tensor, direction: Tensor, gen: torch.Generator,
+                  history: Tensor | None = None) -> Tensor:
+        """Deviations from the best guess `[B, Z, steps]`, as the calibrated sampler draws them; `history`
+        `[B, Z, H]` (deviations of given first steps, in latent units) makes them continue from it."""
+        raw_history = None if history is None else history / self.scale[direction][:, None, None]
+        return self.finish(self.raw(pace, direction, gen, raw_history), direction)
+
+    def hold_probability(self, logits: Tensor, direction: Tensor) -> Tensor:
+        """Hold-head logits `[B, T, hands]` as probabilities, shifted so partners hold as often as real ones."""
+        return torch.sigmoid(logits - self.hold_shift[direction][:, None, :])
+
+    # --- folders saved before the sampler was one object ----------------------------------------
+    LEGACY = {"residual.": "residual.", "deviation_smooth": "smooth", "deviation_scale": "scale",
+              "hold_shift": "hold_shift", "pace_ref": "pace_ref", "deviation_gain": "gain", "drive_rms": "drive_rms"}
+
+    @classmethod
+    def rename_legacy(cls, state: dict, prefix: str, owner_prefix: str) -> None:
+        """Move a model state's pre-sampler keys (`owner_prefix` + old name) to the sampler's (`prefix`)."""
+        for key in list(state):
+            for old, new in cls.LEGACY.items():
+                name = key[len(owner_prefix):] if key.startswith(owner_prefix) else None
+                if name is not None and (name == old or (old.endswith(".") and name.startswith(old))):
+                    state[prefix + new + name[len(old):]] = state.pop(key)
+                    break
