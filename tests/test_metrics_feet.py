@@ -175,7 +175,8 @@ def test_feet_metrics_on_the_video_duet(duet):
     glide = test + (1.5 * leg * np.arange(64) / 30.0)[None, :, None, None] * np.array([0.0, 0.0, 1.0])
     assert foot_skating_ratio(glide, sk, 30.0, leg, floor) > base["foot_skating_ratio"] + 0.5
     swayed = test + (0.07 * leg * np.sin(2 * np.pi * 2.0 * np.arange(64) / 30.0))[:, None, None] * np.array([1.0, 0, 0])
-    assert foot_skating_ratio(swayed, sk, 30.0, leg, floor) > 2 * base["foot_skating_ratio"]
+    skating = foot_skating_ratio(swayed, sk, 30.0, leg, floor)  # by hand 0.60 against 0.20 real (earlier: 0.21 / 0.10)
+    assert skating > 2 * base["foot_skating_ratio"] and skating > base["foot_skating_ratio"] + 0.3
     lifted = test + np.array([0.0, 0.2 * leg, 0.0])
     assert foot_contact_share(lifted, sk, 30.0, leg, floor) < base["foot_contact_share"] / 4
     assert floating(lifted, sk, 30.0, leg, floor) == pytest.approx(base["floating"] + 0.2, abs=1e-4)
