@@ -189,7 +189,17 @@ def test_a_choreographer_session_end_to_end(page, studio, artifacts, shared_data
     until(page, "[...document.querySelectorAll('#cmp-plots img')].every(i => i.complete && "
                            "i.naturalWidth > 100)", 30)
     assert "fid_k" in page.inner_text("#cmp-table") and "real first half" in page.inner_text("#cmp-table")
+    # each figure says what it means and which way is better, beside the floor
+    fid = page.inner_text("#cmp-table tr[data-metric=fid_k]")
+    assert "dynamics" in fid and "lower" in fid
+    assert "shaky" in page.inner_text("#cmp-table tr[data-metric=jitter_ratio]")
+    assert page.locator("#cmp-table tr[data-metric=contact_rate]").count() == 0  # a duet-only figure, solo result
     shot(page, artifacts, "4-compare")
+    page.click("#cmp-plots a >> nth=0")  # a plot opens full size over the page, and closes on a click
+    page.wait_for_selector(".lightbox img", timeout=5000)
+    shot(page, artifacts, "4b-plot-full-size")
+    page.click(".lightbox")
+    assert page.locator(".lightbox").count() == 0
 
     # download the result as BVH: it loads back as the same three dancers
     page.click(".tabs button[data-tab=export]")
@@ -254,3 +264,78 @@ def test_a_choreographer_session_end_to_end(page, studio, artifacts, shared_data
     assert [u for u in page.requests if not u.startswith((origin, "data:", "blob:"))] == []
     assert page.errors == []
     assert page.failed == [("POST", f"{origin}/api/generate", 400)]  # only the interpolation without phrases
+
+
+def test_the_result_is_what_delete_acts_on_and_the_trash_gives_it_back(page, studio, artifacts, duet, tmp_path):
+    url, lib = studio
+    take = tmp_path / "trapduet.npy"
+    np.save(take, np.asarray(duet.positions, dtype=np.float32))
+    page.set_input_files("#upload-input", str(take))
+    page.wait_for_selector("#motion-list li[data-path='trapduet.npy'].current", timeout=30000)
+    until(page, "window.studioViewer && window.studioViewer.state().frames === 1800", 30)
+    for field, value in (("#sel-start", "300"), ("#sel-frames", "64")):
+        page.fill(field, value)
+        page.dispatch_event(field, "change")
+    page.click(".tabs button[data-tab=generate]")
+    page.select_option("#gen-model", "runs/tiny")
+    page.select_option("#gen-mode", "variations")
+    page.fill("#gen-n", "2")
+    page.click("#gen-button")
+    page.wait_for_selector("#gen-results li[data-path*='trapduet']", timeout=60000)
+    result = page.get_attribute("#gen-results li[data-path*='trapduet']", "data-path")
+    # the info panel, the rename box, the highlighted entry and Delete all point at the result, not the source
+    until(page, f"document.querySelector('#info-title').textContent === {result!r}")
+    assert page.input_value("#rename-input") == result.split("/")[-1]
+    until(page, f"document.querySelector('#motion-list li.current')?.dataset.path === {result!r}")
+    page.click("#delete-button")
+    question = page.inner_text("#delete-button")
+    assert result.split("/")[-1] in question and "trash" in question  # the confirmation names the file
+    shot(page, artifacts, "9-delete-names-the-result")
+    if "trash?" not in page.inner_text("#delete-button"):  # the question lapsed while the screenshot was taken
+        page.click("#delete-button")
+    page.click("#delete-button")
+    page.wait_for_selector(f"#trash-list li[data-path='{result}']", state="attached", timeout=20000)
+    assert not (lib / result).exists() and (lib / "trapduet.npy").is_file()  # the source recording is untouched
+    assert page.locator(f"#motion-list li[data-path='{result}']").count() == 0
+    page.click("#trash-box summary")
+    shot(page, artifacts, "10-trash")
+    page.click(f"#trash-list li[data-path='{result}'] button.restore")
+    page.wait_for_selector(f"#motion-list li[data-path='{result}']", timeout=20000)
+    assert (lib / result).is_file()
+
+    # the source, deleted on purpose, waits in the trash until the trash is emptied (which asks, with a count)
+    page.click("#motion-list li[data-path='trapduet.npy']")
+    until(page, "document.querySelector('#info-title').textContent === 'trapduet.npy'")
+    until(page, "window.studioViewer && window.studioViewer.state().frames === 1800", 30)
+    page.click("#delete-button")
+    assert "trapduet.npy" in page.inner_text("#delete-button")
+    page.click("#delete-button")
+    page.wait_for_selector("#trash-list li[data-path='trapduet.npy']", state="attached", timeout=20000)
+    assert page.locator("#viewer canvas").count() == 0  # the deleted motion is not left playing
+    page.click("#trash-empty")
+    assert page.inner_text("#trash-empty") == "Delete 1 item for good?"
+    page.click("#trash-empty")
+    until(page, "document.querySelector('#trash-summary').textContent === 'Trash (empty)'")
+    assert not (lib / "trapduet.npy").exists() and not list((lib / ".pasdeux-studio" / "trash").iterdir())
+
+
+def test_a_motion_that_cannot_be_shown_leaves_nothing_stale_on_the_stage(page, studio, artifacts, duet, shared_data):
+    import dataclasses
+
+    url, lib = studio
+    if not (lib / DUET_NAME).exists():
+        shutil.copy(shared_data / DUET_NAME, lib / DUET_NAME)
+    record = {"tool": "pasdeux studio", "mode": "variations", "model": "runs/tiny", "source": DUET_NAME,
+              "source_dancer": 0, "source_start": "zero", "source_frames": 64, "sigma": 0.5, "n": 1, "seed": 0}
+    pasdeux.save(dataclasses.replace(duet.frames(0, 80), provenance=record), lib / "edited.npz")
+    page.reload()  # the page lists the file written beside it
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
+    page.click(f"#motion-list li[data-path='{DUET_NAME}']")
+    until(page, "window.studioViewer && window.studioViewer.state().frames === 1800", 30)
+    page.click("#motion-list li[data-path='edited.npz']")
+    page.wait_for_selector("#viewer .empty.error", timeout=20000)
+    text = page.inner_text("#viewer")
+    assert "edited.npz cannot be shown" in text and "source_start" in text
+    assert page.locator("#viewer canvas").count() == 0
+    shot(page, artifacts, "11-malformed-provenance")
+    (lib / "edited.npz").unlink()

@@ -23,14 +23,32 @@ function follow(entry) {
   renderExports();
 }
 
+// One row per figure the result has (figures only a duet has are left out of a solo result's table), with what
+// it means and which way is better beside the floor (real dance of the same dancers).
 function table(report) {
   const names = Object.keys(report.rows);
-  const keys = [...new Set(names.flatMap((n) => Object.keys(report.rows[n])))];
-  const fmt = (v) => (v === undefined ? '–' : Number.isInteger(v) ? String(v) : Number(v).toPrecision(4));
+  const result = names.find((n) => !/floor|reference|real/i.test(n)) || names[names.length - 1];
+  const keys = [...new Set(names.flatMap((n) => Object.keys(report.rows[n])))]
+    .filter((k) => report.rows[result][k] !== undefined && report.rows[result][k] !== null);
+  const fmt = (v) => (v === undefined || v === null ? '–' : Number.isInteger(v) ? String(v) : Number(v).toPrecision(4));
+  const meaning = (k) => report.meanings[k] || { meaning: '', better: '' };
   return el('table', { class: 'report' },
-    el('thead', {}, el('tr', {}, el('th', { textContent: 'metric' }), ...names.map((n) => el('th', { textContent: n })))),
-    el('tbody', {}, ...keys.map((k) => el('tr', {}, el('td', { textContent: k }),
-      ...names.map((n) => el('td', { textContent: fmt(report.rows[n][k]) }))))));
+    el('thead', {}, el('tr', {}, el('th', { textContent: 'figure' }), ...names.map((n) => el('th', { textContent: n })),
+      el('th', { textContent: 'better' }))),
+    el('tbody', {}, ...keys.map((k) => el('tr', { dataset: { metric: k } },
+      el('td', {}, el('b', { textContent: k }), el('div', { class: 'meaning', textContent: meaning(k).meaning })),
+      ...names.map((n) => el('td', { textContent: fmt(report.rows[n][k]) })),
+      el('td', { class: 'better', textContent: meaning(k).better })))));
+}
+
+// A plot opened full size over the page; a click or Escape closes it.
+function enlarge(src, alt) {
+  const box = el('div', { class: 'lightbox', role: 'dialog', title: 'click to close' }, el('img', { src, alt }));
+  const close = () => { box.remove(); document.removeEventListener('keydown', onKey); };
+  const onKey = (e) => { if (e.key === 'Escape') close(); };
+  box.addEventListener('click', close);
+  document.addEventListener('keydown', onKey);
+  document.body.append(box);
 }
 
 async function compare() {
@@ -42,7 +60,8 @@ async function compare() {
     el('div', { class: 'scroll' }, table(report)));
   $('cmp-plots').replaceChildren(...report.plots.map((name) => {
     const src = `/api/compare/plot?${q({ id: report.id, name })}`;
-    return el('a', { href: src, target: '_blank', title: 'open full size' }, el('img', { src, alt: name }));
+    return el('a', { href: src, title: 'click to see it full size',
+      onclick: (e) => { e.preventDefault(); enlarge(src, name); } }, el('img', { src, alt: name }));
   }));
 }
 

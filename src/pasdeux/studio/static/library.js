@@ -3,14 +3,70 @@ import { $, api, el, emit, on, q, say, state } from './api.js';
 
 export async function refresh() {
   state.library = await api('GET', '/api/library');
-  $('library-root').textContent = state.library.root;
+  $('library-root').textContent = `library: ${state.library.root}`;
+  if (state.current) state.current = entry(state.current.path) || state.current;
   render();
   emit('library', state.library);
+  await renderTrash();
+}
+
+// The trash: what was deleted, from where and when, each with Restore; emptied only by its own button.
+async function renderTrash() {
+  let items = [];
+  try { items = await api('GET', '/api/trash'); } catch (err) { say(err.message, true); }
+  $('trash-summary').textContent = items.length ? `Trash (${items.length})` : 'Trash (empty)';
+  $('trash-list').replaceChildren(...items.map((t) => el('li', { dataset: { id: t.id, path: t.path } },
+    el('div', { class: 'name', textContent: t.name },
+      el('button', { type: 'button', class: 'restore', textContent: 'Restore', onclick: () => restore(t) })),
+    el('div', { class: 'meta', textContent: `${t.kind} from ${t.path} · deleted ${t.deleted}` }))));
+  const empty = $('trash-empty');
+  empty.disabled = !items.length;
+  empty.dataset.count = String(items.length);
+}
+
+async function restore(t) {
+  try {
+    const out = await api('POST', '/api/trash/restore', { id: t.id });
+    say(`restored ${t.name} as ${out.path}`);
+    await refresh();
+    if (t.kind === 'motion') await choose(out.path);
+  } catch (err) { say(err.message, true); }
+}
+
+// A button that asks again, naming what it will do, before it does it (a second click within 6 s confirms).
+export function confirmTwice(button, what, question, action) {
+  if (button.dataset.armed !== what) {
+    button.dataset.armed = what;
+    button.dataset.label = button.dataset.label || button.textContent;
+    button.textContent = question;
+    clearTimeout(Number(button.dataset.timer));
+    button.dataset.timer = String(setTimeout(() => disarm(button), 6000));
+    return;
+  }
+  disarm(button);
+  action();
+}
+
+export function disarm(button) {
+  button.dataset.armed = '';
+  if (button.dataset.label) button.textContent = button.dataset.label;
+}
+
+// Move a motion or run to the trash; says so, with where to get it back.
+export async function trash(path) {
+  try {
+    await api('POST', '/api/library/delete', { path });
+    say(`moved ${path} to the trash (Library → Trash restores it)`);
+    return true;
+  } catch (err) { say(err.message, true); return false; }
 }
 
 function motionMeta(m) {
   if (m.kind === 'unreadable') return m.error;
-  const who = m.dancers === 1 ? 'solo' : `${m.dancers} dancers`;
+  const p = m.provenance || {};
+  // Variations are several takes of one phrase, not a group of dancers.
+  const who = p.mode === 'variations' ? `${m.dancers} variation${m.dancers === 1 ? '' : 's'} of a solo phrase`
+    : m.dancers === 1 ? 'solo' : `${m.dancers} dancers`;
   return `${who} · ${m.duration_s.toFixed(1)} s (${m.frames} frames) · ${m.skeleton}`;
 }
 
@@ -45,14 +101,23 @@ export async function choose(path) {
   const m = entry(path);
   if (!m) return;
   if (m.kind === 'unreadable') { say(`${path}: ${m.error}`, true); return; }
-  state.current = m;
-  render();
+  select(m);
   emit('motion-selected', m);
-  showInfo(path);
+}
+
+// Make a motion the one the info panel, rename box and Delete act on (a result just generated, too).
+function select(m) {
+  state.current = m;
+  disarm($('delete-button'));
+  render();
+  showInfo(m.path);
 }
 
 async function showInfo(path) {
   const panel = $('info-panel');
+  $('info-title').textContent = path;
+  $('rename-input').value = path.split('/').pop();
+  $('delete-button').title = `move ${path} to the trash`;
   try {
     const info = await api('GET', `/api/motions/info?${q({ path })}`);
     panel.hidden = false;
@@ -133,24 +198,32 @@ export function setup() {
     } catch (err) { say(err.message, true); }
   });
   const del = $('delete-button');
-  del.addEventListener('click', async () => {
+  del.addEventListener('click', () => {
     if (!state.current) return;
-    if (del.dataset.armed !== state.current.path) {  // a second click confirms
-      del.dataset.armed = state.current.path;
-      del.textContent = 'Really delete?';
-      setTimeout(() => { del.dataset.armed = ''; del.textContent = 'Delete'; }, 4000);
-      return;
-    }
-    try {
-      await api('POST', '/api/library/delete', { path: state.current.path });
-      say(`deleted ${state.current.path}`);
-      state.current = null;
-      $('info-panel').hidden = true;
-      emit('motion-selected', null);
+    const path = state.current.path;
+    confirmTwice(del, path, `Move ${path.split('/').pop()} to the trash?`, async () => {
+      if (!(await trash(path))) return;
+      if (state.current && state.current.path === path) {
+        state.current = null;
+        $('info-panel').hidden = true;
+        if (state.viewing && state.viewing.path === path) emit('motion-selected', null);
+      }
       await refresh();
-    } catch (err) { say(err.message, true); }
-    del.dataset.armed = ''; del.textContent = 'Delete';
+    });
   });
+  const empty = $('trash-empty');
+  empty.addEventListener('click', () => {
+    const n = Number(empty.dataset.count || 0);
+    if (!n) return;
+    confirmTwice(empty, `empty-${n}`, `Delete ${n} item${n === 1 ? '' : 's'} for good?`, async () => {
+      try {
+        const out = await api('POST', '/api/trash/empty');
+        say(`the trash is empty (${out.emptied} deleted for good)`);
+      } catch (err) { say(err.message, true); }
+      await refresh();
+    });
+  });
+  on('show-payload', ({ entry: m }) => { if (m) select(m); });
   $('again-button').addEventListener('click', async () => {
     if (!state.current) return;
     try {

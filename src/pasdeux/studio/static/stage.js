@@ -39,7 +39,10 @@ function ghostChoices(entry, chosen) {
   sel.value = opts.some((o) => o.value === chosen) ? chosen : '';
 }
 
+let showing = 0;  // the latest request to show something: an answer to an earlier one arrives too late to show
+
 async function show(entry, ghost = null) {
+  const ticket = ++showing;
   if (!entry) {
     if (state.viewer) state.viewer.dispose();
     state.viewer = null; state.payload = null;
@@ -51,9 +54,17 @@ async function show(entry, ghost = null) {
   const params = chosen === '@source' ? { with_source: true } : { ghost: chosen };
   try {
     const payload = await api('GET', `/api/motions/payload?${q({ path: entry.path, ...params })}`);
+    if (ticket !== showing) return;  // another motion was chosen (or this one deleted) meanwhile
     mount(payload, entry, ghost !== null);
     ghostChoices(entry, chosen);
-  } catch (err) { say(`${entry.path}: ${err.message}`, true); }
+  } catch (err) {
+    if (ticket !== showing) return;
+    // Nothing stale: the motion shown before is not left on the stage under the new one's name.
+    if (state.viewer) state.viewer.dispose();
+    state.viewer = null; state.payload = null; state.viewing = null;
+    $('viewer').replaceChildren(el('p', { class: 'empty error', textContent: `${entry.path} cannot be shown: ${err.message}` }));
+    say(`${entry.path}: ${err.message}`, true);
+  }
 }
 
 export function phrase() {
@@ -142,7 +153,7 @@ export function setup() {
     });
   }
   on('motion-selected', (entry) => show(entry));
-  on('show-payload', ({ payload, entry }) => { mount(payload, entry, true); ghostChoices(entry, '@source'); });
+  on('show-payload', ({ payload, entry }) => { showing += 1; mount(payload, entry, true); ghostChoices(entry, '@source'); });
   $('ghost-select').addEventListener('change', () => { if (state.viewing) show(state.viewing, $('ghost-select').value); });
   requestAnimationFrame(tick);
 }

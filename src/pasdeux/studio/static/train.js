@@ -1,6 +1,6 @@
 // The train panel: start a run from a recipe on library files, watch its progress and loss curve, stop, resume.
 import { $, api, el, emit, on, q, say, state, withStatus } from './api.js';
-import { refresh } from './library.js';
+import { confirmTwice, disarm, refresh, trash } from './library.js';
 
 let recipes = [];
 let selected = null;  // library path of the run shown
@@ -45,6 +45,7 @@ async function start() {
 export function select(path) {
   selected = path;
   lastState = '';
+  disarm($('run-delete'));
   $('run-panel').hidden = false;
   $('run-title').textContent = path;
   renderRuns();
@@ -69,10 +70,11 @@ async function poll() {
 
 function show(info) {
   const s = info.status, st = s.state;
-  const parts = [st];
+  // While it does not step (validating, fitting the prior, saving), the run says so in words.
+  const parts = [st === 'running' && s.phase ? `${st}: ${s.phase}` : st];
   if (s.step !== undefined) parts.push(`step ${s.step}`);
   if (s.elapsed_s !== undefined) parts.push(`${Number(s.elapsed_s).toFixed(0)} s`);
-  if (s.budget_s) parts.push(`of ${Number(s.budget_s).toFixed(0)} s`);
+  if (s.budget_s) parts.push(`of a ${Number(s.budget_s).toFixed(0)} s budget`);
   const m = s.metrics || {};
   for (const k of ['loss', 'val_recon_mse']) if (m[k] !== undefined) parts.push(`${k} ${Number(m[k]).toPrecision(3)}`);
   const box = $('run-state');
@@ -80,6 +82,7 @@ function show(info) {
   box.textContent = parts.join(' · ') + (s.message ? `\n${s.message}` : '');
   const done = st === 'done' ? 1 : (s.budget_s && s.elapsed_s ? Math.min(1, s.elapsed_s / s.budget_s) : 0);
   $('run-progress').style.width = `${100 * done}%`;
+  $('run-progress').classList.toggle('finishing', st === 'running' && Boolean(s.phase));
   $('run-stop').disabled = !(st === 'running');
   $('run-resume').disabled = st === 'running' || st === 'stopping' || !info.has_checkpoint;
   $('run-log').textContent = info.log;
@@ -126,6 +129,17 @@ export async function setup() {
       await api('POST', '/api/runs/resume', { path: selected, more_s: Number($('run-more').value) || undefined });
       say(`resuming ${selected}`); lastState = ''; poll();
     } catch (err) { say(err.message, true); }
+  });
+  const del = $('run-delete');
+  del.addEventListener('click', () => {
+    if (!selected) return;
+    const path = selected;
+    confirmTwice(del, path, `Move ${path.split('/').pop()} to the trash?`, async () => {
+      if (!(await trash(path))) return;
+      selected = null; clearTimeout(timer);
+      $('run-panel').hidden = true;
+      await refresh();
+    });
   });
   on('library', () => { renderFiles(); renderRuns(); });
   on('run-selected', (path) => { emit('tab', 'train'); select(path); });
