@@ -103,7 +103,7 @@ def run_duet_demo(folder: Path, out: Path, result: DemoResult, budget_s: float =
     from pasdeux.evaluate import evaluate
     from pasdeux.generate.partners import real_partner
     from pasdeux.training import train
-    from pasdeux.viz.plots import plot_influence
+    from pasdeux.viz.plots import plot_part_influence
 
     if budget_s <= 0:
         raise ConfigError(f"the duet training budget must be positive seconds; got {budget_s}")
@@ -123,9 +123,10 @@ def run_duet_demo(folder: Path, out: Path, result: DemoResult, budget_s: float =
     result.files["duet/run"] = trained.run_dir
     tests = {t: take(t).resample(model.fps) for t in DUET_TEST}
     matrix = influence(model, list(tests.values()), "a2b")
-    result.files["duet/influence.png"] = plot_influence(
-        matrix.matrix, matrix.leader_joints, matrix.partner_joints, out / "influence.png",
-        "which leader (60) joints move which partner (61) joints, salsa test takes")
+    parts = matrix.parts
+    result.files["duet/influence.png"] = plot_part_influence(
+        parts.matrix, parts.leader_parts, parts.partner_parts, out / "influence.png",
+        "which leader (60) parts move which partner (61) parts, salsa test takes")
     result.files["duet/influence.json"] = matrix.save(out / "influence.json")
     partners = {}
     for t, duet in tests.items():

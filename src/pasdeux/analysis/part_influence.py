@@ -71,6 +71,13 @@ class PartInfluence:
                 "leader_importance": self.leader_importance().round(6).tolist(), "joints": self.joints,
                 "top": [{"leader": a, "partner": b, "influence": v} for a, b, v in self.top()]}
 
+    def highlight(self, motion: Motion, dancer: int = 0) -> dict[int, np.ndarray]:
+        """The leader's part importance as joint weights for `dancer` of `motion` (every joint of a part weighs
+        as the part; joints matched by name), for the `highlight=` of `pasdeux.animate` and `pasdeux.show`."""
+        weight = {j: w for part, w in zip(self.leader_parts, self.leader_importance())
+                  for j in self.joints.get(part, [])}
+        return {dancer: np.array([weight.get(j, 0.0) for j in motion.skeleton.joints])}
+
     @classmethod
     def from_dict(cls, d: dict) -> PartInfluence:
         """The part map of `to_dict` (FormatError if it is not one)."""

@@ -119,31 +119,46 @@ def influence(run: Path = RUN,
               pair: list[Path] | None = typer.Option(None, "--pair", help="the partner file of each --data (BVH "
                                                      "takes of one couple), in the same order"),
               direction: str = typer.Option("a2b", "--direction", help="a2b: dancer 0 leads; b2a: dancer 1 leads"),
-              out: Path = typer.Option(..., "-o", "--out", help="heatmap PNG (the JSON matrix is written beside it)"),
+              out: Path = typer.Option(..., "-o", "--out", help="heatmap PNG (the JSON of both levels is written "
+                                       "beside it)"),
+              joints: bool = typer.Option(False, "--joints", help="draw the leader-joint x partner-joint matrix "
+                                          "instead of the body-part map"),
               html: Path | None = typer.Option(None, "--html", help="also a 3D viewer page of the first duet with "
-                                               "the leader's most influential joints ringed"),
+                                               "the leader's most influential parts (joints with --joints) ringed"),
               ) -> None:
-    """Which body parts drive the duet: the leader-joint x partner-joint influence matrix of a duet model,
-    as a labelled heatmap PNG and JSON."""
+    """Which body parts drive the duet: how far each partner part (head, torso, pelvis, arms, hands, legs, feet)
+    moves when each leader part makes its natural movement, as a labelled heatmap PNG; the JSON beside it also
+    holds the leader-joint x partner-joint matrix (drawn instead with --joints)."""
     import pasdeux
     from pasdeux.analysis import influence as measure
-    from pasdeux.viz.plots import plot_influence
+    from pasdeux.viz.plots import plot_influence, plot_part_influence
 
     if pair and len(pair) != len(data):
         raise ConfigError(f"give one --pair per --data ({len(data)} --data, {len(pair)} --pair)")
     model = _load_duet_model(run)
     motions = [pasdeux.load(d, pair=p) for d, p in zip(data, pair or [None] * len(data))]
     result = measure(model, motions, direction)
-    png = plot_influence(result.matrix, result.leader_joints, result.partner_joints, out,
-                         f"which leader joints move which partner joints ({direction}, {result.windows} windows)")
+    parts = result.parts
+    if joints:
+        png = plot_influence(result.matrix, result.leader_joints, result.partner_joints, out,
+                             f"which leader joints move which partner joints ({direction}, {result.windows} windows)")
+    else:
+        png = plot_part_influence(parts.matrix, parts.leader_parts, parts.partner_parts, out,
+                                  f"which leader parts move which partner parts ({direction}, {parts.windows} windows)")
     js = result.save(out.with_suffix(".json"))
     typer.echo(f"wrote {png} and {js}")
     if html is not None:
         from pasdeux.viz import animate
 
         role = 0 if direction == "a2b" else 1
-        page = animate(motions[0], out=html, highlight=result.highlight(motions[0], role),
-                       title=f"gold rings: the leader's joints that drive the partner most ({direction})")
+        marks = result.highlight(motions[0], role) if joints else parts.highlight(motions[0], role)
+        page = animate(motions[0], out=html, highlight=marks,
+                       title=f"gold rings: the leader's {'joints' if joints else 'parts'} that drive the partner "
+                             f"most ({direction})")
         typer.echo(f"wrote {page}")
-    for lead_joint, partner_joint, value in result.top(5):
-        typer.echo(f"  {lead_joint:>16} -> {partner_joint:<16} {value:.3g}")
+    if joints:
+        for lead_joint, partner_joint, value in result.top(5):
+            typer.echo(f"  {lead_joint:>16} -> {partner_joint:<16} {value:.3g}")
+    else:
+        for lead_part, partner_part, value in parts.top(5):
+            typer.echo(f"  {lead_part:>11} -> {partner_part:<11} {100 * value:.2g} cm")

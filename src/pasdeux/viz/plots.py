@@ -155,3 +155,30 @@ def plot_influence(matrix: np.ndarray, leader_joints: Sequence[str], partner_joi
     ax.set_title(title or "which leader joints move which partner joints", fontsize=11, loc="left")
     fig.colorbar(image, ax=ax, shrink=0.6, label="influence (strongest = 1)")
     return _save(fig, out_png)
+
+
+def plot_part_influence(matrix: np.ndarray, leader_parts: Sequence[str], partner_parts: Sequence[str],
+                        out_png: str | os.PathLike, title: str = "") -> Path:
+    """A labelled heatmap of a part-level influence map in metres (rows: leader parts, columns: partner parts),
+    each cell written in centimetres; returns the PNG."""
+    from matplotlib.figure import Figure
+
+    m = np.asarray(matrix, float)
+    if m.shape != (len(leader_parts), len(partner_parts)) or not np.isfinite(m).all() or (m < 0).any():
+        raise ShapeError(f"the part map must be finite, non-negative and [{len(leader_parts)}, {len(partner_parts)}]; "
+                         f"got {m.shape}")
+    cm = 100 * m
+    fig = Figure(figsize=(1.0 + 0.62 * len(partner_parts), 1.6 + 0.5 * len(leader_parts)), layout="constrained")
+    ax = fig.subplots()
+    top = max(float(cm.max()), 1e-9)
+    image = ax.imshow(cm, cmap="magma", vmin=0, vmax=top, aspect="auto", interpolation="nearest")
+    for (i, j), value in np.ndenumerate(cm):  # the figure itself, so two cells of one colour can be told apart
+        ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=7,
+                color="black" if value > 0.6 * top else "white")
+    ax.set_xticks(range(len(partner_parts)), [p.replace("_", " ") for p in partner_parts], rotation=45, ha="right")
+    ax.set_yticks(range(len(leader_parts)), [p.replace("_", " ") for p in leader_parts])
+    ax.set_xlabel("partner part (answers)")
+    ax.set_ylabel("leader part (drives)")
+    ax.set_title(title or "which leader parts move which partner parts", fontsize=10, loc="left")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="partner movement per natural movement of the leader part (cm)")
+    return _save(fig, out_png)
