@@ -244,25 +244,27 @@ class Extractions:
 
     def _finish(self, job: Extraction, on_done) -> None:
         job.process.join()
-        if self._written(job).get("state") == "done":
+        written, placed = self._written(job), {}
+        if written.get("state") == "done":
             try:
-                job.placed = on_done(job)
+                placed = on_done(job)
             except Exception as e:  # the page must hear of it, not wait for ever
-                job.placed = {"state": "failed", "message": f"the motion could not be kept in the library: {e}"}
-        job.final = self._written(job)
+                placed = {"state": "failed", "message": f"the motion could not be kept in the library: {e}"}
         for f in (job.video, job.out, job.status_file):  # staging is emptied: nothing piles up in uploads/
             f.unlink(missing_ok=True)
+        job.placed = placed
+        job.final = written  # set last: the page hears how it ended only once staging is empty
 
     def state(self, job: str) -> dict:
         """running (frames done of expected), done (with where it went) or failed (with why)."""
         ex = self.jobs.get(job)
         if ex is None:
             raise NotInLibrary("no such extraction")
-        info = dict(ex.final) if ex.final is not None else self._written(ex)
-        if not ex.process.is_alive() and info.get("state") != "done" and info.get("state") != "failed":
+        if ex.final is None:  # extracting, or its end being recorded (the result placed, staging emptied)
+            return {**self._written(ex), "state": "running"}
+        info = dict(ex.final)
+        if info.get("state") not in ("done", "failed"):
             info = {"state": "failed", "message": f"the extraction process stopped (exit code {ex.process.exitcode})"}
-        if info.get("state") == "done" and not ex.placed:
-            info["state"] = "running"  # finished, being moved into the library
         return {**info, **ex.placed}
 
     @staticmethod
