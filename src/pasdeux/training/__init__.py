@@ -33,6 +33,7 @@ from pasdeux.models import MODELS, MotionModel, build_model
 from pasdeux.motion import Motion
 from pasdeux.runs import Run
 from pasdeux.training.callbacks import (
+    FINISH_MARGIN_S,
     FITTING,
     SAVING,
     SCORING,
@@ -163,6 +164,9 @@ def train(config: dict, train: list[Motion], val: list[Motion], budget_s: float 
     if shown is not None:
         shown.done(trainer)
     last = result.history[-1] if result.history else {}
+    if budget_s is not None and task.elapsed() > budget_s + FINISH_MARGIN_S:
+        log(f"the budget of {budget_s:g} s is shorter than preparing, validating once, one step and finishing take "
+            f"here ({task.elapsed():.0f} s); give a longer budget for a trained model")
     log(f"{'stopped on request' if stop.requested else 'finished'} at step {trainer.global_step} after "
         f"{task.elapsed():.0f} s: val_recon_mse {last.get('val_recon_mse', float('nan')):.5g}, "
         f"{result.train_windows_per_s:.0f} training windows/s; model in {run.model_dir}")

@@ -177,10 +177,8 @@ class Budget(Callback):
         if trainer.strategy.broadcast(stop):  # every process stops at the same step (rank 0's clock decides)
             trainer.should_stop = True
 
-    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        # Preparing and the sanity pass may have used the budget already: then no step is taken.
-        if trainer.strategy.broadcast(self.elapsed() + self.reserve() >= self.budget_s):
-            trainer.should_stop = True
+    # At least one step is taken: a budget shorter than preparing, a step and finishing overruns by that much (the
+    # run's log says so) rather than exporting an untrained model.
 
 
 class GracefulStop(Callback):
