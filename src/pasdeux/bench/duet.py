@@ -53,16 +53,16 @@ from pasdeux.bench.duet_data import (
     video_data,
 )
 from pasdeux.bench.duet_long import model_long_form, real_long, score_long
-from pasdeux.bench.duet_score import FEET, FEET_NEED_DEPTH, NEED_DEPTH, RealSets, real_floors, real_sets, score
+from pasdeux.bench.duet_score import FEET, FEET_NEED_DEPTH, NEED_DEPTH, RealSets, feet, real_floors, real_sets, score
 from pasdeux.errors import ConfigError
 from pasdeux.models.duet import DIRECTIONS
 
 __all__ = ["PROTOCOL", "MODELS", "BLOCKS", "bench_duet", "bench_block", "duet_answers", "realtime_factor",
            "DuetData", "salsa_data", "video_data", "Answers", "MeanPartner", "copy_leader", "mean_partner",
            "mean_offset", "place_at", "retrieval", "shuffled", "solo_partner", "RealSets", "real_sets", "score",
-           "real_floors", "real_long", "score_long", "NEED_DEPTH", "FEET", "FEET_NEED_DEPTH", "DIRECTIONS",
-           "K_PARTNERS", "WINDOW", "TEST_STRIDE", "REAL_STRIDE", "TRAIN_STRIDE", "FPS", "TRAIN_TAKES",
-           "VAL_TAKES", "TEST_TAKES"]
+           "real_floors", "real_long", "score_long", "feet", "answers_of", "block_notes", "NEED_DEPTH", "FEET",
+           "FEET_NEED_DEPTH", "DIRECTIONS", "K_PARTNERS", "WINDOW", "TEST_STRIDE", "REAL_STRIDE", "TRAIN_STRIDE",
+           "FPS", "TRAIN_TAKES", "VAL_TAKES", "TEST_TAKES"]
 
 PROTOCOL = "duet-v3"
 LONG_FORM_S = 60.0
