@@ -116,6 +116,7 @@ def test_bad_options_fail_with_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="copy_leader"):
         bench_duet(models=["mirror"])
     assert main(["bench", "duet", "--models", "mirror"]) == 2
+    assert main(["bench", "duet", "--blocks", "tango"]) == 2
     assert main(["bench", "duet", "--salsa", str(tmp_path)]) == 2  # no takes there
 
 
