@@ -59,7 +59,7 @@ from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.models import duet_fit
 from pasdeux.models.base import MotionModel, features_of
-from pasdeux.models.contacts import hand_index, hold_labels
+from pasdeux.models.contacts import contact_labels, foot_index, foot_points, hand_index, hold_labels
 from pasdeux.models.layers import (
     Down,
     Up,
@@ -111,6 +111,11 @@ class DuetConfig:
     warp_kernel: int = 5  # latent steps the linear warp looks at (leader before and after the partner's moment)
     holds: bool = True  # predict which partner hands hold the leader's (two logits per frame)
     hold_weight: float = 0.5  # binary cross-entropy of the hold logits (see Holds above)
+    # Partner feet (see Feet above). Off by default so folders saved before the contact head load as they were;
+    # the duet recipe turns it on.
+    contacts: bool = False  # predict the partner's planted feet (two logits per frame)
+    contact_weight: float = 0.1  # binary cross-entropy of the contact logits
+    foot_weight: float = 0.1  # squared world speed (leg lengths / s) of the partner's feet labelled planted
 
 
 @dataclass
@@ -170,6 +175,8 @@ class DuetVAE(MotionModel):
         self._facing = facing_joints(skeleton)
         self._hands = hand_index(skeleton) if c.holds else None
         self.n_hold = 2 if self._hands is not None else 0
+        self._feet = foot_index(skeleton) if c.contacts else None
+        self.n_contact = 2 if self._feet is not None else 0
         self.lead_enc = _down_stack(c, p + LEAD_EXTRA)
         self.role = nn.Embedding(len(DIRECTIONS), h)
         self.post_enc = _down_stack(c, p + OFFSET)
@@ -180,7 +187,7 @@ class DuetVAE(MotionModel):
         for _ in range(c.stages):
             dec += [res_stack(h, c.kernel, c.blocks), Up(h, c.kernel)]
         self.dec = nn.ModuleList(dec + [res_stack(h, c.kernel, c.blocks),
-                                        nn.Conv1d(h, p + OFFSET + self.n_hold, c.kernel)])
+                                        nn.Conv1d(h, p + OFFSET + self.n_hold + self.n_contact, c.kernel)])
         # Linear path of the partner's features, set to whitened PCA by `prepare` (as in the solo model), and
         # the linear warp from the leader's features to the partner's latent, set by ridge regression.
         self.lin_in, self.lin_out = nn.Conv1d(p + OFFSET, zp, 1), nn.Conv1d(zp, p + OFFSET, 1)
@@ -191,7 +198,7 @@ class DuetVAE(MotionModel):
         for layers in (self.post_head, self.prior_head, self.dec):
             _zero_last(layers)
         nn.init.constant_(self.post_head[-1].bias[zp:], c.init_logvar)
-        nn.init.constant_(self.dec[-1].bias[p + OFFSET:], -1.0)  # no hold until the head has learned where (0.27)
+        nn.init.constant_(self.dec[-1].bias[p + OFFSET:], -1.0)  # no hold or contact until learned where (0.27)
         nn.init.normal_(self.role.weight, std=0.1)
         self.sampler = PartnerSampler(zp, c.prior_order, max(1, c.window // 2 ** c.stages), len(DIRECTIONS))
         self.register_load_state_dict_pre_hook(_legacy_sampler_keys)
@@ -323,7 +330,17 @@ class DuetVAE(MotionModel):
 
     def hold_logits(self, out: Tensor) -> Tensor:
         """The hold head's logits `[B, T, 2]` (left, right partner hand) in decoder output."""
-        return out[..., self.n_pose + OFFSET:]
+        start = self.n_pose + OFFSET
+        return out[..., start:start + self.n_hold]
+
+    def contact_logits(self, out: Tensor) -> Tensor:
+        """The contact head's logits `[B, T, 2]` (left, right partner foot) in decoder output."""
+        start = self.n_pose + OFFSET + self.n_hold
+        return out[..., start:start + self.n_contact]
+
+    def contact_output(self, out: Tensor) -> Tensor | None:
+        """Planted-foot probabilities `[B, T, 2]` (left, right) of the partner in decoder output, or None."""
+        return torch.sigmoid(self.contact_logits(out)) if self.n_contact else None
 
     def real_holds(self, lead: Tensor, partner: Tensor) -> Tensor:
         """Which partner hands hold a leader hand in real pair windows `[B, T, 2]` (the hold head's labels)."""
@@ -454,4 +471,25 @@ class DuetVAE(MotionModel):
             labels = self.real_holds(lead, partner)
             losses["hold"] = sum(F.binary_cross_entropy_with_logits(self.hold_logits(o), labels) for o in (out, guess))
             partner_loss = partner_loss + c.hold_weight * losses["hold"]
+        feet = self._feet_losses((out, guess), lead, partner)
+        if feet:
+            partner_loss = partner_loss + c.contact_weight * feet["contact"] + c.foot_weight * feet["slide"]
+            losses.update(feet)
         return {"loss": c.solo_weight * solo["loss"] + partner_loss, **losses}
+
+    def _feet_losses(self, outs: tuple[Tensor, ...], lead: Tensor, partner: Tensor) -> dict[str, Tensor]:
+        """The contact head against the real partner's planted feet, and how fast those feet slide in the world
+        where each output places the partner (beside this leader): a partner carried along by its leader's
+        travel slides its planted feet, and this is the loss that teaches the placement and the pose to step."""
+        floor = self.floor_model
+        if not self.n_contact or floor is None:
+            return {}
+        labels = contact_labels(partner, self._feet, self.fps, floor.leg_length)
+        both = (labels[:, 1:] * labels[:, :-1])[..., None]  # planted over the frame pair [B, T-1, 2, 1]
+        contact, slide = 0.0, 0.0
+        for out in outs:
+            contact = contact + F.binary_cross_entropy_with_logits(self.contact_logits(out), labels)
+            feet = foot_points(self.partner_world(out, lead), self._feet)[..., [0, 2]]  # [B, T, 2, P, 2]
+            speed2 = (feet.diff(dim=1) * self.fps / floor.leg_length).pow(2).sum(-1)  # [B, T-1, 2, P]
+            slide = slide + (speed2 * both).sum() / both.sum().clamp_min(1.0) / speed2.shape[-1]
+        return {"contact": contact, "slide": slide}
