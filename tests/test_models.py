@@ -117,6 +117,28 @@ def test_ar_prior_recovers_a_known_process():
     np.testing.assert_allclose(drawn.std((0, 2)).numpy(), torch.stack(seq).std(0).numpy(), rtol=0.2)
 
 
+def test_ar_prior_fitted_near_a_unit_root_stays_at_the_data_spread_over_a_long_phrase():
+    """Short, slowly wandering sequences (as a duet's deviations from the best guess are) fit a recursion at
+    the edge of a unit root, whose samples drift ever wider over thousands of steps; held to a largest root
+    of 0.97, its samples keep the data's spread from the first steps to the last."""
+    gen = torch.Generator().manual_seed(0)
+    seqs = []
+    for _ in range(40):  # 40 phrases of 60 steps of a slow wander (a root of 0.995)
+        z, seq = torch.zeros(3), []
+        for _ in range(60):
+            z = 0.995 * z + 0.1 * torch.randn(3, generator=gen)
+            seq.append(z)
+        seqs.append(torch.stack(seq))
+    spread = torch.cat(seqs).std(0)
+    free, held = ARPrior(3, 2), ARPrior(3, 2)
+    assert free.fit(seqs) and held.fit(seqs, max_radius=0.97)
+    late = slice(3000, 4000)
+    drawn_free, drawn_held = (p.sample(32, 4000, gen, centred=True, profiles=False) for p in (free, held))
+    assert float(drawn_free[..., late].std((0, 2)).mean()) > 1.5 * float(spread.mean())  # the drift this prevents
+    for part in (slice(0, 200), late):
+        np.testing.assert_allclose(drawn_held[..., part].std((0, 2)).numpy(), spread.numpy(), rtol=0.3)
+
+
 def _window_energy_spread(seq: torch.Tensor, steps: int) -> float:
     """The spread (std) over windows of `steps` of the log RMS step size of sequences `[N, Z, T]`."""
     d = seq.diff(dim=-1)

@@ -24,6 +24,35 @@ HOLD = 3  # spans a sampled energy profile lasts. Real energy persists: on the s
 FADE = 0.2  # share of a profile's time spent fading into the next
 
 
+def companion(lags: Tensor) -> Tensor:
+    """The companion matrix `[pZ, pZ]` of AR coefficients `lags` `[pZ, Z]` (as `fit` solves them: lag 1 first)."""
+    z = lags.shape[1]
+    top = lags.T
+    below = torch.eye(top.shape[1] - z, top.shape[1], dtype=lags.dtype)
+    return torch.cat([top, below]) if len(below) else top
+
+
+def stationary(lags: Tensor, cov: Tensor, target_var: Tensor, max_radius: float) -> tuple[Tensor, Tensor]:
+    """AR coefficients `[pZ, Z]` shrunk until the recursion's largest root is at most `max_radius` (lag k
+    scaled by lambda^k scales every root by lambda), and an innovation covariance rescaled so that the
+    stationary spread of each channel is `target_var`'s (solved by the discrete Lyapunov equation)."""
+    from scipy.linalg import solve_discrete_lyapunov
+
+    z, p = lags.shape[1], lags.shape[0] // lags.shape[1]
+    radius = float(torch.linalg.eigvals(companion(lags)).abs().max())
+    if radius > max_radius:
+        shrink = max_radius / radius
+        lags = lags * torch.tensor([shrink ** (k + 1) for k in range(p) for _ in range(z)], dtype=lags.dtype)[:, None]
+    big = companion(lags).numpy()
+    for _ in range(3):  # cross-channel coupling makes one rescaling approximate; three agree to about 1 %
+        q = np.zeros_like(big)
+        q[:z, :z] = cov.numpy()
+        spread = np.diag(solve_discrete_lyapunov(big, q))[:z]
+        gain = torch.as_tensor(np.sqrt(target_var.numpy() / np.maximum(spread, 1e-12)), dtype=cov.dtype)
+        cov = gain[:, None] * cov * gain[None, :]
+    return lags, cov
+
+
 class ARPrior(nn.Module):
     """Gaussian AR(p) latent prior with a scale mixture over local innovation energy."""
 
@@ -38,8 +67,12 @@ class ARPrior(nn.Module):
         self.register_buffer("energy", torch.ones(PROFILES, channels))
 
     @torch.no_grad()
-    def fit(self, sequences: list[Tensor], ridge: float = 1e-3) -> bool:
-        """Fit to latent sequences `[L, Z]`; False (prior unchanged) when there are too few steps."""
+    def fit(self, sequences: list[Tensor], ridge: float = 1e-3, max_radius: float | None = None) -> bool:
+        """Fit to latent sequences `[L, Z]`; False (prior unchanged) when there are too few steps.
+
+        `max_radius` makes the prior stationary at the data's own spread: least squares on short, slowly
+        moving sequences fits a recursion at the edge of a unit root, whose samples wander ever further over
+        a long phrase (`stationary`)."""
         p, z = self.order, self.channels
         seqs = [s.double().cpu() for s in sequences if len(s) > p]
         if sum(len(s) - p for s in seqs) < 2 * (p * z + 1):
@@ -50,6 +83,8 @@ class ARPrior(nn.Module):
         coef = torch.linalg.solve(xa.T @ xa + ridge * torch.eye(xa.shape[1], dtype=x.dtype), xa.T @ y)
         resid = y - xa @ coef
         cov = resid.T @ resid / len(resid) + 1e-6 * torch.eye(z, dtype=x.dtype)
+        if max_radius is not None:
+            coef[:-1], cov = stationary(coef[:-1], cov, torch.cat(seqs).var(0), max_radius)
         chol = torch.linalg.cholesky(cov)
         self.weight.copy_(coef[:-1].T.float())
         self.bias.copy_(coef[-1].float())

@@ -24,6 +24,10 @@ from torch import Tensor, nn
 from pasdeux.models import deviations as dev
 from pasdeux.models.ar_prior import ARPrior
 
+MAX_RADIUS = 0.97  # the deviation prior's largest root: it forgets a deviation in about 2 s at 30 fps (15 steps/s).
+# Fitted freely on salsa the root sat at 0.9998: over a whole take sampled deviations wandered to 2-3x the real
+# partners' spread (0.9 -> 1.7-2.7 over 4000 steps), the partner drifting into poses the couple never makes.
+
 
 class PartnerSampler(nn.Module):
     """Fitted deviation prior, drive, calibration and hold shift of a partner model, one set per direction."""
@@ -43,7 +47,7 @@ class PartnerSampler(nn.Module):
     def fit(self, deviations: list[Tensor], paces: list[Tensor], directions: list[int]) -> None:
         """Fit the AR prior to real deviations `[steps, Z]` and, per direction, the drive to the leaders'
         paces `[steps]` (`directions[i]` is the direction of `deviations[i]`)."""
-        self.residual.fit(deviations)
+        self.residual.fit(deviations, max_radius=MAX_RADIUS)
         for d in range(len(self.smooth)):
             mine = [i for i, x in enumerate(directions) if x == d]
             fitted = dev.fit_drive([deviations[i] for i in mine], [paces[i] for i in mine])
