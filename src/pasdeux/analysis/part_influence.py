@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from pasdeux.analysis.answer import lead_windows, partner_answer
 from pasdeux.body import body_parts, root_joints
-from pasdeux.errors import FormatError
+from pasdeux.errors import ConfigError, FormatError
 from pasdeux.generate.partners import check_duet_model
 from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
 from pasdeux.motion import Motion
@@ -97,6 +97,9 @@ def part_influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b"
                    seed: int = 0, windows: int = PART_WINDOWS) -> PartInfluence:
     """The leader-part x partner-part influence map of a duet model, averaged over windows of `motions`."""
     model = check_duet_model(model)
+    if probes < 1 or windows < 1:
+        raise ConfigError(f"the part map needs at least one probe and one window; got probes={probes}, "
+                          f"windows={windows}")
     role = direction_index(direction)
     lead = torch.as_tensor(lead_windows(model, motions, direction, model.window, windows))
     parts = body_parts(model.skeleton, lead.numpy())
