@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import pasdeux
-from pasdeux import ConfigError, ShapeError, SkeletonError, generate, get_skeleton
+from pasdeux import ConfigError, ShapeError, SkeletonError, generate, get_skeleton, metrics
 from pasdeux.config import load_config
 from pasdeux.data import center, leader_centred, pair_windows, time_split
 from pasdeux.generate.partners import partner_windows
@@ -131,6 +131,20 @@ def test_long_form_partner_is_continuous_and_keeps_its_distance(model, duet):
     dist = np.linalg.norm((out.positions[1, :, 0] - out.positions[0, :, 0])[:, [0, 2]], axis=-1)
     near, far = model.distance_range.numpy()
     assert near - 1e-4 <= dist.min() and dist.max() <= far + 1e-4
+
+
+def test_a_partner_for_a_long_lead_is_as_steady_at_the_end_as_at_the_start(model, duet):
+    """Four minutes of lead (the shared duet's 60 s played forward and back, twice): the partner shakes no more
+    and strays no further from the model's best guess in its last minute than in its first."""
+    one = duet.positions[0]
+    lead = np.concatenate([one, one[::-1], one, one[::-1]])[None]  # [1, 7200, J, 3], continuous at the joins
+    drawn = partner_windows(model, lead, "a2b", 1.0, seed=0)[0, 0]
+    guess = partner_windows(model, lead, "a2b", 0.0)[0, 0]
+    minute = 60 * int(model.fps)
+    shake = [metrics.mean_acceleration(center(drawn[s:s + minute], model.skeleton)) for s in (0, 3 * minute)]
+    stray = [float(np.linalg.norm(drawn[s:s + minute] - guess[s:s + minute], axis=-1).mean()) for s in (0, 3 * minute)]
+    assert np.isfinite(drawn).all()
+    assert shake[1] < 1.3 * shake[0] and stray[1] < 1.3 * stray[0]
 
 
 def test_partner_continues_from_given_first_frames(model, parts):
