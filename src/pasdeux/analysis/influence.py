@@ -9,7 +9,8 @@ Measured in that frame, it is the learned answer of one body to the other, not t
 couple in the room; measured per typical movement of each leader joint, a joint that hardly moves (a hip
 next to the pelvis) cannot drive the partner however sensitive the model is to it. The norm is estimated
 without forming the Jacobian (Hutchinson: `E|J^T v|^2 = |J|_F^2` for Gaussian `v`), one vector-Jacobian
-product per partner joint and probe. It needs the model, so it lives here, not in metrics.
+product per partner joint over a batch holding one copy of the windows per probe. It needs the model, so it
+lives here, not in metrics.
 
 This joint-level matrix is the fine print: per coordinate, joints that move together (an eye and its
 end-point) can earn gradients against each other, so a row of end-points can look loud. The map a dancer
@@ -110,17 +111,19 @@ def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", pro
     try:
         with torch.no_grad():
             feats = model.lead_features(lead)
+        # Each probe answers its own copy of the windows, so one backward pass gives every probe's gradient.
+        feats = feats.repeat(probes, 1, 1)
         pose = feats[..., :model.n_pose].clone().requires_grad_(True)
         partner, offset = partner_answer(model, torch.cat([pose, feats[..., model.n_pose:]], dim=-1), role)
-        partner = partner + offset[..., None, :]  # [N, T, J, 3] in the leader's frame
+        partner = partner + offset[..., None, :]  # [probes * N, T, J, 3] in the leader's frame
         # Coordinates that never vary (the pelvis's own x and z in a pose centred on it) carry nothing to answer.
         moves = (model.canon_std > CONSTANT_STD).to(pose.dtype).view(n_joints, 3)
         sq = torch.zeros(n_joints, n_joints, dtype=torch.float64)
-        for j in range(n_joints):  # all probes of one partner joint in one batched backward pass
-            v = torch.zeros((probes, *partner.shape), dtype=partner.dtype)
-            v[:, :, :, j] = torch.randn(v[:, :, :, j].shape, generator=gen)
-            (grad,) = torch.autograd.grad(partner, pose, v, retain_graph=True, is_grads_batched=True)
-            sq[:, j] = (grad.unflatten(-1, (n_joints, 3)) * moves).pow(2).sum((0, 1, 2, 4)).double()
+        for j in range(n_joints):
+            out = partner[:, :, j]
+            v = torch.randn(out.shape, generator=gen, dtype=out.dtype)
+            (grad,) = torch.autograd.grad(out, pose, v, retain_graph=j < n_joints - 1)
+            sq[:, j] = (grad.unflatten(-1, (n_joints, 3)) * moves).pow(2).sum((0, 1, 3)).double()
     finally:
         model.train(was_training)
     matrix = (sq / (probes * len(lead))).sqrt().numpy()
