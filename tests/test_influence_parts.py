@@ -170,6 +170,14 @@ def test_a_damaged_part_map_is_refused(tmp_path):
         Influence.load(bad)
 
 
+def test_the_viewer_rings_every_joint_of_a_driving_part(duet):
+    found = PartInfluence(np.array([[1.0, 0.0], [0.5, 0.0]]), ["head", "left_hand"], ["head", "left_hand"], "a2b", 1,
+                          {"head": ["neck", "head"], "left_hand": ["left_wrist", "left_hand"]})
+    weight, sk = found.highlight(duet, 1)[1], duet.skeleton
+    assert weight[sk.index("neck")] == weight[sk.index("head")] == 1.0
+    assert weight[sk.index("left_wrist")] == 0.5 and weight[sk.index("pelvis")] == 0.0
+
+
 def test_every_joint_of_a_salsa_skeleton_has_a_part(salsa_test):
     sk = salsa_test[0].skeleton
     parts = {p: [sk.joints[j] for j in idx] for p, idx in body_parts(sk).items()}
@@ -195,3 +203,25 @@ def test_a_marker_skeleton_without_a_tree_groups_by_place():
     placed = body_parts(sk, pos)
     assert sum(map(len, placed.values())) == sk.n_joints
     assert sk.index("LSHN") in placed["left_leg"]
+
+
+@pytest.mark.slow
+def test_two_trainings_on_salsa_read_the_test_takes_alike(shared_data, salsa_test, tmp_path):
+    """Two duet models trained on the salsa takes 02-07 with different seeds (90 s each) give part maps of the
+    test takes 13 and 14 whose Spearman rank correlation is at least 0.7, in both directions."""
+    from scipy.stats import spearmanr
+
+    from pasdeux.models import load_model
+
+    salsa = shared_data / "cmu_salsa"
+    files = [a for t in ("02", "03", "04", "05", "06", "07")
+             for a in ("--data", str(salsa / f"60_{t}.bvh"), "--pair", str(salsa / f"61_{t}.bvh"))]
+    models = []
+    for seed in (1, 2):
+        out = tmp_path / f"seed{seed}"
+        assert main(["train", "--config", "duet", *files, "--budget-s", "90", "--seed", str(seed), "--out", str(out),
+                     "--no-progress"]) == 0
+        models.append(load_model(out))
+    for direction in ("a2b", "b2a"):
+        first, second = (part_influence(m, salsa_test, direction).matrix.ravel() for m in models)
+        assert spearmanr(first, second).statistic >= 0.7, direction
