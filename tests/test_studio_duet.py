@@ -130,6 +130,25 @@ def test_a_video_is_extracted_with_progress_and_joins_the_library(client, librar
     text = json.dumps([motion.source, motion.notes, motion.provenance])
     assert "upload-" not in text and str(library) not in text and "rehearsal.mp4" in text
     assert list((library / ".pasdeux-studio" / "uploads").iterdir()) == []  # staging is emptied
+    # the photograph shows head and shoulders only: the made-up legs are said to be made up, first in the notes
+    assert len(done["warnings"]) == 1 and "dancer 1's legs were seen in only" in done["warnings"][0]
+    assert motion.notes[0] == f"warning: {done['warnings'][0]}"
+    assert motion.provenance["extract"]["warnings"] == done["warnings"]
+
+
+def test_legs_are_called_unseen_only_when_the_video_hid_them():
+    from pasdeux.skeletons import BLAZEPOSE33
+    from pasdeux.studio.unseen import warnings
+
+    vis, found = np.full((2, 50, 33), 0.9), np.ones((2, 50), bool)
+    assert warnings(vis, found) == []  # a whole body in view
+    legs = [BLAZEPOSE33.index(j) for j in ("left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+                                          "right_heel", "left_foot_index", "right_foot_index")]
+    vis[1, :40, legs] = 0.1  # dancer 2's legs out of the frame for 40 of 50 frames
+    out = warnings(vis, found)
+    assert len(out) == 1 and out[0].startswith("dancer 2's legs were seen in only 20 %")
+    found[1, :40] = False  # ... but dancer 2 was not there then: in the frames it was found, its legs were seen
+    assert warnings(vis, found) == []
 
 
 def test_a_video_that_cannot_be_read_is_reported_and_nothing_is_added(client, library):
@@ -144,3 +163,37 @@ def test_a_video_that_cannot_be_read_is_reported_and_nothing_is_added(client, li
     assert client.post("/api/videos", files={"file": ("clip.txt", b"x")}).status_code == 400
     assert client.post("/api/videos", files={"file": ("a.mp4", b"x")}, data={"dancers": "3"}).status_code == 400
     assert client.get("/api/videos/status", params={"job": "../../x"}).status_code == 404
+
+
+SALSA = "cmu_salsa"
+
+
+def test_two_files_of_one_couple_are_paired_into_a_duet_checked_first(client, library, shared_data):
+    for name in ("60_02.bvh", "61_02.bvh", "60_03.bvh"):
+        shutil.copy(shared_data / SALSA / name, library / name)
+    r = client.post("/api/library/pair", json={"a": "60_02.bvh", "b": "61_02.bvh"})
+    assert r.status_code == 201, r.text
+    entry = r.json()
+    assert entry["path"] == "duets/60_02+61_02.npz" and entry["dancers"] == 2
+    duet = pasdeux.load(library / entry["path"])
+    a, b = pasdeux.load(library / "60_02.bvh"), pasdeux.load(library / "61_02.bvh")
+    np.testing.assert_allclose(duet.positions[0], a.positions[0], atol=1e-5)
+    np.testing.assert_allclose(duet.positions[1], b.positions[0], atol=1e-5)
+    assert str(library) not in json.dumps([duet.source, duet.notes, entry])
+    # two takes of different lengths are not one couple: a 400 naming both lengths, and nothing written
+    before = sorted((library / "duets").iterdir())
+    r = client.post("/api/library/pair", json={"a": "60_02.bvh", "b": "60_03.bvh"})
+    assert r.status_code == 400 and "frames" in r.json()["detail"] and "60_03.bvh" in r.json()["detail"]
+    r = client.post("/api/library/pair", json={"a": "60_02.bvh", "b": "60_02.bvh"})
+    assert r.status_code == 400 and "two different files" in r.json()["detail"]
+    r = client.post("/api/library/pair", json={"a": entry["path"], "b": "61_02.bvh"})
+    assert r.status_code == 400 and "already holds 2 dancers" in r.json()["detail"]
+    assert sorted((library / "duets").iterdir()) == before
+
+
+def test_a_duet_recipe_on_solo_files_is_refused_before_it_starts(client, library, shared_data):
+    shutil.copy(shared_data / SALSA / "60_02.bvh", library / "60_02.bvh")
+    runs = sorted((library / "runs").iterdir())
+    r = client.post("/api/runs", json={"recipe": "duet", "files": ["60_02.bvh"], "budget_s": 20})
+    assert r.status_code == 400 and "Pair two files into a duet" in r.json()["detail"]
+    assert "--pair" not in r.json()["detail"] and sorted((library / "runs").iterdir()) == runs  # no failed run left

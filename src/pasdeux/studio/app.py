@@ -20,6 +20,7 @@ from pasdeux.studio.schemas import (
     CompareBody,
     GenerateBody,
     InfluenceBody,
+    PairBody,
     PathBody,
     RenameBody,
     ResumeBody,
@@ -135,6 +136,10 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
     async def delete(body: PathBody) -> dict:
         entry = await asyncio.to_thread(lib.delete, body.path)
         return {"deleted": body.path, "trash": entry}
+
+    @app.post("/api/library/pair", status_code=201)
+    async def pair(body: PairBody) -> dict:
+        return await asyncio.to_thread(studio.pair, body.a, body.b, body.name)
 
     @app.get("/api/trash")
     async def trash() -> list[dict]:

@@ -62,6 +62,14 @@ def studio_record(model: str, model_digest: str | None, phrases: list[dict]) -> 
     return out
 
 
+def sections(frames_a: int, frames_b: int, total: int) -> list[dict]:
+    """Where a transition's phrase A, bridge and phrase B lie in the result: [start, end) frames each."""
+    bridge_end = total - frames_b
+    return [{"name": "phrase A", "start": 0, "end": frames_a},
+            {"name": "bridge", "start": frames_a, "end": bridge_end},
+            {"name": "phrase B", "start": bridge_end, "end": total}]
+
+
 def phrases(record: dict) -> list[dict]:
     """The phrases a record names, as the studio's spans: path, dancer, start, frames."""
     out = []

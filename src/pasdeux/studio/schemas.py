@@ -40,6 +40,14 @@ class PathBody(BaseModel):
     path: str
 
 
+class PairBody(BaseModel):
+    """Two solo files of one take to join into a duet: `a` becomes dancer 1, `b` dancer 2."""
+
+    a: str
+    b: str
+    name: str | None = Field(None, max_length=120)
+
+
 class TrashBody(BaseModel):
     id: str = Field(..., max_length=40)
 

@@ -19,7 +19,7 @@ import pasdeux
 from pasdeux.config import NAMED_CONFIGS
 from pasdeux.errors import ConfigError
 from pasdeux.runs import model_folder
-from pasdeux.studio import provenance, runinfo, scrub, tasks
+from pasdeux.studio import pairing, provenance, runinfo, scrub, tasks
 from pasdeux.studio.jobs import Extraction, Extractions, Training, Workers
 from pasdeux.studio.library import VIDEO_SUFFIXES, Library, LibraryError, NotInLibrary, safe_name
 from pasdeux.studio.schemas import CompareBody, GenerateBody, InfluenceBody, ResumeBody, Span, TrainBody
@@ -191,6 +191,11 @@ class Studio:
             raise
         return out
 
+    def pair(self, rel_a: str, rel_b: str, name: str | None = None) -> dict:
+        """Join two solo files of one take into a duet file of the library (duets/), checked first."""
+        out = pairing.pair(self.library, rel_a, rel_b, name, self.names)
+        return self.library.motion_summary(out)
+
     # --- videos -----------------------------------------------------------------------------
     def start_extraction(self, filename: str, stream, dancers: int, model: str) -> dict:
         """Extract the motion of an uploaded video in its own process; the video and its motion join the
@@ -242,11 +247,21 @@ class Studio:
             if not OVERRIDE.match(item) or item.startswith("data.files"):
                 raise ConfigError(f"override {item!r} is not SECTION.KEY=VALUE (e.g. optim.lr=3e-4, data.files "
                                   "excepted: choose the files above)")
-        await self.workers.call(tasks.check_recipe, recipe, body.overrides)  # a bad key is refused now, not later
+        family = await self.workers.call(tasks.check_recipe, recipe, body.overrides)  # refused now, not later
+        if family == "duet":
+            self._check_duet_files(body.files)
         name = safe_name(body.name) if body.name else f"{Path(recipe).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
         run_dir = self.library.new_path(RUNS, name, "")
         state = self.training.start(run_dir, options, body.overrides, body.budget_s)
         return {"path": self.library.relative(run_dir), "status": state}
+
+    def _check_duet_files(self, files: list[str]) -> None:
+        """A duet recipe learns from two dancers at once: every file must hold a couple."""
+        solo = [rel for rel in files if self.library.motion_summary(self.library.motion_file(rel)).get("dancers") != 2]
+        if solo:
+            raise ConfigError(f"the duet recipe learns from couples, but {', '.join(solo)} "
+                              f"{'holds' if len(solo) == 1 else 'hold'} no two dancers: pair the two files of one "
+                              "take first (Library -> Pair two files into a duet), then train on the pair")
 
     def _recipe(self, recipe: str) -> str:
         if recipe in NAMED_CONFIGS:

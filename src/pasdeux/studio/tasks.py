@@ -7,6 +7,7 @@ task sees it; tasks receive absolute paths inside the library and library-relati
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -102,10 +103,13 @@ def generate(request: dict) -> dict:
         raise ConfigError(f"unknown generation mode {mode!r}; modes are: {', '.join(MODES)}")
     model = model_at(request["model_file"])
     spans = request["phrases"]
-    result, ghost = _run(mode, model, [model_phrase(s, model) for s in spans], [int(s["dancer"]) for s in spans], p)
+    phrases = [model_phrase(s, model) for s in spans]
+    result, ghost = _run(mode, model, phrases, [int(s["dancer"]) for s in spans], p)
     weights = model_folder(request["model_file"])
-    result = provenance.attach(result, provenance.studio_record(
-        request["model"], provenance.file_digest(weights) if weights else None, spans))
+    record = provenance.studio_record(request["model"], provenance.file_digest(weights) if weights else None, spans)
+    if mode == "transition":
+        record["sections"] = provenance.sections(phrases[0].n_frames, phrases[1].n_frames, result.n_frames)
+    result = provenance.attach(result, record)
     result = scrub.motion(result, request.get("names", {}))  # the file names no folder of this machine
     pasdeux.save(result, request["out"])
     out: dict[str, Any] = {"provenance": result.provenance,
@@ -168,13 +172,14 @@ def influence(model_file: str, motion_file: str, direction: str, out_dir: str) -
     return {k: data[k] for k in ("direction", "windows", "top", "leader_importance", "leader_joints")}
 
 
-def check_recipe(recipe: str, overrides: list[str]) -> None:
+def check_recipe(recipe: str, overrides: list[str]) -> str | None:
     """Refuse a recipe or override that `pasdeux train` would refuse, or whose value is not of the kind the
-    recipe's own value is (a word for a number, a fraction for a count), before a process is started for it."""
+    recipe's own value is (a word for a number, a fraction for a count), before a process is started for it;
+    return the model family it trains."""
     from pasdeux.config import load_config, model_options, parse_overrides
 
     given = parse_overrides(overrides)
-    load_config(recipe, given)  # unknown keys are refused here, naming the valid ones
+    config = load_config(recipe, given)  # unknown keys are refused here, naming the valid ones
     base = load_config(recipe)
     defaults = {**{f"model.{k}": v for k, v in model_options(base).items()},
                 **{f"{s}.{k}": v for s, values in base.items() if s != "model" for k, v in values.items()}}
@@ -182,6 +187,7 @@ def check_recipe(recipe: str, overrides: list[str]) -> None:
         problem = _value_problem(value, defaults.get(key))
         if problem:
             raise ConfigError(f"override {key}={value!r}: {problem} (the recipe has {key}={defaults[key]!r})")
+    return (config.get("model") or {}).get("name")  # the model family it trains (default, pose, duet...)
 
 
 def _value_problem(value: Any, default: Any) -> str | None:
@@ -243,13 +249,22 @@ def extract_video(video: str, out: str, status_file: str, dancers: int, model: s
 
     status(state="running", done=0, total=None)
     try:
-        from pasdeux.extract import extract
+        from pasdeux.extract import run
+        from pasdeux.studio.unseen import warnings
 
-        motion = extract(video, progress=progress, dancers=dancers, model=model)
+        found = run(video, progress=progress, dancers=dancers, model=model)
+        # Parts the video did not show are said first in the notes, and kept in the record for the page.
+        warned = warnings(found.visibility, found.found)
+        motion = found.motion
+        if warned:
+            record = dict(motion.provenance)
+            record["extract"] = {**record.get("extract", {}), "warnings": warned}
+            motion = dataclasses.replace(motion, notes=[*(f"warning: {w}" for w in warned), *motion.notes],
+                                         provenance=record)
         # The staged copy's path becomes the name the user uploaded (upload-xxxx.mp4 is the studio's own).
         motion = scrub.motion(motion, {video: name, Path(video).name: name})
         pasdeux.save(motion, out)
-        status(state="done", done=motion.n_frames, total=motion.n_frames)
+        status(state="done", done=motion.n_frames, total=motion.n_frames, warnings=warned)
     except PasdeuxError as e:
         status(state="failed", message=str(e).replace(video, name).replace(Path(video).name, name))
     except Exception as e:  # whatever else happened is shown to the user as it is
