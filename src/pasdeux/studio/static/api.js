@@ -2,7 +2,7 @@
 
 export const bus = new EventTarget();
 export const state = { library: { motions: [], models: [] }, current: null, viewer: null, payload: null,
-  selection: { dancer: 0, start: 0, frames: 64 }, phrase: null, phraseA: null, phraseB: null };
+  selection: { dancer: 0, start_s: 0, length_s: 2, start: 0, frames: 1 }, phrase: null, phraseA: null, phraseB: null };
 
 export function emit(name, detail) { bus.dispatchEvent(new CustomEvent(name, { detail })); }
 export function on(name, fn) { bus.addEventListener(name, (e) => fn(e.detail)); }

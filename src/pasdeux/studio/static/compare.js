@@ -1,5 +1,5 @@
 // The compare panel (the `pasdeux evaluate` report of a result against real dance) and the export panel.
-import { $, api, el, on, q, state, withStatus } from './api.js';
+import { $, api, el, on, q, seconds, state, withStatus } from './api.js';
 
 function options(select, motions, keep) {
   select.replaceChildren(...motions.map((m) => el('option', { value: m.path, textContent: m.path })));
@@ -70,7 +70,8 @@ function renderExports() {
   const box = $('exp-links');
   if (!m) { box.replaceChildren(); return; }
   const phraseOnly = $('exp-phrase').checked, s = state.selection;
-  $('exp-what').textContent = phraseOnly ? `${m.path}, frames ${s.start}–${s.start + s.frames}` : m.path;
+  const fps = state.payload ? state.payload.fps : 30;
+  $('exp-what').textContent = phraseOnly ? `${m.path}, ${seconds(s.start, fps)} – ${seconds(s.start + s.frames, fps)}` : m.path;
   box.replaceChildren(...['npz', 'bvh', 'csv', 'gif', 'mp4', 'html'].map((format) => el('a', {
     href: `/api/motions/export?${q({ path: m.path, format, start: phraseOnly ? s.start : null, frames: phraseOnly ? s.frames : null })}`,
     textContent: format.toUpperCase(), download: '', dataset: { format } })));

@@ -1,5 +1,6 @@
 // The generate panel: a model, a mode and its settings; results are kept in the library and played at once.
 import { $, api, el, emit, on, q, state, withStatus } from './api.js';
+import { describe } from './stage.js';
 
 const NEEDS = { variations: 1, interpolate: 2, transition: 2, prior: 0, long: 0, partner: 1, duet_prior: 0,
   duet_variations: 1 };
@@ -27,7 +28,7 @@ function renderModes() {
 }
 
 function describePhrase(p) {
-  return p ? `${p.path}, dancer ${p.dancer + 1}, frames ${p.start}–${p.start + p.frames}` : 'not chosen';
+  return p ? describe(p) : 'not chosen';
 }
 
 function renderFields() {
@@ -41,6 +42,9 @@ function renderFields() {
   else box.textContent = '';
 }
 
+// What the API takes: the phrase's frames in its own file (the page worked them out from seconds and its rate).
+function span(p) { return p ? { path: p.path, dancer: p.dancer, start: p.start, frames: p.frames } : null; }
+
 function currentPhrase() { return state.phrase || null; }
 
 function body() {
@@ -50,8 +54,8 @@ function body() {
   if ($('gen-direction').value) b.direction = $('gen-direction').value;
   const seed = $('gen-seed').value;
   if (seed !== '') b.seed = Number(seed);
-  if (NEEDS[mode] === 1) b.source = currentPhrase();
-  if (NEEDS[mode] === 2) { b.source = state.phraseA; b.source_b = state.phraseB; }
+  if (NEEDS[mode] === 1) b.source = span(currentPhrase());
+  if (NEEDS[mode] === 2) { b.source = span(state.phraseA); b.source_b = span(state.phraseB); }
   return b;
 }
 

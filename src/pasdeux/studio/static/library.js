@@ -1,5 +1,6 @@
 // The library panel: motions and models, upload, the info panel (what `pasdeux info` prints), rename, delete.
-import { $, api, el, emit, on, q, say, state } from './api.js';
+import { $, api, el, emit, on, q, say, state, withStatus } from './api.js';
+import { sectionsOf, sectionsText } from './stage.js';
 
 export async function refresh() {
   state.library = await api('GET', '/api/library');
@@ -67,7 +68,8 @@ function motionMeta(m) {
   // Variations are several takes of one phrase, not a group of dancers.
   const who = p.mode === 'variations' ? `${m.dancers} variation${m.dancers === 1 ? '' : 's'} of a solo phrase`
     : m.dancers === 1 ? 'solo' : `${m.dancers} dancers`;
-  return `${who} · ${m.duration_s.toFixed(1)} s (${m.frames} frames) · ${m.skeleton}`;
+  const warned = p.extract && Array.isArray(p.extract.warnings) && p.extract.warnings.length ? ' · ⚠ parts not seen in the video' : '';
+  return `${who} · ${m.duration_s.toFixed(1)} s (${m.frames} frames) · ${m.skeleton}${warned}`;
 }
 
 function modelMeta(m) {
@@ -85,6 +87,7 @@ function render() {
   }, el('div', { class: 'name' }, m.path, el('span', { class: `badge ${m.kind}`, textContent: m.kind })),
   el('div', { class: 'meta', textContent: motionMeta(m) }))));
   if (!state.library.motions.length) list.append(el('li', { class: 'meta', textContent: 'no motion files yet' }));
+  renderPairChoices();
   const models = $('model-list');
   models.replaceChildren(...state.library.models.map((m) => {
     const st = (m.status && m.status.state) || (m.trained ? 'done' : 'unknown');
@@ -93,6 +96,30 @@ function render() {
       el('div', { class: 'meta', textContent: modelMeta(m) }));
   }));
   if (!state.library.models.length) models.append(el('li', { class: 'meta', textContent: 'no models yet: train one' }));
+}
+
+// The solo files offered for pairing (each keeps its choice across refreshes).
+function renderPairChoices() {
+  const solos = state.library.motions.filter((m) => m.kind !== 'unreadable' && m.dancers === 1);
+  for (const [id, k] of [['pair-a', 0], ['pair-b', 1]]) {
+    const sel = $(id), keep = sel.value;
+    sel.replaceChildren(...solos.map((m) => el('option', { value: m.path,
+      textContent: `${m.path} (${m.duration_s.toFixed(1)} s, ${+Number(m.fps).toFixed(2)} fps)` })));
+    if (solos.some((m) => m.path === keep)) sel.value = keep;
+    else if (solos[k]) sel.value = solos[k].path;
+  }
+  $('pair-button').disabled = solos.length < 2;
+}
+
+async function pairFiles() {
+  const a = $('pair-a').value, b = $('pair-b').value;
+  const out = await withStatus($('pair-status'), `pairing ${a} and ${b}…`, $('pair-button'),
+    () => api('POST', '/api/library/pair', { a, b }));
+  if (!out) return;
+  $('pair-status').textContent = `${out.path}: ${a} is dancer 1, ${b} dancer 2; train the duet recipe on it`;
+  await refresh();
+  await choose(out.path);
+  emit('paired', out.path);
 }
 
 export function entry(path) { return state.library.motions.find((m) => m.path === path) || null; }
@@ -125,8 +152,12 @@ async function showInfo(path) {
     $('info-text').textContent = info.text;
     $('rename-input').value = path.split('/').pop();
     const prov = info.provenance;
-    $('info-provenance').replaceChildren(...(prov ? [el('h3', { textContent: 'provenance' }),
-      el('pre', { textContent: JSON.stringify(prov, null, 1) })] : []));
+    const m = entry(path) || state.current, parts = sectionsOf({ provenance: prov });
+    const fps = m && m.fps ? m.fps : 30;
+    const warned = prov && prov.extract && Array.isArray(prov.extract.warnings) ? prov.extract.warnings : [];
+    $('info-provenance').replaceChildren(...warned.map((w) => el('p', { class: 'warning', textContent: `warning: ${w}` })),
+      ...(parts.length ? [el('p', { class: 'sections', textContent: sectionsText(parts, fps) })] : []),
+      ...(prov ? [el('h3', { textContent: 'provenance' }), el('pre', { textContent: JSON.stringify(prov, null, 1) })] : []));
     $('again-button').hidden = !prov;
   } catch (err) { say(err.message, true); }
 }
@@ -165,8 +196,10 @@ async function extractVideo(file) {
     if (st.state === 'failed') { status.className = 'status error'; status.textContent = st.message; return; }
     if (st.state === 'done') {
       bar.style.width = '100%';
-      status.className = 'status';
-      status.textContent = `extracted ${st.motion} (from ${st.video})`;
+      // Parts the video did not show (legs of a head-and-shoulders video) are said, not shown as the dancer's.
+      const warned = Array.isArray(st.warnings) ? st.warnings : [];
+      status.className = warned.length ? 'status warning' : 'status';
+      status.textContent = `extracted ${st.motion} (from ${st.video})${warned.map((w) => `\nwarning: ${w}`).join('')}`;
       await refresh();
       await choose(st.motion);
       return;
@@ -188,6 +221,7 @@ export function setup() {
     e.preventDefault(); zone.classList.remove('over');
     if (e.dataTransfer.files[0]) upload(e.dataTransfer.files[0]);
   });
+  $('pair-button').addEventListener('click', pairFiles);
   $('rename-button').addEventListener('click', async () => {
     if (!state.current) return;
     try {

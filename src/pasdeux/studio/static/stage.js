@@ -17,13 +17,35 @@ export function mount(payload, entry, keepPhrase = false) {
   window.studioViewer = state.viewer;  // for tests and the console
   const dancers = payload.figures.filter((f) => !f.ghost).map((f) => f.label);
   $('sel-dancer').replaceChildren(...dancers.map((label, i) => el('option', { value: i, textContent: label })));
-  const s = state.selection;
-  s.dancer = Math.min(s.dancer, dancers.length - 1);
-  $('sel-dancer').value = String(s.dancer);
-  s.frames = Math.max(1, Math.min(s.frames, payload.frames));
-  s.start = Math.max(0, Math.min(s.start, payload.frames - s.frames));
+  state.selection.dancer = Math.min(state.selection.dancer, dancers.length - 1);
+  $('sel-dancer').value = String(state.selection.dancer);
+  place();
   phraseLoop = false;
   drawSelection(!keepPhrase);
+  drawSections(entry);
+}
+
+// The parts a result is made of (a transition: phrase A, the generated bridge, phrase B), from its provenance.
+export function sectionsOf(entry) {
+  const list = entry && entry.provenance && entry.provenance.sections;
+  if (!Array.isArray(list)) return [];
+  return list.filter((p) => p && typeof p.name === 'string' && Number.isFinite(p.start) && Number.isFinite(p.end)
+    && p.end > p.start);
+}
+
+export function sectionsText(sections, fps) {
+  return sections.map((p) => `${p.name} ${seconds(p.start, fps)} – ${seconds(p.end, fps)}`).join(' · ');
+}
+
+// Marked on the timeline, labelled, so the bridge can be found and played on its own.
+function drawSections(entry) {
+  const n = frames(), list = sectionsOf(entry);
+  $('marks').replaceChildren(...list.map((p) => {
+    const mark = el('div', { class: `mark ${p.name === 'bridge' ? 'bridge' : 'given'}`, dataset: { section: p.name },
+      title: `${p.name}: ${sectionsText([p], state.payload.fps)}` }, el('span', { textContent: p.name }));
+    Object.assign(mark.style, { left: `${(100 * p.start) / n}%`, width: `${(100 * (p.end - p.start)) / n}%` });
+    return mark;
+  }));
 }
 
 function ghostChoices(entry, chosen) {
@@ -44,6 +66,7 @@ let showing = 0;  // the latest request to show something: an answer to an earli
 async function show(entry, ghost = null) {
   const ticket = ++showing;
   if (!entry) {
+    $('marks').replaceChildren();
     if (state.viewer) state.viewer.dispose();
     state.viewer = null; state.payload = null;
     $('viewer').replaceChildren(el('p', { class: 'empty', textContent: 'Choose a motion in the library.' }));
@@ -62,37 +85,67 @@ async function show(entry, ghost = null) {
     // Nothing stale: the motion shown before is not left on the stage under the new one's name.
     if (state.viewer) state.viewer.dispose();
     state.viewer = null; state.payload = null; state.viewing = null;
+    $('marks').replaceChildren();
     $('viewer').replaceChildren(el('p', { class: 'empty error', textContent: `${entry.path} cannot be shown: ${err.message}` }));
     say(`${entry.path}: ${err.message}`, true);
   }
 }
 
+// A phrase as the user reads it: its file, dancer and seconds.
+export function describe(p) {
+  return `${p.path}, dancer ${p.dancer + 1}, ${seconds(p.start, p.fps)} – ${seconds(p.start + p.frames, p.fps)}`;
+}
+
 export function phrase() {
   if (!state.viewing) return null;
   const s = state.selection;
-  return { path: state.viewing.path, dancer: s.dancer, start: s.start, frames: s.frames };
+  return { path: state.viewing.path, dancer: s.dancer, start: s.start, frames: s.frames, fps: state.payload.fps };
 }
 
-function setSelection(start, length) {
-  // every change made on the timeline chooses the phrase
+// The phrase is kept in seconds, as the user sets it; its frames are worked out with each file's own rate, so a
+// phrase carried to a file at another rate covers the same time (1 s is 120 frames of a 120 fps take, 30 of 30).
+function place() {
+  const n = frames(), s = state.selection;
+  if (!n) return;
+  const fps = state.payload.fps;
+  s.frames = Math.max(1, Math.min(Math.round(s.length_s * fps), n));
+  s.start = Math.max(0, Math.min(Math.round(s.start_s * fps), n - s.frames));
+}
+
+// From frames chosen on the timeline (a drag, "start here"): the seconds they cover become the phrase.
+function setFrames(start, length) {
   const n = frames();
   if (!n) return;
-  const len = Math.max(1, Math.min(Math.round(length), n));
-  state.selection.frames = len;
-  state.selection.start = Math.max(0, Math.min(Math.round(start), n - len));
+  const fps = state.payload.fps, len = Math.max(1, Math.min(Math.round(length), n));
+  state.selection.length_s = len / fps;
+  state.selection.start_s = Math.max(0, Math.min(Math.round(start), n - len)) / fps;
+  place();
+  drawSelection(true);
+}
+
+// From the seconds typed in the start and length boxes.
+function setSeconds(start, length) {
+  if (!frames() || !Number.isFinite(start) || !Number.isFinite(length)) { drawSelection(false); return; }
+  state.selection.start_s = Math.max(0, start);
+  state.selection.length_s = Math.max(0, length);
+  place();
+  const fps = state.payload.fps;  // what the file allows (a phrase longer than the file is the whole file)
+  state.selection.length_s = state.selection.frames / fps;
+  state.selection.start_s = state.selection.start / fps;
   drawSelection(true);
 }
 
 function drawSelection(choose) {
   const n = frames(), s = state.selection;
-  $('sel-start').value = s.start;
-  $('sel-frames').value = s.frames;
   if (!n) return;
+  const fps = state.payload.fps;
+  $('sel-start').value = +(s.start / fps).toFixed(2);
+  $('sel-length').value = +(s.frames / fps).toFixed(2);
   const sel = $('sel');
   sel.style.left = `${(100 * s.start) / n}%`;
   sel.style.width = `${(100 * s.frames) / n}%`;
-  const fps = state.payload.fps;
-  $('sel-time').textContent = `${seconds(s.start, fps)} – ${seconds(s.start + s.frames, fps)}`;
+  $('sel-time').textContent = `${seconds(s.start, fps)} – ${seconds(s.start + s.frames, fps)} (frames ${s.start}–${s.start + s.frames} `
+    + `at ${+fps.toFixed(2)} fps)`;
   if (choose) { state.phrase = phrase(); emit('selection', state.phrase); }
 }
 
@@ -119,23 +172,24 @@ export function setup() {
     const f = frameAt(e);
     track.setPointerCapture(e.pointerId);
     if (e.target === sel) drag = { mode: 'move', offset: f - state.selection.start };
-    else { drag = { mode: 'new', anchor: f }; setSelection(f, 1); }
+    else { drag = { mode: 'new', anchor: f }; setFrames(f, 1); }
   });
   track.addEventListener('pointermove', (e) => {
     if (!drag) return;
     const f = frameAt(e);
-    if (drag.mode === 'move') setSelection(f - drag.offset, state.selection.frames);
-    else setSelection(Math.min(drag.anchor, f), Math.abs(f - drag.anchor) + 1);
+    if (drag.mode === 'move') setFrames(f - drag.offset, state.selection.frames);
+    else setFrames(Math.min(drag.anchor, f), Math.abs(f - drag.anchor) + 1);
   });
   track.addEventListener('pointerup', () => {
     if (drag && state.viewer) state.viewer.seek(state.selection.start);
     drag = null;
   });
-  $('sel-start').addEventListener('change', () => setSelection(Number($('sel-start').value), state.selection.frames));
-  $('sel-frames').addEventListener('change', () => setSelection(state.selection.start, Number($('sel-frames').value)));
+  const typed = () => setSeconds(parseFloat($('sel-start').value), parseFloat($('sel-length').value));
+  $('sel-start').addEventListener('change', typed);
+  $('sel-length').addEventListener('change', typed);
   $('sel-dancer').addEventListener('change', () => { state.selection.dancer = Number($('sel-dancer').value); drawSelection(true); });
   $('sel-here').addEventListener('click', () => {
-    if (state.viewer) setSelection(state.viewer.state().frame, state.selection.frames);
+    if (state.viewer) setFrames(state.viewer.state().frame, state.selection.frames);
   });
   $('sel-play').addEventListener('click', () => {
     if (!state.viewer) return;
@@ -148,7 +202,7 @@ export function setup() {
       const p = phrase();  // what the timeline shows now
       if (!p) return;
       state[`phrase${which}`] = p;
-      say(`phrase ${which}: ${p.path}, dancer ${p.dancer + 1}, frames ${p.start}–${p.start + p.frames}`);
+      say(`phrase ${which}: ${describe(p)}`);
       emit('phrases');
     });
   }

@@ -89,29 +89,59 @@ function show(info) {
   drawChart($('run-chart'), info.losses);
 }
 
+// Train and validation loss each in its own panel on its own scale: they differ by orders of magnitude and
+// fall by a few per cent late in a run, which one shared (log) axis flattens into two straight lines.
 export function drawChart(canvas, losses) {
-  const ctx = canvas.getContext('2d'), w = canvas.width, h = canvas.height, pad = 34;
+  const ctx = canvas.getContext('2d'), w = canvas.width, h = canvas.height;
   ctx.clearRect(0, 0, w, h);
-  const series = [['train loss', losses.train, '#1f5fbf'], ['val recon_mse', losses.val, '#e07b1f']]
+  ctx.font = '11px system-ui';
+  const series = [['train loss', losses.train, '#1f5fbf'], ['validation recon_mse', losses.val, '#e07b1f']]
     .filter(([, pts]) => pts && pts.length);
-  ctx.fillStyle = '#77756f'; ctx.font = '11px system-ui';
-  if (!series.length) { ctx.fillText('the loss curve appears once training logs its first steps', 12, h / 2); return; }
-  const all = series.flatMap(([, pts]) => pts), xs = all.map((p) => p[0]), ys = all.map((p) => Math.log10(Math.max(p[1], 1e-12)));
+  if (!series.length) {
+    ctx.fillStyle = '#77756f';
+    ctx.fillText('the loss curves appear once training logs its first steps', 12, h / 2);
+    return;
+  }
+  const xs = series.flatMap(([, pts]) => pts.map((p) => p[0]));
   const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1);
-  let y0 = Math.min(...ys), y1 = Math.max(...ys);
-  if (y1 - y0 < 0.2) { const mid = (y0 + y1) / 2; y0 = mid - 0.1; y1 = mid + 0.1; }  // a flat curve stays readable
-  const X = (x) => pad + ((x - x0) / (x1 - x0)) * (w - pad - 10), Y = (y) => h - pad + 10 - ((y - y0) / (y1 - y0)) * (h - pad - 10);
-  ctx.strokeStyle = '#dedcd5'; ctx.beginPath(); ctx.moveTo(pad, 6); ctx.lineTo(pad, h - pad + 10); ctx.lineTo(w - 6, h - pad + 10); ctx.stroke();
-  ctx.fillText((10 ** y1).toPrecision(2), 2, 14); ctx.fillText((10 ** y0).toPrecision(2), 2, h - pad + 8);
-  ctx.fillText(`step ${x0}`, pad, h - 8); ctx.fillText(`${x1}`, w - 40, h - 8);
-  series.forEach(([label, pts, color], k) => {
-    ctx.strokeStyle = color; ctx.lineWidth = 1.5; ctx.beginPath();
-    pts.forEach(([x, y], i) => { const px = X(x), py = Y(Math.log10(Math.max(y, 1e-12))); if (i) ctx.lineTo(px, py); else ctx.moveTo(px, py); });
-    ctx.stroke();
-    if (pts.length === 1) { ctx.fillStyle = color; ctx.fillRect(X(pts[0][0]) - 2, Y(Math.log10(pts[0][1])) - 2, 4, 4); }
-    ctx.fillStyle = 'rgba(251, 250, 247, 0.9)'; ctx.fillRect(pad + 6, 6 + 14 * k, 96, 13);
-    ctx.fillStyle = color; ctx.fillText(label, pad + 10, 16 + 14 * k);
-  });
+  const panel = (h - 18) / series.length;
+  series.forEach(([label, pts, color], k) => drawPanel(ctx, { label, pts, color, x0, x1, w, top: k * panel, height: panel }));
+  ctx.fillStyle = '#77756f';
+  ctx.fillText(`step ${x0}`, 44, h - 4);
+  ctx.fillText(`${x1}`, w - 40, h - 4);
+}
+
+// The scale of one panel, from all its values (nothing is cut off): a log scale when they span more than
+// 20 times (a loss falling from its first steps), so the later, smaller changes still show; else linear.
+function scale(values) {
+  let lo = Math.min(...values), hi = Math.max(...values);
+  const log = lo > 0 && hi / lo > 20;
+  if (log) { lo = Math.log10(lo); hi = Math.log10(hi); }
+  if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) { const pad = 0.01 * Math.abs(hi) || 1e-6; lo -= pad; hi += pad; }  // flat
+  const margin = 0.06 * (hi - lo);
+  lo = !log && lo >= 0 ? Math.max(0, lo - margin) : lo - margin;  // a loss axis does not go below 0
+  hi += margin;
+  return { log, lo, hi, at: (v) => (log ? Math.log10(Math.max(v, 1e-12)) : v), value: (t) => (log ? 10 ** t : t) };
+}
+
+function drawPanel(ctx, { label, pts, color, x0, x1, w, top, height }) {
+  const left = 44, right = w - 8, y0 = top + 16, y1 = top + height - 6;
+  const sc = scale(pts.map((p) => p[1]));
+  const X = (x) => left + ((x - x0) / (x1 - x0)) * (right - left);
+  const Y = (v) => y1 - ((sc.at(v) - sc.lo) / (sc.hi - sc.lo)) * (y1 - y0);
+  ctx.strokeStyle = '#dedcd5'; ctx.lineWidth = 1;
+  ctx.beginPath(); ctx.moveTo(left, y0); ctx.lineTo(left, y1); ctx.lineTo(right, y1); ctx.stroke();
+  ctx.fillStyle = '#4a4843';
+  const last = pts[pts.length - 1][1];
+  ctx.fillText(`${label} (${sc.log ? 'log scale, ' : ''}latest ${Number(last).toPrecision(3)})`, left + 4, top + 11);
+  ctx.fillStyle = '#77756f';
+  ctx.fillText(Number(sc.value(sc.hi)).toPrecision(2), 2, y0 + 8);
+  ctx.fillText(Number(sc.value(sc.lo)).toPrecision(2), 2, y1);
+  ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = 1.5;
+  if (pts.length === 1) { ctx.fillRect(X(pts[0][0]) - 2, Y(pts[0][1]) - 2, 4, 4); return; }
+  ctx.beginPath();
+  pts.forEach(([x, v], i) => { if (i) ctx.lineTo(X(x), Y(v)); else ctx.moveTo(X(x), Y(v)); });
+  ctx.stroke();
 }
 
 export async function setup() {
@@ -142,5 +172,9 @@ export async function setup() {
     });
   });
   on('library', () => { renderFiles(); renderRuns(); });
+  on('paired', (path) => {  // a duet just paired is what the duet recipe trains on
+    if (recipes.some((r) => r.name === 'duet')) { $('train-recipe').value = 'duet'; showRecipe(); }
+    for (const box of $('train-files').querySelectorAll('input')) box.checked = box.value === path;
+  });
   on('run-selected', (path) => { emit('tab', 'train'); select(path); });
 }
