@@ -39,6 +39,8 @@ def test_demo_writes_every_result(shared_data, tmp_path, capsys):
     for name in ("partner_13.gif", "partner_13.html", "partner_14.html", "influence.png", "influence.json",
                  "report/report.md", "run/model/model.safetensors"):
         assert (out / "duet" / name).is_file() and (out / "duet" / name).stat().st_size > 1000, name
+    influence = json.loads((out / "duet" / "influence.json").read_text())
+    assert influence["parts"]["leader_parts"][:3] == ["head", "torso", "pelvis"]  # the part map the PNG draws
     partner = pasdeux.load(out / "duet" / "partner_13.npz")
     assert partner.labels == ("lead", "partner") and partner.provenance["mode"] == "partner"
     duet_report = json.loads((out / "duet" / "report" / "report.json").read_text())
