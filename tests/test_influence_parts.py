@@ -206,6 +206,7 @@ def test_a_marker_skeleton_without_a_tree_groups_by_place():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # two 90 s trainings, each with its preparation and prior fit, on a busy CPU
 def test_two_trainings_on_salsa_read_the_test_takes_alike(shared_data, salsa_test, tmp_path):
     """Two duet models trained on the salsa takes 02-07 with different seeds (90 s each) give part maps of the
     test takes 13 and 14 whose Spearman rank correlation is at least 0.7, in both directions."""
