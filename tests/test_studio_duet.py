@@ -197,3 +197,17 @@ def test_a_duet_recipe_on_solo_files_is_refused_before_it_starts(client, library
     r = client.post("/api/runs", json={"recipe": "duet", "files": ["60_02.bvh"], "budget_s": 20})
     assert r.status_code == 400 and "Pair two files into a duet" in r.json()["detail"]
     assert "--pair" not in r.json()["detail"] and sorted((library / "runs").iterdir()) == runs  # no failed run left
+
+
+def test_pairing_reads_nothing_through_a_link_that_points_out(client, library, shared_data, tmp_path):
+    shutil.copy(shared_data / SALSA / "60_02.bvh", library / "60_02.bvh")
+    outside = tmp_path / "private" / "61_02.bvh"
+    outside.parent.mkdir()
+    shutil.copy(shared_data / SALSA / "61_02.bvh", outside)
+    (library / "linked.bvh").symlink_to(outside)
+    try:
+        r = client.post("/api/library/pair", json={"a": "60_02.bvh", "b": "linked.bvh", "name": "leak"})
+        assert r.status_code == 403 and "outside the library" in r.json()["detail"]
+        assert str(tmp_path) not in r.text and not (library / "duets" / "leak.npz").exists()
+    finally:
+        (library / "linked.bvh").unlink()
