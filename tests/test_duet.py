@@ -147,6 +147,28 @@ def test_a_partner_for_a_long_lead_is_as_steady_at_the_end_as_at_the_start(model
     assert shake[1] < 1.3 * shake[0] and stray[1] < 1.3 * stray[0]
 
 
+def test_a_partner_is_not_carried_on_its_planted_feet_by_a_travelling_lead(model, parts, monkeypatch):
+    """A lead gliding sideways at one leg length per second carries a partner placed from its pelvis: drawn
+    as the model places it, the partner's planted feet slide with the glide; grounded (as generation does),
+    most stay put while the partner keeps its place beside the lead (a partner that does not step cannot
+    keep up with a glide on planted feet: what still slides is that)."""
+    from pasdeux.generate import partners as gp
+
+    floor = model.floor_model
+    lead = parts["test"].positions[0][None].copy()
+    lead[..., 0] += (np.arange(lead.shape[1]) * floor.leg_length / model.fps)[None, :, None]
+    grounded = partner_windows(model, lead, "a2b", 1.0, seed=0)[0, 0]
+    monkeypatch.setattr(gp, "ground_partners", lambda model, world, lead, contact: world)
+    carried = partner_windows(model, lead, "a2b", 1.0, seed=0)[0, 0]
+    skating = [metrics.foot_skating_ratio(p[None], model.skeleton, model.fps, floor.leg_length, floor.floor)
+               for p in (carried, grounded)]
+    assert skating[0] > 0.6 and skating[1] < 0.65 * skating[0]  # the rest: a partner that does not step
+    place = [np.linalg.norm((center(p, model.skeleton) - p)[:, 0, [0, 2]] - (center(lead[0], model.skeleton)
+                                                                           - lead[0])[:, 0, [0, 2]], axis=-1)
+             for p in (carried, grounded)]  # each partner's pelvis from the lead's
+    assert np.median(np.abs(place[1] - place[0])) < 0.5 * floor.leg_length
+
+
 def test_partner_continues_from_given_first_frames(model, parts):
     lead = parts["test"]
     first = lead.dancer(1).frames(0, 30)
