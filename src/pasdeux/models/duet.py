@@ -25,23 +25,29 @@ The design, from small parts to the whole:
   between the two bodies' key points was tried: on salsa it moved fid_cd and contact one way in one
   direction and the other way in the other, and it taught the model links the data do not hold, which
   the influence matrix then reported.)
-- Sampling: the posterior's deviation from the prior mean is a slow-moving sequence; a Gaussian AR prior
-  with energy profiles (`ar_prior.py`) is fitted to it after training, so sampled partners move like real
-  ones instead of shaking. Its innovations are driven by the leader's pace (`deviations.py`: a power law fitted on the
-  training pairs: real partners depart from the best guess most where the leader moves most), so sampled
-  partners still move with the leader; its smoothing and spread are calibrated so sampled training
-  partners move and accelerate like the real ones. sigma scales that deviation: 0 is the best guess, 1
-  is the model's own spread.
+- Sampling (`sampling.PartnerSampler`, the model's `sampler`): the posterior's deviation from the prior
+  mean is a slow-moving sequence; a Gaussian AR prior with energy profiles (`ar_prior.py`), held
+  stationary at the real deviations' spread, is fitted to it after training, so sampled partners move like
+  real ones instead of shaking, and over a whole take as over a window. Its innovations are driven by the
+  leader's pace (`deviations.py`: real partners depart from the best guess most where the leader moves
+  most); its smoothing and spread are calibrated so sampled training partners move and accelerate like the
+  real ones (`duet_fit.py`). sigma scales that deviation: 0 is the best guess, 1 is the model's own spread.
 - Holds: the decoder also predicts, per frame, which partner hands hold a leader hand (two logits
   trained on the real couple's hand contacts, `contacts.hold_labels`), so holds come and go with the
   leader and the partner's movement, as the real couple's do (salsa takes hold in 0.13 to 0.43 of their
-  frames). The head, trained against rare labels, is timid; `fit_prior` shifts each hand's logit so that
+  frames). The head, trained against rare labels, is timid; the sampler shifts each hand's logit so that
   sampled training partners hold as often as the real ones. Generation brings held hands together by arm
   IK (`generate/holds.py`). A fixed proximity rule (a hand near a leader hand takes it) was used before:
   it could not tell a take where the couple holds little from one where it holds much (validation take
   0.23 against a real 0.16, test takes 0.20-0.25 against 0.38). The hold loss weighs 0.5 (0.1 before): on
   the validation take, sampled partners then hold as often as the real couple (0.07-0.08 of frames against
   0.07; 0.09 at 0.1, 0.08-0.10 at 2.0) and over-touch less (0.22-0.23 against a real 0.16; 0.24-0.27 at 0.1).
+- Feet: a partner placed from its leader's pelvis is carried by the leader's travel and turning, so its
+  planted feet would slide. The decoder also predicts the partner's planted feet (two logits per frame,
+  trained on the real partner's contacts, `contacts.contact_labels`), and a loss on how fast the feet the
+  real partner plants move in the world, where the model places the partner, teaches the placement and the
+  pose to step together. Generation then grounds the partner on those contacts, its travel over its
+  planted feet anchored to where the leader places it (`generate/partners.ground_partners`).
 - The leader itself has a prior: the model holds a solo `default` model trained on both dancers, so
   whole duets come from nothing (a sampled leader, then its partner) and duets can be varied.
 """
