@@ -99,7 +99,7 @@ export function drawChart(canvas, losses) {
     .filter(([, pts]) => pts && pts.length);
   if (!series.length) {
     ctx.fillStyle = '#77756f';
-    ctx.fillText('the loss curves appear once training logs its first steps', 12, h / 2);
+    ctx.fillText('no loss logged yet: training logs it every train.log_every_steps steps', 12, h / 2);
     return;
   }
   const xs = series.flatMap(([, pts]) => pts.map((p) => p[0]));
