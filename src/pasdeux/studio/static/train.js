@@ -135,8 +135,8 @@ function drawPanel(ctx, { label, pts, color, x0, x1, w, top, height }) {
   const last = pts[pts.length - 1][1];
   ctx.fillText(`${label} (${sc.log ? 'log scale, ' : ''}latest ${Number(last).toPrecision(3)})`, left + 4, top + 11);
   ctx.fillStyle = '#77756f';
-  ctx.fillText(Number(sc.value(sc.hi)).toPrecision(2), 2, y0 + 8);
-  ctx.fillText(Number(sc.value(sc.lo)).toPrecision(2), 2, y1);
+  ctx.fillText(Number(sc.value(sc.hi)).toPrecision(3), 2, y0 + 8);
+  ctx.fillText(Number(sc.value(sc.lo)).toPrecision(3), 2, y1);
   ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = 1.5;
   if (pts.length === 1) { ctx.fillRect(X(pts[0][0]) - 2, Y(pts[0][1]) - 2, 4, 4); return; }
   ctx.beginPath();
