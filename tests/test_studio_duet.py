@@ -87,6 +87,9 @@ def test_the_influence_heatmap_of_the_duet_model(client):
     assert r.status_code == 200, r.text
     out = r.json()
     assert out["direction"] == "b2a" and out["windows"] > 0 and len(out["top"]) >= 5
+    parts = {"head", "torso", "pelvis", "left_hand", "right_hand", "left_foot", "right_foot"}
+    assert {t["leader"] for t in out["top"]} <= parts | {"left_arm", "right_arm", "left_leg", "right_leg"}
+    assert out["units"] == "metres"  # body parts, not joints: a dancer reads the map by parts
     assert len(out["leader_importance"]) == 29 and max(out["leader_importance"]) == pytest.approx(1.0)
     png = client.get("/api/influence/plot", params={"id": out["id"]})
     assert png.status_code == 200 and png.content[:4] == b"\x89PNG"

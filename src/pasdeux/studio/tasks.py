@@ -158,18 +158,21 @@ def _run_duet(mode: str, model: Any, a: Motion | None, da: int, p: dict) -> tupl
 
 
 def influence(model_file: str, motion_file: str, direction: str, out_dir: str) -> dict:
-    """Which leader joints move which partner joints: the heatmap PNG and matrix JSON in `out_dir`."""
+    """Which leader body parts move which partner parts: the part heatmap PNG and the JSON (both levels) in
+    `out_dir`; the strongest part pairs, and the leader joints' importance for the viewer's rings."""
     from pasdeux.analysis import influence as measure
-    from pasdeux.viz.plots import plot_influence
+    from pasdeux.viz.plots import plot_part_influence
 
     out = Path(out_dir)
-    if not (out / "influence.json").is_file():  # the same model, file and direction give the same matrix
+    if not (out / "influence.json").is_file():  # the same model, file and direction give the same map
         result = measure(model_at(model_file), [pasdeux.load(motion_file)], direction)
-        plot_influence(result.matrix, result.leader_joints, result.partner_joints, out / "influence.png",
-                       f"which leader joints move which partner joints ({direction}, {result.windows} windows)")
+        parts = result.parts
+        plot_part_influence(parts.matrix, parts.leader_parts, parts.partner_parts, out / "influence.png",
+                            f"which leader parts move which partner parts ({direction}, {parts.windows} windows)")
         result.save(out / "influence.json")
     data = json.loads((out / "influence.json").read_text())
-    return {k: data[k] for k in ("direction", "windows", "top", "leader_importance", "leader_joints")}
+    return {**{k: data[k] for k in ("direction", "windows", "leader_importance", "leader_joints")},
+            "top": data["parts"]["top"], "units": data["parts"]["units"]}
 
 
 def check_recipe(recipe: str, overrides: list[str]) -> str | None:

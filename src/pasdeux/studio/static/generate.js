@@ -73,14 +73,14 @@ function addResult(out) {
 // The duet model's influence heatmap for the lead's file, beside the partner just made.
 async function showInfluence(model, path, direction) {
   const box = $('gen-influence');
-  const out = await withStatus($('gen-status'), 'measuring which joints lead…', null,
+  const out = await withStatus($('gen-status'), 'measuring which body parts lead…', null,
     () => api('POST', '/api/influence', { model, path, direction }));
   if (!out) return;
   const src = `/api/influence/plot?${q({ id: out.id })}`;
   $('gen-influence-img').src = src;
   $('gen-influence-link').href = src;
   $('gen-influence-top').replaceChildren(...out.top.slice(0, 5).map((t) => el('li', {
-    textContent: `${t.leader} → ${t.partner} (${Number(t.influence).toPrecision(2)})` })));
+    textContent: `${t.leader.replaceAll('_', ' ')} → ${t.partner.replaceAll('_', ' ')} (${(100 * Number(t.influence)).toPrecision(2)} cm)` })));
   box.hidden = false;
 }
 
