@@ -158,7 +158,7 @@ def test_a_partner_is_not_carried_on_its_planted_feet_by_a_travelling_lead(model
     lead = parts["test"].positions[0][None].copy()
     lead[..., 0] += (np.arange(lead.shape[1]) * floor.leg_length / model.fps)[None, :, None]
     grounded = partner_windows(model, lead, "a2b", 1.0, seed=0)[0, 0]
-    monkeypatch.setattr(gp, "ground_partners", lambda model, world, lead, contact: world)
+    monkeypatch.setattr(gp, "ground_partners", lambda model, world, lead, contact, dancer: world)
     carried = partner_windows(model, lead, "a2b", 1.0, seed=0)[0, 0]
     skating = [metrics.foot_skating_ratio(p[None], model.skeleton, model.fps, floor.leg_length, floor.floor)
                for p in (carried, grounded)]
@@ -167,6 +167,25 @@ def test_a_partner_is_not_carried_on_its_planted_feet_by_a_travelling_lead(model
                                                                            - lead[0])[:, 0, [0, 2]], axis=-1)
              for p in (carried, grounded)]  # each partner's pelvis from the lead's
     assert np.median(np.abs(place[1] - place[0])) < 0.5 * floor.leg_length
+
+
+def test_each_dancer_is_grounded_on_its_own_floor(model, parts, tmp_path):
+    """Each dancer's feet rest at heights of their own (marker sets, video depth): the model keeps a floor per
+    dancer, measured as the couple's is; a folder saved before that grounds both on the couple's floor."""
+    from safetensors.torch import load_file, save_file
+
+    from pasdeux.grounding import FloorModel
+
+    windows = pair_windows(parts["train"].positions, 64, 16)
+    for dancer in (0, 1):
+        own = FloorModel.measure(windows[:, dancer], model.skeleton, model.fps)
+        assert model.dancer_floor(dancer).floor == pytest.approx(own.floor, abs=0.02 * own.leg_length)
+    assert model.dancer_floor(0) != model.dancer_floor(1)
+    folder = model.save_pretrained(tmp_path / "old")
+    state = load_file(str(folder / "model.safetensors"))
+    del state["dancer_floors"]
+    save_file(state, str(folder / "model.safetensors"))
+    assert load_model(folder).dancer_floor(1) == model.floor_model
 
 
 def test_partner_continues_from_given_first_frames(model, parts):

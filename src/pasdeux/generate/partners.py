@@ -94,18 +94,20 @@ def finished_partners(model: DuetVAE, out: torch.Tensor, lead: torch.Tensor, rol
     world = model.finish_sample(model.partner_world(out, lead).cpu().numpy().astype(np.float32))
     contact = model.contact_output(out)
     lead_np = lead.cpu().numpy()
-    world = ground_partners(model, world, lead_np, None if contact is None else contact.cpu().numpy())
+    world = ground_partners(model, world, lead_np, None if contact is None else contact.cpu().numpy(), 1 - role)
     held = model.hold_output(out, role)
     return hold_hands(lead_np, world, model.skeleton, float(model.leg_length),
                       None if held is None else held.cpu().numpy())
 
 
-def ground_partners(model: DuetVAE, world: np.ndarray, lead: np.ndarray, contact: np.ndarray | None) -> np.ndarray:
-    """Partners `[N, T, J, 3]` on the training floor, travelling over their own planted feet (`contact`, the
+def ground_partners(model: DuetVAE, world: np.ndarray, lead: np.ndarray, contact: np.ndarray | None,
+                    dancer: int) -> np.ndarray:
+    """Partners `[N, T, J, 3]` (dancer `dancer` of the training couple) on that dancer's training floor
+    (`DuetVAE.dancer_floor`), travelling over their own planted feet (`contact`, the
     model's, or where they look planted) while staying near where their leader placed them
     (`grounding.ground` anchored for `PARTNER_ANCHOR_S`), and never nearer or farther than the training
     couples stood (`DuetVAE.distance_range`)."""
-    floor = model.floor_model
+    floor = model.dancer_floor(dancer)
     if floor is None:
         return world
     out = ground(world, model.skeleton, model.fps, floor.leg_length, floor.floor, contact, floor,

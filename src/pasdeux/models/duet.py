@@ -54,7 +54,7 @@ The design, from small parts to the whole:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
@@ -63,6 +63,7 @@ from torch import Tensor, nn
 
 from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.grounding import FloorModel
 from pasdeux.models import duet_fit
 from pasdeux.models.base import MotionModel, features_of
 from pasdeux.models.contacts import contact_labels, foot_index, foot_points, hand_index, hold_labels
@@ -146,8 +147,10 @@ def direction_index(direction: str) -> int:
 
 
 def _legacy_sampler_keys(module: nn.Module, state: dict, prefix: str, *args) -> None:
-    """Folders saved before the sampler was one object keep its buffers at the model's level."""
+    """Folders saved before the sampler was one object keep its buffers at the model's level; folders saved
+    before each dancer had a floor ground partners on the couple's one floor."""
     PartnerSampler.rename_legacy(state, prefix + "sampler.", prefix)
+    state.setdefault(prefix + "dancer_floors", torch.zeros_like(module.dancer_floors))
 
 
 def _down_stack(c: DuetConfig, channels_in: int) -> nn.ModuleList:
@@ -213,6 +216,8 @@ class DuetVAE(MotionModel):
                            ("offset_mean", OFFSET), ("offset_std", OFFSET), ("distance_range", 2)):
             self.register_buffer(name, torch.ones(size))
         self.register_buffer("leg_length", torch.ones(()))  # the training dancers' size (`prepare`)
+        # Each dancer's own floor model (A, then B; `measure_floor`): see `dancer_floor`.
+        self.register_buffer("dancer_floors", torch.zeros(len(DIRECTIONS), len(fields(FloorModel))))
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
         self.register_buffer("pose_basis", torch.zeros(p, min(POSE_COMPONENTS, p)))
@@ -435,6 +440,24 @@ class DuetVAE(MotionModel):
             coef, bias = ridge_by_blocks(dx[keep], dy[keep])
             self.warp.weight[d * zp:(d + 1) * zp].copy_(coef.T.reshape(zp, x.shape[1], k).float())
             self.warp.bias[d * zp:(d + 1) * zp].copy_(bias.float())
+
+    def measure_floor(self, world_windows: np.ndarray) -> FloorModel | None:
+        """The couple's floor (as every model keeps it) and each dancer's own, from pair windows `[N, 2, T, J, 3]`."""
+        floor = super().measure_floor(world_windows)
+        pairs = np.asarray(world_windows, np.float32)
+        if floor is not None and pairs.ndim == 5:
+            for dancer in range(pairs.shape[1]):
+                own = FloorModel.measure(pairs[:, dancer], self.skeleton, self.fps)
+                self.dancer_floors[dancer] = torch.tensor(list(own.to_dict().values()), dtype=torch.float32)
+        return floor
+
+    def dancer_floor(self, dancer: int) -> FloorModel | None:
+        """Where dancer `dancer` of the training couple (0: A, 1: B) stands: its feet's lowest points rest at
+        heights of their own (mocap markers sit higher on one dancer's shoes than on the other's: on the salsa
+        couple 2 cm apart), so a partner grounded on the couple's one floor sinks or floats against its own;
+        the couple's floor for folders saved before this was kept."""
+        values = self.dancer_floors[dancer].tolist()
+        return FloorModel(*values) if values[1] > 0 else self.floor_model
 
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
