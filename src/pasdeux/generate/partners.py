@@ -29,7 +29,7 @@ from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.grounding import ground
 from pasdeux.models.base import generator
 from pasdeux.models.duet import DIRECTIONS, DuetVAE, LeadContext, direction_index
-from pasdeux.motion import Motion
+from pasdeux.motion import Motion, Skeleton
 
 PARTNER_ANCHOR_S = 0.3  # seconds: how soon a partner's steps bring it back to its place beside the leader
 BLEND = 8  # frames over which given first frames of the partner hand over to generated ones
@@ -103,10 +103,9 @@ def finished_partners(model: DuetVAE, out: torch.Tensor, lead: torch.Tensor, rol
 def ground_partners(model: DuetVAE, world: np.ndarray, lead: np.ndarray, contact: np.ndarray | None,
                     dancer: int) -> np.ndarray:
     """Partners `[N, T, J, 3]` (dancer `dancer` of the training couple) on that dancer's training floor
-    (`DuetVAE.dancer_floor`), travelling over their own planted feet (`contact`, the
-    model's, or where they look planted) while staying near where their leader placed them
-    (`grounding.ground` anchored for `PARTNER_ANCHOR_S`), and never nearer or farther than the training
-    couples stood (`DuetVAE.distance_range`)."""
+    (`DuetVAE.dancer_floor`), travelling over their own planted feet (`contact`, the model's, or where they
+    look planted) while staying near where their leader placed them (`grounding.ground` anchored for
+    `PARTNER_ANCHOR_S`), and never nearer or farther than the training couples stood (`distance_range`)."""
     floor = model.dancer_floor(dancer)
     if floor is None:
         return world
@@ -115,7 +114,7 @@ def ground_partners(model: DuetVAE, world: np.ndarray, lead: np.ndarray, contact
     return keep_distance(out, lead, model.skeleton, *model.distance_range.tolist())
 
 
-def keep_distance(partner: np.ndarray, lead: np.ndarray, skeleton, near: float, far: float) -> np.ndarray:
+def keep_distance(partner: np.ndarray, lead: np.ndarray, skeleton: Skeleton, near: float, far: float) -> np.ndarray:
     """Partners `[N, T, J, 3]` moved (whole frames, horizontally) to stand between `near` and `far` from the
     leaders' pelvises, where their own travel took them out of that range."""
     gap = root_trajectory(partner, skeleton)[..., [0, 2]] - root_trajectory(lead, skeleton)[..., [0, 2]]

@@ -91,15 +91,16 @@ class PartnerSampler(nn.Module):
         return torch.sigmoid(logits - self.hold_shift[direction][:, None, :])
 
     # --- folders saved before the sampler was one object ----------------------------------------
-    LEGACY = {"residual.": "residual.", "deviation_smooth": "smooth", "deviation_scale": "scale",
-              "hold_shift": "hold_shift", "pace_ref": "pace_ref", "deviation_gain": "gain", "drive_rms": "drive_rms"}
+    LEGACY = {"deviation_smooth": "smooth", "deviation_scale": "scale", "hold_shift": "hold_shift",
+              "pace_ref": "pace_ref", "deviation_gain": "gain", "drive_rms": "drive_rms"}
 
     @classmethod
     def rename_legacy(cls, state: dict, prefix: str, owner_prefix: str) -> None:
-        """Move a model state's pre-sampler keys (`owner_prefix` + old name) to the sampler's (`prefix`)."""
+        """Move a model state's pre-sampler keys (`owner_prefix` + old name, and the AR prior's `residual.*`)
+        to the sampler's (`prefix` + new name)."""
         for key in list(state):
-            for old, new in cls.LEGACY.items():
-                name = key[len(owner_prefix):] if key.startswith(owner_prefix) else None
-                if name is not None and (name == old or (old.endswith(".") and name.startswith(old))):
-                    state[prefix + new + name[len(old):]] = state.pop(key)
-                    break
+            name = key[len(owner_prefix):] if key.startswith(owner_prefix) else ""
+            if name.startswith("residual."):
+                state[prefix + name] = state.pop(key)
+            elif name in cls.LEGACY:
+                state[prefix + cls.LEGACY[name]] = state.pop(key)
