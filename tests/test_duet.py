@@ -188,6 +188,26 @@ def test_each_dancer_is_grounded_on_its_own_floor(model, parts, tmp_path):
     assert load_model(folder).dancer_floor(1) == model.floor_model
 
 
+def test_a_folder_saved_before_the_sampler_was_one_object_loads_the_same_partners(model, parts, tmp_path):
+    """Folders from before `models/sampling.py` kept the sampler's buffers at the model's level, under older
+    names: they load into the sampler and draw the same partners."""
+    from safetensors.torch import load_file, save_file
+
+    from pasdeux.models.sampling import PartnerSampler
+
+    folder = model.save_pretrained(tmp_path / "old")
+    state = load_file(str(folder / "model.safetensors"))
+    old = {new: name for name, new in PartnerSampler.LEGACY.items()}
+    for key in [k for k in state if k.startswith("sampler.")]:
+        name = key[len("sampler."):]
+        state[name if name.startswith("residual.") else old[name]] = state.pop(key)
+    assert "deviation_scale" in state and "residual.weight" in state
+    save_file(state, str(folder / "model.safetensors"))
+    lead = pair_windows(parts["test"].positions, 64, 32)[:3, 0]
+    np.testing.assert_array_equal(partner_windows(load_model(folder), lead, "b2a", 1.0, seed=2),
+                                  partner_windows(model, lead, "b2a", 1.0, seed=2))
+
+
 def test_partner_continues_from_given_first_frames(model, parts):
     lead = parts["test"]
     first = lead.dancer(1).frames(0, 30)
