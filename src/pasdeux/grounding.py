@@ -56,6 +56,7 @@ CONTACT_PROB = 0.5  # a foot given more than this probability of contact is plan
 REST_PROB = 0.8  # a planted foot given more than this probability is also brought down to rest on the floor
 SMOOTH_S = 0.05  # seconds: Gaussian smoothing of the corrections (no kinks where a contact starts)
 PHRASE_S = 64 / 30  # seconds: the floor under a phrase is judged over this long (the benchmark's windows)
+ANCHOR_SMOOTH = 1.0  # weight of an anchored shift's second difference: no kink where a contact starts or ends
 MIN_CONTACT_S = 0.07  # seconds: shorter contacts and gaps between contacts are noise
 
 
@@ -249,47 +250,44 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
     return w.astype(np.float32)
 
 
-def _travel_with_feet(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np.ndarray,
-                      sigma: float) -> np.ndarray:
-    """Shift whole frames horizontally so that planted feet (their ankles) do not slide: in each frame the
-    body's travel is corrected by the mean horizontal velocity of its planted ankles, smoothly."""
+def _planted_slide(w: np.ndarray, skeleton: Skeleton, planted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many feet are planted over each frame pair `[N, T-1]`, and the mean horizontal slide of their ankles
+    `[N, T-1, 2]` (zero where none is)."""
     ankle_index = [role_indices(skeleton, f"{s}_ankle")[0] for s in SIDES]
-    v = np.diff(w[:, :, ankle_index][..., [0, 2]], axis=1)  # [N, T-1, 2, 2]
+    v = np.diff(w[:, :, ankle_index][..., [0, 2]], axis=1)  # [N, T-1, 2 feet, 2]
     both = planted[:, 1:] & planted[:, :-1]  # planted over the frame pair
-    k = both.sum(-1, keepdims=True)
-    slide = (v * both[..., None]).sum(-2) / np.maximum(k, 1)  # [N, T-1, 2]
-    slide = gaussian_filter1d(slide, sigma, axis=1, mode="nearest")
-    shift = np.concatenate([np.zeros_like(slide[:, :1]), -np.cumsum(slide, axis=1)], axis=1)  # [N, T, 2]
+    k = both.sum(-1).astype(np.float64)
+    return k, (v * both[..., None]).sum(-2) / np.maximum(k, 1)[..., None]
+
+
+def _shifted(w: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Whole frames of `w` moved horizontally by `shift` `[N, T, 2]` (x, z)."""
     out = w.copy()
     out[..., 0] += shift[..., None, 0]
     out[..., 2] += shift[..., None, 1]
     return out
 
 
+def _travel_with_feet(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np.ndarray,
+                      sigma: float) -> np.ndarray:
+    """Shift whole frames horizontally so that planted feet (their ankles) do not slide: in each frame the
+    body's travel is corrected by the mean horizontal velocity of its planted ankles, smoothly."""
+    slide = gaussian_filter1d(_planted_slide(w, skeleton, planted)[1], sigma, axis=1, mode="nearest")
+    return _shifted(w, np.concatenate([np.zeros_like(slide[:, :1]), -np.cumsum(slide, axis=1)], axis=1))
+
+
 def travel_anchored(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np.ndarray,
                     anchor_s: float) -> np.ndarray:
     """Shift whole frames horizontally so planted feet stay put while the body stays near its given place.
 
-    Per sequence and axis the shift `s` minimises, by one banded least-squares solve,
+    Per sequence and axis the shift `s` minimises, by one sparse least-squares solve,
     `sum_t k_t (s_t+1 - s_t + v_t)^2 + sum_t (s_t / (anchor_s fps))^2 + ANCHOR_SMOOTH sum_t (s_t+1 - 2 s_t + s_t-1)^2`,
     with `v_t` the mean slide of the feet planted over the frame pair and `k_t` how many are: the body
     travels over its planted feet (the slide is taken off) and makes up its place during swings and
     steps, where nothing holds it, as a partner walks to keep up with its leader."""
-    ankle_index = [role_indices(skeleton, f"{s}_ankle")[0] for s in SIDES]
-    v = np.diff(w[:, :, ankle_index][..., [0, 2]], axis=1)  # [N, T-1, 2 feet, 2]
-    both = planted[:, 1:] & planted[:, :-1]
-    k = both.sum(-1).astype(np.float64)  # [N, T-1]
-    slide = (v * both[..., None]).sum(-2) / np.maximum(k, 1)[..., None]  # [N, T-1, 2]
+    k, slide = _planted_slide(w, skeleton, planted)
     anchor = 1.0 / max(anchor_s * fps, 1.0) ** 2
-    out = w.copy()
-    for i in range(len(w)):
-        shift = _anchored_shift(k[i], slide[i], anchor)
-        out[i, ..., 0] += shift[:, None, 0]
-        out[i, ..., 2] += shift[:, None, 1]
-    return out
-
-
-ANCHOR_SMOOTH = 1.0  # weight of the shift's second difference: no kink where a contact starts or ends
+    return _shifted(w, np.stack([_anchored_shift(k[i], slide[i], anchor) for i in range(len(w))]))
 
 
 def _anchored_shift(k: np.ndarray, slide: np.ndarray, anchor: float) -> np.ndarray:

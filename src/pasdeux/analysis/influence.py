@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from pasdeux.analysis.answer import MAX_WINDOWS, lead_windows, partner_answer
-from pasdeux.analysis.part_influence import PartInfluence, part_influence
+from pasdeux.analysis.part_influence import PartInfluence, part_influence, row_importance, strongest_pairs
 from pasdeux.errors import FormatError
 from pasdeux.files import write_text_atomic
 from pasdeux.generate.partners import check_duet_model
@@ -53,14 +53,11 @@ class Influence:
 
     def leader_importance(self) -> np.ndarray:
         """Each leader joint's total influence on the partner, scaled so the strongest is 1."""
-        total = self.matrix.sum(1)
-        return total / max(float(total.max()), 1e-12)
+        return row_importance(self.matrix)
 
     def top(self, k: int = 10) -> list[tuple[str, str, float]]:
         """The `k` strongest (leader joint, partner joint, influence) pairs, strongest first."""
-        order = np.argsort(self.matrix, axis=None)[::-1][:k]
-        rows, cols = np.unravel_index(order, self.matrix.shape)
-        return [(self.leader_joints[i], self.partner_joints[j], float(self.matrix[i, j])) for i, j in zip(rows, cols)]
+        return strongest_pairs(self.matrix, self.leader_joints, self.partner_joints, k)
 
     def to_dict(self) -> dict:
         """The joint-level matrix at the top level (as files written before the part map), the part map under

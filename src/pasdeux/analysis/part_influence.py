@@ -41,6 +41,19 @@ SMOOTH_S = 0.1  # the perturbation's time scale: real movement is smooth, a fram
 PART_WINDOWS = 24  # leader windows averaged over (spread over the data)
 
 
+def row_importance(matrix: np.ndarray) -> np.ndarray:
+    """Each row's total over the columns, scaled so the largest is 1 (a leader's importance to its partner)."""
+    total = matrix.sum(1)
+    return total / max(float(total.max()), 1e-12)
+
+
+def strongest_pairs(matrix: np.ndarray, rows: list[str], cols: list[str], k: int) -> list[tuple[str, str, float]]:
+    """The `k` largest cells of `matrix` as (row name, column name, value), largest first."""
+    order = np.argsort(matrix, axis=None)[::-1][:k]
+    i, j = np.unravel_index(order, matrix.shape)
+    return [(rows[a], cols[b], float(matrix[a, b])) for a, b in zip(i, j)]
+
+
 @dataclass
 class PartInfluence:
     """`matrix[p, q]`: how far partner part q moves (metres, RMS over its joints and frames) when leader part p
@@ -55,14 +68,11 @@ class PartInfluence:
 
     def leader_importance(self) -> np.ndarray:
         """Each leader part's total influence on the partner, scaled so the strongest is 1."""
-        total = self.matrix.sum(1)
-        return total / max(float(total.max()), 1e-12)
+        return row_importance(self.matrix)
 
     def top(self, k: int = 10) -> list[tuple[str, str, float]]:
         """The `k` strongest (leader part, partner part, influence) pairs, strongest first."""
-        order = np.argsort(self.matrix, axis=None)[::-1][:k]
-        rows, cols = np.unravel_index(order, self.matrix.shape)
-        return [(self.leader_parts[i], self.partner_parts[j], float(self.matrix[i, j])) for i, j in zip(rows, cols)]
+        return strongest_pairs(self.matrix, self.leader_parts, self.partner_parts, k)
 
     def to_dict(self) -> dict:
         return {"direction": self.direction, "windows": self.windows, "units": "metres",

@@ -66,11 +66,11 @@ def calibrate(model: DuetVAE, sequences: list[np.ndarray]) -> None:
         raw = model.sampler.raw(ctx.pace, ctx.direction, gen)
         real = np.array([dev.mean_motion(model.own_centred(partner), order) for order in (1, 2)])
         gaps, outs = {}, {}
+        ones = torch.ones(len(lead), device=mu.device)
         for smooth in DEVIATION_SMOOTHING:
+            calm = model.sampler.finish(raw, ctx.direction, smooth * ones, ones)  # smoothed once, then scaled
             for scale in DEVIATION_SCALES:
-                tried = (torch.full((len(lead),), v, device=mu.device) for v in (smooth, scale))
-                outs[smooth, scale] = model.decode_latent(mu + model.sampler.finish(raw, ctx.direction, *tried),
-                                                          lead.shape[1], lead=ctx)
+                outs[smooth, scale] = model.decode_latent(mu + scale * calm, lead.shape[1], lead=ctx)
                 drawn = model.partner_world(outs[smooth, scale], lead)
                 moved = np.array([dev.mean_motion(model.own_centred(drawn), order) for order in (1, 2)])
                 gaps[smooth, scale] = float(np.abs(np.log(moved / real)).sum())
