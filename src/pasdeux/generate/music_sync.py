@@ -1,0 +1,336 @@
+"""Dance on the beat: a generated motion fitted to a span of music by a smooth, bounded time warp.
+
+The poses stay the model's own; only *when* each pose is reached changes. A warp maps music time t
+(seconds into the span) to motion time w(t) (seconds into the generated motion), and the result shows the
+motion's pose w(t) at music time t:
+
+1. Kinematic beats (`metrics.beats.kinematic_beats`: a dancer's salient stops) are matched to the music's
+   beats by dynamic programming: a monotone chain of (kinematic beat, music beat) anchors that maximises
+   the matched beats, weighted by the beat's count (count 1, a phrase start, weighs `DOWNBEAT_WEIGHT`;
+   count 5 `HALF_WEIGHT`) and by the stop's prominence (the strongest stops, where a phrase turns, go to
+   the downbeats), less `STRAIGHTNESS` for every second played off the motion's own speed.
+2. Between anchors the warp is linear; its slope, the *local tempo* (motion seconds per music second), is
+   held within `1 +- ANCHOR_CHANGE`, then Gaussian-smoothed over `SMOOTH_S` (a weighted mean of slopes
+   within the bound stays within it: no kink in speed where an anchor is passed).
+3. A beat pulse (`PULSE`): the local tempo dips slightly on each music beat and rises between, a zero
+   mean over each beat interval, so anchors stay on their beats. It gives the dance an accent on beats
+   that no stop reached, the way a dancer sits into the beat.
+
+Together the local tempo stays within `1 +- MAX_TEMPO_CHANGE` = 0.85..1.15 of the motion's own speed (a
+6-7 % change of tempo is what a listener first notices in music, and ballet accompanists follow dancers
+by about this much; a 15 % change of a dance phrase reads as phrasing, not as fast-forward). Positions are
+resampled at w(t) with a cubic spline (planted feet stay planted: a still point stays still at any speed),
+and every dancer of one group (a duet's lead and partner) shares one warp, so a partner keeps answering.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+from scipy.ndimage import gaussian_filter1d
+from scipy.signal import find_peaks
+
+from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.motion import Motion
+
+MAX_TEMPO_CHANGE = 0.15  # the local tempo stays within 0.85..1.15 of the motion's own
+ANCHOR_CHANGE = 0.05  # of which moving stops onto beats may use this much
+PULSE = 0.09  # and the beat pulse this much: (1 + 0.05) * (1 + 0.09) < 1.15, (1 - 0.05) * (1 - 0.09) > 0.85
+SMOOTH_S = 0.1  # seconds: Gaussian smoothing of the local tempo
+DOWNBEAT_WEIGHT = 2.0  # a stop on count 1 (a phrase start) is worth two on other counts
+HALF_WEIGHT = 1.5  # count 5: the middle of an eight
+STRAIGHTNESS = 2.0  # score lost per second of music played at 10 % off the motion's own tempo, x10
+MAX_SKIP_BEATS = 8  # music beats between two anchors at most (a stop every two bars)
+MAX_SKIP_STOPS = 4  # kinematic beats between two anchors at most
+
+
+@dataclass(frozen=True)
+class BeatGrid:
+    """A span of music as the warp needs it: its length, its beats (seconds from the span's start) and each
+    beat's count (1..8, 0 where unknown)."""
+
+    seconds: float
+    beats: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, music, start: float = 0.0, seconds: float | None = None) -> BeatGrid:
+        """The beats of `music` (a `pasdeux.Music`) from `start` for `seconds` (default: to its end), checked."""
+        length = len(music.samples) / music.rate
+        start = float(start)
+        if not (math.isfinite(start) and 0 <= start < length):
+            raise ConfigError(f"--music-start must be within the music (0 to {length:.2f} s); got {start:g}")
+        seconds = length - start if seconds is None else float(seconds)
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ConfigError(f"--music-seconds must be a positive number of seconds; got {seconds:g}")
+        if start + seconds > length + 1e-6:
+            raise ConfigError(f"the music is {length:.2f} s long: {seconds:g} s from {start:g} s runs past its end; "
+                              f"start at {max(0.0, length - seconds):.2f} s or earlier, or ask for fewer seconds")
+        beats = np.asarray(music.beats, np.float64)
+        counts = np.asarray(getattr(music, "counts", np.zeros(len(beats))), np.int64)
+        keep = (beats >= start) & (beats < start + seconds)
+        return cls(seconds, beats[keep] - start, counts[keep] if len(counts) == len(beats) else np.zeros(keep.sum()))
+
+    def weights(self) -> np.ndarray:
+        """How much a stop on each beat is worth: count 1 most, count 5 next."""
+        return np.where(self.counts == 1, DOWNBEAT_WEIGHT, np.where(self.counts == 5, HALF_WEIGHT, 1.0))
+
+
+@dataclass(frozen=True)
+class BeatWarp:
+    """Motion time (seconds) to show at each output frame `k / fps` of the music span, and the anchors
+    (music seconds, motion seconds) of the stops moved onto beats."""
+
+    fps: float
+    source_times: np.ndarray  # [frames]
+    anchors: np.ndarray  # [A, 2]
+
+    def tempo(self) -> np.ndarray:
+        """Local tempo per output frame: motion seconds per music second (1: the motion's own speed)."""
+        return np.gradient(self.source_times) * self.fps
+
+    def max_tempo_change(self) -> float:
+        """The largest local change of tempo, as a fraction (0.15: played 15 % faster or slower somewhere)."""
+        return float(np.abs(self.tempo() - 1).max())
+
+    def apply(self, positions: np.ndarray) -> np.ndarray:
+        """Positions `[D, T, J, 3]` at the motion's `fps` resampled at the warp's times: `[D, frames, J, 3]`."""
+        p = np.asarray(positions, np.float64)
+        t = np.arange(p.shape[1]) / self.fps
+        times = np.clip(self.source_times, 0.0, t[-1])
+        if np.isfinite(p).all():
+            return CubicSpline(t, p, axis=1)(times).astype(np.float32)
+        k = np.clip(times * self.fps, 0, p.shape[1] - 1)  # gaps: linear, so a NaN stays local
+        i0 = np.minimum(np.floor(k).astype(int), p.shape[1] - 2)
+        f = (k - i0)[None, :, None, None]
+        return ((1 - f) * p[:, i0] + f * p[:, i0 + 1]).astype(np.float32)
+
+    def summary(self) -> dict:
+        """JSON-safe figures of the warp, for provenance."""
+        return {"anchors": len(self.anchors), "max_tempo_change": round(self.max_tempo_change(), 4),
+                "motion_span_s": [round(float(self.source_times[0]), 4), round(float(self.source_times[-1]), 4)]}
+
+
+def motion_frames_needed(seconds: float, fps: float) -> int:
+    """Frames of motion to generate for `seconds` of music: enough to play it at the fastest local tempo."""
+    return int(math.ceil(seconds * (1 + MAX_TEMPO_CHANGE) * fps)) + 2
+
+
+def stops(motion: Motion, dancers: tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Kinematic beats (seconds) of the given dancers' summed own-movement speed, and each one's strength
+    (its prominence over the strongest one's, 0..1]."""
+    from pasdeux.data import center
+    from pasdeux.metrics import units
+    from pasdeux.metrics.beats import MIN_PROMINENCE, MIN_SEPARATION_S, PROMINENCE, SMOOTH_FRAMES
+    from pasdeux.metrics.duet import speed_curve
+
+    a = units.at_protocol_rate(motion.positions[list(dancers or range(motion.n_dancers))], motion.fps)
+    leg = units.resolve_leg(a, motion.skeleton, None)
+    curve = speed_curve(center(a, motion.skeleton, "frame"), units.PROTOCOL_FPS).mean(0) / leg
+    s = gaussian_filter1d(curve, SMOOTH_FRAMES, mode="nearest")
+    spread = np.percentile(s, 95) - np.percentile(s, 5)
+    peaks, info = find_peaks(-s, distance=max(1, int(round(MIN_SEPARATION_S * units.PROTOCOL_FPS))),
+                             prominence=max(PROMINENCE * spread, MIN_PROMINENCE))
+    strength = info["prominences"] / info["prominences"].max() if len(peaks) else np.zeros(0)
+    return (peaks + 0.5) / units.PROTOCOL_FPS, strength  # a speed sample lies between two frames
+
+
+def _start_slope(k: float, b: float, lo: float, hi: float) -> float | None:
+    """Slope from the span's start to an anchor (b music s, k motion s), the motion free to start anywhere
+    before: 1 when it can, else the nearest one within the bound (None: out of reach)."""
+    if b <= 0:
+        return 1.0
+    return 1.0 if k >= b else (k / b if k / b >= lo else None)
+
+
+def _chain(k: np.ndarray, strength: np.ndarray, grid: BeatGrid, motion_s: float) -> list[tuple[int, int]]:
+    """The best monotone chain of (stop, beat) anchors (module doc, step 1)."""
+    lo, hi = 1 - ANCHOR_CHANGE, 1 + ANCHOR_CHANGE
+    b, gain = grid.beats, grid.weights()[None, :] * (0.5 + 0.5 * strength[:, None])
+    n, m = len(k), len(b)
+    best, prev = np.full((n, m), -np.inf), np.full((n, m, 2), -1)
+    for i in range(n):
+        for j in range(m):
+            slope = _start_slope(k[i], b[j], lo, hi)
+            if slope is not None:
+                best[i, j] = gain[i, j] - STRAIGHTNESS * 10 * abs(slope - 1) * b[j]
+    for i in range(n):
+        for j in range(m):
+            if not np.isfinite(best[i, j]):
+                continue
+            i2, j2 = np.meshgrid(np.arange(i + 1, min(n, i + 1 + MAX_SKIP_STOPS)),
+                                 np.arange(j + 1, min(m, j + 1 + MAX_SKIP_BEATS)), indexing="ij")
+            if not i2.size:
+                continue
+            db = b[j2] - b[j]
+            slope = (k[i2] - k[i]) / db
+            score = best[i, j] + gain[i2, j2] - STRAIGHTNESS * 10 * np.abs(slope - 1) * db
+            score[(slope < lo) | (slope > hi)] = -np.inf
+            better = score > best[i2, j2]
+            best[i2[better], j2[better]] = score[better]
+            prev[i2[better], j2[better]] = (i, j)
+    return _best_end(best, prev, k, b, grid.seconds, motion_s)
+
+
+def _best_end(best: np.ndarray, prev: np.ndarray, k: np.ndarray, b: np.ndarray, seconds: float,
+              motion_s: float) -> list[tuple[int, int]]:
+    """Walk back from the best last anchor that leaves enough motion to finish the span at the motion's own
+    tempo or, near the motion's end, within the bound."""
+    room = motion_s - k[:, None] - (1 - ANCHOR_CHANGE) * (seconds - b[None, :])
+    final = np.where(room >= 0, best, -np.inf)
+    if not final.size or not np.isfinite(final).any() or final.max() <= 0:
+        return []
+    i, j = np.unravel_index(np.argmax(final), final.shape)
+    chain = []
+    while i >= 0:
+        chain.append((int(i), int(j)))
+        i, j = prev[i, j]
+    return chain[::-1]
+
+
+def _piecewise_tempo(anchors: np.ndarray, seconds: float, motion_s: float, fps: float) -> tuple[np.ndarray, float]:
+    """The local tempo per output frame of the linear warp through the anchors, and its start (motion s)."""
+    t = (np.arange(int(round(seconds * fps))) + 0.5) / fps
+    if not len(anchors):
+        return np.ones_like(t), 0.0
+    (b0, k0), (b1, k1) = anchors[0], anchors[-1]
+    slope0 = _start_slope(k0, b0, 1 - ANCHOR_CHANGE, 1 + ANCHOR_CHANGE) or 1.0
+    start = k0 - slope0 * b0
+    end_slope = min(1.0, (motion_s - k1) / max(seconds - b1, 1e-9))
+    knots_b = np.concatenate([[0.0], anchors[:, 0], [seconds]])
+    knots_k = np.concatenate([[start], anchors[:, 1], [k1 + end_slope * (seconds - b1)]])
+    slopes = np.diff(knots_k) / np.maximum(np.diff(knots_b), 1e-9)
+    seg = np.clip(np.searchsorted(knots_b, t, side="right") - 1, 0, len(slopes) - 1)
+    return slopes[seg], float(start)
+
+
+def _pulse(beats: np.ndarray, seconds: float, fps: float) -> np.ndarray:
+    """Per output frame, -cos of the beat phase: -1 on each beat, +1 half-way, zero mean between two beats
+    (0 outside the first and last beat)."""
+    t = (np.arange(int(round(seconds * fps))) + 0.5) / fps
+    if len(beats) < 2:
+        return np.zeros_like(t)
+    phase = np.interp(t, beats, np.arange(len(beats)), left=np.nan, right=np.nan)
+    return np.nan_to_num(-np.cos(2 * np.pi * phase))
+
+
+def plan(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None, pulse: float = PULSE) -> BeatWarp:
+    """The warp that fits `motion` (at least `motion_frames_needed` long) to a music span, from the stops of
+    `dancers` (default: all of them together)."""
+    if not 0 <= pulse <= MAX_TEMPO_CHANGE:
+        raise ConfigError(f"the beat pulse must be within 0..{MAX_TEMPO_CHANGE}; got {pulse:g}")
+    motion_s = (motion.n_frames - 1) / motion.fps
+    if motion_s < grid.seconds * (1 - MAX_TEMPO_CHANGE):
+        raise ShapeError(f"the motion ({motion.duration:.2f} s) is too short to fill {grid.seconds:.2f} s of music "
+                         f"within a {MAX_TEMPO_CHANGE:.0%} change of tempo; give at least "
+                         f"{grid.seconds * (1 + MAX_TEMPO_CHANGE):.2f} s of motion")
+    k, strength = stops(motion, dancers)
+    chain = _chain(k, strength, grid, motion_s)
+    anchors = np.array([(grid.beats[j], k[i]) for i, j in chain], np.float64).reshape(-1, 2)
+    slope, start = _piecewise_tempo(anchors, grid.seconds, motion_s, motion.fps)
+    slope = gaussian_filter1d(slope, SMOOTH_S * motion.fps, mode="nearest")
+    slope = slope * (1 + pulse * _pulse(grid.beats, grid.seconds, motion.fps))
+    slope = np.clip(slope, 1 - MAX_TEMPO_CHANGE, 1 + MAX_TEMPO_CHANGE)
+    times = start + np.concatenate([[0.0], np.cumsum(slope[:-1])]) / motion.fps
+    overrun = times[-1] - motion_s
+    if overrun > 0:  # near the motion's end: start earlier rather than run out of motion
+        times -= min(overrun, times[0])
+    return BeatWarp(motion.fps, times, anchors)
+
+
+def reground(positions: np.ndarray, skeleton, fps: float, floors) -> np.ndarray:
+    """Warped dancers `[D, T, J, 3]` with planted feet held again, each on its own floor model (None: as is).
+    Travel is left as it was: a partner stays where its leader placed it."""
+    from pasdeux.grounding import ground
+
+    out = positions.copy()
+    for d, floor in enumerate(floors):
+        if floor is not None:
+            out[d] = ground(positions[d][None], skeleton, fps, floor.leg_length, floor.floor, None, floor,
+                            travel=False)[0]
+    return out
+
+
+def fit_to_music(motion: Motion, grid: BeatGrid, groups: list[tuple[int, ...]] | None = None,
+                 lead: dict[int, tuple[int, ...]] | None = None, floors=None, pulse: float = PULSE,
+                 music: dict | None = None) -> tuple[Motion, list[BeatWarp]]:
+    """`motion` played to a music span: each group of dancers (default: each dancer alone) warped by one map
+    planned from the stops of its `lead` dancers (default: the whole group), feet held again on `floors` (one
+    per dancer); `music` (file name, start, seconds) is kept in the provenance."""
+    groups = groups or [(d,) for d in range(motion.n_dancers)]
+    frames = int(round(grid.seconds * motion.fps))
+    out = np.empty((motion.n_dancers, frames, motion.n_joints, 3), np.float32)
+    warps = []
+    for group in groups:
+        warp = plan(motion, grid, (lead or {}).get(group[0], group), pulse)
+        out[list(group)] = warp.apply(motion.positions[list(group)])
+        warps.append(warp)
+    if floors is not None:
+        out = reground(out, motion.skeleton, motion.fps, floors)
+    worst = max(w.max_tempo_change() for w in warps)
+    prov = {**motion.provenance, "music": {**(music or {}), "seconds": round(grid.seconds, 6),
+                                           "beats": len(grid.beats), "pulse": pulse,
+                                           "warps": [w.summary() for w in warps]}}
+    note = (f"fitted to {grid.seconds:.2f} s of music ({len(grid.beats)} beats): "
+            f"{sum(len(w.anchors) for w in warps)} stops moved onto beats, local tempo within +-{worst:.0%}")
+    return motion.with_positions(out, note, provenance=prov), warps
+
+
+# --- generating to music ----------------------------------------------------------------
+def music_span(path, start: float = 0.0, seconds: float | None = None) -> tuple[BeatGrid, dict]:
+    """The beat grid of a music file's span and what provenance keeps of it (file, path, start, seconds)."""
+    from pathlib import Path
+
+    import pasdeux
+
+    grid = BeatGrid.of(pasdeux.load_music(path), start, seconds)
+    return grid, {"file": Path(path).name, "path": str(Path(path).resolve()), "start": float(start),
+                  "seconds": grid.seconds}
+
+
+def _generated_seconds(grid: BeatGrid, fps: float) -> float:
+    return motion_frames_needed(grid.seconds, fps) / fps
+
+
+def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
+                   long: bool = False) -> Motion:
+    """`n` fresh solos from the prior (or one long-form solo) danced to a music span, each warped on its own."""
+    from pasdeux.generate.solo import long_form, prior
+
+    seconds = _generated_seconds(grid, model.fps)
+    motion = long_form(model, seconds, seed) if long else prior(model, n, seconds, seed)
+    return fit_to_music(motion, grid, floors=[model.floor_model] * motion.n_dancers, music=music)[0]
+
+
+def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None,
+                        music: dict | None = None) -> Motion:
+    """`n` fresh duets danced to a music span: each lead and its partner warped by one map planned from the
+    lead's stops (the partner answers the lead, so it keeps answering in time)."""
+    from pasdeux.generate.duet import duet_prior
+
+    motion = duet_prior(model, n, _generated_seconds(grid, model.fps), seed)
+    groups = [(2 * k, 2 * k + 1) for k in range(n)]
+    floors = [model.dancer_floor(d % 2) for d in range(2 * n)]
+    return fit_to_music(motion, grid, groups, {2 * k: (2 * k,) for k in range(n)}, floors, music=music)[0]
+
+
+def lead_to_music(lead: Motion, grid: BeatGrid, lead_dancer: int = 0, music: dict | None = None) -> Motion:
+    """A given lead (all dancers of its file, so a real partner stays beside it) warped to a music span by the
+    map planned from the lead dancer's stops; a partner generated for it then answers it in time."""
+    groups = [tuple(range(lead.n_dancers))]
+    return fit_to_music(lead, grid, groups, {0: (lead_dancer,)}, music=music)[0]
+
+
+def partner_to_music(model, lead: Motion, grid: BeatGrid, lead_dancer: int = 0, music: dict | None = None,
+                     **partner_options) -> tuple[Motion, Motion]:
+    """The lead warped to a music span (`lead_to_music`) and `partner` answering the warped lead; returns the
+    result and the warped lead file (its real partner, if any, is the ghost)."""
+    from pasdeux.generate.partners import partner
+
+    warped = lead_to_music(lead, grid, lead_dancer, music)
+    result = partner(model, warped, lead_dancer=lead_dancer, **partner_options)
+    return result.with_positions(result.positions, provenance={**result.provenance,
+                                                               "music": warped.provenance["music"]}), warped

@@ -1,0 +1,79 @@
+"""Dance on the beat: the time warp moves a dance's stops onto the music's beats, within its tempo bound, the
+same map for a lead and its partner, and the result lasts exactly as long as the music span."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.generate import music_sync as ms
+
+SPAN_S = 20.0
+
+
+def click_music(bpm: float = 120.0, seconds: float = 30.0, first: float = 0.3) -> SimpleNamespace:
+    """What the warp reads of a `pasdeux.Music`: samples, rate, beats (seconds) and their counts 1..8."""
+    beats = np.arange(first, seconds, 60.0 / bpm)
+    return SimpleNamespace(samples=np.zeros(int(seconds * 8000), np.float32), rate=8000, beats=beats,
+                           counts=np.arange(len(beats)) % 8 + 1)
+
+
+def alignment(stops: np.ndarray, beats: np.ndarray) -> float:
+    """Bailando's beat alignment (sigma 3 frames at 30 fps): each music beat scored by its nearest stop."""
+    if not len(stops):
+        return 0.0
+    d = np.abs(beats[:, None] - stops[None, :]).min(1) * 30
+    return float(np.exp(-d**2 / 18).mean())
+
+
+@pytest.fixture(scope="module")
+def dance(duet):
+    """Real dance long enough for 20 s of music at the fastest allowed tempo."""
+    return duet.seconds(10, 10 + ms.motion_frames_needed(SPAN_S, duet.fps) / duet.fps)
+
+
+def test_stops_land_on_beats_within_the_tempo_bound(dance):
+    grid = ms.BeatGrid.of(click_music(), 2.0, SPAN_S)
+    out, (warp,) = ms.fit_to_music(dance.dancer(0), grid, music={"file": "click.wav"})
+    assert out.n_frames == round(SPAN_S * dance.fps) and out.fps == dance.fps
+    assert warp.max_tempo_change() <= ms.MAX_TEMPO_CHANGE + 1e-9
+    assert np.all(np.diff(warp.source_times) > 0)  # monotone: the dance never runs backwards
+    before = alignment(ms.stops(dance.dancer(0).frames(0, out.n_frames))[0], grid.beats)
+    after = alignment(ms.stops(out)[0], grid.beats)
+    assert after >= 1.3 * before, (before, after)
+    assert out.provenance["music"]["file"] == "click.wav" and out.provenance["music"]["seconds"] == SPAN_S
+    # Poses are the dance's own: every output pose is (close to) one the dance passed through.
+    t = warp.source_times[100] * dance.fps
+    lo, hi = dance.positions[0, int(t)], dance.positions[0, int(t) + 1]
+    assert np.abs(out.positions[0, 100] - (lo + (t - int(t)) * (hi - lo))).max() < 0.02
+
+
+def test_a_lead_and_partner_share_one_map(dance):
+    grid = ms.BeatGrid.of(click_music(100), 0.0, SPAN_S)
+    out, (warp,) = ms.fit_to_music(dance, grid, groups=[(0, 1)], lead={0: (0,)})
+    both = warp.apply(dance.positions)
+    np.testing.assert_allclose(out.positions, both, atol=1e-6)
+    alone, _ = ms.fit_to_music(dance.dancer(0), grid)
+    np.testing.assert_allclose(alone.positions[0], out.positions[0], atol=1e-6)  # planned from the lead alone
+
+
+def test_without_beats_the_dance_is_only_trimmed(dance):
+    grid = ms.BeatGrid(SPAN_S, np.zeros(0), np.zeros(0, int))
+    out, (warp,) = ms.fit_to_music(dance.dancer(0), grid)
+    np.testing.assert_allclose(warp.tempo(), 1.0, atol=1e-6)
+    np.testing.assert_allclose(out.positions, dance.positions[:1, :out.n_frames], atol=1e-4)
+
+
+def test_bad_spans_and_short_dances_are_refused(dance):
+    music = click_music(seconds=10.0)
+    with pytest.raises(ConfigError, match="runs past its end"):
+        ms.BeatGrid.of(music, 4.0, 8.0)
+    with pytest.raises(ConfigError, match="within the music"):
+        ms.BeatGrid.of(music, 12.0, 1.0)
+    with pytest.raises(ConfigError, match="positive"):
+        ms.BeatGrid.of(music, 0.0, -1.0)
+    with pytest.raises(ShapeError, match="too short"):
+        ms.plan(dance.frames(0, 100), ms.BeatGrid.of(click_music(), 0.0, SPAN_S))
