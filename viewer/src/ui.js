@@ -46,10 +46,17 @@ export function buildUI(root, payload, figures, api) {
   const followLabel = el('label', 'pdx-follow', bar, { title: 'camera follows the dancers' });
   const follow = el('input', '', followLabel, { type: 'checkbox', checked: false });
   el('span', '', followLabel, { textContent: 'follow' });
+  let music = null;
+  if (payload.audio) {
+    const musicLabel = el('label', 'pdx-music', bar, { title: `music: ${payload.audio.source || ''}` });
+    music = el('input', '', musicLabel, { type: 'checkbox', checked: true });
+    el('span', '', musicLabel, { textContent: 'music' });
+    music.addEventListener('change', () => api.setMusic(music.checked));
+  }
   play.addEventListener('click', () => api.toggle());
   follow.addEventListener('change', () => api.setFollow(follow.checked));
   scrub.addEventListener('input', () => api.seek(Number(scrub.value)));
   speed.addEventListener('change', () => api.setSpeed(Number(speed.value)));
   loop.addEventListener('change', () => api.setLoop(loop.checked));
-  return { play, scrub, time, speed, loop, follow, ghostBox, dancerBoxes };
+  return { play, scrub, time, speed, loop, follow, music, ghostBox, dancerBoxes };
 }

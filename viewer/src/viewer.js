@@ -8,6 +8,7 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import css from './viewer.css';
 import { Figure } from './figure.js';
 import { buildUI, el } from './ui.js';
+import { createSound } from './sound.js';
 
 const BACKGROUND = 0xf4f3ef;
 
@@ -101,6 +102,7 @@ export function createViewer(container, payload, options = {}) {
   const st = { t: 0, playing: options.autoplay !== false && nFrames > 1, speed: 1, loop: true, ghost: true,
     frame: -1, dirty: true, last: null, raf: 0, follow: false };
   let ui = null;
+  const sound = createSound(payload.audio);
   const aim = new THREE.Vector3(), shift = new THREE.Vector3();
 
   // Follow mode glides the orbit target (and the camera with it) towards the visible dancers' centre.
@@ -141,10 +143,12 @@ export function createViewer(container, payload, options = {}) {
     const dt = st.last === null ? 0 : Math.min((now - st.last) / 1000, 0.25);
     st.last = now;
     if (st.playing) {
-      let t = st.t + dt * st.speed;
+      const heard = sound ? sound.clock() : null;  // the music's time leads while it plays
+      let t = heard !== null ? heard : st.t + dt * st.speed;
       const last = (nFrames - 1) / fps;  // time of the last frame: wrap there, or the clamp in setTime sticks
       if (t > last) {
         if (st.loop) t = last > 0 ? t % last : 0; else { t = last; st.playing = false; }
+        if (sound) { if (st.playing) sound.seek(t); else sound.pause(); }
       }
       setTime(t);
     }
@@ -168,12 +172,32 @@ export function createViewer(container, payload, options = {}) {
   }
 
   const api = {
-    play() { if (st.t >= (nFrames - 1) / fps) setTime(0); st.playing = true; st.dirty = true; },
-    pause() { st.playing = false; st.dirty = true; },
+    play() {
+      if (st.t >= (nFrames - 1) / fps) setTime(0);
+      st.playing = true; st.dirty = true;
+      if (sound) sound.play(st.t, st.speed);
+    },
+    pause() {
+      // The picture stops where the music stopped (or the music is put where the picture is).
+      const heard = sound && st.playing ? sound.clock() : null;
+      st.playing = false; st.dirty = true;
+      if (!sound) return;
+      sound.pause();
+      if (heard !== null) setTime(sound.audio.currentTime); else sound.seek(st.t);
+    },
     toggle() { if (st.playing) api.pause(); else api.play(); },
-    seek(frame) { setTime(Math.round(frame) / fps); },
+    seek(frame) { setTime(Math.round(frame) / fps); if (sound) sound.seek(st.t); },
     step(n) { api.pause(); api.seek(Math.min(Math.max(st.frame + n, 0), nFrames - 1)); },
-    setSpeed(s) { st.speed = s; if (ui.speed.value !== String(s)) ui.speed.value = String(s); },
+    setSpeed(s) {
+      st.speed = s; if (sound) sound.setSpeed(s);
+      if (ui.speed.value !== String(s)) ui.speed.value = String(s);
+    },
+    setMusic(on) {
+      if (!sound) return;
+      sound.setMuted(!on);
+      if (ui.music) ui.music.checked = !!on;
+      if (on && st.playing && sound.clock() === null) sound.play(st.t, st.speed);  // a click may start sound
+    },
     setLoop(on) { st.loop = !!on; ui.loop.checked = st.loop; },
     setFollow(on) { st.follow = !!on; ui.follow.checked = st.follow; },
     setGhostVisible(on) {
@@ -193,7 +217,8 @@ export function createViewer(container, payload, options = {}) {
       return { frame: st.frame, frames: nFrames, time: st.t, playing: st.playing, speed: st.speed, loop: st.loop,
         follow: st.follow, target: controls.target.toArray(),
         fps, ghostVisible: figures.some((f) => f.spec.ghost) && st.ghost,
-        dancersVisible: figures.filter((f) => !f.spec.ghost).map((f) => f.group.visible) };
+        dancersVisible: figures.filter((f) => !f.spec.ghost).map((f) => f.group.visible),
+        audio: sound ? sound.state() : null };
     },
     // Mean milliseconds per frame to pose every figure and to draw (GPU finished), over n frames of the clip.
     profile(n = 300) {
@@ -214,6 +239,7 @@ export function createViewer(container, payload, options = {}) {
     },
     dispose() {
       cancelAnimationFrame(st.raf);
+      if (sound) sound.dispose();
       observer.disconnect();
       controls.dispose();
       for (const f of figures) f.dispose();
@@ -222,6 +248,7 @@ export function createViewer(container, payload, options = {}) {
     },
   };
   ui = buildUI(root, payload, figures, api);
+  if (sound && st.playing) sound.play(st.t, st.speed);  // heard at once where the browser allows it
   root.addEventListener('keydown', (e) => {
     if (e.target.tagName === 'INPUT' && e.target.type !== 'checkbox' && e.key !== ' ') return;
     if (e.key === ' ') { api.toggle(); e.preventDefault(); }

@@ -305,8 +305,9 @@ class Stage:
 
 
 def render_video(scene: Scene, out: Path, size: tuple[int, int] = (800, 560), trails: bool = False,
-                 elev: float = 12.0, azim: float = -72.0) -> Path:
-    """Render the scene to `out` (.gif or .mp4); returns the path."""
+                 elev: float = 12.0, azim: float = -72.0, audio=None) -> Path:
+    """Render the scene to `out` (.gif or .mp4, with `audio`, a `viz.sound.Soundtrack`, as its sound); returns
+    the path."""
     out = Path(out)
     size = even_size(size)
     stage = Stage(scene, size, trails=trails, elev=elev, azim=azim)
@@ -314,7 +315,7 @@ def render_video(scene: Scene, out: Path, size: tuple[int, int] = (800, 560), tr
     palette = gif_palette([BACKGROUND, FLOOR_COLOR, SHADOW_COLOR, TEXT_COLOR, *scene.colors, *marks],
                           [(c, GHOST_ALPHA) for c in scene.ghost_colors])
     try:
-        with VideoWriter(out, size, scene.fps, palette) as writer:
+        with VideoWriter(out, size, scene.fps, palette, audio) as writer:
             for f in range(scene.n_frames):
                 writer.write(stage.frame(f))
     finally:

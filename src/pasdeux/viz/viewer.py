@@ -132,6 +132,19 @@ def write_text_atomic(path: Path, text: str) -> Path:
         raise ConfigError(f"cannot write {path}: {e.strerror or e}; choose a folder you can write to") from None
 
 
-def export_html(scene: Scene, out: str | os.PathLike) -> Path:
-    """Write the scene as an offline interactive viewer page; returns the path."""
-    return write_text_atomic(Path(out), viewer_html(scene_payload(scene)))
+def audio_payload(track) -> dict:
+    """The viewer payload's `audio`: a `viz.sound.Soundtrack` as an Ogg/Opus data URI starting at the first
+    frame, with where it comes from."""
+    from pasdeux.viz.sound import opus_data_uri
+
+    return {"src": opus_data_uri(track), "source": track.source, "start": round(track.start, 6),
+            "seconds": round(track.seconds, 6)}
+
+
+def export_html(scene: Scene, out: str | os.PathLike, audio=None) -> Path:
+    """Write the scene as an offline interactive viewer page (playing `audio`, a `viz.sound.Soundtrack`, in
+    sync with the frames); returns the path."""
+    payload = scene_payload(scene)
+    if audio is not None:
+        payload["audio"] = audio_payload(audio)
+    return write_text_atomic(Path(out), viewer_html(payload))

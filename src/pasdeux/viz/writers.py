@@ -39,7 +39,8 @@ def gif_palette(colors: list[str], translucent: list[tuple[str, float]]) -> np.n
     return np.clip(np.round(pal), 0, 255).astype(np.uint8)
 
 
-def _ffmpeg_args(path: Path, size: tuple[int, int], fps: float, palette_png: Path | None) -> list[str]:
+def _ffmpeg_args(path: Path, size: tuple[int, int], fps: float, palette_png: Path | None,
+                 audio_wav: Path | None = None) -> list[str]:
     import imageio_ffmpeg
 
     w, h = size
@@ -49,20 +50,27 @@ def _ffmpeg_args(path: Path, size: tuple[int, int], fps: float, palette_png: Pat
         # diff_mode=rectangle re-encodes only the changed box of each frame: small, fast GIFs.
         return cmd + ["-i", str(palette_png), "-lavfi", "[0:v][1:v]paletteuse=dither=none:diff_mode=rectangle",
                       "-loop", "0", "-f", "gif", str(path)]
+    if audio_wav is not None:  # the sound track, as long as the frames (viz.sound pads it with silence)
+        cmd += ["-i", str(audio_wav), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "160k"]
     return cmd + ["-c:v", "libx264", "-preset", "fast", "-tune", "animation", "-crf", "20", "-pix_fmt", "yuv420p",
                   "-movflags", "+faststart", "-f", "mp4", str(path)]
 
 
 class VideoWriter:
-    """Context manager: `write(rgba)` frames of `size`; the file appears whole at `out` on success only."""
+    """Context manager: `write(rgba)` frames of `size`; the file appears whole at `out` on success only. An MP4
+    may carry `audio` (a `viz.sound.Soundtrack` as long as the frames)."""
 
-    def __init__(self, out: Path, size: tuple[int, int], fps: float, palette: np.ndarray | None = None):
+    def __init__(self, out: Path, size: tuple[int, int], fps: float, palette: np.ndarray | None = None,
+                 audio=None):
         suffix = out.suffix.lower()
         if suffix not in VIDEO_SUFFIXES:
             raise ConfigError(f"cannot render {out.name!r}: video output must end in .gif or .mp4")
         if suffix == ".mp4" and (size[0] % 2 or size[1] % 2):
             raise ConfigError(f"MP4 frames need an even width and height; got {size[0]}x{size[1]}")
+        if audio is not None and suffix != ".mp4":
+            raise ConfigError(f"{out.name!r} cannot carry sound: write an .mp4 (or an .html viewer page) for music")
         self.out, self.size, self.fps, self.palette = out, size, fps, palette if suffix == ".gif" else None
+        self.audio = audio
 
     def __enter__(self) -> VideoWriter:
         try:
@@ -77,7 +85,12 @@ class VideoWriter:
 
             pal_png = Path(self._dir.name) / "palette.png"
             Image.fromarray(self.palette.reshape(16, 16, 3)).save(pal_png)
-        self._proc = subprocess.Popen(_ffmpeg_args(self._tmp, self.size, self.fps, pal_png),
+        wav = None
+        if self.audio is not None:
+            from pasdeux.viz.sound import write_wav
+
+            wav = write_wav(self.audio, Path(self._dir.name) / "sound.wav")
+        self._proc = subprocess.Popen(_ffmpeg_args(self._tmp, self.size, self.fps, pal_png, wav),
                                       stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         self.frames = 0
         return self
