@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import pasdeux
+from pasdeux.cli import main
 from pasdeux.errors import ConfigError
 from pasdeux.music import Music
 from pasdeux.viz import sound
@@ -80,6 +81,23 @@ def test_the_page_carries_its_music(duet, tmp_path):
     assert head == "data:audio/ogg;base64"
     blob = base64.b64decode(data)
     assert blob[:4] == b"OggS" and len(blob) < sound.OPUS_KBPS * 1000 / 8 * audio["seconds"] * 1.5 + 4000
+
+
+def test_animate_command_plays_a_song_file(duet, tmp_path):
+    """From the command line, the song's start taken from the motion's provenance (it was made to 1 s in)."""
+    motion = duet.frames(0, 60)
+    motion = motion.with_positions(motion.positions, provenance={"music": {"file": "clicks.wav", "start": 1.0}})
+    pasdeux.save(motion, tmp_path / "m.npz")
+    song = sound.write_wav(sound.soundtrack(click_track(click_at=(1.5,)), 0.0, 10.0), tmp_path / "clicks.wav")
+    assert main(["animate", str(tmp_path / "m.npz"), "--music", str(song), "-o", str(tmp_path / "m.mp4"),
+                 "--size", "160x120"]) == 0
+    video_s, sound_s, y, rate = streams(tmp_path / "m.mp4")
+    assert sound_s == pytest.approx(video_s, abs=1 / 30) and video_s == pytest.approx(2.0)
+    assert np.flatnonzero(np.abs(y) > 0.2)[0] / rate == pytest.approx(0.5, abs=0.03)
+    assert main(["animate", str(tmp_path / "m.npz"), "--music", str(song), "-o", str(tmp_path / "m.gif")]) == 2
+    assert main(["animate", str(tmp_path / "m.npz"), "--music", str(tmp_path / "none.wav"), "-o",
+                 str(tmp_path / "n.mp4")]) == 2
+    assert not (tmp_path / "m.gif").exists() and not (tmp_path / "n.mp4").exists()
 
 
 @pytest.fixture(scope="module")

@@ -51,8 +51,13 @@ def animate(
     highlight: Path | None = typer.Option(None, "--highlight", help="An influence JSON (pasdeux influence): ring "
                                           "the leader's most influential joints."),
     highlight_dancer: int = typer.Option(0, "--highlight-dancer", help="The dancer whose joints --highlight rings."),
+    music: Path | None = typer.Option(None, "--music", help="A song (WAV, FLAC, OGG, MP3 or a video's sound) to "
+                                      "play with an .mp4 or .html, in sync."),
+    music_start: float | None = typer.Option(None, "--music-start", help="Seconds into --music at the motion's "
+                                             "first frame (default: where the motion was generated to it, else 0)."),
 ) -> None:
-    """Animate a motion as a stick-figure GIF/MP4 or a self-contained interactive 3D viewer page."""
+    """Animate a motion as a stick-figure GIF/MP4 or a self-contained interactive 3D viewer page (with --music,
+    the song plays with it)."""
     from pasdeux.io import load
     from pasdeux.viz.animate import animate as run
 
@@ -66,7 +71,7 @@ def animate(
         marks = Influence.load(highlight).highlight(motion, highlight_dancer)
     path = run(motion, ghost_motion, out=out, dancers=dancers, start=first, frames=frames, fps=fps,
                trails=trails, size=parse_size(size), title=title, video=video, video_layout=video_layout,
-               highlight=marks)
+               highlight=marks, music=music, music_start=music_start)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
 

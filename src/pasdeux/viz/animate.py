@@ -89,6 +89,6 @@ def _soundtrack(scene, motion: Motion, music, music_start: float | None, suffix:
     music = as_music(music)
     if music_start is None:
         made = (motion.provenance or {}).get("music") or {}
-        name = os.path.basename(str(getattr(music, "source", None) or getattr(music, "path", None) or ""))
+        name = os.path.basename(str(getattr(music, "path", None) or ""))
         music_start = float(made.get("start", 0.0)) if made.get("file") == name else 0.0
     return soundtrack(music, float(music_start) + scene.t0, scene.n_frames / scene.fps)

@@ -42,12 +42,21 @@ class Soundtrack:
         return len(self.samples) / self.rate
 
 
-def as_music(music):
-    """A `pasdeux.Music`, loading it first when given a path."""
-    if isinstance(music, (str, os.PathLike)):
-        import pasdeux
+@dataclass(frozen=True)
+class Heard:
+    """A sound file's samples as played (no beat analysis: playing needs none)."""
 
-        return pasdeux.load_music(music)
+    samples: np.ndarray
+    rate: int
+    path: str
+
+
+def as_music(music):
+    """A `pasdeux.Music` (or anything with samples and a rate), reading the file when given a path."""
+    if isinstance(music, (str, os.PathLike)):
+        from pasdeux.music.decode import read_samples
+
+        return Heard(*read_samples(music), str(music))
     if not hasattr(music, "samples") or not hasattr(music, "rate"):
         raise ConfigError(f"music must be a pasdeux.Music or a path to a sound file, not {type(music).__name__}")
     return music
@@ -70,7 +79,7 @@ def soundtrack(music, start: float, seconds: float) -> Soundtrack:
     first, n = int(round(start * rate)), int(round(seconds * rate))
     span = samples[first:first + n]
     span = np.concatenate([span, np.zeros((n - len(span), samples.shape[1]), np.float32)])
-    source = getattr(music, "source", None) or getattr(music, "path", None) or "music"
+    source = getattr(music, "path", None) or "music"
     return Soundtrack(np.clip(span, -1, 1), rate, os.path.basename(str(source)), start)
 
 
