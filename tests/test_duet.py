@@ -88,7 +88,7 @@ def test_sampled_partners_depart_most_where_the_leader_moves_most(model, parts):
     lead = pair_windows(parts["train"].positions, 64, 32)[:8, 0]
     still = np.repeat(lead[:, :1], 64, axis=1)  # the same leaders, frozen in their first pose
     with torch.no_grad():
-        contexts = (model.encode_lead(torch.as_tensor(x), 0) for x in (lead, still))
+        contexts = (model.condition(torch.as_tensor(x), 0) for x in (lead, still))
         lively, frozen = (model.sampler.drive(c.pace, c.direction) for c in contexts)
     assert 0.5 < float(lively.pow(2).mean().sqrt()) < 2.0
     assert float(frozen.mean()) < 0.5 * float(lively.mean())

@@ -115,7 +115,7 @@ def duet_scores(model: Any, pairs: np.ndarray, seed: int = VAL_SEED) -> dict[str
     (sigma 0) and `jitter_ratio_<dir>` of sampled partners (sigma 1), relative to the leader's pelvis as the
     duet protocol scores them; their means `partner_mse` and `jitter_ratio_partner`; and the `recon_mse` of
     the model's solo model on the leaders."""
-    from pasdeux.models.duet import DIRECTIONS
+    from pasdeux.models.base import DIRECTIONS
 
     pairs = np.asarray(pairs, np.float32)
     if pairs.ndim != 5 or pairs.shape[1] != 2 or len(pairs) < 2:

@@ -9,13 +9,13 @@ import torch
 from pasdeux.data import pair_windows
 from pasdeux.errors import ShapeError
 from pasdeux.generate.lead import as_lead
-from pasdeux.models.duet import DuetVAE, direction_index
+from pasdeux.models.base import PartnerModel, direction_index
 from pasdeux.motion import Motion
 
 MAX_WINDOWS = 24  # leader windows averaged over (spread over the data)
 
 
-def lead_windows(model: DuetVAE, motions: list[Motion], direction: str, frames: int,
+def lead_windows(model: PartnerModel, motions: list[Motion], direction: str, frames: int,
                  most: int = MAX_WINDOWS) -> np.ndarray:
     """Uncentred leader windows `[N, frames, J, 3]` of the leading dancer of each motion (two-dancer motions
     lead with the dancer the direction names; one-dancer motions lead with their dancer), at most `most`
@@ -31,11 +31,8 @@ def lead_windows(model: DuetVAE, motions: list[Motion], direction: str, frames: 
     return w[np.linspace(0, len(w) - 1, min(most, len(w))).round().astype(int)]
 
 
-def partner_answer(model: DuetVAE, lead_feats: torch.Tensor, role: int) -> tuple[torch.Tensor, torch.Tensor]:
+def partner_answer(model: PartnerModel, lead_feats: torch.Tensor, role: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The partner's best guess (sigma 0) for normalised leader features, in the leader's frame: its pose
     centred on its own pelvis `[N, T, J, 3]` and where its pelvis stands from the leader's, as a 3-vector with
     height 0 `[N, T, 3]` (differentiable)."""
-    ctx = model.context(lead_feats, role)
-    pose, offset = model.partner_in_frame(model.decode_latent(model.prior_mean(ctx), lead_feats.shape[1], lead=ctx))
-    zero = torch.zeros_like(offset[..., :1])
-    return pose, torch.cat([offset[..., :1], zero, offset[..., 1:]], dim=-1)
+    return model.answer(lead_feats, role)

@@ -32,7 +32,7 @@ from pasdeux.analysis.part_influence import PartInfluence, part_influence, row_i
 from pasdeux.errors import FormatError
 from pasdeux.files import write_text_atomic
 from pasdeux.generate.partners import check_duet_model
-from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
+from pasdeux.models.base import DIRECTIONS, PartnerModel, direction_index
 from pasdeux.motion import Motion
 
 __all__ = ["MAX_WINDOWS", "Influence", "influence", "lead_windows"]
@@ -94,7 +94,7 @@ class Influence:
         return {dancer: np.array([weight.get(j, 0.0) for j in motion.skeleton.joints])}
 
 
-def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", probes: int = 4,
+def influence(model: PartnerModel, motions: list[Motion], direction: str = "a2b", probes: int = 4,
               seed: int = 0, parts: bool = True) -> Influence:
     """The leader-joint x partner-joint influence matrix of a duet model, averaged over windows of `motions`,
     with the part-level map (`part_influence`) unless `parts` is False."""
@@ -114,7 +114,7 @@ def influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", pro
         partner, offset = partner_answer(model, torch.cat([pose, feats[..., model.n_pose:]], dim=-1), role)
         partner = partner + offset[..., None, :]  # [probes * N, T, J, 3] in the leader's frame
         # Coordinates that never vary (the pelvis's own x and z in a pose centred on it) carry nothing to answer.
-        moves = (model.canon_std > CONSTANT_STD).to(pose.dtype).view(n_joints, 3)
+        moves = (model.lead_pose_spread() > CONSTANT_STD).to(pose.dtype).view(n_joints, 3)
         sq = torch.zeros(n_joints, n_joints, dtype=torch.float64)
         for j in range(n_joints):
             out = partner[:, :, j]

@@ -33,7 +33,7 @@ from pasdeux.analysis.answer import lead_windows, partner_answer
 from pasdeux.body import body_parts, root_joints
 from pasdeux.errors import ConfigError, FormatError
 from pasdeux.generate.partners import check_duet_model
-from pasdeux.models.duet import DIRECTIONS, DuetVAE, direction_index
+from pasdeux.models.base import DIRECTIONS, PartnerModel, direction_index
 from pasdeux.motion import Motion
 
 PROBES = 8  # Gaussian probes per window and partner part
@@ -103,7 +103,7 @@ class PartInfluence:
         return out
 
 
-def part_influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b", probes: int = PROBES,
+def part_influence(model: PartnerModel, motions: list[Motion], direction: str = "a2b", probes: int = PROBES,
                    seed: int = 0, windows: int = PART_WINDOWS) -> PartInfluence:
     """The leader-part x partner-part influence map of a duet model, averaged over windows of `motions`."""
     model = check_duet_model(model)
@@ -143,13 +143,13 @@ def part_influence(model: DuetVAE, motions: list[Motion], direction: str = "a2b"
     return PartInfluence(matrix, names, list(names), DIRECTIONS[role], len(lead), joint_names)
 
 
-def _root_part(model: DuetVAE, parts: dict[str, list[int]]) -> str | None:
+def _root_part(model: PartnerModel, parts: dict[str, list[int]]) -> str | None:
     """The part holding the body's root (its travel and turning, and the partner's place, belong to it)."""
     root = root_joints(model.skeleton)[0]
     return next((p for p, idx in parts.items() if root in idx), None)
 
 
-def _part_features(model: DuetVAE, parts: dict[str, list[int]], n_features: int) -> dict[str, list[int]]:
+def _part_features(model: PartnerModel, parts: dict[str, list[int]], n_features: int) -> dict[str, list[int]]:
     """Indices of each part's leader features: its joints' three coordinates, and for the root's part the
     travel and turning that follow the pose."""
     out = {p: [3 * j + c for j in idx for c in range(3)] for p, idx in parts.items()}

@@ -55,7 +55,7 @@ from pasdeux.bench.duet_data import (
 from pasdeux.bench.duet_long import model_long_form, real_long, score_long
 from pasdeux.bench.duet_score import FEET, FEET_NEED_DEPTH, NEED_DEPTH, RealSets, feet, real_floors, real_sets, score
 from pasdeux.errors import ConfigError
-from pasdeux.models.duet import DIRECTIONS
+from pasdeux.models.base import DIRECTIONS
 
 __all__ = ["PROTOCOL", "MODELS", "BLOCKS", "bench_duet", "bench_block", "duet_answers", "realtime_factor",
            "DuetData", "salsa_data", "video_data", "Answers", "MeanPartner", "copy_leader", "mean_partner",

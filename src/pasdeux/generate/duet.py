@@ -13,8 +13,7 @@ from pasdeux.generate.lead import as_lead
 from pasdeux.generate.partners import check_duet_model, check_sigma, finished_partners, partner_windows
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.generate.solo import place
-from pasdeux.models.base import generator
-from pasdeux.models.duet import DuetVAE, direction_index
+from pasdeux.models.base import PartnerModel, direction_index, generator
 from pasdeux.motion import Motion
 
 SPACING = 3.0  # metres between duets shown side by side (partners stand up to about 2 m apart)
@@ -34,7 +33,7 @@ def _labels(n: int) -> tuple[str, ...]:
     return tuple(f"duet {k + 1} {who}" for k in range(n) for who in ("lead", "partner"))
 
 
-def duet_prior(model: DuetVAE, n: int = 1, seconds: float = 8.0, seed: int | None = None,
+def duet_prior(model: PartnerModel, n: int = 1, seconds: float = 8.0, seed: int | None = None,
                direction: str = "a2b") -> Motion:
     """`n` fresh duets of `seconds` each: a leader sampled from the model's solo prior and a partner for it."""
     model = check_duet_model(model)
@@ -49,7 +48,7 @@ def duet_prior(model: DuetVAE, n: int = 1, seconds: float = 8.0, seed: int | Non
                   _labels(n), made_by(model, "duet_prior", n=n, seconds=float(seconds), seed=seed, direction=direction))
 
 
-def duet_variations(model: DuetVAE, duet: Motion, sigma: float = 0.5, n: int = 1, seed: int | None = None,
+def duet_variations(model: PartnerModel, duet: Motion, sigma: float = 0.5, n: int = 1, seed: int | None = None,
                     direction: str = "a2b") -> Motion:
     """`n` variations of a two-dancer motion: sigma 0 gives the model's reconstruction of the duet, larger
     sigma moves the leader further from the given one, and the partner answers each varied leader."""
@@ -76,19 +75,15 @@ def duet_variations(model: DuetVAE, duet: Motion, sigma: float = 0.5, n: int = 1
                           source=duet.source, frames=lead.n_frames))
 
 
-def _answering(model: DuetVAE, lead: np.ndarray, real: np.ndarray, new_leads: np.ndarray, role: int, sigma: float,
+def _answering(model: PartnerModel, lead: np.ndarray, real: np.ndarray, new_leads: np.ndarray, role: int, sigma: float,
                seed: int) -> np.ndarray:
     """Partners `[n, T, J, 3]` for `new_leads` that deviate from the model's expectation as the real partner
     deviates from it for the real lead, plus `sigma` times a deviation drawn by the model's sampler."""
-    n, frames = new_leads.shape[:2]
     with pipeline.inference(model):
         lead_t, real_t = torch.as_tensor(lead[None]), torch.as_tensor(real[None])
-        ctx = model.encode_lead(lead_t, role)
-        mu_q, _ = model.encode(model.partner_features(real_t, lead_t), lead=ctx)
-        deviation = mu_q - model.prior_mean(ctx)  # [1, Z, steps]
+        cond = model.condition(lead_t, role)
+        deviation = model.posterior(real_t, cond) - model.best_guess(cond)  # [1, Z, steps]
         new_leads_t = torch.as_tensor(new_leads)
-        new_ctx = model.encode_lead(new_leads_t, role)
-        new_mu = model.prior_mean(new_ctx)
-        noise = model.sampler.deviation(new_ctx.pace, new_ctx.direction, generator(seed + 1))
-        return finished_partners(model, model.decode_latent(new_mu + deviation + sigma * noise, frames, lead=new_ctx),
-                                 new_leads_t, role)
+        new_cond = model.condition(new_leads_t, role)
+        z = model.draw(new_cond, sigma, generator(seed + 1)) + deviation
+        return finished_partners(model, model.decode(z, new_cond), new_leads_t, role)

@@ -27,17 +27,16 @@ from pasdeux.generate.lead import as_lead
 from pasdeux.generate.pipeline import CHUNK, inference
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.grounding import ground
-from pasdeux.models.base import generator
-from pasdeux.models.duet import DIRECTIONS, DuetVAE, LeadContext, direction_index
+from pasdeux.models.base import DIRECTIONS, PartnerCondition, PartnerModel, PartnerOutput, direction_index, generator
 from pasdeux.motion import Motion, Skeleton
 
 PARTNER_ANCHOR_S = 0.3  # seconds: how soon a partner's steps bring it back to its place beside the leader
 BLEND = 8  # frames over which given first frames of the partner hand over to generated ones
 
 
-def check_duet_model(model: object) -> DuetVAE:
-    """The model, if it is a duet model; otherwise a clear error."""
-    if not isinstance(model, DuetVAE):
+def check_duet_model(model: object) -> PartnerModel:
+    """The model, if it is a duet (partner) model; otherwise a clear error."""
+    if not isinstance(model, PartnerModel):
         name = getattr(model, "name", type(model).__name__)
         raise ConfigError(f"model {name!r} is a solo model; partners need a duet model "
                           "(pasdeux train --config duet --data A.bvh --pair B.bvh)")
@@ -50,7 +49,7 @@ def check_sigma(sigma: float) -> float:
     return float(sigma)
 
 
-def partner_windows(model: DuetVAE, lead: np.ndarray, direction: str = "a2b", sigma: float = 1.0, k: int = 1,
+def partner_windows(model: PartnerModel, lead: np.ndarray, direction: str = "a2b", sigma: float = 1.0, k: int = 1,
                     seed: int | None = None, start: np.ndarray | None = None) -> np.ndarray:
     """`k` partners `[N, k, T, J, 3]` (world positions) for uncentred leader windows `[N, T, J, 3]`.
 
@@ -72,38 +71,36 @@ def partner_windows(model: DuetVAE, lead: np.ndarray, direction: str = "a2b", si
     return np.concatenate(out)
 
 
-def _partners(model: DuetVAE, lead: np.ndarray, role: int, sigma: float, k: int, gen: torch.Generator,
+def _partners(model: PartnerModel, lead: np.ndarray, role: int, sigma: float, k: int, gen: torch.Generator,
               start: np.ndarray | None) -> np.ndarray:
-    n, frames = lead.shape[:2]
+    n = len(lead)
     with inference(model):
         lead_t = torch.as_tensor(lead, device=model.device).repeat_interleave(k, 0)
-        ctx = model.encode_lead(lead_t, role)
-        z = model.prior_mean(ctx)
-        if sigma > 0:
-            z = z + sigma * (model.prior_latent(n * k, frames, gen, lead=ctx) - z)
-        if start is not None:
-            z = _continue_from(model, z, ctx, lead_t, torch.as_tensor(start, device=model.device), sigma, gen)
-        world = finished_partners(model, model.decode_latent(z, frames, lead=ctx), lead_t, role)
+        cond = model.condition(lead_t, role)
+        if start is None:
+            z = model.draw(cond, sigma, gen)
+        else:
+            z = _continue_from(model, cond, torch.as_tensor(start, device=model.device), sigma, gen)
+        world = finished_partners(model, model.decode(z, cond), lead_t, role)
     return world.reshape(n, k, *world.shape[1:])
 
 
-def finished_partners(model: DuetVAE, out: torch.Tensor, lead: torch.Tensor, role: int) -> np.ndarray:
-    """Decoder output `out` for leader windows `lead` `[N, T, J, 3]` (leading as `role`, 0: A) as the partners'
-    world positions `[N, T, J, 3]`: on the training skeleton's bones, on their own feet (`ground_partners`),
-    the hands the model holds holding the leader's (`holds`)."""
-    world = model.finish_sample(model.partner_world(out, lead).cpu().numpy().astype(np.float32))
-    contact = model.contact_output(out)
+def finished_partners(model: PartnerModel, out: PartnerOutput, lead: torch.Tensor, role: int) -> np.ndarray:
+    """Decoded partners `out` for leader windows `lead` `[N, T, J, 3]` (leading as `role`, 0: A) as world
+    positions `[N, T, J, 3]`: on the training skeleton's bones, on their own feet (`ground_partners`), the hands
+    the model holds holding the leader's (`holds`)."""
+    world = model.finish_sample(out.world.cpu().numpy().astype(np.float32))
     lead_np = lead.cpu().numpy()
-    world = ground_partners(model, world, lead_np, None if contact is None else contact.cpu().numpy(), 1 - role)
-    held = model.hold_output(out, role)
+    world = ground_partners(model, world, lead_np, None if out.contacts is None else out.contacts.cpu().numpy(),
+                            1 - role)
     return hold_hands(lead_np, world, model.skeleton, float(model.leg_length),
-                      None if held is None else held.cpu().numpy())
+                      None if out.holds is None else out.holds.cpu().numpy())
 
 
-def ground_partners(model: DuetVAE, world: np.ndarray, lead: np.ndarray, contact: np.ndarray | None,
+def ground_partners(model: PartnerModel, world: np.ndarray, lead: np.ndarray, contact: np.ndarray | None,
                     dancer: int) -> np.ndarray:
     """Partners `[N, T, J, 3]` (dancer `dancer` of the training couple) on that dancer's training floor
-    (`DuetVAE.dancer_floor`), travelling over their own planted feet (`contact`, the model's, or where they
+    (`PartnerModel.dancer_floor`), travelling over their own planted feet (`contact`, the model's, or where they
     look planted) while staying near where their leader placed them (`grounding.ground` anchored for
     `PARTNER_ANCHOR_S`), and never nearer or farther than the training couples stood (`distance_range`)."""
     floor = model.dancer_floor(dancer)
@@ -126,24 +123,22 @@ def keep_distance(partner: np.ndarray, lead: np.ndarray, skeleton: Skeleton, nea
     return out
 
 
-def _continue_from(model: DuetVAE, z: torch.Tensor, ctx: LeadContext, lead: torch.Tensor, start: torch.Tensor,
-                   sigma: float, gen: torch.Generator) -> torch.Tensor:
+def _continue_from(model: PartnerModel, cond: PartnerCondition, start: torch.Tensor, sigma: float,
+                   gen: torch.Generator) -> torch.Tensor:
     """Latents whose first steps encode the given partner frames and whose rest continues from them: the
     sampler's deviation carried on from the given steps' deviation from the best guess."""
-    s = start.shape[1]
-    if s < model.factor or s >= lead.shape[1]:
+    s, frames = start.shape[1], cond.lead.shape[1]
+    if s < model.factor or s >= frames:
         raise ShapeError(f"given partner frames must be at least {model.factor} and fewer than the lead's "
-                         f"{lead.shape[1]}; got {s}")
-    start = start.repeat_interleave(len(z) // len(start), 0)
+                         f"{frames}; got {s}")
+    start = start.repeat_interleave(len(cond.direction) // len(start), 0)
     steps = s // model.factor
-    given, _ = model.encode(model.partner_features(start[:, :steps * model.factor], lead[:, :steps * model.factor]),
-                            lead=ctx.first(steps))
-    mu = model.prior_mean(ctx)
+    given = model.posterior(start[:, :steps * model.factor], cond)
+    mu = model.best_guess(cond)
     if sigma <= 0:
         return torch.cat([given, mu[..., steps:]], dim=-1)
-    history = (given - mu[..., :steps]) / sigma  # the given steps' deviation, in the sampler's units
-    rest = model.sampler.deviation(ctx.pace, ctx.direction, gen, history=history)[..., steps:]
-    return torch.cat([given, mu[..., steps:] + sigma * rest], dim=-1)
+    history = (given - mu[..., :steps]) / sigma  # the given steps' deviation, in units of sigma
+    return torch.cat([given, model.draw(cond, sigma, gen, history=history)[..., steps:]], dim=-1)
 
 
 def _blend_start(out: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -161,7 +156,7 @@ def default_direction(lead_dancer: int) -> str:
     return DIRECTIONS[0] if lead_dancer == 0 else DIRECTIONS[1]
 
 
-def partner(model: DuetVAE, lead: Motion, sigma: float = 1.0, n: int = 1, seed: int | None = None,
+def partner(model: PartnerModel, lead: Motion, sigma: float = 1.0, n: int = 1, seed: int | None = None,
             lead_dancer: int = 0, direction: str | None = None, start: Motion | None = None) -> Motion:
     """The lead (one dancer of `lead`) as dancer 0 and `n` partners answering it after it, in one space.
 
@@ -186,7 +181,7 @@ def partner(model: DuetVAE, lead: Motion, sigma: float = 1.0, n: int = 1, seed: 
                   solo.notes + notes + [note], labels, prov)
 
 
-def real_partner(lead: Motion, lead_dancer: int, model: DuetVAE) -> Motion | None:
+def real_partner(lead: Motion, lead_dancer: int, model: PartnerModel) -> Motion | None:
     """The lead's real partner, at the model's rate and on its skeleton, when the lead file is a duet (a ghost)."""
     if lead.n_dancers != 2:
         return None

@@ -1,11 +1,17 @@
-"""What every pasdeux motion model shares: features, the model contract, saving and loading.
+"""What every pasdeux motion model shares: features, the model contracts, saving and loading.
 
 A model sees a window of motion as features `[B, T, C]`: the pose centred per frame (J*3 numbers,
 pelvis x and z removed) followed by the root's horizontal velocity (2 numbers per frame, so
 generated phrases can travel), all normalised with `NormStats` that travel with the model.
-Subclasses implement the tensor-level contract `encode`, `decode_latent`, `prior_latent` and `loss`;
-each takes an optional condition `lead=` (the encoded movement of a leading dancer, for duet models;
-solo models refuse one). Turning numpy windows into tensors and back is `pasdeux.generate.pipeline`'s.
+
+Two contracts:
+- `MotionModel` (solo): subclasses implement the tensor-level `encode`, `decode_latent`, `prior_latent`
+  and `loss`; turning numpy windows into tensors and back is `pasdeux.generate.pipeline`'s.
+- `PartnerModel` (a second dancer answering a first): `condition(lead, direction)` reads a leader,
+  `posterior(partner, cond)` encodes a real partner, `best_guess(cond)` and `draw(cond, sigma, gen)` give
+  partner latents (the model's `sampler` walks away from the best guess), `decode(z, cond)` returns the
+  partner in the world with its holds and planted feet (`PartnerOutput`). Generation, analysis, validation
+  and the benchmark use only this contract, so a second duet model need not imitate the first.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import json
 import os
 import tempfile
 import warnings
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +32,7 @@ from pasdeux.body import has_root, root_joints
 from pasdeux.data import NormStats
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
 from pasdeux.grounding import FloorModel
+from pasdeux.models.sampling import PartnerSampler
 from pasdeux.motion import Skeleton
 from pasdeux.runs import MODEL_CONFIG as CONFIG_FILE
 from pasdeux.runs import MODEL_SKELETON as SKELETON_FILE
@@ -242,6 +249,101 @@ class MotionModel(nn.Module):
             raise FormatError(f"{directory / WEIGHTS_FILE}: weights do not fit the config ({e})") from None
         model.folder = directory
         return model.eval()
+
+
+@dataclass
+class PartnerCondition:
+    """What a partner model reads of its leaders (its `condition`); models add their own features."""
+
+    direction: Tensor  # [B]: 0 where A leads (a2b), 1 where B leads
+    pace: Tensor  # [B, steps]: the leader's own speed per latent step (what drives the sampler)
+    lead: Tensor | None  # [B, T, J, 3]: the leader windows in the world (None: read from features alone)
+
+
+@dataclass
+class PartnerOutput:
+    """A decoded partner: where it is and what it does with its hands and feet."""
+
+    world: Tensor  # [B, T, J, 3]: the partner's world positions beside its leader (before finishing)
+    holds: Tensor | None  # [B, T, 2]: whether each partner hand (left, right) holds a leader hand (above 0.5)
+    contacts: Tensor | None  # [B, T, 2]: the probability that each partner foot (left, right) is planted
+
+
+DIRECTIONS = ("a2b", "b2a")  # a2b: dancer A (0) leads and B (1) answers; b2a the reverse
+
+
+def direction_index(direction: str) -> int:
+    """0 for "a2b" (A leads), 1 for "b2a"."""
+    if direction not in DIRECTIONS:
+        raise ConfigError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
+    return DIRECTIONS.index(direction)
+
+
+class PartnerModel(MotionModel):
+    """A model of a second dancer answering a first, for every direction of a couple, with a solo model of
+    leaders (`solo`) and a `sampler` that draws partners' departures from the best guess.
+
+    Latents are `[B, Z, steps]` with `factor` frames per step. Placement facts a generated partner is held to:
+    `dancer_floor`, `distance_range` (the training couples' nearest and farthest pelvis distance), `leg_length`.
+    Analysis reads the leader as features (`lead_features`) and differentiates `answer` with respect to them.
+    """
+
+    dancers = 2
+    directions: ClassVar[tuple[str, ...]] = DIRECTIONS
+    solo: MotionModel
+    sampler: PartnerSampler
+
+    # --- the contract: subclasses implement ---------------------------------------------------
+    def condition(self, lead: Tensor, direction: int | Tensor) -> PartnerCondition:
+        """What the model reads of uncentred leader windows `[B, T, J, 3]` leading as `direction`."""
+        raise NotImplementedError
+
+    def posterior(self, partner: Tensor, cond: PartnerCondition) -> Tensor:
+        """The latent `[B, Z, S / factor]` of real partner windows `[B, S, J, 3]` answering the first S frames
+        of the leaders in `cond` (S a multiple of `factor`)."""
+        raise NotImplementedError
+
+    def best_guess(self, cond: PartnerCondition) -> Tensor:
+        """The partner latent the model expects for these leaders (sigma 0)."""
+        raise NotImplementedError
+
+    def decode(self, z: Tensor, cond: PartnerCondition) -> PartnerOutput:
+        """Partner latents as partners beside the leaders in `cond`."""
+        raise NotImplementedError
+
+    def lead_features(self, lead: Tensor) -> Tensor:
+        """Normalised leader features `[B, T, J*3 + E]`: its pose per joint (x, y, z), then E numbers of its own
+        travel and turning."""
+        raise NotImplementedError
+
+    def answer(self, lead_feats: Tensor, direction: int) -> tuple[Tensor, Tensor]:
+        """The best-guess partner for leader features, differentiable in them, in the leader's frame: its pose
+        centred on its own pelvis `[B, T, J, 3]` and where its pelvis stands from the leader's `[B, T, 3]`."""
+        raise NotImplementedError
+
+    def lead_pose_spread(self) -> Tensor:
+        """The spread of each leader pose feature `[J*3]` over the training data (constants have none)."""
+        raise NotImplementedError
+
+    def dancer_floor(self, dancer: int) -> FloorModel | None:
+        """Where dancer `dancer` of the training couple (0: A, 1: B) stands (None: never measured)."""
+        return self.floor_model
+
+    def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses, in the
+        data's units (what completes leads that lack some joints)."""
+        raise NotImplementedError
+
+    # --- shared by every partner model --------------------------------------------------------
+    def draw(self, cond: PartnerCondition, sigma: float, gen: torch.Generator,
+             history: Tensor | None = None) -> Tensor:
+        """Partner latents: the best guess plus `sigma` times a deviation drawn by the sampler; `history`
+        `[B, Z, H]` (deviations of given first steps, in units of sigma) makes it continue from them."""
+        mu = self.best_guess(cond)
+        if sigma <= 0:
+            return mu
+        return mu + sigma * self.sampler.deviation(cond.pace, cond.direction, gen, history=history)
+
 
 
 def read_model_meta(directory: Path) -> dict:

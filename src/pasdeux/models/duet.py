@@ -65,7 +65,13 @@ from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.grounding import FloorModel
 from pasdeux.models import duet_fit
-from pasdeux.models.base import MotionModel, features_of
+from pasdeux.models.base import (
+    DIRECTIONS,
+    PartnerCondition,
+    PartnerModel,
+    PartnerOutput,
+    features_of,
+)
 from pasdeux.models.contacts import contact_labels, foot_index, foot_points, hand_index, hold_labels
 from pasdeux.models.layers import (
     Down,
@@ -89,7 +95,6 @@ LEAD_EXTRA = 3  # the leader's own travel (x, z in its frame) and turning (sine 
 POSE_COMPONENTS = 32  # principal components kept to complete leads that lack some of the model's joints
 PREPARE_WINDOWS = 1024  # pair windows (spread over the training data) the data-dependent start is fitted on
 WARP_ROWS = 20_000  # latent steps (per direction) the linear warp is fitted on, spread over the windows
-DIRECTIONS = ("a2b", "b2a")  # a2b: dancer A (0) leads and B (1) answers; b2a the reverse
 
 
 @dataclass
@@ -126,24 +131,18 @@ class DuetConfig:
 
 
 @dataclass
-class LeadContext:
-    """What the duet model reads of a leader (the `lead=` condition of its contract), per latent step."""
+class LeadContext(PartnerCondition):
+    """What the duet model reads of a leader (its condition, and the `lead=` of its tensor-level contract), per
+    latent step; `pace` is the mean joint speed around the leader's pelvis, in data units per second."""
 
     learned: Tensor  # [B, hidden, steps]: the leader encoder's features, with the direction's embedding
     warp: Tensor  # [B, partner_channels, steps]: the linear warp's guess of the partner's latent
-    direction: Tensor  # [B]: 0 where A leads (a2b), 1 where B leads
-    pace: Tensor  # [B, steps]: the leader's own speed (mean joint speed around its pelvis, data units/s)
 
-    def first(self, steps: int) -> LeadContext:
-        """The context of the first `steps` latent steps."""
-        return LeadContext(self.learned[..., :steps], self.warp[..., :steps], self.direction, self.pace[..., :steps])
-
-
-def direction_index(direction: str) -> int:
-    """0 for "a2b" (A leads), 1 for "b2a"."""
-    if direction not in DIRECTIONS:
-        raise ConfigError(f"direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
-    return DIRECTIONS.index(direction)
+    def first(self, steps: int, frames: int) -> LeadContext:
+        """The context of the first `steps` latent steps (`frames` frames of the leader)."""
+        lead = None if self.lead is None else self.lead[:, :frames]
+        return LeadContext(self.direction, self.pace[..., :steps], lead, self.learned[..., :steps],
+                           self.warp[..., :steps])
 
 
 def _legacy_sampler_keys(module: nn.Module, state: dict, prefix: str, *args) -> None:
@@ -165,14 +164,12 @@ def _zero_last(layers: nn.ModuleList) -> None:
     nn.init.zeros_(layers[-1].bias)
 
 
-class DuetVAE(MotionModel):
+class DuetVAE(PartnerModel):
     """Conditional VAE of a partner given a leader, with a solo model of leaders."""
 
     name = "duet"
     config_class = DuetConfig
     has_root = True
-    dancers = 2
-    directions = DIRECTIONS
 
     def __init__(self, config: DuetConfig, skeleton, stats, fps: float = 30.0) -> None:
         super().__init__(config, skeleton, stats, fps)
@@ -291,19 +288,20 @@ class DuetVAE(MotionModel):
         place = torch.stack([xz[..., 0], torch.zeros_like(xz[..., 0]), xz[..., 1]], -1)[..., None, :]
         return from_frame(pose, fwd[..., None, :]) + place
 
-    def encode_lead(self, lead: Tensor, direction: int | Tensor) -> LeadContext:
+    def condition(self, lead: Tensor, direction: int | Tensor) -> LeadContext:
         """The context of uncentred leader windows `[B, T, J, 3]`: the condition that `encode`, `decode_latent`
         and `prior_latent` take as `lead=`."""
-        return self.context(self.lead_features(lead), direction)
+        return self.context(self.lead_features(lead), direction, lead)
 
-    def context(self, lead_feats: Tensor, direction: int | Tensor) -> LeadContext:
-        """The context of normalised leader features `[B, T, J*3 + 3]` (`lead_features`)."""
+    def context(self, lead_feats: Tensor, direction: int | Tensor, lead: Tensor | None = None) -> LeadContext:
+        """The context of normalised leader features `[B, T, J*3 + 3]` (`lead_features`) of the leader windows
+        `lead` (None: features alone, for analysis)."""
         role = torch.as_tensor(direction, device=lead_feats.device).long().expand(lead_feats.shape[0])
         x = self._pad(lead_feats.transpose(1, 2))
         learned = run_layers(self.lead_enc, x) + self.role(role)[..., None]
         warps = pad_conv(F.avg_pool1d(x, self.factor), self.warp).unflatten(1, (len(DIRECTIONS), -1))
-        return LeadContext(learned, warps[torch.arange(len(role), device=role.device), role], role,
-                           self._pace(lead_feats))
+        return LeadContext(role, self._pace(lead_feats), lead, learned,
+                           warps[torch.arange(len(role), device=role.device), role])
 
     def _pace(self, lead_feats: Tensor) -> Tensor:
         """The leader's own speed per latent step `[B, steps]`, from its pose in its own frame."""
@@ -315,7 +313,7 @@ class DuetVAE(MotionModel):
     # --- the contract ------------------------------------------------------------------------
     def _need_lead(self, lead: LeadContext | None) -> LeadContext:
         if not isinstance(lead, LeadContext):
-            raise ConfigError("the duet model generates a partner for a leader: give lead= (model.encode_lead(...))")
+            raise ConfigError("the duet model generates a partner for a leader: give lead= (model.condition(...))")
         return lead
 
     def encode(self, partner_feats: Tensor, lead: LeadContext | None = None) -> tuple[Tensor, Tensor]:
@@ -372,11 +370,33 @@ class DuetVAE(MotionModel):
         ctx = self._need_lead(lead)
         if n != len(ctx.direction):
             raise ShapeError(f"prior_latent draws one partner per leader context: n={n}, contexts={len(ctx.direction)}")
-        return self.prior_mean(ctx) + self.sampler.deviation(ctx.pace, ctx.direction, gen)
+        return self.draw(ctx, 1.0, gen)
 
     def prior_mean(self, lead: LeadContext) -> Tensor:
         """The partner latent the model expects for this leader (sigma 0: its best guess)."""
         return self.prior_params(lead)[0]
+
+    # --- the partner contract ----------------------------------------------------------------
+    def best_guess(self, cond: LeadContext) -> Tensor:
+        return self.prior_mean(cond)
+
+    def posterior(self, partner: Tensor, cond: LeadContext) -> Tensor:
+        frames = partner.shape[1]
+        part = cond.first(self.latent_steps(frames), frames)
+        return self.encode(self.partner_features(partner, part.lead), lead=part)[0]
+
+    def decode(self, z: Tensor, cond: LeadContext) -> PartnerOutput:
+        out = self.decode_latent(z, cond.lead.shape[1], lead=cond)
+        return PartnerOutput(self.partner_world(out, cond.lead), self.hold_output(out, cond.direction),
+                             self.contact_output(out))
+
+    def answer(self, lead_feats: Tensor, direction: int) -> tuple[Tensor, Tensor]:
+        ctx = self.context(lead_feats, direction)
+        pose, offset = self.partner_in_frame(self.decode_latent(self.prior_mean(ctx), lead_feats.shape[1], lead=ctx))
+        return pose, torch.stack([offset[..., 0], torch.zeros_like(offset[..., 0]), offset[..., 1]], dim=-1)
+
+    def lead_pose_spread(self) -> Tensor:
+        return self.canon_std
 
     def finish_sample(self, pose: np.ndarray) -> np.ndarray:
         """Generated bodies `[N, T, J, 3]` on the training skeleton's mean bone lengths, extremities steadied
@@ -476,7 +496,7 @@ class DuetVAE(MotionModel):
         solo = self.solo.loss(torch.cat([a, b]), step)
         lead, partner = torch.cat([a, b]), torch.cat([b, a])
         role = torch.cat([torch.zeros(len(a)), torch.ones(len(a))]).long().to(world.device)
-        ctx = self.encode_lead(lead, role)
+        ctx = self.condition(lead, role)
         x = self.partner_features(partner, lead)
         mu_q, logvar_q = self.encode(x, lead=ctx)
         mu_p, logvar_p = self.prior_params(ctx)

@@ -41,9 +41,8 @@ def fit(model: DuetVAE, sequences: list[np.ndarray]) -> None:
         pair = torch.as_tensor(np.asarray(seq, np.float32), device=model.device)
         for direction in range(len(model.directions)):
             lead, partner = pair[direction][None], pair[1 - direction][None]
-            ctx = model.encode_lead(lead, direction)
-            mu_q, _ = model.encode(model.partner_features(partner, lead), lead=ctx)
-            deviations.append((mu_q - model.prior_mean(ctx))[0].T)  # [steps, Z]
+            ctx = model.condition(lead, direction)
+            deviations.append((model.posterior(partner, ctx) - model.best_guess(ctx))[0].T)  # [steps, Z]
             paces.append(ctx.pace[0])
             directions.append(direction)
     model.sampler.fit(deviations, paces, directions)
@@ -61,8 +60,8 @@ def calibrate(model: DuetVAE, sequences: list[np.ndarray]) -> None:
     gen = torch.Generator().manual_seed(0)
     for direction in range(len(model.directions)):
         lead, partner = pairs[:, direction], pairs[:, 1 - direction]
-        ctx = model.encode_lead(lead, direction)
-        mu = model.prior_mean(ctx)
+        ctx = model.condition(lead, direction)
+        mu = model.best_guess(ctx)
         raw = model.sampler.raw(ctx.pace, ctx.direction, gen)
         real = np.array([dev.mean_motion(model.own_centred(partner), order) for order in (1, 2)])
         gaps, outs = {}, {}
