@@ -29,13 +29,14 @@ def extract(
     import pasdeux
     from pasdeux.extract import run
     from pasdeux.io import FORMATS, WRITABLE
+    from pasdeux.music.soundtrack import keep_soundtrack
 
     if out.suffix.lower() not in {FORMATS[f][1][0] for f in WRITABLE}:
         from pasdeux.errors import ConfigError
 
         raise ConfigError(f"cannot write {out.name!r}: the motion file must end in .npz, .bvh or .csv")
     result = run(video, progress=progress, dancers=dancers, model=model, fps=fps, smooth=smooth, fov=fov)
-    motion = result.motion
+    motion = keep_soundtrack(result.motion, video, out)  # the rehearsal's sound beside the motion, to use as --music
     path = pasdeux.save(motion, out)
     seen = ", ".join(f"dancer {d + 1} in {int(result.found[d].sum())}" for d in range(motion.n_dancers))
     typer.echo(f"wrote {path}: {motion.n_dancers} dancer(s) x {motion.n_frames} frames x {motion.n_joints} "

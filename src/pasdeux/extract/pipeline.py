@@ -22,6 +22,7 @@ from pasdeux.extract import filter as clean
 from pasdeux.extract.landmarks import N_BODY
 from pasdeux.extract.world import Camera, place, to_room
 from pasdeux.motion import Motion
+from pasdeux.music.soundtrack import soundtrack_of
 from pasdeux.skeletons import BLAZEPOSE33, MEDIAPIPE33_JOINTS, get_skeleton
 
 Progress = Callable[[int, int | None], None]  # (frames done, frames expected or None)
@@ -278,7 +279,7 @@ def _smooth(motion: Motion, opt: Options) -> Motion:
 
 
 def _provenance(path: Path, opt: Options, camera: Camera, where: dict) -> dict:
-    return {"extract": {
+    return {**soundtrack_of(path), "extract": {  # the video's sound, kept beside the motion by `pasdeux extract`
         "video": path.name, "model": f"blazepose-{opt.model}", "fps": opt.fps,
         "camera": {"width": camera.width, "height": camera.height, "fov_deg": opt.fov,
                    "focal_px": round(camera.focal, 3), "position_m": [round(float(v), 4) for v in where["camera"]],

@@ -93,7 +93,8 @@ def write_wav(track: Soundtrack, path: Path) -> Path:
     return path
 
 
-def _ffmpeg(args: list[str]) -> None:
+def ffmpeg(args: list[str]) -> None:
+    """Run the ffmpeg of the imageio-ffmpeg wheel; a failure is a FormatError with its last words."""
     import imageio_ffmpeg
 
     run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *args], capture_output=True)
@@ -109,5 +110,5 @@ def opus_data_uri(track: Soundtrack) -> str:
     with tempfile.TemporaryDirectory(prefix="pasdeux-sound-") as tmp:
         wav, ogg = Path(tmp) / "span.wav", Path(tmp) / "span.ogg"
         write_wav(track, wav)
-        _ffmpeg(["-i", str(wav), "-ac", "1", "-c:a", "libopus", "-b:a", f"{OPUS_KBPS}k", str(ogg)])
+        ffmpeg(["-i", str(wav), "-ac", "1", "-c:a", "libopus", "-b:a", f"{OPUS_KBPS}k", str(ogg)])
         return "data:audio/ogg;base64," + base64.b64encode(ogg.read_bytes()).decode("ascii")
