@@ -58,21 +58,11 @@ class BeatGrid:
 
     @classmethod
     def of(cls, music, start: float = 0.0, seconds: float | None = None) -> BeatGrid:
-        """The beats of `music` (a `pasdeux.Music`) from `start` for `seconds` (default: to its end), checked."""
-        length = len(music.samples) / music.rate
-        start = float(start)
-        if not (math.isfinite(start) and 0 <= start < length):
-            raise ConfigError(f"--music-start must be within the music (0 to {length:.2f} s); got {start:g}")
-        seconds = length - start if seconds is None else float(seconds)
-        if not (math.isfinite(seconds) and seconds > 0):
-            raise ConfigError(f"--music-seconds must be a positive number of seconds; got {seconds:g}")
-        if start + seconds > length + 1e-6:
-            raise ConfigError(f"the music is {length:.2f} s long: {seconds:g} s from {start:g} s runs past its end; "
-                              f"start at {max(0.0, length - seconds):.2f} s or earlier, or ask for fewer seconds")
+        """The beats of a `pasdeux.Music` from `start` for `seconds` (default: all of it; checked by its `span`)."""
+        if start or seconds is not None:
+            music = music.span(start, seconds)
         beats = np.asarray(music.beats, np.float64)
-        counts = np.asarray(getattr(music, "counts", np.zeros(len(beats))), np.int64)
-        keep = (beats >= start) & (beats < start + seconds)
-        return cls(seconds, beats[keep] - start, counts[keep] if len(counts) == len(beats) else np.zeros(keep.sum()))
+        return cls(float(music.duration), beats, np.asarray(music.counts, np.int64).reshape(len(beats)))
 
     def weights(self) -> np.ndarray:
         """How much a stop on each beat is worth: count 1 most, count 5 next."""
@@ -286,9 +276,9 @@ def music_span(path, start: float = 0.0, seconds: float | None = None) -> tuple[
 
     import pasdeux
 
-    grid = BeatGrid.of(pasdeux.load_music(path), start, seconds)
-    return grid, {"file": Path(path).name, "path": str(Path(path).resolve()), "start": float(start),
-                  "seconds": grid.seconds}
+    music = pasdeux.load_music(path, start, seconds)
+    return BeatGrid.of(music), {"file": Path(path).name, "path": str(Path(path).resolve()),
+                                "start": round(music.start, 6), "seconds": round(music.duration, 6)}
 
 
 def _generated_seconds(grid: BeatGrid, fps: float) -> float:
