@@ -8,6 +8,7 @@ import torch
 
 from pasdeux.data import center, time_split, windows
 from pasdeux.errors import ConfigError, FormatError, ShapeError
+from pasdeux.generate.partners import partner_windows
 from pasdeux.generate.pipeline import reconstruct, sample, vary
 from pasdeux.models import MODELS, MotionModel, build_model, load_model
 from pasdeux.models.ar_prior import ARPrior
@@ -19,29 +20,42 @@ CONFIGS = [
     ("pose", {"hidden": 64, "latent": 16, "layers": 3}),
     ("default", {"hidden": 16, "latent_channels": 8, "stages": 1}),
     ("default", {"hidden": 24, "latent_channels": 16, "stages": 2, "blocks": 1, "prior_order": 3}),
+    ("duet", {"hidden": 16, "latent_channels": 8, "partner_channels": 8}),
 ]
 
 
 @pytest.fixture(scope="module")
 def train_data(duet):
-    """Uncentred training windows and whole training sequences of both dancers."""
+    """Uncentred training windows and whole training sequences of both dancers, and the whole training duet."""
     torch.set_num_threads(1)
     train = time_split(duet)["train"]
     w = np.concatenate([windows(train.positions[d], 64, 16) for d in range(2)]).copy()
-    return w, [train.positions[0], train.positions[1]], duet.skeleton
+    return w, [train.positions[0], train.positions[1]], duet.skeleton, train.positions
 
 
 def make(name, options, train_data):
-    w, seqs, skeleton = train_data
+    w, _, skeleton, _ = train_data
     model = build_model(name, options, skeleton, MotionModel.fit_stats(w, skeleton))
-    model.prepare(w)
+    model.prepare(batch(model, train_data))
     return model
 
 
-@pytest.mark.parametrize("name,options", CONFIGS)
+def batch(model, train_data, n: int | None = None) -> np.ndarray:
+    """Training windows as the model takes them: one dancer's `[N, T, J, 3]`, or pairs `[N, 2, T, J, 3]`."""
+    w = train_data[0]
+    out = w if model.dancers == 1 else np.stack([w[:len(w) // 2], w[len(w) // 2:]], 1)
+    return out[:n]
+
+
+def sequences(model, train_data) -> list[np.ndarray]:
+    """Whole training sequences as `fit_prior` takes them: each dancer's, or the duet."""
+    return train_data[1] if model.dancers == 1 else [train_data[3]]
+
+
+@pytest.mark.parametrize("name,options", CONFIGS[:-1])
 def test_builds_and_runs_forward(name, options, train_data):
     model = make(name, options, train_data)
-    w, _, skeleton = train_data
+    w, _, skeleton, _ = train_data
     losses = model.loss(torch.as_tensor(w[:4]), step=0)
     assert torch.isfinite(losses["loss"]) and losses["loss"] > 0
     c = center(w[:3], skeleton)
@@ -51,15 +65,16 @@ def test_builds_and_runs_forward(name, options, train_data):
     assert s.shape == (2, 80, 29, 3) and np.isfinite(s).all()
 
 
-SOLO_MODELS = [name for name, cls in MODELS.items() if cls.dancers == 1]  # the duet model: tests/test_duet.py
+SOLO_MODELS = [name for name, cls in MODELS.items() if cls.dancers == 1]  # partners: tests/test_partner_contract.py
 
 
-@pytest.mark.parametrize("name", SOLO_MODELS)
+@pytest.mark.parametrize("name", list(MODELS))
 def test_loss_falls_within_a_few_steps(name, train_data):
-    small = {"seed": {"units": 32, "latent": 16}, "pose": {"hidden": 64}, "default": {"hidden": 16}}[name]
+    small = {"seed": {"units": 32, "latent": 16}, "pose": {"hidden": 64}, "default": {"hidden": 16},
+             "duet": {"hidden": 16, "latent_channels": 8, "partner_channels": 8}}[name]
     torch.manual_seed(0)
     model = make(name, small, train_data)
-    w = torch.as_tensor(train_data[0][:16])
+    w = torch.as_tensor(batch(model, train_data, 16))
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     first = None
     for step in range(12):
@@ -71,18 +86,23 @@ def test_loss_falls_within_a_few_steps(name, train_data):
     assert model.loss(w, 12)["loss"].item() < first
 
 
-@pytest.mark.parametrize("name,options", [CONFIGS[0], CONFIGS[2], CONFIGS[5]])
+@pytest.mark.parametrize("name,options", [CONFIGS[0], CONFIGS[2], CONFIGS[5], CONFIGS[6]])
 def test_save_load_round_trip_is_exact(name, options, train_data, tmp_path):
     model = make(name, options, train_data)
-    model.fit_prior(train_data[1])
+    model.fit_prior(sequences(model, train_data))
     model.save_pretrained(tmp_path / "m")
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
         "config.json", "model.safetensors", "skeleton.json", "stats.json"]
     again = load_model(tmp_path / "m")
     assert type(again) is type(model) and again.skeleton.joints == model.skeleton.joints
-    c = center(train_data[0][:2], model.skeleton)
-    np.testing.assert_array_equal(reconstruct(again, c), reconstruct(model, c))
-    np.testing.assert_array_equal(sample(again, 2, 64, seed=3), sample(model, 2, 64, seed=3))
+    if model.dancers == 1:
+        c = center(train_data[0][:2], model.skeleton)
+        np.testing.assert_array_equal(reconstruct(again, c), reconstruct(model, c))
+        np.testing.assert_array_equal(sample(again, 2, 64, seed=3), sample(model, 2, 64, seed=3))
+    else:  # the sampler, fitted after training, is saved with the weights: the same partners are drawn
+        lead = train_data[0][:2]
+        np.testing.assert_array_equal(partner_windows(again, lead, "b2a", 1.0, seed=3),
+                                      partner_windows(model, lead, "b2a", 1.0, seed=3))
     model.save_pretrained(tmp_path / "m")  # overwriting an existing folder works too
     assert load_model(tmp_path / "m").name == name
 
@@ -165,7 +185,7 @@ def test_ar_prior_samples_are_calm_and_lively_like_the_data():
 
 
 def test_user_errors_are_clear(train_data, tmp_path):
-    w, _, skeleton = train_data
+    w, _, skeleton, _ = train_data
     stats = MotionModel.fit_stats(w, skeleton)
     with pytest.raises(ConfigError, match="latent_channels"):
         build_model("default", {"latent_chanels": 8}, skeleton, stats)
@@ -181,7 +201,7 @@ def test_user_errors_are_clear(train_data, tmp_path):
 
 
 def test_generation_leaves_the_model_in_its_mode_and_solo_models_refuse_a_lead(train_data):
-    w, c, skeleton = train_data
+    w, c, skeleton, _ = train_data
     model = build_model("default", {"hidden": 16, "latent_channels": 8}, skeleton, MotionModel.fit_stats(w, skeleton))
     model.train()
     reconstruct(model, c[:2])
@@ -194,7 +214,7 @@ def test_generation_leaves_the_model_in_its_mode_and_solo_models_refuse_a_lead(t
 def test_default_model_learns_contacts_and_keeps_planted_feet_still(train_data, tmp_path):
     """With the training data's floor measured, the default model predicts planted feet (two logits per
     frame) and its loss scores them; generation grounds what it makes; model folders keep the floor."""
-    w, _, skeleton = train_data
+    w, _, skeleton, _ = train_data
     model = make("default", {"hidden": 16, "latent_channels": 8}, train_data)
     assert model.floor_model is None and set(model.loss(torch.as_tensor(w[:4]), 0)) >= {"loss", "mse"}
     floor = model.measure_floor(w)
@@ -226,6 +246,6 @@ def test_model_folders_from_before_grounding_still_load(train_data, tmp_path):
     save_file(state, str(folder / "model.safetensors"))
     with pytest.warns(UserWarning, match="without grounding"):
         assert load_model(folder).floor_model is None
-    w, _, skeleton = train_data
+    w, _, skeleton, _ = train_data
     c = center(w[:2], skeleton)
     np.testing.assert_allclose(reconstruct(old, c), reconstruct(model, c), atol=1e-6)

@@ -335,6 +335,21 @@ class PartnerModel(MotionModel):
         raise NotImplementedError
 
     # --- shared by every partner model --------------------------------------------------------
+    @torch.no_grad()
+    def fit_sampler(self, sequences: list[np.ndarray]) -> None:
+        """Fit the sampler to how the real partners of whole training duets `[2, T, J, 3]` depart from the best
+        guess, in every direction (once, after training; saved with the weights)."""
+        deviations, paces, directions = [], [], []
+        for seq in sequences:
+            pair = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)
+            for direction in range(len(self.directions)):
+                lead, partner = pair[direction][None], pair[1 - direction][None]
+                cond = self.condition(lead, direction)
+                deviations.append((self.posterior(partner, cond) - self.best_guess(cond))[0].T)  # [steps, Z]
+                paces.append(cond.pace[0])
+                directions.append(direction)
+        self.sampler.fit(deviations, paces, directions)
+
     def draw(self, cond: PartnerCondition, sigma: float, gen: torch.Generator,
              history: Tensor | None = None) -> Tensor:
         """Partner latents: the best guess plus `sigma` times a deviation drawn by the sampler; `history`

@@ -36,16 +36,7 @@ DEVIATION_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # spreads tried, relative to 
 def fit(model: DuetVAE, sequences: list[np.ndarray]) -> None:
     """Fit every prior of `model` and calibrate its samples on whole training duets `[2, T, J, 3]`."""
     model.solo.fit_prior([s[d] for s in sequences for d in range(2)])
-    deviations, paces, directions = [], [], []
-    for seq in sequences:
-        pair = torch.as_tensor(np.asarray(seq, np.float32), device=model.device)
-        for direction in range(len(model.directions)):
-            lead, partner = pair[direction][None], pair[1 - direction][None]
-            ctx = model.condition(lead, direction)
-            deviations.append((model.posterior(partner, ctx) - model.best_guess(ctx))[0].T)  # [steps, Z]
-            paces.append(ctx.pace[0])
-            directions.append(direction)
-    model.sampler.fit(deviations, paces, directions)
+    model.fit_sampler(sequences)
     calibrate(model, sequences)
 
 
