@@ -70,6 +70,19 @@ def test_page_scripts_and_viewer_are_served_locally(client):
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
+def test_the_page_builds_its_generate_form_from_the_registry_of_modes(client):
+    from pasdeux.generate import modes
+
+    listed = client.get("/api/modes").json()
+    assert [m["name"] for m in listed["modes"]] == list(modes.MODES)
+    partner = next(m for m in listed["modes"] if m["name"] == "partner")
+    assert partner["kind"] == "duet" and partner["phrases"] == 1 and partner["ghost"] == "the real partner"
+    sigma = listed["settings"]["sigma"]
+    assert (sigma["minimum"], sigma["maximum"], sigma["type"]) == (0.0, 5.0, "float") and sigma["help"]
+    page = client.get("/").text + client.get("/static/generate.js").text
+    assert "duet_prior" not in page and "bridge_seconds" not in page  # no mode or setting written into the page
+
+
 # --- library and uploads -----------------------------------------------------------------------
 def test_uploaded_duet_is_listed_with_kind_dancers_length_skeleton(client):
     duet = next(m for m in listing(client)["motions"] if m["path"] == DUET_NAME)

@@ -8,6 +8,7 @@ import typer
 
 from pasdeux.cli import app
 from pasdeux.errors import ConfigError
+from pasdeux.generate.modes import MODES, option
 
 duet_app = typer.Typer(help="Duets with a trained duet model: a partner for a lead, whole duets, variations.",
                        no_args_is_help=True)
@@ -16,7 +17,6 @@ app.add_typer(duet_app, name="duet")
 RUN = typer.Argument(..., help="duet run folder or model folder (pasdeux train --config duet)")
 OUT = typer.Option(..., "--out", "-o", help="output motion file (.npz, .bvh, .csv)")
 ANIMATE = typer.Option(None, "--animate", help="also draw it to a .gif, .mp4 or .html")
-SEED = typer.Option(None, "--seed", help="random seed (recorded in the output either way)")
 FPS = typer.Option(None, "--fps", help="resample the output to this frame rate (default: the model's)")
 HIGHLIGHT = typer.Option(None, "--highlight", help="an influence JSON (pasdeux influence): ring the lead's most "
                          "influential joints in the animation")
@@ -50,16 +50,16 @@ def _write(motion, out: Path, fps: float | None, animate: Path | None, ghost=Non
 def duet_partner(run: Path = RUN,
                  lead: Path = typer.Option(..., "--lead", help="motion file of the lead (a solo, or a duet)"),
                  lead_dancer: int = typer.Option(0, "--lead-dancer", help="which dancer of --lead leads (0 or 1)"),
-                 sigma: float = typer.Option(1.0, "--sigma", help="0: the model's best guess; 1: its own spread"),
-                 n: int = typer.Option(1, "-n", help="partners to draw for the one lead (all in the same space)"),
+                 sigma: float = option("partner", "sigma", 1.0), n: int = option("partner", "n", 1, "-n"),
                  start: float = typer.Option(0.0, "--start", help="seconds into --lead to begin"),
                  seconds: float | None = typer.Option(None, "--seconds", help="length to use (default: all)"),
                  direction: str | None = DIRECTION, out: Path = OUT, animate: Path | None = ANIMATE,
-                 highlight: Path | None = HIGHLIGHT, fps: float | None = FPS, seed: int | None = SEED) -> None:
+                 highlight: Path | None = HIGHLIGHT, fps: float | None = FPS,
+                 seed: int | None = option("partner", "seed")) -> None:
     """A partner answering a lead: the output holds the lead as dancer 0 and its partner(s) after it; an
     animation shows the real partner as a ghost when --lead is a duet."""
     import pasdeux
-    from pasdeux.generate.partners import partner, real_partner
+    from pasdeux.generate.partners import real_partner
 
     model = _load_duet_model(run)
     motion = pasdeux.load(lead)
@@ -72,7 +72,8 @@ def duet_partner(run: Path = RUN,
     motion = motion.seconds(start, end)
     if motion.n_frames < model.min_frames:
         raise ConfigError(f"{lead} has too few frames from {start:g} s for {seconds} s; choose a longer span")
-    result = partner(model, motion, sigma=sigma, n=n, seed=seed, lead_dancer=lead_dancer, direction=direction)
+    result = MODES["partner"].run(model, [motion], [lead_dancer],
+                                  {"sigma": sigma, "n": n, "seed": seed, "direction": direction})
     result = result.with_positions(result.positions, provenance={**result.provenance, "source_file": str(lead),
                                                                  "start_s": start, "seconds": seconds})
     marks = None
@@ -84,32 +85,31 @@ def duet_partner(run: Path = RUN,
 
 
 @duet_app.command("prior")
-def duet_prior(run: Path = RUN, n: int = typer.Option(1, "-n", help="duets, set side by side"),
-               seconds: float = typer.Option(8.0, "--seconds", help="length of each duet"),
+def duet_prior(run: Path = RUN, n: int = option("duet_prior", "n", 1, "-n"),
+               seconds: float = option("duet_prior", "seconds", 8.0),
                out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
-               seed: int | None = SEED) -> None:
+               seed: int | None = option("duet_prior", "seed")) -> None:
     """Whole duets from nothing: a leader from the model's solo prior, and a partner answering it."""
-    from pasdeux.generate.duet import duet_prior as make
-
-    _write(make(_load_duet_model(run), n=n, seconds=seconds, seed=seed), out, fps, animate)
+    settings = {"n": n, "seconds": seconds, "seed": seed, "direction": "a2b"}
+    _write(MODES["duet_prior"].run(_load_duet_model(run), [], [], settings), out, fps, animate)
 
 
 @duet_app.command("vary")
 def duet_vary(run: Path = RUN, duet: Path = typer.Argument(..., help="a two-dancer motion file"),
-              sigma: float = typer.Option(0.5, "--sigma", help="0 reproduces the duet; larger is bolder"),
-              n: int = typer.Option(1, "-n", help="variations, set side by side"),
+              sigma: float = option("duet_variations", "sigma", 0.5),
+              n: int = option("duet_variations", "n", 1, "-n"),
               start: float = typer.Option(0.0, "--start", help="seconds into the duet to begin"),
               seconds: float | None = typer.Option(None, "--seconds", help="length to use (default: all)"),
               direction: str = typer.Option("a2b", "--direction", help="a2b: dancer 0 leads; b2a: dancer 1 leads"),
               out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
-              seed: int | None = SEED) -> None:
+              seed: int | None = option("duet_variations", "seed")) -> None:
     """Variations of a given duet: the leader varied by sigma, the partner answering each varied leader."""
     import pasdeux
-    from pasdeux.generate.duet import duet_variations
 
     model = _load_duet_model(run)
     motion = pasdeux.load(duet).seconds(start, None if seconds is None else start + seconds)
-    result = duet_variations(model, motion, sigma=sigma, n=n, seed=seed, direction=direction)
+    result = MODES["duet_variations"].run(model, [motion], [0],
+                                          {"sigma": sigma, "n": n, "seed": seed, "direction": direction})
     _write(result, out, fps, animate, ghost=motion if n == 1 else None)
 
 

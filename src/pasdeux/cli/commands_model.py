@@ -8,9 +8,10 @@ import typer
 
 from pasdeux.cli import app, command_line
 from pasdeux.errors import ConfigError
+from pasdeux.generate.modes import MODES, modes_of, option
 
-generate_app = typer.Typer(help="Generate dance with a trained model: variations, prior, interpolate, "
-                                "transition, long.", no_args_is_help=True)
+generate_app = typer.Typer(help=f"Generate dance with a trained model: {', '.join(modes_of('solo'))} (duet models: "
+                                "pasdeux duet).", no_args_is_help=True)
 app.add_typer(generate_app, name="generate")
 
 
@@ -176,16 +177,14 @@ def gen_variations(run: Path = RUN, phrase: Path = typer.Argument(..., help="mot
 
 
 @generate_app.command("prior")
-def gen_prior(run: Path = RUN, n: int = typer.Option(4, "-n"),
-              seconds: float = typer.Option(4.0, "--seconds", help="length of each phrase in seconds"),
+def gen_prior(run: Path = RUN, n: int = option("prior", "n", 4, "-n"), seconds: float = option("prior", "seconds"),
               out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
-              seed: int | None = SEED) -> None:
+              seed: int | None = option("prior", "seed")) -> None:
     """Fresh phrases sampled from the model's prior."""
-    from pasdeux import generate
     from pasdeux.models import load_model
 
     _check(fps, lengths={"--seconds": seconds})
-    _save(generate.prior(load_model(run), n, seconds, seed), out, animate, fps)
+    _save(MODES["prior"].run(load_model(run), [], [], {"n": n, "seconds": seconds, "seed": seed}), out, animate, fps)
 
 
 @generate_app.command("interpolate")
@@ -193,16 +192,15 @@ def gen_interpolate(run: Path = RUN, a: Path = typer.Argument(..., help="motion 
                     b: Path = typer.Argument(..., help="motion file of phrase B"),
                     start_a: float = typer.Option(0.0, "--start-a", help="seconds into A where its phrase begins"),
                     start_b: float = typer.Option(0.0, "--start-b", help="seconds into B where its phrase begins"),
-                    seconds: float | None = PHRASE_SECONDS, steps: int = typer.Option(8, "--steps"),
+                    seconds: float | None = PHRASE_SECONDS, steps: int = option("interpolate", "steps"),
                     out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS) -> None:
     """Phrases morphing from A to B through the latent space."""
-    from pasdeux import generate
     from pasdeux.models import load_model
 
     _check(fps, {"--start-a": start_a, "--start-b": start_b}, {"--seconds": seconds})
     model = load_model(run)
-    pa, pb = _phrases(model, seconds, (a, start_a), (b, start_b))
-    _save(generate.interpolate(model, pa, pb, steps), out, animate, fps)
+    phrases = _phrases(model, seconds, (a, start_a), (b, start_b))
+    _save(MODES["interpolate"].run(model, phrases, [0, 0], {"steps": steps}), out, animate, fps)
 
 
 @generate_app.command("transition")
@@ -211,28 +209,26 @@ def gen_transition(run: Path = RUN, a: Path = typer.Argument(..., help="motion f
                    start_a: float = typer.Option(0.0, "--start-a", help="seconds into A where its phrase begins"),
                    start_b: float = typer.Option(0.0, "--start-b", help="seconds into B where its phrase begins"),
                    seconds: float | None = PHRASE_SECONDS,
-                   bridge_seconds: float = typer.Option(2.0, "--bridge-seconds", help="length of the generated "
-                                                        "bridge between A and B in seconds"),
+                   bridge_seconds: float = option("transition", "bridge_seconds"),
                    out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
-                   seed: int | None = SEED) -> None:
+                   seed: int | None = option("transition", "seed")) -> None:
     """Phrase A, a generated bridge, then phrase B, as one continuous solo."""
-    from pasdeux import generate
     from pasdeux.models import load_model
 
     _check(fps, {"--start-a": start_a, "--start-b": start_b},
            {"--seconds": seconds, "--bridge-seconds": bridge_seconds})
     model = load_model(run)
-    pa, pb = _phrases(model, seconds, (a, start_a), (b, start_b))
-    _save(generate.transition(model, pa, pb, bridge_seconds=bridge_seconds, seed=seed), out, animate, fps)
+    phrases = _phrases(model, seconds, (a, start_a), (b, start_b))
+    settings = {"bridge_seconds": bridge_seconds, "seed": seed}
+    _save(MODES["transition"].run(model, phrases, [0, 0], settings), out, animate, fps)
 
 
 @generate_app.command("long")
-def gen_long(run: Path = RUN, seconds: float = typer.Option(60.0, "--seconds", help="length in seconds"),
+def gen_long(run: Path = RUN, seconds: float = option("long", "seconds", 60.0),
              out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
-             seed: int | None = SEED) -> None:
+             seed: int | None = option("long", "seed")) -> None:
     """One continuous solo of any length."""
-    from pasdeux import generate
     from pasdeux.models import load_model
 
     _check(fps, lengths={"--seconds": seconds})
-    _save(generate.long_form(load_model(run), seconds, seed), out, animate, fps)
+    _save(MODES["long"].run(load_model(run), [], [], {"seconds": seconds, "seed": seed}), out, animate, fps)

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.background import BackgroundTask
 
 from pasdeux.errors import PasdeuxError
+from pasdeux.generate import modes
 from pasdeux.studio import runinfo, scrub
 from pasdeux.studio.library import LibraryError
 from pasdeux.studio.schemas import (
@@ -155,6 +156,11 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
 
 
 def _generate_routes(app: FastAPI, studio: Studio) -> None:
+    @app.get("/api/modes")
+    def generation_modes() -> dict:
+        """The registry of generation modes and their settings, from which the page builds its form."""
+        return modes.catalogue()
+
     @app.post("/api/generate")
     async def generate(body: GenerateBody) -> dict:
         return await studio.generate(body)

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pasdeux.errors import FormatError
+from pasdeux.generate.modes import MODES, file_settings
 from pasdeux.motion import Motion
 
 
@@ -24,15 +25,8 @@ class BadRecord(FormatError):
 
     status = 422
 
+
 PHRASE_KEYS = {1: ("source",), 2: ("source_a", "source_b")}  # phrases per mode, as generate names them
-# The settings of each generation mode (as pasdeux.generate records them): what makes a result again.
-SETTINGS = {"variations": ("sigma", "n", "seed"), "prior": ("n", "seconds", "seed"), "interpolate": ("steps",),
-            "transition": ("bridge_seconds", "seed"), "long": ("seconds", "seed"),
-            "partner": ("sigma", "n", "seed", "direction"), "duet_prior": ("n", "seconds", "seed", "direction"),
-            "duet_variations": ("sigma", "n", "seed", "direction")}
-DUET_MODES = ("partner", "duet_prior", "duet_variations")  # the modes of duet models; the others are solo
-PHRASES = {"variations": 1, "interpolate": 2, "transition": 2, "prior": 0, "long": 0, "partner": 1, "duet_prior": 0,
-           "duet_variations": 1}  # phrases each mode starts from
 
 
 def attach(motion: Motion, record: dict) -> Motion:
@@ -52,10 +46,13 @@ def kind(record: dict | None) -> str:
     return "extracted" if "extract" in record and "mode" not in record else "generated"
 
 
-def studio_record(model: str, model_digest: str | None, phrases: list[dict]) -> dict:
-    """The studio's part of a record: the model and the phrases (library path, span, digest of the file)."""
+def studio_record(model: str, model_digest: str | None, phrases: list[dict], files: dict | None = None) -> dict:
+    """The studio's part of a record: the model, the phrases (library path, span, digest of the file) and the
+    files that settings name (`files`: setting -> {"path": library path, "file": where it is})."""
     out = {"tool": "pasdeux studio", "model": model, "model_sha256": model_digest,
            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    for key, f in (files or {}).items():
+        out.update({key: f["path"], f"{key}_sha256": file_digest(f["file"])})
     for key, p in zip(PHRASE_KEYS.get(len(phrases), ()), phrases):
         out.update({key: p["path"], f"{key}_dancer": int(p["dancer"]), f"{key}_start": int(p["start"]),
                     f"{key}_frames": int(p["frames"]), f"{key}_sha256": file_digest(p["file"])})
@@ -94,14 +91,15 @@ def _whole(record: dict, key: str, default: int | None = None) -> int:
 
 
 def settings(record: dict) -> dict:
-    """The settings of its mode that a record holds (sigma, n, seed, seconds, steps, bridge_seconds)."""
-    return {k: record[k] for k in SETTINGS.get(record.get("mode"), ()) if k in record}
+    """The settings of its mode (as the registry of modes lists them) that a record holds: what makes it again."""
+    mode = MODES.get(record.get("mode"))
+    return {k: record[k] for k in (mode.settings if mode else ()) if k in record}
 
 
 def digests(record: dict) -> dict[str, str]:
     """Library path -> SHA-256 of every input the record names."""
     out = {record["model"]: record["model_sha256"]} if record.get("model_sha256") else {}
-    for key in ("source", "source_a", "source_b"):
+    for key in ("source", "source_a", "source_b", *file_settings()):
         if record.get(f"{key}_sha256"):
             out[record[key]] = record[f"{key}_sha256"]
     return out

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
-MAX_SEED = 2**31 - 1
+from pasdeux.generate.modes import FILE, MAX_SEED, MODES, SETTINGS, Setting
 
 
 class Span(BaseModel):
@@ -18,22 +18,35 @@ class Span(BaseModel):
     frames: int = Field(64, ge=1, le=36_000)
 
 
-class GenerateBody(BaseModel):
-    """One generation request; which fields count depends on the mode."""
+class _Generation(BaseModel):
+    """One generation request: a mode, a model, its phrases and a name; the settings come from the registry."""
 
-    mode: Literal["variations", "prior", "interpolate", "transition", "long", "partner", "duet_prior",
-                  "duet_variations"]
     model: str
     source: Span | None = None
     source_b: Span | None = None
-    sigma: float = Field(0.5, ge=0.0, le=5.0)
-    n: int = Field(3, ge=1, le=16)
-    seed: int | None = Field(None, ge=0, le=MAX_SEED)
-    seconds: float = Field(4.0, gt=0.0, le=600.0)
-    steps: int = Field(8, ge=2, le=16)
-    bridge_seconds: float = Field(2.0, gt=0.0, le=60.0)  # length of a transition's bridge
-    direction: Literal["a2b", "b2a"] | None = None  # duets: who leads (default: the phrase's dancer)
     name: str | None = Field(None, max_length=120)
+
+
+def _setting_field(s: Setting) -> tuple[Any, Any]:
+    """The type and bounds of one registry setting as a request field."""
+    bounds = {k: v for k, v in (("ge", s.minimum), ("gt", s.above), ("le", s.maximum)) if v is not None}
+    if s.choices:
+        kind: Any = Literal[tuple(v for v, _ in s.choices if v)]
+    elif s.type == FILE:
+        kind, bounds = str, {"max_length": 1024}  # a library path, checked by the library before it is read
+    else:
+        kind = s.type
+    return (kind | None if s.default is None else kind), Field(s.default, description=s.help, **bounds)
+
+
+def generate_body() -> type[BaseModel]:
+    """The generation request as the registry of modes has it (`pasdeux.generate.modes`): a mode, and one field
+    per setting of any mode (which of them count depends on the mode)."""
+    return create_model("GenerateBody", __base__=_Generation, __module__=__name__,
+                        mode=(Literal[tuple(MODES)], ...), **{name: _setting_field(s) for name, s in SETTINGS.items()})
+
+
+GenerateBody = generate_body()
 
 
 class PathBody(BaseModel):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pasdeux
 from pasdeux.config import NAMED_CONFIGS
 from pasdeux.errors import ConfigError
+from pasdeux.generate import modes
 from pasdeux.runs import model_folder
 from pasdeux.studio import pairing, provenance, runinfo, scrub, tasks
 from pasdeux.studio.jobs import Extraction, Extractions, Training, Workers
@@ -59,7 +60,8 @@ class Studio:
     # --- generation ------------------------------------------------------------------------
     async def generate(self, body: GenerateBody) -> dict:
         """Generate, keep the result in the library with its provenance, and return it with its viewer payload."""
-        need = provenance.PHRASES[body.mode]
+        mode = modes.get(body.mode)
+        need = mode.phrases
         phrases = [s for s in (body.source, body.source_b) if s is not None][:need]
         if len(phrases) < need:
             raise ConfigError(f"{body.mode} needs {need} phrase(s): select "
@@ -67,8 +69,9 @@ class Studio:
         # A duet's leader is the phrase's dancer unless told otherwise: dancer 1 leads as A (a2b), dancer 2 as B.
         chosen = {"seed": body.seed if body.seed is not None else secrets.randbelow(2**31),
                   "direction": body.direction or ("b2a" if phrases and phrases[0].dancer == 1 else "a2b")}
-        params = {k: chosen.get(k, getattr(body, k, None)) for k in provenance.SETTINGS[body.mode]}
-        request = {"mode": body.mode, "params": params, **self._model_and_sources(body.model, phrases, body.mode)}
+        params = {k: chosen.get(k, getattr(body, k, None)) for k in mode.settings}
+        request = {"mode": body.mode, "params": params, "files": self._setting_files(params),
+                   **self._model_and_sources(body.model, phrases, body.mode)}
         stem = body.name or _stem(body.mode, phrases, params)
         out = self.library.new_path(GENERATED, stem, ".npz")
         request.update(out=str(out), title=out.name, names=self.names)
@@ -79,10 +82,11 @@ class Studio:
         """Make a generated motion again from its provenance, as a new file, and say whether it came out identical."""
         path = self.library.motion_file(rel)
         record = provenance.read(await asyncio.to_thread(pasdeux.load, path))
-        if not record or record.get("tool") != "pasdeux studio" or record.get("mode") not in provenance.SETTINGS:
+        if not record or record.get("tool") != "pasdeux studio" or record.get("mode") not in modes.MODES:
             raise LibraryError(f"{rel!r} carries no studio provenance, so it cannot be regenerated here")
         spans = [Span(**s) for s in provenance.phrases(record)]
-        request = {"mode": record["mode"], "params": provenance.settings(record),
+        params = provenance.settings(record)
+        request = {"mode": record["mode"], "params": params, "files": self._setting_files(params),
                    **self._model_and_sources(record["model"], spans, record["mode"])}
         changed = self._changed_inputs(record)
         out = self.library.new_path(GENERATED, Path(rel).stem + "-again", ".npz")
@@ -91,12 +95,26 @@ class Studio:
         summary = await asyncio.to_thread(self.library.motion_summary, out)
         return {**result, "changed_inputs": changed, "motion": summary}
 
+    def _setting_files(self, params: dict) -> dict[str, dict]:
+        """The files that settings name (a registry setting of type FILE), checked inside the library."""
+        out = {}
+        for key in modes.file_settings():
+            if params.get(key) is not None:
+                out[key] = {"path": params[key], "file": str(self._setting_file(key, params[key]))}
+        return out
+
+    def _setting_file(self, key: str, rel: str) -> Path:
+        path, wanted = self.library.resolve(rel), modes.SETTINGS[key].suffixes
+        if not path.is_file() or (wanted and path.suffix.lower() not in wanted):
+            raise LibraryError(f"{rel!r} is not a file {key} can use" + (f" ({', '.join(wanted)})" if wanted else ""))
+        return path
+
     def _model_and_sources(self, model: str, spans: list[Span], mode: str) -> dict:
         folder = self.library.model_folder(model)
         duet = runinfo.model_family(folder) == "duet"
-        if duet != (mode in provenance.DUET_MODES):
-            raise ConfigError(f"{model!r} is a duet model: it makes partners and duets (modes partner, "
-                              "duet_variations, duet_prior)" if duet else
+        if duet != (mode in modes.modes_of("duet")):
+            raise ConfigError(f"{model!r} is a duet model: it makes partners and duets (modes "
+                              f"{', '.join(modes.modes_of('duet'))})" if duet else
                               f"{model!r} is a solo model; {mode} needs a duet model (train one with the duet "
                               "recipe on two-dancer motion)")
         return {"model": model, "model_file": str(folder),
@@ -107,7 +125,12 @@ class Studio:
         changed = []
         for rel, digest in provenance.digests(record).items():
             try:
-                path = self.library.model_folder(rel) if rel == record.get("model") else self.library.motion_file(rel)
+                if rel == record.get("model"):
+                    path = self.library.model_folder(rel)
+                elif any(record.get(k) == rel for k in modes.file_settings()):
+                    path = self.library.resolve(rel)
+                else:
+                    path = self.library.motion_file(rel)
             except LibraryError:
                 changed.append(rel)  # gone, or not readable here any more
                 continue
@@ -123,11 +146,12 @@ class Studio:
         path = self.library.motion_file(rel)
         motion = await asyncio.to_thread(pasdeux.load, path)
         record = provenance.read(motion) if with_source else None
-        if record and record.get("mode") in tasks.GHOSTED and provenance.phrases(record):
+        under = modes.MODES[record["mode"]].ghost if record and record.get("mode") in modes.MODES else None
+        if under and under.on_reopen and provenance.phrases(record):  # what the mode shows its results over
             spec = provenance.phrases(record)[0]
             try:
                 spec["file"] = str(self.library.motion_file(spec["path"]))
-                model = str(self.library.model_folder(record["model"])) if record["mode"] == "partner" else None
+                model = str(self.library.model_folder(record["model"])) if under.needs_model else None
             except LibraryError:
                 spec = None  # the source (or model) was renamed or deleted since: the result is shown alone
             if spec is not None:

@@ -17,11 +17,11 @@ import numpy as np
 
 import pasdeux
 from pasdeux.errors import ConfigError
+from pasdeux.generate import modes
 from pasdeux.motion import Motion
 from pasdeux.runs import MODEL_WEIGHTS, model_folder
 from pasdeux.studio import provenance, scrub
 
-MODES = tuple(provenance.SETTINGS)
 _models: dict[str, tuple[tuple[int, int], Any]] = {}
 
 
@@ -39,7 +39,9 @@ def warm() -> int:
     """Import the heavy modules now, so the first real request does not wait for them; returns the pid."""
     import torch  # noqa: F401
 
-    import pasdeux.generate  # noqa: F401
+    import pasdeux.generate.duet  # noqa: F401
+    import pasdeux.generate.partners  # noqa: F401
+    import pasdeux.generate.solo  # noqa: F401
 
     return os.getpid()
 
@@ -98,16 +100,18 @@ def generate(request: dict) -> dict:
     """Run one generation request, save the result with its provenance, return its viewer payload."""
     from pasdeux.viz.viewer import motion_payload
 
-    mode, p = request["mode"], request["params"]
-    if mode not in MODES:
-        raise ConfigError(f"unknown generation mode {mode!r}; modes are: {', '.join(MODES)}")
+    mode, p = modes.get(request["mode"]), request["params"]
     model = model_at(request["model_file"])
     spans = request["phrases"]
     phrases = [model_phrase(s, model) for s in spans]
-    result, ghost = _run(mode, model, phrases, [int(s["dancer"]) for s in spans], p)
+    dancers = [int(s["dancer"]) for s in spans]
+    files = request.get("files", {})  # settings naming a library file: the worker reads where it is
+    result = mode.run(model, phrases, dancers, {**p, **{k: f["file"] for k, f in files.items()}})
+    ghost = mode.ghost.make(phrases[0], dancers[0], model, p.get("n", 1)) if mode.ghost else None
     weights = model_folder(request["model_file"])
-    record = provenance.studio_record(request["model"], provenance.file_digest(weights) if weights else None, spans)
-    if mode == "transition":
+    record = provenance.studio_record(request["model"], provenance.file_digest(weights) if weights else None, spans,
+                                      files)
+    if mode.name == "transition":
         record["sections"] = provenance.sections(phrases[0].n_frames, phrases[1].n_frames, result.n_frames)
     result = provenance.attach(result, record)
     result = scrub.motion(result, request.get("names", {}))  # the file names no folder of this machine
@@ -120,41 +124,6 @@ def generate(request: dict) -> dict:
         out["identical"] = bool(same and np.array_equal(before, result.positions))
         out["max_abs_diff"] = float(np.abs(before - result.positions).max()) if same else None
     return out
-
-
-def _run(mode: str, model: Any, phrases: list[Motion], dancers: list[int], p: dict) -> tuple[Motion, Motion | None]:
-    """The generate function of `mode` with its settings, and the ghost to show under the result."""
-    from pasdeux import generate as gen
-
-    a, b = (phrases + [None, None])[:2]
-    da, db = (dancers + [0, 0])[:2]
-    if mode == "variations":
-        return (gen.variations(model, a, p["sigma"], p["n"], p["seed"], dancer=da),
-                gen.ghost_for_variations(a, p["n"], da))
-    if mode == "prior":
-        return gen.prior(model, p["n"], p["seconds"], p["seed"]), None
-    if mode == "interpolate":
-        return gen.interpolate(model, a, b, p["steps"], dancer_a=da, dancer_b=db), None
-    if mode == "transition":
-        return gen.transition(model, a, b, bridge_seconds=p["bridge_seconds"], dancer_a=da, dancer_b=db,
-                              seed=p["seed"]), None
-    if mode == "long":
-        return gen.long_form(model, p["seconds"], p["seed"]), None
-    return _run_duet(mode, model, a, da, p)
-
-
-def _run_duet(mode: str, model: Any, a: Motion | None, da: int, p: dict) -> tuple[Motion, Motion | None]:
-    """The duet modes: a partner for a lead (its real partner as the ghost), whole duets, duet variations."""
-    from pasdeux.generate.duet import duet_prior, duet_variations
-    from pasdeux.generate.partners import partner, real_partner
-
-    if mode == "partner":
-        result = partner(model, a, p["sigma"], p["n"], p["seed"], lead_dancer=da, direction=p["direction"])
-        return result, real_partner(a, da, model)
-    if mode == "duet_prior":
-        return duet_prior(model, p["n"], p["seconds"], p["seed"], direction=p["direction"]), None
-    return duet_variations(model, a, p["sigma"], p["n"], p["seed"], direction=p["direction"]), \
-        (a if p["n"] == 1 else None)
 
 
 def influence(model_file: str, motion_file: str, direction: str, out_dir: str) -> dict:
@@ -214,22 +183,17 @@ def _value_problem(value: Any, default: Any) -> str | None:
     return None
 
 
-GHOSTED = ("variations", "partner")  # modes whose results are shown over what they came from
-
-
 def source_ghost_payload(result_file: str, source: dict, title: str, mode: str, model_file: str | None) -> dict:
-    """A generated result's viewer payload over what it came from: the phrase under each variation, the lead's
-    real partner beside a generated one."""
-    from pasdeux.generate import ghost_for_variations
-    from pasdeux.generate.partners import real_partner
+    """A generated result's viewer payload over what it came from (the mode's ghost): the phrase under each
+    variation, the lead's real partner beside a generated one."""
     from pasdeux.viz.viewer import motion_payload
 
-    result, dancer = pasdeux.load(result_file), int(source.get("dancer", 0))
-    if mode == "variations":
-        ghost = ghost_for_variations(phrase(source), result.n_dancers, dancer)
-    else:
-        ghost = real_partner(phrase(source), dancer, model_at(model_file)) if model_file else None
-    return motion_payload(result, ghost, title=title)
+    result, dancer, ghost = pasdeux.load(result_file), int(source.get("dancer", 0)), modes.get(mode).ghost
+    shown = None
+    if ghost is not None and (model_file or not ghost.needs_model):
+        model = model_at(model_file) if model_file else None
+        shown = ghost.make(phrase(source), dancer, model, result.n_dancers)
+    return motion_payload(result, shown, title=title)
 
 
 def extract_video(video: str, out: str, status_file: str, dancers: int, model: str, name: str) -> None:

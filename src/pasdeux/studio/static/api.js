@@ -1,7 +1,8 @@
 // Talking to the studio's API, shared state between panels, and messages to the user.
 
 export const bus = new EventTarget();
-export const state = { library: { motions: [], models: [] }, current: null, viewer: null, payload: null,
+export const state = { library: { motions: [], models: [] }, modes: { modes: [], settings: {} }, current: null,
+  viewer: null, payload: null,
   selection: { dancer: 0, start_s: 0, length_s: 2, start: 0, frames: 1 }, phrase: null, phraseA: null, phraseB: null };
 
 export function emit(name, detail) { bus.dispatchEvent(new CustomEvent(name, { detail })); }

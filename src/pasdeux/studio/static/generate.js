@@ -1,9 +1,10 @@
 // The generate panel: a model, a mode and its settings; results are kept in the library and played at once.
+// The modes and their settings come from the registry (GET /api/modes): the form is built from it.
 import { $, api, el, emit, on, q, state, withStatus } from './api.js';
 import { describe } from './stage.js';
 
-const NEEDS = { variations: 1, interpolate: 2, transition: 2, prior: 0, long: 0, partner: 1, duet_prior: 0,
-  duet_variations: 1 };
+function mode() { return state.modes.modes.find((m) => m.name === $('gen-mode').value); }
+function inputId(s) { return `gen-${(s.form && s.form.id) || s.name}`; }
 
 function models() { return state.library.models.filter((m) => m.trained); }
 
@@ -27,18 +28,47 @@ function renderModes() {
   renderFields();
 }
 
+// One field per setting: a slider, a list of choices, or a number box, with the registry's bounds and help.
+function settingInput(s) {
+  const f = s.form || {}, id = inputId(s);
+  if (s.choices.length) {
+    return [el('select', { id, title: s.help }, ...s.choices.map((c) => el('option', { value: c.value, textContent: c.label })))];
+  }
+  const lowest = f.min ?? s.minimum ?? s.above, highest = f.max ?? s.maximum;
+  const input = el('input', { id, title: s.help, type: f.widget === 'range' ? 'range' : (s.type === 'file' ? 'text' : 'number') });
+  if (lowest !== null && lowest !== undefined) input.min = lowest;
+  if (highest !== null && highest !== undefined) input.max = highest;
+  if (f.step) input.step = f.step;
+  if (s.default !== null) input.value = s.default;
+  if (f.placeholder) input.placeholder = f.placeholder;
+  if (f.width) input.style.width = f.width;
+  if (f.widget !== 'range') return [input];
+  const shown = el('output', { id: `${id}-value`, textContent: input.value });
+  input.addEventListener('input', () => { shown.textContent = input.value; });
+  return [input, ' ', shown];
+}
+
+function buildForm(registry) {
+  $('gen-mode').replaceChildren(...registry.modes.map((m) => el('option', { value: m.name, dataset: { family: m.kind },
+    textContent: m.label })));
+  $('gen-settings').replaceChildren(...Object.values(registry.settings).map((s) => {
+    const unit = s.unit && !(s.form && s.form.unit === '') ? ` ${s.unit}` : null;
+    return el('label', { class: 'field', dataset: { setting: s.name }, title: s.help }, `${s.label} `,
+      ...settingInput(s), unit);
+  }));
+}
+
 function describePhrase(p) {
   return p ? describe(p) : 'not chosen';
 }
 
 function renderFields() {
-  const mode = $('gen-mode').value;
-  for (const f of document.querySelectorAll('[data-pane=generate] [data-for]')) {
-    f.hidden = !f.dataset.for.split(' ').includes(mode);
-  }
+  const m = mode();
+  if (!m) return;
+  for (const f of $('gen-settings').children) f.hidden = !m.settings.includes(f.dataset.setting);
   const box = $('gen-phrases');
-  if (NEEDS[mode] === 1) box.textContent = `phrase: ${describePhrase(currentPhrase())} (select it on the timeline)`;
-  else if (NEEDS[mode] === 2) box.textContent = `A: ${describePhrase(state.phraseA)} · B: ${describePhrase(state.phraseB)}`;
+  if (m.phrases === 1) box.textContent = `phrase: ${describePhrase(currentPhrase())} (select it on the timeline)`;
+  else if (m.phrases === 2) box.textContent = `A: ${describePhrase(state.phraseA)} · B: ${describePhrase(state.phraseB)}`;
   else box.textContent = '';
 }
 
@@ -47,21 +77,24 @@ function span(p) { return p ? { path: p.path, dancer: p.dancer, start: p.start, 
 
 function currentPhrase() { return state.phrase || null; }
 
+// The mode's settings as the API takes them; an empty field (no seed, the phrase's dancer leads) is left out.
 function body() {
-  const mode = $('gen-mode').value;
-  const b = { mode, model: $('gen-model').value, sigma: Number($('gen-sigma').value), n: Number($('gen-n').value),
-    seconds: Number($('gen-seconds').value), steps: Number($('gen-steps').value), bridge_seconds: Number($('gen-bridge').value) };
-  if ($('gen-direction').value) b.direction = $('gen-direction').value;
-  const seed = $('gen-seed').value;
-  if (seed !== '') b.seed = Number(seed);
-  if (NEEDS[mode] === 1) b.source = span(currentPhrase());
-  if (NEEDS[mode] === 2) { b.source = span(state.phraseA); b.source_b = span(state.phraseB); }
+  const m = mode();
+  const b = { mode: m.name, model: $('gen-model').value };
+  for (const name of m.settings) {
+    const s = state.modes.settings[name], value = $(inputId(s)).value;
+    if (value === '') continue;
+    b[name] = s.type === 'int' || s.type === 'float' ? Number(value) : value;
+  }
+  if (m.phrases === 1) b.source = span(currentPhrase());
+  if (m.phrases === 2) { b.source = span(state.phraseA); b.source_b = span(state.phraseB); }
   return b;
 }
 
 function addResult(out) {
   const p = out.provenance;
-  const params = ['sigma', 'n', 'seconds', 'bridge_seconds', 'steps', 'frames', 'direction', 'seed'].filter((k) => p[k] !== undefined)
+  const listed = (state.modes.modes.find((m) => m.name === p.mode) || { settings: [] }).settings;
+  const params = [...listed.filter((k) => k !== 'seed'), 'frames', 'seed'].filter((k) => p[k] !== undefined)
     .map((k) => `${k} ${p[k]}`).join(', ');
   const item = el('li', { dataset: { path: out.motion.path },
     onclick: () => emit('show-payload', { payload: out.payload, entry: out.motion }) },
@@ -84,8 +117,9 @@ async function showInfluence(model, path, direction) {
   box.hidden = false;
 }
 
-export function setup() {
-  $('gen-sigma').addEventListener('input', () => { $('gen-sigma-value').textContent = $('gen-sigma').value; });
+export async function setup() {
+  state.modes = await api('GET', '/api/modes');
+  buildForm(state.modes);
   $('gen-mode').addEventListener('change', renderFields);
   const button = $('gen-button');
   button.addEventListener('click', async () => {

@@ -52,8 +52,8 @@ function ghostChoices(entry, chosen) {
   const sel = $('ghost-select');
   const opts = [el('option', { value: '', textContent: 'none' })];
   const mode = entry && entry.kind === 'generated' && entry.provenance ? entry.provenance.mode : null;
-  if (mode === 'variations') opts.push(el('option', { value: '@source', textContent: 'its source phrase' }));
-  if (mode === 'partner') opts.push(el('option', { value: '@source', textContent: 'the real partner' }));
+  const made = state.modes.modes.find((m) => m.name === mode);  // what the registry shows this mode over
+  if (made && made.ghost && made.ghost_on_reopen) opts.push(el('option', { value: '@source', textContent: made.ghost }));
   for (const m of state.library.motions) {
     if (m.kind !== 'unreadable' && (!entry || m.path !== entry.path)) opts.push(el('option', { value: m.path, textContent: m.path }));
   }

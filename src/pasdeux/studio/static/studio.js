@@ -16,7 +16,7 @@ async function main() {
   on('tab', showTab);
   library.setup();
   stage.setup();
-  generate.setup();
+  await generate.setup();
   compare.setup();
   await train.setup();
   await library.refresh();
