@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pasdeux.errors import ShapeError, SkeletonError
+from pasdeux.geometry import forward, root_point
 from pasdeux.motion import Skeleton
 
 # Each candidate is one joint name or a tuple of names whose mean stands for the role; the first present wins.
@@ -141,8 +142,7 @@ def has_root(skeleton: Skeleton) -> bool:
 
 def root_trajectory(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """Root (pelvis) positions `[..., 3]` of `[..., J, 3]`."""
-    idx = root_joints(skeleton)
-    return positions[..., idx[0], :] if len(idx) == 1 else positions[..., list(idx), :].mean(-2)
+    return root_point(positions, root_joints(skeleton))
 
 
 def facing_angle(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
@@ -151,12 +151,8 @@ def facing_angle(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
     if not pairs:
         raise SkeletonError(f"skeleton {skeleton.name!r} names no left/right hips or shoulders to find facing")
-    across = np.zeros(positions.shape[:-2] + (3,), dtype=np.float64)
-    for left, right in pairs:  # right -> left
-        across += positions[..., list(left), :].mean(-2) - positions[..., list(right), :].mean(-2)
-    # body forward = (left - right) x up in a right-handed y-up frame
-    fwd_x, fwd_z = -across[..., 2], across[..., 0]
-    return np.arctan2(fwd_x, fwd_z)
+    fwd = forward(np.asarray(positions, np.float64), pairs)
+    return np.arctan2(fwd[..., 0], fwd[..., 1])
 
 
 # --- what drawing needs ------------------------------------------------------------------------------

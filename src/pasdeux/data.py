@@ -11,6 +11,7 @@ import numpy as np
 
 from pasdeux.body import facing_angle, leg_length, root_trajectory
 from pasdeux.errors import ConfigError, ShapeError, SkeletonError
+from pasdeux.geometry import centre_horizontally
 from pasdeux.motion import Motion, Skeleton
 
 
@@ -111,14 +112,13 @@ def center(positions: np.ndarray, skeleton: Skeleton, mode: str = "frame") -> np
 
     Works on `[..., T, J, 3]`; y (height) is never changed.
     """
-    root = root_trajectory(positions, skeleton)[..., None, :].copy()  # [..., T, 1, 3]
-    root[..., 1] = 0
+    root_xz = root_trajectory(positions, skeleton)[..., [0, 2]]  # [..., T, 2]
     if mode == "frame":
-        return positions - root
+        return centre_horizontally(positions, root_xz)
     if mode == "window":
-        return positions - root.mean(-3, keepdims=True)
+        return centre_horizontally(positions, root_xz.mean(-2, keepdims=True))
     if mode == "first":
-        return positions - root[..., :1, :, :]
+        return centre_horizontally(positions, root_xz[..., :1, :])
     raise ConfigError(f"centring mode must be 'frame', 'window' or 'first', not {mode!r}")
 
 
@@ -164,9 +164,8 @@ def solo_windows(motions: list[Motion], length: int, stride: int, centring: str 
 def leader_centred(pair: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """Duet positions `[..., 2, T, J, 3]` (leader first) shifted so the leader's pelvis is at x = z = 0 in every
     frame; both dancers move by the same amount, so where the partner stands relative to the leader is kept."""
-    root = root_trajectory(pair[..., 0, :, :, :], skeleton).copy()  # [..., T, 3]
-    root[..., 1] = 0
-    return pair - root[..., None, :, None, :]
+    root_xz = root_trajectory(pair[..., 0, :, :, :], skeleton)[..., [0, 2]]  # [..., T, 2]
+    return centre_horizontally(pair, root_xz[..., None, :, :])
 
 
 def duet_sequence(motion: Motion, leader: int = 0) -> np.ndarray:

@@ -29,6 +29,7 @@ from scipy.spatial.transform import Rotation
 
 from pasdeux.body import facing_angle
 from pasdeux.errors import ShapeError, SkeletonError
+from pasdeux.geometry import fit_bone_lengths
 from pasdeux.motion import Skeleton
 
 COLLINEAR_SIN = 0.05  # child bones closer than ~3 degrees to collinear cannot pin down a twist
@@ -199,7 +200,6 @@ def fix_bone_lengths(positions: np.ndarray, skeleton: Skeleton, lengths: np.ndar
     Works from the root outwards, keeping every bone's direction; `lengths` is `[..., bones]`
     in `skeleton.bones` order (per dancer if positions have a dancer axis).
     """
-    parents = _tree(skeleton)
     pos = np.asarray(positions, dtype=np.float64)
     if pos.ndim < 3 or pos.shape[-2:] != (skeleton.n_joints, 3):
         raise ShapeError(f"positions must be [..., frames, {skeleton.n_joints}, 3]; got {pos.shape}")
@@ -208,13 +208,8 @@ def fix_bone_lengths(positions: np.ndarray, skeleton: Skeleton, lengths: np.ndar
     lengths = np.asarray(lengths, dtype=np.float64)
     if lengths.shape[-1] != len(skeleton.bones):
         raise ShapeError(f"lengths must end in {len(skeleton.bones)} bones; got {lengths.shape}")
-    bone_of = {child: k for k, (_, child) in enumerate(skeleton.bones)}
-    out = pos.copy()
-    for j, p in enumerate(parents):
-        if p < 0:
-            continue
-        direction = _unit(pos[..., j, :] - pos[..., p, :])
-        out[..., j, :] = out[..., p, :] + direction * lengths[..., None, bone_of[j], None]
+    _tree(skeleton)  # a marker set has no bones to walk: say so
+    out = fit_bone_lengths(pos, skeleton, lengths)
     return out.astype(np.asarray(positions).dtype if np.asarray(positions).dtype.kind == "f" else np.float64)
 
 

@@ -13,6 +13,7 @@ from pasdeux.generate.lead import as_lead
 from pasdeux.generate.partners import check_duet_model, check_sigma, finished_partners, partner_windows
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.generate.solo import place
+from pasdeux.geometry import centre_horizontally
 from pasdeux.models.base import PartnerModel, direction_index, generator
 from pasdeux.motion import Motion
 
@@ -58,9 +59,7 @@ def duet_variations(model: PartnerModel, duet: Motion, sigma: float = 0.5, n: in
     real, _ = as_lead(model, duet, 1 - role)
     lead_w, real_w = lead.positions[0], real.positions[0]
     root = root_trajectory(lead_w, model.skeleton)[:, [0, 2]]
-    centred = lead_w.copy()
-    centred[..., 0] -= root[:, None, 0]
-    centred[..., 2] -= root[:, None, 1]
+    centred = centre_horizontally(lead_w, root)
     var, vel = pipeline.vary_with_root(model.solo, np.repeat(centred[None], n, 0), sigma, seed)
     leads = place(var, vel, np.repeat(root[:1], n, 0))
     partners = _answering(model, lead_w, real_w, leads, role, sigma, seed)

@@ -31,6 +31,7 @@ from torch import Tensor, nn
 from pasdeux.body import has_root, root_joints
 from pasdeux.data import NormStats
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
+from pasdeux.geometry import centre_horizontally, root_point
 from pasdeux.grounding import FloorModel
 from pasdeux.models.sampling import PartnerSampler
 from pasdeux.motion import Skeleton
@@ -377,9 +378,8 @@ def read_model_meta(directory: Path) -> dict:
 def features_of(world: Tensor, root: tuple[int, ...]) -> Tensor:
     """Un-normalised features `[..., T, J*3 + 2]`: pose centred per frame, then root velocity (x, z);
     the root is the mean of the joints `root` (one joint for most skeletons)."""
-    root_xz = (world[..., root[0], :] if len(root) == 1 else world[..., list(root), :].mean(-2))[..., [0, 2]]
-    zero = torch.zeros_like(root_xz[..., 0])
-    centred = world - torch.stack([root_xz[..., 0], zero, root_xz[..., 1]], -1)[..., None, :]
+    root_xz = root_point(world, root)[..., [0, 2]]
+    centred = centre_horizontally(world, root_xz)
     vel = root_xz.diff(dim=-2)
     vel = torch.cat([vel[..., :1, :], vel], dim=-2) if vel.shape[-2] else torch.zeros_like(root_xz)
     return torch.cat([centred.flatten(-2), vel], dim=-1)

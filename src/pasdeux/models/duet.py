@@ -63,6 +63,7 @@ from torch import Tensor, nn
 
 from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.geometry import centre_horizontally, from_frame, on_floor, root_point, to_frame
 from pasdeux.grounding import FloorModel
 from pasdeux.models import duet_fit
 from pasdeux.models.base import (
@@ -86,7 +87,7 @@ from pasdeux.models.layers import (
     run_layers,
     whitened_pca,
 )
-from pasdeux.models.leader_frame import facing, facing_joints, from_frame, to_frame
+from pasdeux.models.leader_frame import facing, facing_joints
 from pasdeux.models.sampling import PartnerSampler
 from pasdeux.models.sequence import SequenceConfig, SequenceVAE
 
@@ -238,8 +239,7 @@ class DuetVAE(PartnerModel):
         return F.pad(x, (0, pad), mode="replicate") if pad else x
 
     def _root_xz(self, world: Tensor) -> Tensor:
-        root = world[..., self._root[0], :] if len(self._root) == 1 else world[..., list(self._root), :].mean(-2)
-        return root[..., [0, 2]]
+        return root_point(world, self._root)[..., [0, 2]]
 
     def lead_frame(self, lead: Tensor) -> tuple[Tensor, Tensor]:
         """The leader's pelvis (x, z) `[B, T, 2]` and smoothed facing `[B, T, 2]` of leader windows `[B, T, J, 3]`."""
@@ -247,8 +247,7 @@ class DuetVAE(PartnerModel):
 
     def own_centred(self, world: Tensor) -> Tensor:
         """Bodies `[B, T, J, 3]` centred on their own pelvis (x, z)."""
-        own = self._root_xz(world)
-        return world - torch.stack([own[..., 0], torch.zeros_like(own[..., 0]), own[..., 1]], -1)[..., None, :]
+        return centre_horizontally(world, self._root_xz(world))
 
     def _canonical(self, world: Tensor, root_xz: Tensor, fwd: Tensor) -> Tensor:
         """Poses centred on their own pelvis and turned into the frame `fwd`, normalised: `[B, T, J*3]`."""
@@ -285,8 +284,7 @@ class DuetVAE(PartnerModel):
         root, fwd = self.lead_frame(lead)
         pose, offset = self.partner_in_frame(out)
         xz = root + from_frame(offset, fwd)
-        place = torch.stack([xz[..., 0], torch.zeros_like(xz[..., 0]), xz[..., 1]], -1)[..., None, :]
-        return from_frame(pose, fwd[..., None, :]) + place
+        return from_frame(pose, fwd[..., None, :]) + on_floor(xz)[..., None, :]
 
     def condition(self, lead: Tensor, direction: int | Tensor) -> LeadContext:
         """The context of uncentred leader windows `[B, T, J, 3]`: the condition that `encode`, `decode_latent`
@@ -393,7 +391,7 @@ class DuetVAE(PartnerModel):
     def answer(self, lead_feats: Tensor, direction: int) -> tuple[Tensor, Tensor]:
         ctx = self.context(lead_feats, direction)
         pose, offset = self.partner_in_frame(self.decode_latent(self.prior_mean(ctx), lead_feats.shape[1], lead=ctx))
-        return pose, torch.stack([offset[..., 0], torch.zeros_like(offset[..., 0]), offset[..., 1]], dim=-1)
+        return pose, on_floor(offset)
 
     def lead_pose_spread(self) -> Tensor:
         return self.canon_std

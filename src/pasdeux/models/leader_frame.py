@@ -21,7 +21,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from pasdeux.body import resolve
+from pasdeux.geometry import forward, from_frame, to_frame
 from pasdeux.motion import Skeleton
+
+__all__ = ["facing", "facing_joints", "from_frame", "to_frame"]
 
 SMOOTH_S = 0.1  # std of the Gaussian that smooths the heading, in seconds
 FACING_ROLES = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
@@ -32,15 +35,10 @@ def facing_joints(skeleton: Skeleton) -> list[tuple[int, ...]]:
     return resolve(skeleton, FACING_ROLES, "the duet model's leader frame")
 
 
-def _point(world: Tensor, idx: tuple[int, ...]) -> Tensor:
-    return world[..., idx[0], :] if len(idx) == 1 else world[..., list(idx), :].mean(-2)
-
-
 def facing(world: Tensor, joints: list[tuple[int, ...]], fps: float) -> Tensor:
     """Smoothed heading directions `[B, T, 2]` (unit x, z) of poses `[B, T, J, 3]` (see the module doc)."""
-    lh, rh, ls, rs = (_point(world, i) for i in joints)
-    across = (lh - rh) + (ls - rs)  # right -> left, in a right-handed y-up frame
-    fwd = torch.stack([-across[..., 2], across[..., 0]], dim=-1)  # as long as the body is wide
+    lh, rh, ls, rs = joints
+    fwd = forward(world, [(lh, rh), (ls, rs)])  # as long as the body is wide
     first = _smooth(fwd, SMOOTH_S * fps)
     agrees = ((fwd * first).sum(-1, keepdim=True) > 0).to(fwd.dtype)  # within a right angle of its neighbours
     smooth = _smooth(fwd * agrees, SMOOTH_S * fps)
@@ -55,19 +53,3 @@ def _smooth(v: Tensor, sigma: float) -> Tensor:
     x = F.pad(v.transpose(1, 2), (radius, radius), mode="replicate")
     channels = v.shape[-1]
     return F.conv1d(x, (kernel / kernel.sum()).view(1, 1, -1).repeat(channels, 1, 1), groups=channels).transpose(1, 2)
-
-
-def to_frame(v: Tensor, fwd: Tensor) -> Tensor:
-    """Vectors `[..., 3]` (or `[..., 2]` as x, z) into the frame whose forward is `fwd` `[..., 2]` (broadcast)."""
-    fx, fz = fwd[..., 0], fwd[..., 1]
-    if v.shape[-1] == 2:
-        return torch.stack([v[..., 0] * fz - v[..., 1] * fx, v[..., 0] * fx + v[..., 1] * fz], dim=-1)
-    return torch.stack([v[..., 0] * fz - v[..., 2] * fx, v[..., 1], v[..., 0] * fx + v[..., 2] * fz], dim=-1)
-
-
-def from_frame(v: Tensor, fwd: Tensor) -> Tensor:
-    """The inverse of `to_frame`."""
-    fx, fz = fwd[..., 0], fwd[..., 1]
-    if v.shape[-1] == 2:
-        return torch.stack([v[..., 0] * fz + v[..., 1] * fx, -v[..., 0] * fx + v[..., 1] * fz], dim=-1)
-    return torch.stack([v[..., 0] * fz + v[..., 2] * fx, v[..., 1], -v[..., 0] * fx + v[..., 2] * fz], dim=-1)
