@@ -125,3 +125,16 @@ def test_a_new_mode_and_settings_reach_the_schema_provenance_page_and_worker(ech
     assert record["cue_text"] == "enter on 5" and record["cue"] == "cue.txt" and len(record["cue_sha256"]) == 64
     assert provenance.settings(record) == {"tempo": 2.0, "cue": "cue.txt"}  # what makes it again
     assert provenance.digests(record)["cue.txt"] == record["cue_sha256"]
+
+
+def test_a_duet_result_splits_into_couples_in_the_real_couples_order(duet):
+    lead, p1, p2 = duet.positions[1, :64], duet.positions[0, :64] + 1, duet.positions[0, :64] + 2
+    made = duet.with_positions(np.stack([lead, p1, p2]), labels=("lead", "partner 1", "partner 2"))
+    result = dataclasses.replace(made, provenance={"mode": "partner", "direction": "b2a"})  # dancer B led
+    pairs = modes.couples(result)
+    assert len(pairs) == 2 and all(c.n_dancers == 2 for c in pairs)
+    np.testing.assert_array_equal(pairs[1].positions, np.stack([p2, lead]))  # A (the partner) first, as in real
+    side = dataclasses.replace(made.with_positions(np.stack([lead, p1, p2, lead]), labels=()),
+                               provenance={"mode": "duet_prior", "direction": "b2a"})
+    np.testing.assert_array_equal(modes.couples(side)[1].positions, np.stack([lead, p2]))
+    assert modes.couples(dataclasses.replace(made, provenance={"mode": "variations"})) is None

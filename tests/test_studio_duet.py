@@ -74,6 +74,21 @@ def test_whole_duets_and_duet_variations(client, library, body, dancers):
     assert client.post("/api/generate/again", json={"path": r.json()["motion"]["path"]}).json()["identical"]
 
 
+def test_a_partner_result_is_scored_beside_the_real_couple(client, library):
+    r = generate(client, n=2)  # dancer 2 leads (b2a): two partners, scored as two couples in the real order
+    assert r.status_code == 200, r.text
+    report = client.post("/api/compare", json={"result": r.json()["motion"]["path"]})
+    assert report.status_code == 200, report.text
+    rows = report.json()["rows"]
+    stem = r.json()["motion"]["path"].split("/")[-1].removesuffix(".npz")
+    couples = [f"{stem} couple 1", f"{stem} couple 2"]
+    assert set(couples) <= set(rows)
+    floor = next(name for name in rows if "first half" in name)  # the real couple, scored the same way
+    for name in (*couples, floor):
+        assert {"fid_cd", "responsiveness", "bed", "contact_rate"} <= set(rows[name]), name
+    assert report.json()["meanings"]["fid_cd"]["better"] == "lower"
+
+
 def test_solo_and_duet_models_refuse_each_others_modes(client):
     r = generate(client, model="runs/solo")
     assert r.status_code == 400 and "duet model" in r.json()["detail"]
@@ -139,9 +154,23 @@ def test_a_video_is_extracted_with_progress_and_joins_the_library(client, librar
     assert motion.provenance["extract"]["warnings"] == done["warnings"]
 
 
+def test_pasdeux_extract_warns_about_a_head_and_shoulders_video_as_the_studio_does(tmp_path, capsys):
+    from pasdeux.cli import main
+    from pasdeux.extract import synthetic
+
+    video = synthetic.write(tmp_path / "close-up.mp4", synthetic.frames(24, people=1))
+    out = tmp_path / "close-up.npz"
+    assert main(["extract", str(video), "-o", str(out), "--model", "lite", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: dancer 1's legs were seen in only" in err and "film the whole body" in err
+    motion = pasdeux.load(out)  # the file says it too, first in its notes and in its record, as the studio's do
+    assert motion.notes[0].startswith("warning: dancer 1's legs were seen in only")
+    assert motion.provenance["extract"]["warnings"] == [motion.notes[0].removeprefix("warning: ")]
+
+
 def test_legs_are_called_unseen_only_when_the_video_hid_them():
+    from pasdeux.extract.unseen import warnings
     from pasdeux.skeletons import BLAZEPOSE33
-    from pasdeux.studio.unseen import warnings
 
     vis, found = np.full((2, 50, 33), 0.9), np.ones((2, 50), bool)
     assert warnings(vis, found) == []  # a whole body in view
@@ -192,6 +221,32 @@ def test_two_files_of_one_couple_are_paired_into_a_duet_checked_first(client, li
     r = client.post("/api/library/pair", json={"a": entry["path"], "b": "61_02.bvh"})
     assert r.status_code == 400 and "already holds 2 dancers" in r.json()["detail"]
     assert sorted((library / "duets").iterdir()) == before
+
+
+def test_two_dancers_of_a_group_file_are_picked_as_a_couple_checked_first(client, library, duet):
+    # a trio: the video duet and a third dancer who is there only for the first 40 frames
+    third = duet.positions[:1].copy()
+    third[:, 40:] = np.nan
+    trio = duet.with_positions(np.concatenate([duet.positions, third]), labels=("A", "B", "C"))
+    pasdeux.save(trio, library / "trio.npz")
+    r = client.post("/api/library/pick", json={"path": "trio.npz", "dancers": [1, 0]})
+    assert r.status_code == 201, r.text
+    entry = r.json()
+    assert entry["path"] == "duets/trio-dancers2+1.npz" and entry["dancers"] == 2
+    picked = pasdeux.load(library / entry["path"])
+    np.testing.assert_array_equal(picked.positions, duet.positions[[1, 0]])  # in the order picked
+    assert str(library) not in json.dumps([picked.source, picked.notes, entry])
+    # checked before anything is written: a 400 that says what is wrong, and no file
+    before = sorted((library / "duets").iterdir())
+    for dancers, words in (([0, 0], "chosen twice"), ([0, 5], "there is no dancer 6"),
+                           ([0, 2], "both present in only 40 frames")):
+        r = client.post("/api/library/pick", json={"path": "trio.npz", "dancers": dancers})
+        assert r.status_code == 400 and words in r.json()["detail"], r.text
+    assert client.post("/api/library/pick", json={"path": "../trio.npz", "dancers": [0, 1]}).status_code == 403
+    assert sorted((library / "duets").iterdir()) == before
+    # the duet recipe takes the picked couple, and refuses the trio as it is, naming what to do
+    r = client.post("/api/runs", json={"recipe": "duet", "files": ["trio.npz"], "epochs": 1})
+    assert r.status_code == 400 and "pick two dancers" in r.json()["detail"]
 
 
 def test_a_duet_recipe_on_solo_files_is_refused_before_it_starts(client, library, shared_data):

@@ -28,6 +28,7 @@ def extract(
     is listed in the file's notes: see `pasdeux info OUT`."""
     import pasdeux
     from pasdeux.extract import run
+    from pasdeux.extract.unseen import marked
     from pasdeux.io import FORMATS, WRITABLE
     from pasdeux.music.soundtrack import keep_soundtrack
 
@@ -36,11 +37,14 @@ def extract(
 
         raise ConfigError(f"cannot write {out.name!r}: the motion file must end in .npz, .bvh or .csv")
     result = run(video, progress=progress, dancers=dancers, model=model, fps=fps, smooth=smooth, fov=fov)
-    motion = keep_soundtrack(result.motion, video, out)  # the rehearsal's sound beside the motion, to use as --music
+    motion, warned = marked(result)  # legs a head-and-shoulders video never showed are said to be guessed
+    motion = keep_soundtrack(motion, video, out)  # the rehearsal's sound beside the motion, to use as --music
     path = pasdeux.save(motion, out)
     seen = ", ".join(f"dancer {d + 1} in {int(result.found[d].sum())}" for d in range(motion.n_dancers))
     typer.echo(f"wrote {path}: {motion.n_dancers} dancer(s) x {motion.n_frames} frames x {motion.n_joints} "
                f"joints ({motion.skeleton.name}), {motion.fps:g} fps; found {seen} of {motion.n_frames} frames")
+    for w in warned:
+        typer.echo(f"warning: {w}", err=True)
     if check is not None:
         from pasdeux.viz.video import render_with_video
 

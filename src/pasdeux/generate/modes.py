@@ -80,6 +80,7 @@ class Mode:
     run: Run
     ghost: Ghost | None = None
     hints: dict[str, str] = field(default_factory=dict)  # what a setting means in this mode, where it differs
+    couples: Callable[[Any, str], list] | None = None  # a duet mode's result as couples (dancer A, dancer B)
 
     def public(self) -> dict[str, Any]:
         """What the page needs: name, kind, label, phrases, settings, and the ghost's name."""
@@ -176,6 +177,33 @@ def source_duet(phrase: Motion, dancer: int, model: Any, n: int) -> Motion | Non
     return phrase if n == 1 else None
 
 
+# --- a duet result as couples, each in the training pairs' order (A, B), to be scored like the real couple -------
+def lead_with_each_partner(result: Motion, direction: str) -> list[Motion]:
+    """A partner result holds the lead, then each partner: one couple per partner."""
+    order = (lambda k: (0, k)) if direction == "a2b" else (lambda k: (k, 0))
+    return [result.dancer(*order(k)) for k in range(1, result.n_dancers)]
+
+
+def pairs_side_by_side(result: Motion, direction: str) -> list[Motion]:
+    """Duets set side by side, each as (leader, partner): the leader is B when B leads."""
+    order = (0, 1) if direction == "a2b" else (1, 0)
+    return [result.dancer(2 * k + order[0], 2 * k + order[1]) for k in range(result.n_dancers // 2)]
+
+
+def pairs_in_place(result: Motion, direction: str) -> list[Motion]:
+    """Duets set side by side, each already A then B."""
+    return [result.dancer(2 * k, 2 * k + 1) for k in range(result.n_dancers // 2)]
+
+
+def couples(result: Motion) -> list[Motion] | None:
+    """The couples of a duet mode's result, from its provenance (None for a solo result or plain motion)."""
+    record = result.provenance or {}
+    mode = MODES.get(record.get("mode"))
+    if mode is None or mode.couples is None:
+        return None
+    return mode.couples(result, record.get("direction") or "a2b")
+
+
 MODES: dict[str, Mode] = {m.name: m for m in (
     Mode("variations", "solo", "variations of the phrase", 1, ("sigma", "n", "seed"), run_variations,
          Ghost("its source phrase", source_under_variations)),
@@ -187,12 +215,14 @@ MODES: dict[str, Mode] = {m.name: m for m in (
     Mode("partner", "duet", "a partner for the phrase's dancer", 1, ("sigma", "n", "seed", "direction"),
          run_partner, Ghost("the real partner", real_partner_of_lead, needs_model=True),
          hints={"sigma": "0: the model's best guess; 1: its own spread",
-          "n": "partners to draw for the one lead (all in the same space)"}),
+          "n": "partners to draw for the one lead (all in the same space)"}, couples=lead_with_each_partner),
     Mode("duet_variations", "duet", "variations of the duet phrase", 1, ("sigma", "n", "seed", "direction"),
          run_duet_variations, Ghost("its source duet", source_duet, on_reopen=False),
-         hints={"sigma": "0 reproduces the duet; larger is bolder", "n": "variations, set side by side"}),
+         hints={"sigma": "0 reproduces the duet; larger is bolder", "n": "variations, set side by side"},
+         couples=pairs_in_place),
     Mode("duet_prior", "duet", "fresh duets", 0, ("n", "seconds", "seed", "direction"), run_duet_prior,
-         hints={"n": "duets, set side by side", "seconds": "length of each duet in seconds"}),
+         hints={"n": "duets, set side by side", "seconds": "length of each duet in seconds"},
+         couples=pairs_side_by_side),
 )}
 
 

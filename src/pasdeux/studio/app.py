@@ -23,6 +23,7 @@ from pasdeux.studio.schemas import (
     InfluenceBody,
     PairBody,
     PathBody,
+    PickBody,
     RenameBody,
     ResumeBody,
     TrainBody,
@@ -141,6 +142,10 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
     @app.post("/api/library/pair", status_code=201)
     async def pair(body: PairBody) -> dict:
         return await asyncio.to_thread(studio.pair, body.a, body.b, body.name)
+
+    @app.post("/api/library/pick", status_code=201)
+    async def pick(body: PickBody) -> dict:
+        return await asyncio.to_thread(studio.pick, body.path, body.dancers, body.name)
 
     @app.get("/api/trash")
     async def trash() -> list[dict]:

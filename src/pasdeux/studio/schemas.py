@@ -61,6 +61,15 @@ class PairBody(BaseModel):
     name: str | None = Field(None, max_length=120)
 
 
+class PickBody(BaseModel):
+    """Two dancers of one file to train on as a couple: `dancers[0]` becomes dancer 1, `dancers[1]` dancer 2
+    (0-based, as the API counts them)."""
+
+    path: str
+    dancers: tuple[int, int] = Field(..., description="two dancers of the file, 0-based")
+    name: str | None = Field(None, max_length=120)
+
+
 class TrashBody(BaseModel):
     id: str = Field(..., max_length=40)
 

@@ -220,6 +220,11 @@ class Studio:
         out = pairing.pair(self.library, rel_a, rel_b, name, self.names)
         return self.library.motion_summary(out)
 
+    def pick(self, rel: str, dancers: tuple[int, int], name: str | None = None) -> dict:
+        """Two dancers of one file as a duet file of the library (duets/), checked first."""
+        out = pairing.pick(self.library, rel, dancers, name, self.names)
+        return self.library.motion_summary(out)
+
     # --- videos -----------------------------------------------------------------------------
     def start_extraction(self, filename: str, stream, dancers: int, model: str) -> dict:
         """Extract the motion of an uploaded video in its own process; the video and its motion join the
@@ -285,7 +290,8 @@ class Studio:
         if solo:
             raise ConfigError(f"the duet recipe learns from couples, but {', '.join(solo)} "
                               f"{'holds' if len(solo) == 1 else 'hold'} no two dancers: pair the two files of one "
-                              "take first (Library -> Pair two files into a duet), then train on the pair")
+                              "take, or pick two dancers of a file with more (Library -> Pair two files into a "
+                              "duet), then train on the duet it makes")
 
     def _recipe(self, recipe: str) -> str:
         if recipe in NAMED_CONFIGS:

@@ -7,7 +7,6 @@ task sees it; tasks receive absolute paths inside the library and library-relati
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
@@ -217,17 +216,10 @@ def extract_video(video: str, out: str, status_file: str, dancers: int, model: s
     status(state="running", done=0, total=None)
     try:
         from pasdeux.extract import run
-        from pasdeux.studio.unseen import warnings
+        from pasdeux.extract.unseen import marked
 
-        found = run(video, progress=progress, dancers=dancers, model=model)
         # Parts the video did not show are said first in the notes, and kept in the record for the page.
-        warned = warnings(found.visibility, found.found)
-        motion = found.motion
-        if warned:
-            record = dict(motion.provenance)
-            record["extract"] = {**record.get("extract", {}), "warnings": warned}
-            motion = dataclasses.replace(motion, notes=[*(f"warning: {w}" for w in warned), *motion.notes],
-                                         provenance=record)
+        motion, warned = marked(run(video, progress=progress, dancers=dancers, model=model))
         # The staged copy's path becomes the name the user uploaded (upload-xxxx.mp4 is the studio's own).
         motion = scrub.motion(motion, {video: name, Path(video).name: name})
         pasdeux.save(motion, out)
@@ -243,7 +235,13 @@ def compare(result_file: str, real_file: str, result_name: str, out_dir: str) ->
     from pasdeux.evaluate import evaluate
     from pasdeux.studio.reading import meanings
 
-    report = evaluate([pasdeux.load(real_file)], {result_name: pasdeux.load(result_file)}, out=out_dir)
+    result, real = pasdeux.load(result_file), pasdeux.load(real_file)
+    # A duet result is scored couple by couple, in the real couple's order, so the partner figures (fid_cd, bed,
+    # responsiveness...) stand beside the real couple's; several partners or duets give a row each.
+    pairs = modes.couples(result) if real.n_dancers == 2 else None
+    rows = {result_name: result} if not pairs else \
+        {result_name if len(pairs) == 1 else f"{result_name} couple {k + 1}": c for k, c in enumerate(pairs)}
+    report = evaluate([real], rows, out=out_dir)
     keys = {k for row in report.rows.values() for k in row}
     return {**report.to_dict(), "markdown": report.markdown(guide=True), "meanings": meanings(keys),
             "plots": sorted(Path(f).name for f in report.files.values() if f.endswith(".png"))}

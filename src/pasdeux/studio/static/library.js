@@ -88,6 +88,7 @@ function render() {
   el('div', { class: 'meta', textContent: motionMeta(m) }))));
   if (!state.library.motions.length) list.append(el('li', { class: 'meta', textContent: 'no motion files yet' }));
   renderPairChoices();
+  renderPickChoices();
   const models = $('model-list');
   models.replaceChildren(...state.library.models.map((m) => {
     const st = (m.status && m.status.state) || (m.trained ? 'done' : 'unknown');
@@ -109,6 +110,30 @@ function renderPairChoices() {
     else if (solos[k]) sel.value = solos[k].path;
   }
   $('pair-button').disabled = solos.length < 2;
+}
+
+// The files with two dancers or more, whose dancers can be picked as a couple.
+function renderPickChoices() {
+  const groups = state.library.motions.filter((m) => m.kind !== 'unreadable' && m.dancers >= 2);
+  const sel = $('pick-file'), keep = sel.value;
+  sel.replaceChildren(...groups.map((m) => el('option', { value: m.path,
+    textContent: `${m.path} (${m.dancers} dancers, ${m.duration_s.toFixed(1)} s)` })));
+  if (groups.some((m) => m.path === keep)) sel.value = keep;
+  $('pick-button').disabled = !groups.length;
+  const chosen = entry(sel.value);
+  for (const id of ['pick-a', 'pick-b']) $(id).max = chosen ? chosen.dancers : 2;
+}
+
+// The page counts dancers from 1, the API from 0.
+async function pickDancers() {
+  const path = $('pick-file').value, a = Number($('pick-a').value), b = Number($('pick-b').value);
+  const out = await withStatus($('pick-status'), `picking dancers ${a} and ${b} of ${path}…`, $('pick-button'),
+    () => api('POST', '/api/library/pick', { path, dancers: [a - 1, b - 1] }));
+  if (!out) return;
+  $('pick-status').textContent = `${out.path}: dancer ${a} of ${path} is dancer 1, its dancer ${b} dancer 2; train the duet recipe on it`;
+  await refresh();
+  await choose(out.path);
+  emit('paired', out.path);
 }
 
 async function pairFiles() {
@@ -222,6 +247,8 @@ export function setup() {
     if (e.dataTransfer.files[0]) upload(e.dataTransfer.files[0]);
   });
   $('pair-button').addEventListener('click', pairFiles);
+  $('pick-button').addEventListener('click', pickDancers);
+  $('pick-file').addEventListener('change', renderPickChoices);
   $('rename-button').addEventListener('click', async () => {
     if (!state.current) return;
     try {

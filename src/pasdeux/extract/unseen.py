@@ -1,11 +1,19 @@
 """Which body parts a video did not show: an extraction still returns a whole body, so a head-and-shoulders video
-gets legs the landmark model made up; the studio says so instead of showing them as the dancer's."""
+gets legs the landmark model made up. `pasdeux extract` and the studio both say so (one definition, here) instead
+of passing them off as the dancer's: first in the motion's notes, in its provenance, and to the user."""
 
 from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pasdeux.skeletons import BLAZEPOSE33
+
+if TYPE_CHECKING:
+    from pasdeux.extract.pipeline import Extraction
+    from pasdeux.motion import Motion
 
 PARTS = {"legs": ("left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
                   "left_foot_index", "right_foot_index")}
@@ -29,3 +37,16 @@ def warnings(visibility: np.ndarray, found: np.ndarray, min_visibility: float = 
                            f"shows the upper body, so the {part} in this motion are the landmark model's guess, not "
                            f"the dancer's movement (film the whole body to capture them)")
     return out
+
+
+def marked(found: Extraction) -> tuple[Motion, list[str]]:
+    """The extracted motion with the parts its video hardly showed said first in its notes and kept in its record
+    (`provenance["extract"]["warnings"]`), and those warnings."""
+    warned = warnings(found.visibility, found.found)
+    motion = found.motion
+    if warned:
+        record = dict(motion.provenance)
+        record["extract"] = {**record.get("extract", {}), "warnings": warned}
+        motion = dataclasses.replace(motion, notes=[*(f"warning: {w}" for w in warned), *motion.notes],
+                                     provenance=record)
+    return motion, warned
