@@ -35,3 +35,25 @@ def rhythm(sections: list[tuple[float, int]], rate: int = RATE, lead_silence: fl
         tt = np.arange(f - s) / rate
         y[s:f] += 0.05 * sum(np.sin(2 * np.pi * h * tt) for h in chords[e % 2])
     return y.astype(np.float32), times
+
+
+def write_video(path, samples: np.ndarray | None, rate: int = RATE, seconds: float = 4.0) -> None:
+    """A small MP4 (grey frames at 10 fps) with `samples` as its AAC soundtrack, or with no audio stream."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("mpeg4", rate=10)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = out.add_stream("aac", rate=rate, layout="mono") if samples is not None else None
+        for i in range(int(seconds * 10)):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 8 * i % 255, np.uint8), format="rgb24")
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        if audio is not None:
+            block = 1024
+            for s in range(0, len(samples) - block + 1, block):
+                frame = av.AudioFrame.from_ndarray(samples[None, s: s + block].astype(np.float32), format="fltp",
+                                                   layout="mono")
+                frame.sample_rate, frame.pts = rate, s
+                out.mux(audio.encode(frame))
+            out.mux(audio.encode(None))

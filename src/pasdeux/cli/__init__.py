@@ -32,6 +32,7 @@ def command_line() -> list[str]:
 # isort: off
 from pasdeux.cli import commands_io  # noqa: E402,F401  info, convert
 from pasdeux.cli import commands_extract  # noqa: E402,F401  extract
+from pasdeux.cli import commands_music  # noqa: E402,F401  music info, music plot
 from pasdeux.cli import commands_viz  # noqa: E402,F401  animate, plot-losses
 from pasdeux.cli import commands_model  # noqa: E402,F401  train, generate
 from pasdeux.cli import commands_duet  # noqa: E402,F401  duet, influence

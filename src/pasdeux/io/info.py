@@ -54,7 +54,11 @@ def describe(motion: Motion, format: str | None = None) -> dict:
 
 
 def describe_file(path: str | os.PathLike, format: str | None = None, **options) -> dict:
-    """Read a file and describe it."""
+    """Read a file and describe it (a song or a video's soundtrack: `pasdeux.music.info`)."""
+    from pasdeux.music.info import describe_music, is_music_file
+
+    if format is None and is_music_file(path):
+        return describe_music(path)
     fmt = format or detect_format(path)
     return describe(load(path, format=fmt, **options), fmt)
 
@@ -97,6 +101,10 @@ def pelvis_distance(motion: Motion) -> dict | None:
 
 def format_table(info: dict, worst_bones: int = 8) -> str:
     """The human-readable report of one file."""
+    if info.get("kind") == "music":
+        from pasdeux.music.info import format_music_table
+
+        return format_music_table(info)
     miss, unit = info["missing"], info.get("length_unit", "m")
     rows = [
         ("format", str(info["format"])),
