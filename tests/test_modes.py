@@ -138,3 +138,26 @@ def test_a_duet_result_splits_into_couples_in_the_real_couples_order(duet):
                                provenance={"mode": "duet_prior", "direction": "b2a"})
     np.testing.assert_array_equal(modes.couples(side)[1].positions, np.stack([lead, p2]))
     assert modes.couples(dataclasses.replace(made, provenance={"mode": "variations"})) is None
+
+
+def test_a_file_setting_is_checked_inside_the_library_like_every_path(echo_mode, tmp_path):
+    from pasdeux.studio.library import LibraryError, OutsideLibrary
+    from pasdeux.studio.service import Studio
+
+    lib, outside = tmp_path / "lib", tmp_path / "private.txt"
+    lib.mkdir()
+    (lib / "cue.txt").write_text("enter on 5\n")
+    (lib / "cue.wav").write_bytes(b"RIFF")
+    outside.write_text("secret\n")
+    (lib / "leak.txt").symlink_to(outside)
+    studio = Studio(lib)
+    try:
+        assert studio._setting_files({"tempo": 2.0, "cue": "cue.txt"}) == \
+            {"cue": {"path": "cue.txt", "file": str(lib / "cue.txt")}}
+        assert studio._setting_files({"tempo": 2.0, "cue": None}) == {}
+        with pytest.raises(OutsideLibrary):
+            studio._setting_files({"cue": "leak.txt"})
+        with pytest.raises(LibraryError, match=r"\.txt"):
+            studio._setting_files({"cue": "cue.wav"})
+    finally:
+        studio.close()

@@ -12,9 +12,10 @@ How to add a setting (for example a music file and its span):
   2. its name in the `settings` of each mode that takes it, and a keyword of the mode's function (the
      `run_*` adapter below passes `settings[name]` on).
   The studio's schema, worker, provenance (a file setting also records its SHA-256) and form follow from that;
-  the CLI gains it with one parameter `name: T = modes.option("name", default)` on the mode's command.
+  the CLI gains it with one parameter `name: T = option("MODE", "name", default)` on the mode's command.
 How to add a mode: a function `run_NAME(model, phrases, dancers, settings) -> Motion` and one `Mode` in `MODES`
-(a CLI command that calls `MODES[name].run`, and the mode appears in the studio by itself).
+(a duet mode also says how its result's dancers form couples, for Compare); the mode appears in the studio by
+itself, and a CLI command calls `MODES[name].run`.
 """
 
 from __future__ import annotations
