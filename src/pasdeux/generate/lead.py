@@ -3,23 +3,32 @@
 A lead whose skeleton differs from the model's but shares its joints by name (SMPL's 24 joints against a
 model trained on HybrIK's 29) is completed: the missing joints are filled, frame by frame, with the pose
 the model's training data makes most likely given the joints that are there (a PCA of the training poses,
-fitted by ridge regression to the shared joints). A lead that shares too few joints is refused, naming them.
+fitted by ridge regression to the shared joints). A lead that shares too few joints by name (a filmed
+`mediapipe33` dancer for a model trained on CMU mocap) is moved onto the model's skeleton by body roles
+(`pasdeux.retarget`): scaled to the model's body, its pelvis, hips, knees, feet, shoulders, elbows, wrists and
+head pinning the model's, the rest completed the same way and every bone set to the model's lengths. A solo
+model keeps no PCA of its training poses: its own prior samples stand for them. A lead lacking the body's
+main joints is refused, naming them.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from pasdeux.body import resolve, root_trajectory
+from pasdeux.body import leg_length, resolve, root_trajectory
 from pasdeux.data import fill_gaps
 from pasdeux.errors import ShapeError, SkeletonError
 from pasdeux.models.base import MotionModel
 from pasdeux.motion import Motion, Skeleton
+from pasdeux.retarget import TargetBody, retarget
 
 MIN_SHARED = 0.75  # share of the model's joints a lead must name
 CORE = ("pelvis", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
         "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "head")
 RIDGE = 1e-2  # in units of the training poses' own spread per component
+SAMPLED_PHRASES = 16  # prior phrases standing for a solo model's training poses
 
 
 def _bare(name: str) -> str:
@@ -75,17 +84,70 @@ def as_lead(model: MotionModel, motion: Motion, dancer: int = 0) -> tuple[Motion
     return solo, notes
 
 
+def on_model_skeleton(model: MotionModel, motion: Motion, dancer: int = 0) -> tuple[Motion, list[str]]:
+    """`motion` as it is when it has the model's skeleton (no notes); else dancer `dancer` of it moved onto the
+    model's skeleton (by joint name, or by body roles), gaps filled, at its own rate, with notes saying how."""
+    if motion.skeleton.joints == model.skeleton.joints:
+        return motion, []
+    if not -motion.n_dancers <= dancer < motion.n_dancers:
+        raise ShapeError(f"dancer {dancer} does not exist; the phrase has {motion.n_dancers} dancer(s)")
+    solo = fill_gaps(motion.dancer(dancer))
+    if np.isnan(solo.positions).any():
+        raise ShapeError(f"dancer {dancer} of {motion.source or 'the phrase'} has gaps too long to fill; trim or "
+                         "repair it first")
+    out, note = _on_model_skeleton(model, solo)
+    return out, [note]
+
+
 def _on_model_skeleton(model: MotionModel, solo: Motion) -> tuple[Motion, str]:
-    found = check_shared(solo.skeleton, model.skeleton)
+    try:
+        found = check_shared(solo.skeleton, model.skeleton)
+    except SkeletonError:  # too few joints by name: by body roles, scaled to the model's body
+        out, notes = retarget(solo.positions[0], solo.skeleton, target_body(model))
+        note = "lead " + "; ".join(notes)
+        return Motion(out[None], model.skeleton, solo.fps, solo.source, solo.notes), note
     present = found >= 0
     pos = np.zeros((solo.n_frames, model.skeleton.n_joints, 3), np.float32)
     pos[:, present] = solo.positions[0][:, found[present]]
     root = root_trajectory(pos, model.skeleton).copy()
     root[:, 1] = 0
-    mean, basis = model.pose_model()
+    mean, basis = pose_model(model)
     full = complete(pos - root[:, None], present, mean, basis) + root[:, None]
     missing = [model.skeleton.joints[i] for i in np.nonzero(~present)[0]]
     note = (f"lead mapped by joint name from skeleton {solo.skeleton.name!r} to {model.skeleton.name!r}"
             + (f"; {len(missing)} joint(s) it lacks completed from the training poses: {', '.join(missing)}"
                if missing else ""))
-    return Motion(full[None], model.skeleton, solo.fps, solo.source, solo.notes + [note]), note
+    return Motion(full[None], model.skeleton, solo.fps, solo.source, solo.notes), note  # the caller notes it
+
+
+def target_body(model: MotionModel) -> TargetBody:
+    """What `model` knows of the bodies it learned: the PCA of its training poses (a duet model keeps one; for a
+    solo model, of its own prior phrases), its bone lengths, leg length and floor."""
+    if hasattr(model, "pose_model"):
+        mean, basis = model.pose_model()
+        body = TargetBody(model.skeleton, mean, basis, None, leg_length(mean.reshape(1, -1, 3), model.skeleton),
+                          None)
+    else:
+        from pasdeux.generate.pipeline import sample
+
+        frames = max(model.window, model.min_frames)
+        body = TargetBody.from_poses(sample(model, SAMPLED_PHRASES, frames, seed=0), model.skeleton)
+    floor, lengths = model.floor_model, _bone_lengths(model)
+    return replace(body, bone_lengths=body.bone_lengths if lengths is None else lengths,
+                   leg_length=body.leg_length if floor is None else floor.leg_length,
+                   floor=body.floor if floor is None else floor.floor)
+
+
+def pose_model(model: MotionModel) -> tuple[np.ndarray, np.ndarray]:
+    """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the model's training poses."""
+    body = target_body(model)
+    return body.mean, body.basis
+
+
+def _bone_lengths(model: MotionModel) -> np.ndarray | None:
+    """The training skeleton's mean bone lengths a model keeps (a duet model in its solo model of leaders)."""
+    for part in (model, getattr(model, "solo", None)):
+        lengths = getattr(part, "bone_target", None)
+        if lengths is not None and bool((lengths > 0).all()):
+            return lengths.cpu().numpy()
+    return None

@@ -11,12 +11,15 @@ dancers of one Motion, set side by side `SPACING` metres apart so they can be wa
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
 from pasdeux.body import root_trajectory
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.generate import pipeline
+from pasdeux.generate.lead import on_model_skeleton
 from pasdeux.generate.pipeline import place
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.generate.timing import frames_at
@@ -68,7 +71,11 @@ def _check_model(model: MotionModel, phrase: Motion) -> None:
 
 def variations(model: MotionModel, phrase: Motion, sigma: float = 0.5, n: int = 4, seed: int | None = None,
                dancer: int = 0) -> Motion:
-    """`n` variations of one dancer's phrase; sigma 0 gives the reconstruction, larger is more daring."""
+    """`n` variations of one dancer's phrase; sigma 0 gives the reconstruction, larger is more daring. A phrase
+    of another skeleton (a filmed dancer) is first moved onto the model's by body roles (`generate.lead`)."""
+    chosen = dancer
+    phrase, notes = on_model_skeleton(model, phrase, dancer)
+    dancer = 0 if notes else dancer  # the moved phrase holds the chosen dancer alone
     _check_model(model, phrase)
     seed = pick_seed(seed)
     pos, root = _solo(phrase, dancer)
@@ -80,10 +87,11 @@ def variations(model: MotionModel, phrase: Motion, sigma: float = 0.5, n: int = 
         world = pipeline.ground(model, place(out, np.diff(root, axis=0, prepend=root[:1])[None].repeat(n, 0),
                                              root[:1].repeat(n, 0)))
     world[..., 0] += _side_by_side(n)[:, None, None, 0]
-    return _as_motion(model, world, phrase.source, f"{n} variations (sigma {sigma:g}, seed {seed}) of dancer "
-                      f"{dancer} of {phrase.source or 'a phrase'} by model {model.name!r}; set {SPACING} m apart",
-                      made_by(model, "variations", sigma=float(sigma), n=n, seed=seed, source=phrase.source,
-                              dancer=dancer, frames=len(pos)), _numbered("variation", n))
+    out = _as_motion(model, world, phrase.source, f"{n} variations (sigma {sigma:g}, seed {seed}) of dancer "
+                     f"{chosen} of {phrase.source or 'a phrase'} by model {model.name!r}; set {SPACING} m apart",
+                     made_by(model, "variations", sigma=float(sigma), n=n, seed=seed, source=phrase.source,
+                             dancer=chosen, frames=len(pos)), _numbered("variation", n))
+    return replace(out, notes=notes + out.notes)
 
 
 def ghost_for_variations(phrase: Motion, n: int, dancer: int = 0) -> Motion:

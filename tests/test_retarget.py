@@ -1,0 +1,179 @@
+"""Motion of one skeleton on another by body roles: a filmed dancer (`mediapipe33`) on the CMU salsa skeleton and
+back, a filmed lead for a salsa duet model and a filmed phrase for a solo model.
+
+The filmed dancer is made from a real salsa take (each MediaPipe landmark at the mocap joint that stands for it,
+the whole body 1.4 times larger), so where every joint of the model's skeleton belongs is known."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import pasdeux
+from pasdeux import SkeletonError, generate, get_skeleton
+from pasdeux.body import facing_angle, leg_length, role_indices
+from pasdeux.data import fill_gaps
+from pasdeux.grounding import lowest_foot
+from pasdeux.motion import Motion, Skeleton
+from pasdeux.retarget import TargetBody, retarget
+
+FILMED_SCALE = 1.4
+UP = np.array([0.0, 1.0, 0.0])
+LIMBS = ("knee", "ankle", "foot", "elbow", "wrist")
+BODY_LANDMARKS = ("hip", "knee", "ankle", "foot", "shoulder", "elbow", "wrist")  # each at its mocap joint
+
+
+def _role(x: np.ndarray, skeleton: Skeleton, role: str) -> np.ndarray:
+    return x[:, list(role_indices(skeleton, role))].mean(1)
+
+
+def filmed(motion: Motion, scale: float = FILMED_SCALE) -> Motion:
+    """Dancer 0 of a mocap motion as MediaPipe would see it, `scale` times larger about the middle of the dance:
+    body landmarks at the joints standing for them, the pelvis and neck between the hips and the shoulders, the
+    heels behind the ankles, fingers along the hand and the face a few cm around the head, looking forward."""
+    sk, src, own = get_skeleton("mediapipe33"), motion.positions[0].astype(np.float64), motion.skeleton
+    out = np.zeros((len(src), sk.n_joints, 3))
+
+    def put(name: str, value: np.ndarray) -> None:
+        out[:, sk.index(name)] = value
+
+    for part in BODY_LANDMARKS:
+        for side in ("left", "right"):
+            put(f"{side}_{part}" if part != "foot" else f"{side}_foot_index", _role(src, own, f"{side}_{part}"))
+    put("pelvis", (_role(src, own, "left_hip") + _role(src, own, "right_hip")) / 2)
+    put("neck", (_role(src, own, "left_shoulder") + _role(src, own, "right_shoulder")) / 2)
+    head = _role(src, own, "head")
+    heading = facing_angle(src, motion.skeleton)
+    fwd = np.stack([np.sin(heading), np.zeros_like(heading), np.cos(heading)], -1)
+    left = np.cross(np.array([0.0, 1.0, 0.0]), fwd)  # facing +z, the body's left is +x
+    put("nose", head + 0.1 * fwd)
+    put("mouth_left", head + 0.09 * fwd - 0.04 * UP + 0.025 * left)
+    put("mouth_right", head + 0.09 * fwd - 0.04 * UP - 0.025 * left)
+    for side, sign in (("left", 1), ("right", -1)):
+        put(f"{side}_ear", head + sign * 0.075 * left)
+        for name, across in (("eye_inner", 0.015), ("eye", 0.03), ("eye_outer", 0.045)):
+            put(f"{side}_{name}", head + 0.08 * fwd + 0.03 * UP + sign * across * left)
+        wrist, hand = _role(src, own, f"{side}_wrist"), _role(src, own, f"{side}_hand")
+        put(f"{side}_index", hand)
+        put(f"{side}_pinky", wrist + 0.8 * (hand - wrist) - sign * 0.02 * left)
+        put(f"{side}_thumb", wrist + 0.6 * (hand - wrist) + sign * 0.02 * left)
+        ankle, toe = out[:, sk.index(f"{side}_ankle")], out[:, sk.index(f"{side}_foot_index")]
+        heel = ankle - 0.3 * (toe - ankle)
+        heel[:, 1] = np.minimum(ankle[:, 1], toe[:, 1])
+        put(f"{side}_heel", heel)
+    middle = out[:, sk.index("pelvis")].mean(0) * np.array([1.0, 0.0, 1.0])
+    return Motion(((out - middle) * scale + middle)[None].astype(np.float32), sk, motion.fps, "filmed")
+
+
+def _take(shared_data, name: str) -> Motion:
+    return fill_gaps(pasdeux.load(shared_data / "cmu_salsa" / f"{name}.bvh")).resample(30)
+
+
+@pytest.fixture(scope="module")
+def lead(shared_data):
+    """The salsa lead of test take 13 (12 s of it), at 30 fps."""
+    return _take(shared_data, "60_13").frames(0, 360)
+
+
+@pytest.fixture(scope="module")
+def cmu_body(shared_data):
+    """The body of the salsa lead's training takes 02 and 03 (their poses, bones, legs and floor)."""
+    train = [_take(shared_data, f"60_{t}") for t in ("02", "03")]
+    return TargetBody.from_poses(np.concatenate([m.positions[0] for m in train]), train[0].skeleton)
+
+
+def _role_error(a: np.ndarray, sa: Skeleton, b: np.ndarray, sb: Skeleton, role: str) -> np.ndarray:
+    ia, ib = role_indices(sa, role), role_indices(sb, role)
+    return np.linalg.norm(a[:, list(ia)].mean(1) - b[:, list(ib)].mean(1), axis=-1)
+
+
+def test_a_filmed_dancer_lands_on_the_mocap_skeleton_by_body_roles(lead, cmu_body):
+    film = filmed(lead)
+    out, notes = retarget(film.positions[0], film.skeleton, cmu_body)
+    truth, sk = lead.positions[0], lead.skeleton
+    assert out.shape == truth.shape and np.isfinite(out).all()
+    for role in (f"{side}_{part}" for part in LIMBS for side in ("left", "right")):  # each on its own joint
+        assert np.median(_role_error(out, sk, truth, sk, role)) < 0.02, role
+    text = " ".join(notes)
+    scale = cmu_body.leg_length / leg_length(film.positions, film.skeleton)  # 1 / 1.4 of the salsa lead's legs
+    assert abs(scale * FILMED_SCALE * leg_length(truth, sk) / cmu_body.leg_length - 1) < 1e-3
+    assert "left_knee -> lShin" in text and f"scaled by {scale:.3g}" in text and "lCollar" in text
+    assert abs(leg_length(out, sk) - cmu_body.leg_length) < 0.02  # the model's size, not the filmed one
+    np.testing.assert_allclose(sk.bone_lengths(out).mean(0), cmu_body.bone_lengths, atol=1e-4)
+    assert sk.bone_lengths(out).std(0).max() < 1e-4  # rigid
+    err = np.linalg.norm(out - truth, axis=-1).mean(0)  # completed joints sit where the real ones were
+    torso = [sk.index(j) for j in ("abdomen", "chest", "neck", "lCollar", "rCollar")]
+    fingers = [i for i, j in enumerate(sk.joints) if any(f in j for f in ("Index", "Mid", "Pinky", "Thumb"))]
+    assert err[torso].max() < 0.05 and err[fingers].max() < 0.2
+    assert abs(np.percentile(lowest_foot(out, sk), 5) - cmu_body.floor) < 1e-3  # on the model's floor
+
+
+def test_and_back_a_mocap_dancer_on_the_filmed_skeleton(lead, shared_data):
+    body = TargetBody.from_poses(filmed(_take(shared_data, "60_02")).positions[0], get_skeleton("mediapipe33"))
+    truth = filmed(lead)
+    out, notes = retarget(lead.positions[0], lead.skeleton, body)
+    sk = truth.skeleton
+    scale = float(re.search(r"scaled by ([0-9.]+)", " ".join(notes)).group(1))
+    assert out.shape == truth.positions[0].shape and abs(scale / FILMED_SCALE - 1) < 0.03  # take 02's legs, not 13's
+    for role in (f"{side}_{part}" for part in LIMBS for side in ("left", "right")):
+        assert np.median(_role_error(out, sk, truth.positions[0], sk, role)) < 0.03, role
+    face = [sk.index(j) for j in ("nose", "left_eye", "right_ear", "mouth_left")]
+    assert np.linalg.norm(out[:, face] - truth.positions[0][:, face], axis=-1).mean() < 0.08
+    np.testing.assert_allclose(sk.bone_lengths(out).mean(0), body.bone_lengths, atol=1e-4)
+
+
+def test_a_body_lacking_the_main_joints_is_refused_naming_them(lead, cmu_body):
+    few = Skeleton.from_parents("few", ["pelvis", "left_knee", "head"], [-1, 0, 0])
+    with pytest.raises(SkeletonError, match="left_hip.*'few'"):
+        retarget(lead.positions[0][:, :3], few, cmu_body)
+
+
+@pytest.fixture(scope="module")
+def video_lead(duet):
+    """Dancer 0 of the shared video duet (HybrIK's SMPL names), 6 s of its test span, and it as filmed."""
+    from pasdeux.data import time_split
+
+    lead = time_split(duet)["test"].frames(0, 180).dancer(0)
+    return lead, filmed(lead)
+
+
+def test_a_filmed_lead_gets_a_partner_from_a_duet_model_of_another_skeleton(tiny_duet_run, video_lead):
+    from pasdeux.models import load_model
+
+    model, (lead, film) = load_model(tiny_duet_run), video_lead
+    out = generate.partner(model, film, sigma=0.0, seed=0)
+    # The filmed lead stands on the model's floor (the video's own drifts by several cm): the dancer it was filmed
+    # from, set on that floor, should get the same partner.
+    floor = np.percentile(lowest_foot(out.positions[0], model.skeleton), 5)
+    grounded = lead.positions + (floor - np.percentile(lowest_foot(lead.positions[0], lead.skeleton), 5)) * UP
+    real = generate.partner(model, lead.with_positions(grounded.astype(np.float32)), sigma=0.0, seed=0)
+    assert out.skeleton.joints == model.skeleton.joints and out.n_dancers == 2 and np.isfinite(out.positions).all()
+    assert any("by body roles" in n and "left_knee -> left_knee" in n for n in out.notes)
+    gap = np.median(np.linalg.norm(out.positions - real.positions, axis=-1), axis=(1, 2))
+    # ... and not as it answers another lead: the same dancer mirrored, its partner seen from its pelvis
+    mirrored = real.positions[:1, :, list(model.skeleton.mirror)] * np.array([-1.0, 1.0, 1.0], np.float32)
+    other = generate.partner(model, real.dancer(0).with_positions(mirrored), sigma=0.0, seed=0).positions
+    seen = [p[1] - p[0, :, :1] * np.array([1.0, 0.0, 1.0]) for p in (other, real.positions)]
+    elsewhere = np.median(np.linalg.norm(seen[0] - seen[1], axis=-1))
+    assert gap[0] < 0.05 and gap[1] < 0.1 and gap[1] < elsewhere / 3, (gap, elsewhere)
+    low, high = model.distance_range.tolist()
+    dist = np.linalg.norm((out.positions[1, :, 0] - out.positions[0, :, 0])[:, [0, 2]], axis=-1)
+    assert dist.min() >= 0.99 * low and dist.max() <= 1.01 * high
+
+
+def test_the_cli_takes_a_filmed_lead_and_a_filmed_phrase(tiny_duet_run, tiny_run, video_lead, tmp_path):
+    from pasdeux.cli import main
+
+    lead, film = video_lead
+    pasdeux.save(film, tmp_path / "filmed.npz")
+    assert main(["duet", "partner", str(tiny_duet_run), "--lead", str(tmp_path / "filmed.npz"), "--seconds", "3",
+                 "-o", str(tmp_path / "p.npz")]) == 0
+    partnered = pasdeux.load(tmp_path / "p.npz")
+    assert partnered.n_dancers == 2 and partnered.skeleton.joints == lead.skeleton.joints
+    assert main(["generate", "variations", str(tiny_run), str(tmp_path / "filmed.npz"), "-n", "2",
+                 "--sigma", "0", "-o", str(tmp_path / "v.npz")]) == 0
+    varied = pasdeux.load(tmp_path / "v.npz")
+    assert varied.n_dancers == 2 and varied.skeleton.joints == lead.skeleton.joints
+    assert any("by body roles" in n for n in varied.notes)
