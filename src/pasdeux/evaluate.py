@@ -285,9 +285,11 @@ def _fmt(v: float | None) -> str:
 def evaluate(real: list[Motion], generated: list[Motion] | dict[str, Motion] | None = None, model: Any = None,
              split: bool = False,
              out: str | os.PathLike | None = None, n_samples: int = N_SAMPLES, seed: int = 0,
-             plots: bool = True, fps: float | None = None) -> Report:
+             plots: bool = True, fps: float | None = None, music: Any = None) -> Report:
     """Score generated motions (a list, or row name -> motion) and/or a model's prior samples against real
-    motions; see the module doc. Everything is resampled to `fps` (default: the protocol's 30)."""
+    motions; see the module doc. Everything is resampled to `fps` (default: the protocol's 30). With `music`
+    (a `pasdeux.Music`), generated and real motions also get their beat figures against it
+    (`pasdeux.music.scoring`)."""
     if not real:
         raise ShapeError("give at least one real motion to compare against")
     sk, fps = real[0].skeleton, float(fps or metrics.PROTOCOL_FPS)
@@ -304,13 +306,19 @@ def evaluate(real: list[Motion], generated: list[Motion] | dict[str, Motion] | N
     sources = [source_from_motions(floor_txt, floor_m)]
     named = generated.items() if isinstance(generated, dict) else (
         (Path(g.source).stem if g.source else f"generated {k + 1}", g) for k, g in enumerate(generated or []))
+    generated_rows = []
     for name, g in named:
-        sources.append(source_from_motions(_unique(name, sources), [_prepare(g, sk, fps, name)]))
+        generated_rows.append((_unique(name, sources), g))
+        sources.append(source_from_motions(generated_rows[-1][0], [_prepare(g, sk, fps, name)]))
     if model is not None:
         sources.append(model_source(model, ref, n_samples, seed))
     rows = {"real reference": score(ref.source, ref, compare=False)}
     rows.update({s.name: score(s, ref) for s in sources})
     notes = _repairs(real) + _notes(ref, rows)
+    if music is not None:
+        from pasdeux.music.scoring import add_music_rows
+
+        notes += add_music_rows(rows, real, generated_rows, music)
     report = Report(rows, ref_txt, floor_txt, fps, sk.name, ref.leg_length, ref.floor, notes)
     if out is not None:
         write_report(report, [ref.source, *sources], ref, Path(out), plots)

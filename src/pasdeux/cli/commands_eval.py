@@ -30,6 +30,8 @@ def evaluate(
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write speed.png and kinetic.png."),
     fps: float | None = typer.Option(None, "--fps", min=1, help="Resample everything to this frame rate "
                                      "(default 30, the rate BENCHMARK.md scores at)."),
+    music: Path | None = typer.Option(None, "--music", help="A song (WAV, FLAC, OGG, MP3 or a video): add the "
+                                      "beat alignment score and beat hits of each motion against it."),
 ) -> None:
     """Score generated dance against real dance: fid_k, fid_g, diversity, jitter, bone_cv, feet (contact,
     skating, floating), duet metrics, with the real floor beside every number and every threshold relative
@@ -47,8 +49,9 @@ def evaluate(
 
         loaded_model = load_model(model)
     gen = {p.stem if [q.stem for q in generated].count(p.stem) == 1 else str(p): pasdeux.load(p) for p in generated}
+    song = pasdeux.load_music(music) if music is not None else None
     report = run([pasdeux.load(p) for p in real], gen, loaded_model, split=split,
-                 out=out, n_samples=samples or N_SAMPLES, seed=seed, plots=plots, fps=fps)
+                 out=out, n_samples=samples or N_SAMPLES, seed=seed, plots=plots, fps=fps, music=song)
     typer.echo(report.markdown(guide=False))
     typer.echo(f"\nwrote {', '.join(report.files.values())}")
 

@@ -44,6 +44,7 @@ from pasdeux.metrics.feet import (
 from pasdeux.metrics.frechet import ZScore, frechet_distance, mean_pairwise_distance
 from pasdeux.metrics.geometric import GeometricSpace, fid_g, geometric_feature_names, geometric_features
 from pasdeux.metrics.kinetic import KineticSpace, diversity, fid_k, kinetic_features, multimodality
+from pasdeux.metrics.music import beat_alignment_score, beat_hit_rate, motion_beat_times, music_alignment
 from pasdeux.metrics.segments import segment_distance
 from pasdeux.metrics.units import PROTOCOL_FPS, at_protocol_rate, leg_length
 
@@ -57,5 +58,6 @@ __all__ = [
     "cross_distance_features", "CrossDistanceSpace", "fid_cd", "div_cd", "bone_contact",
     "contact_rate", "penetration", "pelvis_distance", "max_partner_distance", "speed_curve",
     "own_speed_curves", "lagged_correlation", "responsiveness", "kinematic_beats", "dancer_beats", "bed",
+    "beat_alignment_score", "beat_hit_rate", "motion_beat_times", "music_alignment",
     "body_points", "role_indices", "segment_distance", "leg_length", "at_protocol_rate", "PROTOCOL_FPS",
 ]

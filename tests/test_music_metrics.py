@@ -1,0 +1,90 @@
+"""Beat alignment score and beat hit rate: Bailando's formula by hand, real dance against music made to
+its stops (and shifted off them), and `pasdeux evaluate --music`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+import pasdeux
+from music_synth import RATE
+from pasdeux.cli import main
+from pasdeux.metrics.music import beat_alignment_score, beat_hit_rate, motion_beat_times, music_alignment
+
+
+def test_bas_is_bailandos_formula_at_30_fps():
+    music, motion = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.1])
+    # distances to the nearest kinematic beat: 0, 3 and 27 frames at 30 fps; sigma = 3 frames
+    expected = (1 + np.exp(-9 / 18) + np.exp(-(27**2) / 18)) / 3
+    assert beat_alignment_score(music, motion) == pytest.approx(expected)
+    assert beat_alignment_score(music, motion, duration=2.5) == pytest.approx((1 + np.exp(-0.5)) / 2)
+    assert beat_alignment_score(music, np.zeros(0)) == 0.0
+    assert beat_hit_rate(music, np.array([1.05, 2.2])) == pytest.approx(1 / 3)
+    assert beat_hit_rate(music, np.array([1.1, 1.9, 3.1])) == 1.0  # 0.1 s is a hit
+
+
+@pytest.fixture(scope="module")
+def dancer(duet):
+    """20 s of one real dancer, and its kinematic beats (seconds)."""
+    positions = duet.positions[0, :600]
+    beats = motion_beat_times(positions, duet.skeleton, duet.fps)[0]
+    return positions, beats
+
+
+def test_music_on_the_dancers_stops_scores_high_and_shifted_music_low(duet, dancer):
+    positions, beats = dancer
+    assert 0.5 < len(beats) / 20 < 3  # stops, not every wiggle
+    on = music_alignment(positions, duet.skeleton, beats, duet.fps)
+    assert on["bas"] > 0.95 and on["beat_hits"] == 1.0
+    off = music_alignment(positions, duet.skeleton, beats + 0.25, duet.fps)  # a quarter second late
+    assert off["bas"] < 0.6 * on["bas"] and off["beat_hits"] < 0.6
+    grid = np.arange(0.25, 20, 0.5)  # 120 BPM, unrelated to this dance
+    chance = music_alignment(positions, duet.skeleton, grid, duet.fps)
+    assert chance["bas"] < 0.7 and chance["music_beats_per_s"] == pytest.approx(2.0, abs=0.05)
+
+
+def test_beats_are_found_at_any_frame_rate(duet, dancer):
+    positions, beats = dancer
+    from pasdeux.motion import Motion
+
+    m60 = Motion(positions[None], duet.skeleton, duet.fps).resample(60)
+    beats60 = motion_beat_times(m60.positions, duet.skeleton, 60.0)[0]
+    assert music_alignment(m60.positions, duet.skeleton, beats, 60.0)["bas"] > 0.9
+    assert len(beats60) == len(beats)
+
+
+def clicks_at(times: np.ndarray, seconds: float) -> np.ndarray:
+    y = np.zeros(int(seconds * RATE), np.float32)
+    t = np.arange(int(0.1 * RATE)) / RATE
+    hit = (np.sin(2 * np.pi * 60 * t) * np.exp(-t / 0.04) + 0.3 * np.sin(2 * np.pi * 2500 * t) * np.exp(-t / 0.01))
+    for b in times:
+        s = int(b * RATE)
+        y[s: s + len(hit)] += hit[: len(y) - s].astype(np.float32)
+    return y
+
+
+def test_evaluate_music_scores_generated_rows_from_their_span(duet, dancer, tmp_path, capsys):
+    """A 'generated' solo whose provenance says it starts 4 s into a song is scored against the song's beats
+    from 4 s on; the real reference row is there beside it."""
+    positions, beats = dancer
+    song = tmp_path / "song.wav"
+    soundfile.write(song, clicks_at(np.arange(0.5, 25.5, 0.5), 26.0), RATE)  # 120 BPM
+    gen = pasdeux.Motion(positions[None], duet.skeleton, duet.fps,
+                         provenance={"music": {"path": str(song), "start": 4.25, "seconds": 20.0}})
+    pasdeux.save(gen, tmp_path / "gen.npz")
+    real = pasdeux.Motion(duet.positions[:, 600:1500], duet.skeleton, duet.fps)
+    pasdeux.save(real, tmp_path / "real.npz")
+    assert main(["evaluate", "--real", str(tmp_path / "real.npz"), "--generated", str(tmp_path / "gen.npz"),
+                 "--music", str(song), "--no-plots", "--out", str(tmp_path / "eval")]) == 0
+    assert "| bas |" in capsys.readouterr().out
+    rows = json.loads((tmp_path / "eval" / "report.json").read_text())["rows"]
+    music = pasdeux.load_music(song)
+    from_span = music_alignment(positions, duet.skeleton, music.beats[music.beats >= 4.25] - 4.25, duet.fps)
+    from_start = music_alignment(positions, duet.skeleton, music.beats, duet.fps)
+    assert rows["gen"]["bas"] == pytest.approx(from_span["bas"])
+    assert rows["gen"]["beat_hits"] == pytest.approx(from_span["beat_hits"])
+    assert abs(from_span["bas"] - from_start["bas"]) > 0.02  # the span's start matters
+    assert 0 <= rows["real reference"]["bas"] <= 1 and "beat_hits" in rows["real reference"]
