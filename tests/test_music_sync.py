@@ -82,3 +82,44 @@ def test_bad_spans_and_short_dances_are_refused(dance):
         ms.BeatGrid.of(music, 0.0, -1.0)
     with pytest.raises(ShapeError, match="too short"):
         ms.plan(dance.frames(0, 100), ms.BeatGrid.of(click_music(), 0.0, SPAN_S))
+
+
+@pytest.fixture(scope="module")
+def song(tmp_path_factory):
+    """A 12 s WAV at 120 BPM: a click on every beat, a low thump on counts 1 and 5."""
+    from pasdeux.viz.sound import Soundtrack, write_wav
+
+    rate = 22050
+    t = np.arange(12 * rate) / rate
+    y = np.zeros_like(t)
+    for k, b in enumerate(np.arange(0.25, 12, 0.5)):
+        on = (t >= b) & (t < b + 0.08)
+        y[on] += 0.3 * np.sin(2 * np.pi * 2000 * t[on]) * np.exp(-(t[on] - b) / 0.01)
+        if k % 4 == 0:
+            y[on] += 0.8 * np.sin(2 * np.pi * 60 * t[on]) * np.exp(-(t[on] - b) / 0.05)
+    return write_wav(Soundtrack(y[:, None].astype(np.float32), rate, "song", 0.0),
+                     tmp_path_factory.mktemp("song") / "song.wav")
+
+
+def test_generate_and_duet_commands_dance_to_a_song(tiny_run, tiny_duet_run, duet, song, tmp_path):
+    import pasdeux
+    from pasdeux.cli import main
+
+    out = tmp_path / "prior.npz"
+    assert main(["generate", "prior", str(tiny_run), "-n", "2", "--music", str(song), "--music-start", "2",
+                 "--music-seconds", "4", "--seed", "1", "-o", str(out)]) == 0
+    made = pasdeux.load(out)
+    assert made.n_dancers == 2 and made.duration == pytest.approx(4.0)
+    music = made.provenance["music"]
+    assert (music["file"], music["start"], music["seconds"]) == ("song.wav", 2.0, 4.0)
+    assert all(w["max_tempo_change"] <= ms.MAX_TEMPO_CHANGE for w in music["warps"]) and len(music["warps"]) == 2
+    pasdeux.save(duet.seconds(10, 16), tmp_path / "lead.npz")
+    out = tmp_path / "partner.npz"
+    assert main(["duet", "partner", str(tiny_duet_run), "--lead", str(tmp_path / "lead.npz"), "--music", str(song),
+                 "--music-seconds", "5", "-o", str(out)]) == 0
+    made = pasdeux.load(out)
+    assert made.n_dancers == 2 and made.duration == pytest.approx(5.0) and made.provenance["music"]["seconds"] == 5
+    # A span past the song's end is refused before anything is written.
+    assert main(["generate", "long", str(tiny_run), "--music", str(song), "--music-start", "10",
+                 "--music-seconds", "5", "-o", str(tmp_path / "long.npz")]) == 2
+    assert not (tmp_path / "long.npz").exists()

@@ -31,7 +31,8 @@ def _load_duet_model(run: Path):
     return check_duet_model(load_model(run))
 
 
-def _write(motion, out: Path, fps: float | None, animate: Path | None, ghost=None, highlight=None) -> None:
+def _write(motion, out: Path, fps: float | None, animate: Path | None, ghost=None, highlight=None,
+           music: Path | None = None) -> None:
     import pasdeux
 
     if fps is not None:
@@ -43,7 +44,8 @@ def _write(motion, out: Path, fps: float | None, animate: Path | None, ghost=Non
     if animate is not None:
         from pasdeux.viz import animate as draw
 
-        typer.echo(f"wrote {draw(motion, ghost=ghost, out=animate, highlight=highlight)}")
+        sound = music if music is not None and animate.suffix.lower() != ".gif" else None
+        typer.echo(f"wrote {draw(motion, ghost=ghost, out=animate, highlight=highlight, music=sound)}")
 
 
 @duet_app.command("partner")
@@ -55,9 +57,12 @@ def duet_partner(run: Path = RUN,
                  seconds: float | None = typer.Option(None, "--seconds", help="length to use (default: all)"),
                  direction: str | None = DIRECTION, out: Path = OUT, animate: Path | None = ANIMATE,
                  highlight: Path | None = HIGHLIGHT, fps: float | None = FPS,
-                 seed: int | None = option("partner", "seed")) -> None:
+                 seed: int | None = option("partner", "seed"), music: Path | None = option("partner", "music"),
+                 music_start: float = option("partner", "music_start"),
+                 music_seconds: float | None = option("partner", "music_seconds")) -> None:
     """A partner answering a lead: the output holds the lead as dancer 0 and its partner(s) after it; an
-    animation shows the real partner as a ghost when --lead is a duet."""
+    animation shows the real partner as a ghost when --lead is a duet. With --music the lead is first played
+    to the music (its stops moved onto the beats, generate.music_sync) and the partner answers that lead."""
     import pasdeux
     from pasdeux.generate.partners import real_partner
 
@@ -72,8 +77,15 @@ def duet_partner(run: Path = RUN,
     motion = motion.seconds(start, end)
     if motion.n_frames < model.min_frames:
         raise ConfigError(f"{lead} has too few frames from {start:g} s for {seconds} s; choose a longer span")
-    result = MODES["partner"].run(model, [motion], [lead_dancer],
-                                  {"sigma": sigma, "n": n, "seed": seed, "direction": direction})
+    settings = {"sigma": sigma, "n": n, "seed": seed, "direction": direction}
+    if music is not None:
+        settings.update(music=music, music_start=music_start, music_seconds=music_seconds)
+    result = MODES["partner"].run(model, [motion], [lead_dancer], settings)
+    if music is not None:  # the real partner, played to the music with its lead, is the ghost
+        from pasdeux.generate.music_sync import lead_to_music, music_span
+
+        motion = lead_to_music(motion, music_span(music, music_start, music_seconds or motion.duration)[0],
+                               lead_dancer)
     result = result.with_positions(result.positions, provenance={**result.provenance, "source_file": str(lead),
                                                                  "start_s": start, "seconds": seconds})
     marks = None
@@ -81,17 +93,22 @@ def duet_partner(run: Path = RUN,
         from pasdeux.analysis import Influence
 
         marks = Influence.load(highlight).highlight(result, 0)
-    _write(result, out, fps, animate, ghost=real_partner(motion, lead_dancer, model), highlight=marks)
+    _write(result, out, fps, animate, ghost=real_partner(motion, lead_dancer, model), highlight=marks, music=music)
 
 
 @duet_app.command("prior")
 def duet_prior(run: Path = RUN, n: int = option("duet_prior", "n", 1, "-n"),
                seconds: float = option("duet_prior", "seconds", 8.0),
                out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
-               seed: int | None = option("duet_prior", "seed")) -> None:
-    """Whole duets from nothing: a leader from the model's solo prior, and a partner answering it."""
+               seed: int | None = option("duet_prior", "seed"), music: Path | None = option("duet_prior", "music"),
+               music_start: float = option("duet_prior", "music_start"),
+               music_seconds: float | None = option("duet_prior", "music_seconds")) -> None:
+    """Whole duets from nothing: a leader from the model's solo prior, and a partner answering it (with --music,
+    both danced to it by one time warp)."""
     settings = {"n": n, "seconds": seconds, "seed": seed, "direction": "a2b"}
-    _write(MODES["duet_prior"].run(_load_duet_model(run), [], [], settings), out, fps, animate)
+    if music is not None:
+        settings.update(music=music, music_start=music_start, music_seconds=music_seconds)
+    _write(MODES["duet_prior"].run(_load_duet_model(run), [], [], settings), out, fps, animate, music=music)
 
 
 @duet_app.command("vary")

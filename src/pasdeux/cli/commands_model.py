@@ -103,8 +103,14 @@ def _split(cfg: dict):
 
 
 # --- generate ------------------------------------------------------------------------------
-def _save(motion, out: Path, animate: Path | None, fps: float | None, ghost=None) -> None:
-    """Write a result, at `fps` when asked (resampled from the model's rate), and draw it when asked."""
+def _music(music: Path | None, start: float, seconds: float | None) -> dict:
+    """The music settings of a mode (none without --music)."""
+    return {} if music is None else {"music": music, "music_start": start, "music_seconds": seconds}
+
+
+def _save(motion, out: Path, animate: Path | None, fps: float | None, ghost=None, music: Path | None = None) -> None:
+    """Write a result, at `fps` when asked (resampled from the model's rate), and draw it when asked (with its
+    music, when it was danced to some)."""
     import pasdeux
     from pasdeux.generate import at_fps
 
@@ -117,7 +123,8 @@ def _save(motion, out: Path, animate: Path | None, fps: float | None, ghost=None
     if animate is not None:
         from pasdeux.viz import animate as draw
 
-        typer.echo(f"wrote {draw(motion, ghost=ghost, out=animate)}")
+        sound = music if music is not None and animate.suffix.lower() != ".gif" else None
+        typer.echo(f"wrote {draw(motion, ghost=ghost, out=animate, music=sound)}")
 
 
 def _check(fps: float | None, starts: dict[str, float] | None = None,
@@ -179,12 +186,15 @@ def gen_variations(run: Path = RUN, phrase: Path = typer.Argument(..., help="mot
 @generate_app.command("prior")
 def gen_prior(run: Path = RUN, n: int = option("prior", "n", 4, "-n"), seconds: float = option("prior", "seconds"),
               out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
-              seed: int | None = option("prior", "seed")) -> None:
-    """Fresh phrases sampled from the model's prior."""
+              seed: int | None = option("prior", "seed"), music: Path | None = option("prior", "music"),
+              music_start: float = option("prior", "music_start"),
+              music_seconds: float | None = option("prior", "music_seconds")) -> None:
+    """Fresh phrases sampled from the model's prior (with --music, danced to it)."""
     from pasdeux.models import load_model
 
-    _check(fps, lengths={"--seconds": seconds})
-    _save(MODES["prior"].run(load_model(run), [], [], {"n": n, "seconds": seconds, "seed": seed}), out, animate, fps)
+    _check(fps, {"--music-start": music_start}, {"--seconds": seconds, "--music-seconds": music_seconds})
+    settings = {"n": n, "seconds": seconds, "seed": seed, **_music(music, music_start, music_seconds)}
+    _save(MODES["prior"].run(load_model(run), [], [], settings), out, animate, fps, music=music)
 
 
 @generate_app.command("interpolate")
@@ -226,9 +236,12 @@ def gen_transition(run: Path = RUN, a: Path = typer.Argument(..., help="motion f
 @generate_app.command("long")
 def gen_long(run: Path = RUN, seconds: float = option("long", "seconds", 60.0),
              out: Path = OUT, animate: Path | None = ANIMATE, fps: float | None = FPS,
-             seed: int | None = option("long", "seed")) -> None:
-    """One continuous solo of any length."""
+             seed: int | None = option("long", "seed"), music: Path | None = option("long", "music"),
+             music_start: float = option("long", "music_start"),
+             music_seconds: float | None = option("long", "music_seconds")) -> None:
+    """One continuous solo of any length (with --music, danced to it)."""
     from pasdeux.models import load_model
 
-    _check(fps, lengths={"--seconds": seconds})
-    _save(MODES["long"].run(load_model(run), [], [], {"seconds": seconds, "seed": seed}), out, animate, fps)
+    _check(fps, {"--music-start": music_start}, {"--seconds": seconds, "--music-seconds": music_seconds})
+    settings = {"seconds": seconds, "seed": seed, **_music(music, music_start, music_seconds)}
+    _save(MODES["long"].run(load_model(run), [], [], settings), out, animate, fps, music=music)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_SEED = 2**31 - 1
 FILE = "file"  # a setting whose value names a file: a library path in the studio, a path in the CLI
+MUSIC_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".mp4", ".mov", ".webm", ".mkv")  # songs, and videos' sound
 
 Run = Callable[[Any, list["Motion"], list[int], dict[str, Any]], "Motion"]
 
@@ -104,7 +105,14 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             above=0.0, maximum=60.0, unit="s", form={"id": "bridge", "min": 0.1, "step": 0.1}),
     Setting("seed", int, None, "seed", "random seed (a fresh one is drawn and recorded when none is given)",
             minimum=0, maximum=MAX_SEED, form={"placeholder": "random", "width": "8em"}),
+    Setting("music", FILE, None, "music", "a song to dance to (WAV, FLAC, OGG, MP3 or a video's sound): the result "
+            "lasts as long as the music span and lands on its beats (generate.music_sync)", suffixes=MUSIC_SUFFIXES),
+    Setting("music_start", float, 0.0, "music from", "seconds into the music where the dance begins", minimum=0.0,
+            unit="s", form={"step": 0.5}),
+    Setting("music_seconds", float, None, "music length", "seconds of music to dance to (default: the length "
+            "asked, or a partner's whole lead)", above=0.0, maximum=600.0, unit="s", form={"step": 0.5}),
 )}
+MUSIC = ("music", "music_start", "music_seconds")
 
 
 # --- what each mode runs: (model, phrases at the model's rate, their dancers, settings) -> Motion ---------------
@@ -115,6 +123,10 @@ def run_variations(model: Any, phrases: list, dancers: list[int], s: dict) -> Mo
 
 
 def run_prior(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
+    if s.get("music"):  # danced to a span of music
+        from pasdeux.generate.music_sync import run_mode
+
+        return run_mode("prior", model, phrases, dancers, s)
     from pasdeux.generate.solo import prior
 
     return prior(model, s["n"], s["seconds"], s["seed"])
@@ -134,12 +146,20 @@ def run_transition(model: Any, phrases: list, dancers: list[int], s: dict) -> Mo
 
 
 def run_long(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
+    if s.get("music"):  # danced to a span of music
+        from pasdeux.generate.music_sync import run_mode
+
+        return run_mode("long", model, phrases, dancers, s)
     from pasdeux.generate.solo import long_form
 
     return long_form(model, s["seconds"], s["seed"])
 
 
 def run_partner(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
+    if s.get("music"):  # danced to a span of music
+        from pasdeux.generate.music_sync import run_mode
+
+        return run_mode("partner", model, phrases, dancers, s)
     from pasdeux.generate.partners import partner
 
     return partner(model, phrases[0], s["sigma"], s["n"], s["seed"], lead_dancer=dancers[0],
@@ -147,6 +167,10 @@ def run_partner(model: Any, phrases: list, dancers: list[int], s: dict) -> Motio
 
 
 def run_duet_prior(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
+    if s.get("music"):  # danced to a span of music
+        from pasdeux.generate.music_sync import run_mode
+
+        return run_mode("duet_prior", model, phrases, dancers, s)
     from pasdeux.generate.duet import duet_prior
 
     return duet_prior(model, s["n"], s["seconds"], s["seed"], direction=s["direction"])
@@ -208,12 +232,13 @@ def couples(result: Motion) -> list[Motion] | None:
 MODES: dict[str, Mode] = {m.name: m for m in (
     Mode("variations", "solo", "variations of the phrase", 1, ("sigma", "n", "seed"), run_variations,
          Ghost("its source phrase", source_under_variations)),
-    Mode("prior", "solo", "fresh phrases (prior samples)", 0, ("n", "seconds", "seed"), run_prior,
+    Mode("prior", "solo", "fresh phrases (prior samples)", 0, ("n", "seconds", "seed", *MUSIC), run_prior,
          hints={"seconds": "length of each phrase in seconds"}),
     Mode("interpolate", "solo", "interpolate phrase A to B", 2, ("steps",), run_interpolate),
     Mode("transition", "solo", "transition from phrase A to B", 2, ("bridge_seconds", "seed"), run_transition),
-    Mode("long", "solo", "long-form solo", 0, ("seconds", "seed"), run_long, hints={"seconds": "length in seconds"}),
-    Mode("partner", "duet", "a partner for the phrase's dancer", 1, ("sigma", "n", "seed", "direction"),
+    Mode("long", "solo", "long-form solo", 0, ("seconds", "seed", *MUSIC), run_long,
+         hints={"seconds": "length in seconds"}),
+    Mode("partner", "duet", "a partner for the phrase's dancer", 1, ("sigma", "n", "seed", "direction", *MUSIC),
          run_partner, Ghost("the real partner", real_partner_of_lead, needs_model=True),
          hints={"sigma": "0: the model's best guess; 1: its own spread",
           "n": "partners to draw for the one lead (all in the same space)"}, couples=lead_with_each_partner),
@@ -221,7 +246,8 @@ MODES: dict[str, Mode] = {m.name: m for m in (
          run_duet_variations, Ghost("its source duet", source_duet, on_reopen=False),
          hints={"sigma": "0 reproduces the duet; larger is bolder", "n": "variations, set side by side"},
          couples=pairs_in_place),
-    Mode("duet_prior", "duet", "fresh duets", 0, ("n", "seconds", "seed", "direction"), run_duet_prior,
+    Mode("duet_prior", "duet", "fresh duets", 0, ("n", "seconds", "seed", "direction", *MUSIC),
+         run_duet_prior,
          hints={"n": "duets, set side by side", "seconds": "length of each duet in seconds"},
          couples=pairs_side_by_side),
 )}
