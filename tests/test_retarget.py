@@ -177,3 +177,16 @@ def test_the_cli_takes_a_filmed_lead_and_a_filmed_phrase(tiny_duet_run, tiny_run
     varied = pasdeux.load(tmp_path / "v.npz")
     assert varied.n_dancers == 2 and varied.skeleton.joints == lead.skeleton.joints
     assert any("by body roles" in n for n in varied.notes)
+
+
+def test_the_studio_modes_take_a_filmed_lead_and_show_a_filmed_phrase_on_the_model(tiny_duet_run, tiny_run, video_lead):
+    from pasdeux.generate.modes import MODES
+    from pasdeux.models import load_model
+
+    film = video_lead[1].frames(0, 64)
+    duet_model, solo_model = load_model(tiny_duet_run), load_model(tiny_run)
+    answered = MODES["partner"].run(duet_model, [film], [0], {"sigma": 1.0, "n": 1, "seed": 0, "direction": None})
+    assert answered.skeleton.joints == duet_model.skeleton.joints and answered.n_dancers == 2
+    ghost = MODES["variations"].ghost.make(film, 0, solo_model, 2)
+    assert ghost.skeleton.joints == solo_model.skeleton.joints and ghost.n_dancers == 2
+    assert abs(leg_length(ghost.positions, ghost.skeleton) - solo_model.floor_model.leg_length) < 0.02

@@ -184,10 +184,14 @@ def run_duet_variations(model: Any, phrases: list, dancers: list[int], s: dict) 
 
 # --- what a result is shown over ----------------------------------------------------------------------------
 def source_under_variations(phrase: Motion, dancer: int, model: Any, n: int) -> Motion:
-    """The phrase under each of `n` variations."""
+    """The phrase under each of `n` variations (a phrase of another skeleton as the model's body dances it)."""
+    from pasdeux.generate.lead import on_model_skeleton
     from pasdeux.generate.solo import ghost_for_variations
 
-    return ghost_for_variations(phrase, n, dancer)
+    if model is None:  # reopened without its model: the phrase as it was filmed
+        return ghost_for_variations(phrase, n, dancer)
+    moved, notes = on_model_skeleton(model, phrase, dancer)
+    return ghost_for_variations(moved, n, 0 if notes else dancer)
 
 
 def real_partner_of_lead(phrase: Motion, dancer: int, model: Any, n: int) -> Motion | None:
