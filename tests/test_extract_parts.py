@@ -137,20 +137,31 @@ def test_unreliable_joints_are_dropped_only_for_short_spells():
     assert dropped == {0: 2}
 
 
-def test_crossed_identities_are_swapped_back():
-    t = 40
-    hips = np.zeros((2, t, 2))
-    hips[0, :, 0] = np.linspace(100, 200, t)  # one dancer on the left...
-    hips[1, :, 0] = np.linspace(800, 700, t)  # ...one on the right
-    found = np.ones((2, t), bool)
-    hips[:, 20:] = hips[::-1, 20:]  # from frame 20 the tracker has them the other way round
-    found[:, 18:20] = False  # both were lost for two frames and found again by the detector
-    order, swapped = identity.by_trail(hips, found, [[0, 20], [0, 20]])
-    assert swapped == [20]
-    fixed = hips[order.T, np.arange(t)]
-    assert (fixed[0, found[0], 0] < 400).all() and (fixed[1, found[1], 0] > 400).all()
-    _, none = identity.by_trail(hips[:, :20], found[:, :20], [[0], [0]])
-    assert none == []
+def test_tracklets_of_one_person_found_again_are_joined_and_the_most_present_chosen():
+    t, fps = 40, 10.0
+    centre = np.full((3, t, 2), np.nan)
+    height = np.full((3, t), np.nan)
+    found = np.zeros((3, t), bool)
+    # slot 0: a walker, lost at frame 15 and found again at 18 by slot 1, a little further on
+    found[0, :15], found[1, 18:] = True, True
+    centre[0, :15] = np.stack([np.linspace(100, 170, 15), np.full(15, 300)], 1)
+    centre[1, 18:] = np.stack([np.linspace(185, 300, 22), np.full(22, 300)], 1)
+    # slot 2: someone small far away the whole time, and slot 1 briefly on someone across the room before
+    found[2], found[1, 2:6] = True, True
+    centre[2] = [700, 100]
+    centre[1, 2:6] = [600, 400]
+    height[0], height[1], height[2] = 200, 200, 60
+    pieces = identity.tracklets(found, [[0], [2, 18], [0]])
+    assert [(p.slot, p.start, p.stop) for p in pieces] == [(0, 0, 15), (2, 0, 40), (1, 2, 6), (1, 18, 40)]
+    people = identity.link(pieces, centre, height, fps)
+    walker = next(p for p in people if p[0].slot == 0)
+    assert [(p.slot, p.start) for p in walker] == [(0, 0), (1, 18)]  # joined across the gap
+    assert len(people) == 3  # the one across the room is not joined to the walker
+    chosen, _ = identity.choose(people, height, 1, [], None)
+    assert chosen == [walker]  # larger and longer seen than the small far one
+    at = lambda p, f: centre[p[0].slot, p[0].start]  # noqa: E731
+    picked, notes = identity.choose(people, height, 2, [(700, 110, 5)], at)
+    assert picked[0][0].slot == 2 and picked[1] is walker and "picked at (700, 110)" in notes[0]
 
 
 def test_identities_follow_costume_colours_and_not_one_odd_frame():

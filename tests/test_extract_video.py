@@ -141,8 +141,10 @@ def test_two_dancers_asked_of_a_solo_video_says_so(videos):
 
 
 def test_bad_options_are_refused():
-    with pytest.raises(ConfigError, match="dancers must be 1 or 2"):
-        run("x.mp4", dancers=3)
+    with pytest.raises(ConfigError, match="dancers must be a whole number from 1 to 8"):
+        run("x.mp4", dancers=0)
+    with pytest.raises(ConfigError, match="pick takes at most one X,Y@SECONDS per dancer"):
+        run("x.mp4", dancers=1, pick=[(1, 2, 0), (3, 4, 0)])
     with pytest.raises(ConfigError, match="unknown extraction option"):
         run("x.mp4", colour="red")
     with pytest.raises(ConfigError, match="model must be one of lite, full, heavy"):

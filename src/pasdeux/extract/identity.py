@@ -1,4 +1,13 @@
-"""Who is who: undoing crossed identities of two tracked dancers after the whole video is seen.
+"""Who is who, decided after the whole video is seen: which people are the dancers, and undoing crossed
+identities of two dancers.
+
+The tracker follows a few more people than dancers asked for, in slots; a slot's frames between two
+(re)starts are one person's tracklet. Tracklets are joined into people (`link`): one that starts
+after another ended, near where it ended (within a walking person's reach for the time between), is
+the same person found again. The dancers are the most present people (`choose`): the largest and
+longest seen, the sum of their body heights in pixels over the frames they are seen in, unless some
+are picked by a point in the image at a time (`--pick X,Y@T`). They are chosen once: a dancer is
+never re-assigned to another person mid-video.
 
 Frame-to-frame tracking loses its dancer when the two pass close: a region can slide from the dancer
 behind onto the one in front, and a lost dancer found again may land in the other's slot. Two repairs
@@ -8,13 +17,16 @@ run on the finished tracks:
   in every frame are compared with the two dancers' typical colours, and the most likely
   assignment over the whole video is found with a two-state Viterbi pass, where swapping costs as
   much as several frames of clear evidence (so one odd frame never swaps anyone);
-- by trail, when they look alike: where a dancer was found again by the detector, the two are
-  swapped from there on if that joins each one's trail more closely.
+- by trail, when they look alike: that is `link`'s joining of tracklets.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from pasdeux.data import runs
 
 TORSO = (11, 12, 24, 23)  # left and right shoulder, right and left hip (BlazePose numbering)
 GRID = np.linspace(0.15, 0.85, 4)
@@ -22,6 +34,104 @@ MIN_PRESENCE = 0.5
 OVERLAP = 0.3  # slots whose landmark boxes overlap this much see the same pixels: no evidence there
 SEPARABLE = 2.5  # the two dancers' colours must differ by this many times their own spread
 SWITCH_FRAMES = 8.0  # a swap must be worth this many frames of typical evidence
+LINK_GAP_S = 2.0  # a person lost for longer than this is not joined to a tracklet found later
+REACH = 0.5  # body heights a person found again may lie from where it was lost...
+RECOLOUR = 0.2  # tracklets whose typical costume colours differ more than this are not one person
+SURE_FRAMES = 3  # tracklets at least this long are joined first
+REACH_PER_S = 1.5  # ...plus this many body heights per second in between (brisk walking)
+
+
+@dataclass(frozen=True)
+class Tracklet:
+    """One slot's frames `[start, stop)` between two (re)starts in which it followed one person."""
+
+    slot: int
+    start: int
+    stop: int
+
+
+def tracklets(found: np.ndarray, starts: list[list[int]]) -> list[Tracklet]:
+    """The tracklets of slots `found` `[S, T]`: runs of found frames, cut again at each slot's restarts."""
+    out = []
+    for k, f in enumerate(found):
+        cuts = set(starts[k]) if k < len(starts) else set()
+        for a, b in runs(f):
+            edges = [a] + sorted(c for c in cuts if a < c < b) + [b]
+            out += [Tracklet(k, x, y) for x, y in zip(edges[:-1], edges[1:])]
+    return sorted(out, key=lambda t: (t.start, t.slot))
+
+
+def typical_colour(piece: Tracklet, colours: np.ndarray) -> np.ndarray:
+    return np.median(colours[piece.slot, piece.start:piece.stop], axis=0)
+
+
+def link(pieces: list[Tracklet], centre: np.ndarray, height: np.ndarray, fps: float,
+         colours: np.ndarray | None = None) -> list[list[Tracklet]]:
+    """People: tracklets joined where one starts after another ended, within reach of where it ended and
+    (given `colours` `[S, T, 6]`) dressed alike, the nearest in place and colour first. Tracklets of at
+    least SURE_FRAMES are joined first; shorter ones (often a body half hidden) then fill gaps between them.
+
+    `centre` `[S, T, 2]` pixels and `height` `[S, T]` body heights in pixels per slot and frame."""
+    people: list[list[Tracklet]] = []
+    for sure in (True, False):
+        for piece in (p for p in pieces if (p.stop - p.start >= SURE_FRAMES) == sure):
+            costs = [(_join_cost(person, piece, centre, height, fps, colours), k) for k, person in enumerate(people)]
+            cost, k = min(costs, default=(np.inf, -1))
+            if np.isfinite(cost):
+                people[k] = sorted(people[k] + [piece], key=lambda t: t.start)
+            else:
+                people.append([piece])
+    return people
+
+
+def _join_cost(person: list[Tracklet], piece: Tracklet, centre, height, fps, colours) -> float:
+    """How unlike joining `piece` to `person` is (inf: it cannot be the same person): the distance to the
+    person's nearest tracklets before and after it, in reaches, plus the colour difference in RECOLOURs."""
+    if any(t.start < piece.stop and piece.start < t.stop for t in person):
+        return np.inf
+    before = [t for t in person if t.stop <= piece.start]
+    after = [t for t in person if t.start >= piece.stop]
+    ends = ([(before[-1], before[-1].stop - 1, piece.start)] if before else []) + \
+        ([(after[0], after[0].start, piece.stop - 1)] if after else [])
+    cost = 0.0
+    for other, f_other, f_piece in ends:
+        gap = abs(f_piece - f_other) / fps
+        scale = float(np.nanmax([height[other.slot, f_other], height[piece.slot, f_piece]]))
+        reach = (REACH + REACH_PER_S * gap) * scale
+        d = float(np.linalg.norm(centre[piece.slot, f_piece] - centre[other.slot, f_other]))
+        if gap > LINK_GAP_S or d > reach:
+            return np.inf
+        cost += d / reach
+    if colours is not None:
+        mine = typical_colour(piece, colours)  # alike any of the person's tracklets (some are half hidden)
+        diff = min(float(np.linalg.norm(mine - typical_colour(t, colours))) for t in person)
+        if diff > RECOLOUR:
+            return np.inf
+        cost += diff / RECOLOUR
+    return cost
+
+
+def presence(person: list[Tracklet], height: np.ndarray) -> float:
+    """How present a person is: its body height in pixels summed over the frames it is seen in."""
+    return float(sum(np.nansum(height[t.slot, t.start:t.stop]) for t in person))
+
+
+def choose(people: list[list[Tracklet]], height: np.ndarray, n: int, picks: list[np.ndarray],
+           where_at) -> tuple[list[list[Tracklet]], list[str]]:
+    """The `n` dancers: the person nearest each pick `(x, y, frame)` first, then the most present others.
+
+    `where_at(person, frame)` gives a person's image centre at (or nearest to) a frame."""
+    chosen, notes = [], []
+    for x, y, f in picks:
+        left = [p for p in people if not any(p is c for c in chosen)]
+        if not left:
+            break
+        best = min(left, key=lambda p: float(np.linalg.norm(where_at(p, int(f)) - [x, y])))
+        chosen.append(best)
+        notes.append(f"dancer picked at ({x:g}, {y:g}) in frame {int(f)}: the person seen "
+                     f"{int(np.round(np.linalg.norm(where_at(best, int(f)) - [x, y])))} px from there")
+    rest = sorted((p for p in people if not any(p is c for c in chosen)), key=lambda p: -presence(p, height))
+    return chosen + rest[:max(0, n - len(chosen))], notes
 
 
 def appearance(image: np.ndarray, landmarks: np.ndarray, presence: np.ndarray) -> np.ndarray:
@@ -92,46 +202,6 @@ def _viterbi(colours: np.ndarray, usable: np.ndarray, typical: np.ndarray, switc
     return np.where(state[:, None] == 1, [[1, 0]], [[0, 1]])
 
 
-def by_trail(where: np.ndarray, found: np.ndarray, starts: list[list[int]]) -> tuple[np.ndarray, list[int]]:
-    """Undo identity crossings by trail: at each frame where a dancer was found again by the detector,
-    swap the two dancers from there on when that joins each one's trail more closely.
-
-    `where` `[2, T, 2]` is each dancer's pixel position (its visible landmarks' centre), `found`
-    `[2, T]`; returns the dancer order per frame `[T, 2]` and the frames where it changed.
-    """
-    n, t = found.shape
-    order = np.tile(np.arange(n), (t, 1))
-    if n != 2:
-        return order, []
-    swapped = []
-    for f in sorted({f for s in starts for f in s if f > 0}):
-        cur = order[f]
-        before = [_last(f, k, order, found, where) for k in range(2)]
-        after = [_first(found[cur[k]], where[cur[k]], f) for k in range(2)]
-        if any(x is None for x in before + after):
-            continue
-        keep = np.linalg.norm(before[0] - after[0]) + np.linalg.norm(before[1] - after[1])
-        cross = np.linalg.norm(before[0] - after[1]) + np.linalg.norm(before[1] - after[0])
-        if cross < 0.5 * keep:
-            order[f:] = order[f:, ::-1]
-            swapped.append(f)
-    return order, swapped
-
-
 def changes(order: np.ndarray) -> list[int]:
     """Frames where a dancer order `[T, 2]` differs from the frame before."""
     return [int(f) for f in np.nonzero((order[1:] != order[:-1]).any(1))[0] + 1]
-
-
-def _last(f: int, k: int, order: np.ndarray, found: np.ndarray, where: np.ndarray):
-    """Where dancer `k` (in the order in force so far) was last seen before frame `f`."""
-    for g in range(f - 1, -1, -1):
-        src = order[g][k]
-        if found[src, g]:
-            return where[src, g]
-    return None
-
-
-def _first(found_k: np.ndarray, where_k: np.ndarray, f: int):
-    seen = np.nonzero(found_k[f:])[0]
-    return where_k[f + seen[0]] if seen.size else None

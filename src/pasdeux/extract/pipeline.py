@@ -1,9 +1,11 @@
-"""`extract()`: a video of one or two dancers to a `Motion` on the `mediapipe33` skeleton.
+"""`extract()`: a video of one or more dancers to a `Motion` on the `mediapipe33` skeleton.
 
-decode (ffmpeg) -> per frame: track each dancer (detector when needed, region, landmark model)
--> order dancers left to right and repair crossed identities -> place each pose in the room
-(assumed camera) -> drop unreliable joints and fill short holes -> smooth -> Motion, with every
-assumption and repair in its notes and the camera in its provenance.
+decode (ffmpeg) -> per frame: track a few more people than dancers (detector when needed, on tiles
+where the whole frame finds too few; region, landmark model) -> join each person's tracklets, choose
+the dancers (the most present, or picked) once, order them left to right and repair crossed
+identities -> place each pose in the room (a camera whose tilt and height come from the planted feet)
+-> drop unreliable joints and fill short holes -> fit each dancer to its own bone lengths -> smooth ->
+Motion, with every assumption and repair in its notes and the camera in its provenance.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pasdeux.motion import Motion
 from pasdeux.music.soundtrack import soundtrack_of
 from pasdeux.skeletons import BLAZEPOSE33, MEDIAPIPE33_JOINTS, get_skeleton
 
+MAX_DANCERS = 8
 Progress = Callable[[int, int | None], None]  # (frames done, frames expected or None)
 
 
@@ -33,6 +36,7 @@ class Options:
     """How to extract; every field is also a keyword of `extract()`."""
 
     dancers: int = 1
+    pick: list[tuple[float, float, float]] | None = None  # (x, y) in the video's pixels at t seconds, per dancer
     model: str = "full"
     fps: float | None = None  # resample the video to this rate first (default: the video's own)
     smooth: float = 0.15  # Savitzky-Golay window in seconds for the poses (0: off)
@@ -48,8 +52,12 @@ class Options:
         """ConfigError naming the first option out of range."""
         from pasdeux.extract.models import LANDMARK_MODELS
 
-        if self.dancers not in (1, 2):
-            raise ConfigError(f"dancers must be 1 or 2; got {self.dancers}")
+        if not (isinstance(self.dancers, int) and 1 <= self.dancers <= MAX_DANCERS):
+            raise ConfigError(f"dancers must be a whole number from 1 to {MAX_DANCERS}; got {self.dancers}")
+        if self.pick is not None and (len(self.pick) > self.dancers or
+                                      not all(len(p) == 3 and np.isfinite(p).all() and p[2] >= 0 for p in self.pick)):
+            raise ConfigError(f"pick takes at most one X,Y@SECONDS per dancer ({self.dancers}), each a point in "
+                              f"the video's pixels and a time >= 0; got {self.pick}")
         if self.model not in LANDMARK_MODELS:
             raise ConfigError(f"model must be one of {', '.join(LANDMARK_MODELS)}; got {self.model!r}")
         for name in ("smooth", "smooth_travel", "max_gap"):
@@ -96,7 +104,8 @@ def run(path: str | os.PathLike, progress: bool | Progress = False, **options) -
     if not poses:
         raise FormatError(f"{path}: the video holds no frames")
     camera = Camera(info.width, info.height, opt.fov)
-    return _assemble(Path(path), poses, colours, info.fps, camera, opt, tracker)
+    scale = info.width / info.source_size[0] if info.source_size[0] else 1.0
+    return _assemble(Path(path), poses, colours, info.fps, camera, opt, tracker, scale)
 
 
 def _models(opt: Options):
@@ -109,9 +118,9 @@ def _models(opt: Options):
 
 
 def _tracker(detector, landmarks, opt: Options, fps: float):
-    from pasdeux.extract.tracking import Tracker
+    from pasdeux.extract.tracking import Tracker, pool_size
 
-    return Tracker(detector, landmarks, opt.dancers, fps)
+    return Tracker(detector, landmarks, pool_size(opt.dancers), fps)
 
 
 def _track(tracker, frames, total: int | None, progress: bool | Progress) -> tuple[list, list]:
@@ -141,44 +150,108 @@ def _track(tracker, frames, total: int | None, progress: bool | Progress) -> tup
     return out, colours
 
 
-def _stack(poses: list, colours: list, n: int):
-    from pasdeux.extract.identity import OVERLAP
-    from pasdeux.extract.tracking import MIN_BOX_VIS, box_iou
-
+def _stack(poses: list, colours: list, n: int) -> dict:
+    """Per slot and frame `[S, T, ...]`: landmarks, visibility, presence, found, centre, body height, colours."""
     t = len(poses)
-    colour, overlap = np.zeros((n, t, 6)), np.zeros(t, bool)
-    image, world = np.full((n, t, N_BODY, 3), np.nan), np.full((n, t, N_BODY, 3), np.nan)
-    vis, pres, centre = np.zeros((n, t, N_BODY)), np.zeros((n, t, N_BODY)), np.full((n, t, 2), np.nan)
+    a = {"image": np.full((n, t, N_BODY, 3), np.nan), "world": np.full((n, t, N_BODY, 3), np.nan),
+         "vis": np.zeros((n, t, N_BODY)), "pres": np.zeros((n, t, N_BODY)), "centre": np.full((n, t, 2), np.nan),
+         "height": np.full((n, t), np.nan), "colour": np.zeros((n, t, 6))}
     for f, frame in enumerate(poses):
         for d, p in enumerate(frame):
             if p is not None:
-                image[d, f], world[d, f], vis[d, f], pres[d, f] = p.image, p.world, p.visibility, p.presence
-                centre[d, f], colour[d, f] = p.centre(), colours[f][d]
-        if n == 2 and frame[0] is not None and frame[1] is not None:
-            overlap[f] = box_iou(frame[0].box(MIN_BOX_VIS), frame[1].box(MIN_BOX_VIS)) > OVERLAP
-    return image, world, vis, pres, np.isfinite(image[..., 0, 0]), centre, colour, overlap
+                a["image"][d, f], a["world"][d, f], a["vis"][d, f], a["pres"][d, f] = \
+                    p.image, p.world, p.visibility, p.presence
+                a["centre"][d, f], a["colour"][d, f] = p.centre(), colours[f][d]
+                a["height"][d, f] = np.ptp(p.image[:, 1])
+    a["found"] = np.isfinite(a["image"][..., 0, 0])
+    return a
+
+
+def _cast(a: dict, tracker, opt: Options, fps: float, scale: float) -> tuple[dict, list[str], int]:
+    """The dancers' arrays `[D, T, ...]` (chosen once from the people followed), notes, and how many people
+    were seen in all."""
+    from pasdeux.extract import identity
+
+    pieces = identity.tracklets(a["found"], [s.starts for s in tracker.slots])
+    people = identity.link(pieces, a["centre"], a["height"], fps, a["colour"])
+    picks = [(x * scale, y * scale, round(sec * fps)) for x, y, sec in (opt.pick or [])]
+    chosen, notes = identity.choose(people, a["height"], opt.dancers, picks, lambda p, f: _where_at(a, p, f))
+    slot = np.full((len(chosen), a["found"].shape[1]), -1)
+    for d, person in enumerate(chosen):
+        for piece in person:
+            slot[d, piece.start:piece.stop] = piece.slot
+        notes += _rejoin_notes(d, person)
+    if len(people) > opt.dancers:
+        notes.append(f"{len(people)} people seen; the {opt.dancers} dancer(s) followed are the "
+                     f"{'picked and ' if picks else ''}most present (largest and longest seen), chosen once")
+    return _select(a, slot), notes, len(people)
+
+
+def _where_at(a: dict, person: list, frame: int) -> np.ndarray:
+    """A person's image centre at the frame it is seen in nearest to `frame`."""
+    frames = np.concatenate([np.arange(p.start, p.stop) for p in person])
+    slots = np.concatenate([np.full(p.stop - p.start, p.slot) for p in person])
+    k = int(np.argmin(np.abs(frames - frame)))
+    return a["centre"][slots[k], frames[k]]
+
+
+def _rejoin_notes(d: int, person: list) -> list[str]:
+    return [f"dancer {d + 1} lost after frame {a.stop - 1} and found again at frame {b.start} (joined by where "
+            "it was seen)" for a, b in zip(person[:-1], person[1:]) if b.start > a.stop]
+
+
+def _select(a: dict, slot: np.ndarray) -> dict:
+    """Slot arrays `[S, T, ...]` to dancer arrays `[D, T, ...]` through each dancer's slot per frame (-1: none)."""
+    t = np.arange(slot.shape[1])
+    out = {}
+    for key, arr in a.items():
+        picked = arr[np.maximum(slot, 0), t]
+        blank = np.nan if arr.dtype.kind == "f" and key not in ("vis", "pres", "colour") else 0
+        out[key] = np.where((slot < 0).reshape(slot.shape + (1,) * (arr.ndim - 2)), blank, picked)
+    return out
+
+
+def _overlap(image: np.ndarray, vis: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Frames `[T]` where two dancers' landmark boxes overlap (they see the same pixels)."""
+    from pasdeux.extract.identity import OVERLAP
+    from pasdeux.extract.tracking import MIN_BOX_VIS, box_iou
+
+    def box(d, f):
+        pts = image[d, f, vis[d, f] >= MIN_BOX_VIS, :2]
+        pts = pts if len(pts) else image[d, f, :, :2]
+        return np.concatenate([pts.min(0), pts.max(0)])
+
+    return np.array([bool(found[0, f] and found[1, f]) and box_iou(box(0, f), box(1, f)) > OVERLAP
+                     for f in range(found.shape[1])])
 
 
 def _assemble(path: Path, poses: list, colours: list, fps: float, camera: Camera, opt: Options,
-              tracker) -> Extraction:
-    image, world, vis, pres, found, centre, colour, overlap = _stack(poses, colours, opt.dancers)
-    n_found = found.any(1).sum()
-    if n_found == 0:
-        raise FormatError(f"{path}: no person found in any of its {found.shape[1]} frames; the dancers must be "
+              tracker, scale: float = 1.0) -> Extraction:
+    slots = _stack(poses, colours, len(tracker.slots))
+    if not slots["found"].any():
+        raise FormatError(f"{path}: no person found in any of its {len(poses)} frames; the dancers must be "
                           "in view (whole bodies, facing any way) for extraction")
-    if n_found < opt.dancers:
-        raise ConfigError(f"{path}: only one person was found, in {found.any(0).sum()} of {found.shape[1]} "
-                          "frames; extract it with dancers=1 (--dancers 1)")
-    notes = [f"extracted from {path.name}: {found.shape[1]} frames at {fps:g} fps, {camera.width}x{camera.height} "
+    a, cast_notes, n_people = _cast(slots, tracker, opt, fps, scale)
+    if len(a["found"]) < opt.dancers:
+        who = "only one person was found" if n_people == 1 else f"only {n_people} people were found"
+        raise ConfigError(f"{path}: {who}, in {slots['found'].any(0).sum()} of {len(poses)} frames; extract it "
+                          f"with dancers={n_people} (--dancers {n_people})")
+    notes = [f"extracted from {path.name}: {len(poses)} frames at {fps:g} fps, {camera.width}x{camera.height} "
              f"pixels as decoded; BlazePose ({opt.model} landmark model, MediaPipe @mediapipe/pose) per frame"]
-    order, identity_notes = _identities(centre, colour, found, overlap, tracker)
+    notes += cast_notes
+    order, identity_notes = _identities(a, tracker)
     notes += identity_notes
-    t = np.arange(found.shape[1])
-    image, world, vis, pres, found = (a[order.T, t] for a in (image, world, vis, pres, found))
+    t = np.arange(len(poses))
+    keys = ("image", "world", "vis", "pres", "found")
+    image, world, vis, pres, found = (a[k][order.T, t] for k in keys)
     lr = _left_to_right(image)
-    image, world, vis, pres, found = (a[lr] for a in (image, world, vis, pres, found))
-    if opt.dancers == 2:
+    image, world, vis, pres, found = (x[lr] for x in (image, world, vis, pres, found))
+    if opt.dancers > 1:
         notes.append("dancers are numbered left to right as seen from the camera (by median position)")
+    return _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, notes)
+
+
+def _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, notes) -> Extraction:
     points, failed = place(image, world, vis * pres, found, camera)
     room, where = to_room(points)
     notes.append(f"placed in the room through an assumed pinhole camera: horizontal field of view {opt.fov:g} deg "
@@ -205,23 +278,21 @@ def _assemble(path: Path, poses: list, colours: list, fps: float, camera: Camera
     return Extraction(motion, image, vis, found, camera, tracker.detector_runs, motion.notes)
 
 
-def _identities(centre, colour, found, overlap, tracker) -> tuple[np.ndarray, list[str]]:
-    """The dancer order per frame after undoing crossed identities, and notes of each repair."""
+def _identities(a: dict, tracker) -> tuple[np.ndarray, list[str]]:
+    """The dancer order per frame after undoing crossed identities of two dancers, and notes of each repair."""
     from pasdeux.extract import identity
 
-    if found.shape[0] != 2:
-        return np.zeros((found.shape[1], 1), int), []
-    order = identity.by_appearance(colour, found, overlap)
-    if order is not None:
-        how = "by their colours"
-        notes = ["identities checked by each dancer's costume colours over the whole video"]
-        swaps = identity.changes(order)
-    else:
-        how = "by the nearest trail"
-        notes = ["the two dancers look alike: identities checked by trail where one was found again"]
-        order, swaps = identity.by_trail(centre, found, [s.starts for s in tracker.slots])
-    notes += [f"frame {f}: the tracker crossed the two dancers' identities; swapped them back ({how})"
-              for f in swaps]
+    found = a["found"]
+    n = found.shape[0]
+    if n != 2:
+        return np.tile(np.arange(n), (found.shape[1], 1)), []
+    order = identity.by_appearance(a["colour"], found, _overlap(a["image"], a["vis"], found))
+    if order is None:
+        return np.tile(np.arange(2), (found.shape[1], 1)), [
+            "the two dancers look alike: identities follow each one's trail (tracklets joined where found again)"]
+    notes = ["identities checked by each dancer's costume colours over the whole video"]
+    notes += [f"frame {f}: the tracker crossed the two dancers' identities; swapped them back (by their colours)"
+              for f in identity.changes(order)]
     return order, notes
 
 

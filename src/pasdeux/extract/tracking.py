@@ -1,30 +1,42 @@
-"""Following one or two people through a video, as MediaPipe's pose graph does for one.
+"""Following people through a video, as MediaPipe's pose graph does for one.
 
-Each dancer has a slot. A tracked dancer's region for the next frame comes from its own landmarks
-(the auxiliary points), smoothed and changing by a few per cent a frame at most, so the detector
-only runs while a slot is empty (at the start, after the landmark model loses its person, when its
-landmarks jump to someone else, or when two slots have slid onto the same person: the weaker one is
-dropped) and every REANCHOR_EVERY frames, when a detection on a tracked dancer resets its region
-(regions drift when a body leaves the frame). New detections of a person already tracked are
-ignored; the rest are offered to the empty slots, nearest to where each slot's dancer was last seen.
-Identities that still get crossed (two dancers passing each other) are repaired in `identity`.
+Each person followed has a slot; there are a few more slots than dancers asked for (`pool_size`), so
+that the dancers can be chosen after the whole video is seen (`identity`: the most present people).
+A tracked person's region for the next frame comes from its own landmarks (the auxiliary points),
+smoothed and changing by a few per cent a frame at most, so the detector only runs while a slot is
+empty (at the start; after the landmark model loses its person: then also around where it was lost;
+when its landmarks jump to someone else or its costume colours change; when two slots have slid onto
+the same person: the one that came from farther is dropped) and every REANCHOR_EVERY frames, when a
+detection on a tracked person resets its region (regions drift when a
+body leaves the frame). The whole frame is searched first; where it finds fewer new people than there
+are empty slots, overlapping tiles are searched too (`Detector.scan`), at most every SCAN_EVERY_S.
+New detections of a person already tracked are ignored; the rest are offered to the empty slots,
+nearest to where each slot's person was last seen, and the largest first to slots that never had one.
+Each (re)start of a slot is recorded: a slot's frames between two starts are one person's tracklet.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from pasdeux.extract.detect import Detection, Detector
+from pasdeux.extract.detect import Detection, Detector, merge
+from pasdeux.extract.identity import RECOLOUR, appearance
 from pasdeux.extract.landmarks import LandmarkModel, Pose
 from pasdeux.extract.roi import RegionFilter, Roi, from_alignment
 
 SAME_PERSON_IOU = 0.5  # two slots whose landmark boxes overlap this much follow one person
+SAME_CENTRE = 0.15  # ...or whose visible landmarks' centres lie closer than this share of a body height
 MIN_BOX_VIS = 0.5  # landmarks at least this visible outline the person
 REDETECT_EVERY = 3  # frames between detector runs once a slot has been empty for a while
 EAGER_FRAMES = 15  # ...before that, the detector runs on every frame
 REANCHOR_EVERY = 5  # frames between detector runs that re-anchor tracked regions
+SCAN_EVERY_S = 0.5  # seconds between tiled searches while the whole frame finds too few people
+AROUND = 2.5  # a just-lost person is searched for in a square this many of its body heights wide
+COLOUR_FRAMES = 10  # a tracked person's costume colours are those of its last this many frames
+EXTRA_SLOTS = 2  # people followed beyond the dancers asked for, to choose the dancers from
 HEAD = [0, 2, 5, 7, 8]  # nose, eyes and ears
 MAX_JUMP = 0.15  # a tracked region's centre moves at most this share of its size per frame
 MAX_STEP = 0.3  # a dancer's visible landmarks move at most this share of their extent per frame
@@ -54,6 +66,7 @@ class Slot:
     empty_for: int = 0
     starts: list[int] = field(default_factory=list)  # frames where it was (re)found by the detector
     region: RegionFilter | None = None
+    colours: deque = field(default_factory=lambda: deque(maxlen=COLOUR_FRAMES))  # its latest costume colours
 
 
 class Tracker:
@@ -64,6 +77,9 @@ class Tracker:
         self.slots = [Slot(region=RegionFilter(fps)) for _ in range(n)]
         self.frame = -1
         self.detector_runs = 0
+        self.scans = 0
+        self.scan_every = max(1, int(round(SCAN_EVERY_S * fps)))
+        self._last_scan = -10**9
 
     def step(self, image: np.ndarray, pil=None) -> list[Pose | None]:
         """The pose of each slot in the next frame (None where its dancer is not found)."""
@@ -71,19 +87,24 @@ class Tracker:
         rois = [self._predict(slot) for slot in self.slots]
         detections = None
         if (any(r is None for r in rois) and self._should_detect(rois)) or self.frame % REANCHOR_EVERY == 0:
-            detections = self.detector(image)
-            self.detector_runs += 1
+            detections = self._detect(image, rois)
             self._reanchor(rois, detections)
         poses = [None if roi is None else self._follow(image, roi, pil, slot)
                  for roi, slot in zip(rois, self.slots)]
         self._drop_duplicates(poses)
+        lost = [r if p is not None else None for r, p in zip(rois, poses)]
+        if detections is None and any(r is not None and p is None for r, p in zip(rois, poses)):
+            detections = self._detect(image, lost)  # found again in the same frame where possible
         if detections and any(p is None for p in poses):
             self._fill_from_detections(image, pil, poses, detections)
         for slot, pose in zip(self.slots, poses):
             if pose is None:
                 slot.empty_for += 1
-            else:
-                slot.pose, slot.last_seen, slot.empty_for = pose, self.frame, 0
+                continue
+            if slot.last_seen != self.frame - 1:  # (re)started: someone new, perhaps
+                slot.colours.clear()
+            slot.pose, slot.last_seen, slot.empty_for = pose, self.frame, 0
+            slot.colours.append(appearance(image, pose.image, pose.presence))
         return poses
 
     def _predict(self, slot: Slot) -> Roi | None:
@@ -93,13 +114,37 @@ class Tracker:
         return slot.region(steady(slot.pose.roi, slot.pose.next_roi()))
 
     def _follow(self, image: np.ndarray, roi: Roi, pil, slot: Slot) -> Pose | None:
-        """The landmarks in `roi`, unless they belong to someone other than the slot's dancer."""
+        """The landmarks in `roi`, unless they belong to someone other than the slot's dancer: they jump, or
+        the costume colours change (the region slid onto someone passing in front)."""
         pose = self.landmarks(image, roi, pil)
         if pose is None or slot.pose is None:
             return pose
         jump = np.linalg.norm(pose.centre() - slot.pose.centre())
         box = slot.pose.box(MIN_BOX_VIS)
-        return pose if jump <= MAX_STEP * np.hypot(*(box[2:] - box[:2])) else None
+        if jump > MAX_STEP * np.hypot(*(box[2:] - box[:2])):
+            return None
+        colour = appearance(image, pose.image, pose.presence)
+        if len(slot.colours) >= COLOUR_FRAMES // 2 and \
+                np.linalg.norm(colour - np.median(slot.colours, axis=0)) > RECOLOUR:
+            return None
+        return pose
+
+    def _detect(self, image: np.ndarray, rois: list[Roi | None]) -> list[Detection]:
+        """The whole frame's detections, and the tiles' too where it finds fewer new people than empty slots."""
+        found = self.detector(image)
+        self.detector_runs += 1
+        for slot, roi in zip(self.slots, rois):  # where a person was just lost, at its own scale
+            if roi is None and slot.pose is not None and slot.empty_for < EAGER_FRAMES:
+                box = slot.pose.box(MIN_BOX_VIS)
+                found = merge(found + self.detector.around(image, (box[:2] + box[2:]) / 2,
+                                                           AROUND * (box[3] - box[1])))
+                self.detector_runs += 1
+        tracked = [s.pose for s, r in zip(self.slots, rois) if r is not None and s.pose is not None]
+        fresh = [d for d in found if not any(same_person(d, p) for p in tracked)]
+        if len(fresh) < sum(r is None for r in rois) and self.frame - self._last_scan >= self.scan_every:
+            found = self.detector.scan(image, found)
+            self._last_scan, self.scans = self.frame, self.scans + 1
+        return found
 
     def _should_detect(self, rois: list[Roi | None]) -> bool:
         # A dancer just lost is searched for at once; a slot empty for long (a solo filmed with
@@ -125,9 +170,20 @@ class Tracker:
                 a, b = poses[i], poses[j]
                 if a is None or b is None:
                     continue
-                if box_iou(a.box(MIN_BOX_VIS), b.box(MIN_BOX_VIS)) > SAME_PERSON_IOU:
-                    weaker = i if _confidence(a) < _confidence(b) else j
-                    poses[weaker] = None
+                if one_person(a, b):
+                    poses[self._slid(i, j, a, b)] = None
+
+    def _slid(self, i: int, j: int, a: Pose, b: Pose) -> int:
+        """Of two slots on one person, the one that slid onto it (a dancer passing behind another): the one
+        whose own last position is farther from it; the less confident one when neither moved."""
+        last = [self.slots[k].pose for k in (i, j)]
+        if all(p is not None for p in last):
+            here = (a.centre() + b.centre()) / 2
+            far = [float(np.linalg.norm(p.centre() - here)) for p in last]
+            size = float(np.hypot(*(a.box(MIN_BOX_VIS)[2:] - a.box(MIN_BOX_VIS)[:2])))
+            if abs(far[0] - far[1]) > 0.05 * size:
+                return i if far[0] > far[1] else j
+        return i if _confidence(a) < _confidence(b) else j
 
     def _fill_from_detections(self, image: np.ndarray, pil, poses: list[Pose | None],
                               detections: list[Detection]) -> None:
@@ -137,8 +193,7 @@ class Tracker:
         for k, det in self._match(empty, fresh):
             roi = from_alignment(det.keypoints[0], det.keypoints[1])
             pose = self.landmarks(image, roi, pil)
-            if pose is None or any(box_iou(pose.box(MIN_BOX_VIS), p.box(MIN_BOX_VIS)) > SAME_PERSON_IOU
-                                   for p in poses if p is not None):
+            if pose is None or any(one_person(pose, p) for p in poses if p is not None):
                 continue
             poses[k] = pose
             self.slots[k].starts.append(self.frame)
@@ -152,8 +207,8 @@ class Tracker:
             if not left:
                 break
             last = self.slots[k].pose
-            if last is None:
-                best = max(left, key=lambda d: d.score)
+            if last is None:  # a slot that never had anyone: the largest person first
+                best = max(left, key=lambda d: float(np.linalg.norm(d.keypoints[1] - d.keypoints[0])))
             else:
                 best = min(left, key=lambda d: float(np.linalg.norm(_face(d) - last.centre())))
             pairs.append((k, best))
@@ -172,9 +227,22 @@ def steady(prev: Roi, new: Roi) -> Roi:
     return Roi(prev.cx + float(move[0]), prev.cy + float(move[1]), size, new.rotation)
 
 
+def one_person(a: Pose, b: Pose) -> bool:
+    """Whether two slots' landmarks are on one person: their boxes overlap much, or their centres nearly
+    meet (a body half hidden has a small box inside the other's)."""
+    box = a.box(MIN_BOX_VIS)
+    near = np.linalg.norm(a.centre() - b.centre()) < SAME_CENTRE * (box[3] - box[1])
+    return bool(near or box_iou(box, b.box(MIN_BOX_VIS)) > SAME_PERSON_IOU)
+
+
 def same_person(d: Detection, pose: Pose) -> bool:
     """Whether a detection (its box is the face) is on the person whose landmarks are `pose`."""
     return inside(pose.image[HEAD, :2].mean(0), d.box, margin=0.25)
+
+
+def pool_size(dancers: int) -> int:
+    """How many people to follow to choose `dancers` from."""
+    return dancers + EXTRA_SLOTS
 
 
 def _face(d: Detection) -> np.ndarray:

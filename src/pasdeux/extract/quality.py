@@ -1,0 +1,87 @@
+"""How well an extraction holds on real footage, without hand labels: what `pasdeux bench extract` reports.
+
+- **found**: the share of frames each followed person is found in, over the whole clip and over its
+  span (from the first to the last frame it is found: people walk into and out of a real clip).
+- **identity switches**: frames where a followed person's image position jumps farther than a
+  person can move: more than `JUMP` of its body height, plus `JUMP_PER_FRAME` for every frame it was
+  missed in between.
+- **floor flatness**: in every frame, the lower foot's lowest point (ankle, heel or toe) is the
+  planted one for people walking or standing; the spread of those heights over the whole clip (their
+  standard deviation, and the range from the 5th to the 95th percentile) is how far the feet are from
+  standing on one floor.
+- **bone-length variation**: `metrics.bone_cv` per dancer (0 for a rigid body).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from pasdeux.metrics import bone_cv
+
+JUMP = 0.5  # body heights a person's image centre may move from one frame to the next
+JUMP_PER_FRAME = 0.1  # ...and this much more for each frame missed in between
+FEET = ("left_ankle", "right_ankle", "left_heel", "right_heel", "left_foot_index", "right_foot_index")
+
+
+def found_shares(found: np.ndarray) -> tuple[list[float], list[float]]:
+    """Per dancer, the share of all frames and the share of its span in which it was found."""
+    whole, span = [], []
+    for f in found:
+        seen = np.nonzero(f)[0]
+        whole.append(round(float(f.mean()), 3))
+        span.append(round(float(f[seen[0]:seen[-1] + 1].mean()), 3) if seen.size else 0.0)
+    return whole, span
+
+
+def identity_switches(image: np.ndarray, found: np.ndarray) -> list[list[int]]:
+    """Per dancer, the frames where its image position `image` `[D, T, 33, 3]` jumps (see the module doc)."""
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for pts, f in zip(image, found):
+            centre = np.nanmean(pts[:, [11, 12, 23, 24], :2], axis=1)
+            height = np.nanmax(pts[..., 1], axis=1) - np.nanmin(pts[..., 1], axis=1)
+            seen = np.nonzero(f & np.isfinite(centre).all(1))[0]
+            jumps = []
+            for a, b in zip(seen[:-1], seen[1:]):
+                scale = np.nanmedian(height[[a, b]])
+                if np.linalg.norm(centre[b] - centre[a]) > (JUMP + JUMP_PER_FRAME * (b - a - 1)) * scale:
+                    jumps.append(int(b))
+            out.append(jumps)
+    return out
+
+
+def planted_heights(positions: np.ndarray, skeleton) -> np.ndarray:
+    """The lower foot's lowest point's height `[T]` of one dancer `[T, J, 3]` (NaN where not placed)."""
+    idx = [skeleton.index(n) for n in FEET]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmin(positions[:, idx, 1], axis=1)
+
+
+def floor_flatness(positions: np.ndarray, skeleton) -> dict:
+    """Spread of the planted-foot heights of one dancer `[T, J, 3]` over the clip, in metres."""
+    h = planted_heights(positions, skeleton)
+    h = h[np.isfinite(h)]
+    if h.size < 2:
+        return {"std_m": None, "p5_p95_m": None}
+    return {"std_m": round(float(h.std()), 4), "p5_p95_m": round(float(np.subtract(*np.percentile(h, [95, 5]))), 4)}
+
+
+def bone_variation(positions: np.ndarray, skeleton) -> float | None:
+    """`metrics.bone_cv` over the frames where the whole body is placed."""
+    ok = np.isfinite(positions).all((1, 2))
+    return round(bone_cv(positions[ok][None], skeleton), 4) if ok.sum() > 1 else None
+
+
+def report(ex) -> dict:
+    """The figures above for an `Extraction`."""
+    m = ex.motion
+    whole, span = found_shares(ex.found)
+    switches = identity_switches(ex.image, ex.found)
+    return {"found": whole, "found_in_span": span, "identity_switches": [len(s) for s in switches],
+            "switch_frames": [s[:10] for s in switches],
+            "floor": [floor_flatness(p, m.skeleton) for p in m.positions],
+            "bone_cv": [bone_variation(p, m.skeleton) for p in m.positions]}
