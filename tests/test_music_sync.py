@@ -42,14 +42,14 @@ def dance(duet):
 
 def test_stops_land_on_beats_within_the_tempo_bound(dance):
     grid = ms.BeatGrid.of(click_music(), 2.0, SPAN_S)
-    out, (warp,) = ms.fit_to_music(dance.dancer(0), grid, music={"file": "click.wav"})
+    out, (warp,) = ms.fit_to_music(dance.dancer(0), grid, music={"music": "click.wav", "music_start": 2.0})
     assert out.n_frames == round(SPAN_S * dance.fps) and out.fps == dance.fps
     assert warp.max_tempo_change() <= ms.MAX_TEMPO_CHANGE + 1e-9
     assert np.all(np.diff(warp.source_times) > 0)  # monotone: the dance never runs backwards
     before = alignment(ms.stops(dance.dancer(0).frames(0, out.n_frames))[0], grid.beats)
     after = alignment(ms.stops(out)[0], grid.beats)
     assert after >= 1.3 * before, (before, after)
-    assert out.provenance["music"]["file"] == "click.wav" and out.provenance["music"]["seconds"] == SPAN_S
+    assert out.provenance["music"] == "click.wav" and out.provenance["music_fit"]["seconds"] == SPAN_S
     # Poses are the dance's own: every output pose is (close to) one the dance passed through.
     t = warp.source_times[100] * dance.fps
     lo, hi = dance.positions[0, int(t)], dance.positions[0, int(t) + 1]
@@ -110,15 +110,16 @@ def test_generate_and_duet_commands_dance_to_a_song(tiny_run, tiny_duet_run, due
                  "--music-seconds", "4", "--seed", "1", "-o", str(out)]) == 0
     made = pasdeux.load(out)
     assert made.n_dancers == 2 and made.duration == pytest.approx(4.0)
-    music = made.provenance["music"]
-    assert (music["file"], music["start"], music["seconds"]) == ("song.wav", 2.0, 4.0)
-    assert all(w["max_tempo_change"] <= ms.MAX_TEMPO_CHANGE for w in music["warps"]) and len(music["warps"]) == 2
+    record = made.provenance  # what makes it again: the modes' music settings, and how the warp went
+    assert (record["music"], record["music_start"], record["music_seconds"]) == (str(song), 2.0, 4.0)
+    warps = record["music_fit"]["warps"]
+    assert all(w["max_tempo_change"] <= ms.MAX_TEMPO_CHANGE for w in warps) and len(warps) == 2
     pasdeux.save(duet.seconds(10, 16), tmp_path / "lead.npz")
     out = tmp_path / "partner.npz"
     assert main(["duet", "partner", str(tiny_duet_run), "--lead", str(tmp_path / "lead.npz"), "--music", str(song),
                  "--music-seconds", "5", "-o", str(out)]) == 0
     made = pasdeux.load(out)
-    assert made.n_dancers == 2 and made.duration == pytest.approx(5.0) and made.provenance["music"]["seconds"] == 5
+    assert made.n_dancers == 2 and made.duration == pytest.approx(5.0) and made.provenance["music_seconds"] == 5
     # A span past the song's end is refused before anything is written.
     assert main(["generate", "long", str(tiny_run), "--music", str(song), "--music-start", "10",
                  "--music-seconds", "5", "-o", str(tmp_path / "long.npz")]) == 2

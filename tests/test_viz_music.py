@@ -86,7 +86,8 @@ def test_the_page_carries_its_music(duet, tmp_path):
 def test_animate_command_plays_a_song_file(duet, tmp_path):
     """From the command line, the song's start taken from the motion's provenance (it was made to 1 s in)."""
     motion = duet.frames(0, 60)
-    motion = motion.with_positions(motion.positions, provenance={"music": {"file": "clicks.wav", "start": 1.0}})
+    motion = motion.with_positions(motion.positions, provenance={"music": "/elsewhere/clicks.wav",
+                                                                     "music_start": 1.0})
     pasdeux.save(motion, tmp_path / "m.npz")
     song = sound.write_wav(sound.soundtrack(click_track(click_at=(1.5,)), 0.0, 10.0), tmp_path / "clicks.wav")
     assert main(["animate", str(tmp_path / "m.npz"), "--music", str(song), "-o", str(tmp_path / "m.mp4"),

@@ -265,9 +265,9 @@ def fit_to_music(motion: Motion, grid: BeatGrid, groups: list[tuple[int, ...]] |
     if floors is not None:
         out = reground(out, motion.skeleton, motion.fps, floors)
     worst = max(w.max_tempo_change() for w in warps)
-    prov = {**motion.provenance, "music": {**(music or {}), "seconds": round(grid.seconds, 6),
-                                           "beats": len(grid.beats), "pulse": pulse,
-                                           "warps": [w.summary() for w in warps]}}
+    fit = {"seconds": round(grid.seconds, 6), "beats": len(grid.beats), "pulse": pulse,
+           "warps": [w.summary() for w in warps]}
+    prov = {**motion.provenance, **(music or {}), "music_fit": fit}
     note = (f"fitted to {grid.seconds:.2f} s of music ({len(grid.beats)} beats): "
             f"{sum(len(w.anchors) for w in warps)} stops moved onto beats, local tempo within +-{worst:.0%}")
     return motion.with_positions(out, note, provenance=prov), warps
@@ -275,14 +275,14 @@ def fit_to_music(motion: Motion, grid: BeatGrid, groups: list[tuple[int, ...]] |
 
 # --- generating to music ----------------------------------------------------------------
 def music_span(path, start: float = 0.0, seconds: float | None = None) -> tuple[BeatGrid, dict]:
-    """The beat grid of a music file's span and what provenance keeps of it (file, path, start, seconds)."""
+    """The beat grid of a music file's span and what provenance keeps of it (`music`: the file, `music_start`,
+    `music_seconds`: the keys of the modes' settings, so a result is made again from its provenance)."""
     from pathlib import Path
 
     where = Path(path).resolve()
     music = _analysed(str(where), where.stat().st_mtime if where.is_file() else 0.0, float(start),
                       None if seconds is None else float(seconds))
-    return BeatGrid.of(music), {"file": where.name, "path": str(where), "start": round(music.start, 6),
-                                "seconds": round(music.duration, 6)}
+    return BeatGrid.of(music), music.provenance()
 
 
 @lru_cache(maxsize=2)
@@ -336,8 +336,8 @@ def partner_to_music(model, lead: Motion, grid: BeatGrid, lead_dancer: int = 0, 
 
     warped = lead_to_music(lead, grid, lead_dancer, music)
     result = partner(model, warped, lead_dancer=lead_dancer, **partner_options)
-    return result.with_positions(result.positions, provenance={**result.provenance,
-                                                               "music": warped.provenance["music"]}), warped
+    music_keys = {k: v for k, v in warped.provenance.items() if k.startswith("music")}
+    return result.with_positions(result.positions, provenance={**result.provenance, **music_keys}), warped
 
 
 def run_mode(mode: str, model, phrases: list, dancers: list[int], s: dict) -> Motion:

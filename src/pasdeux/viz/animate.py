@@ -88,7 +88,8 @@ def _soundtrack(scene, motion: Motion, music, music_start: float | None, suffix:
         raise ConfigError("a GIF has no sound: write an .mp4 or an .html viewer page to hear the music")
     music = as_music(music)
     if music_start is None:
-        made = (motion.provenance or {}).get("music") or {}
+        made = motion.provenance or {}
         name = os.path.basename(str(getattr(music, "path", None) or ""))
-        music_start = float(made.get("start", 0.0)) if made.get("file") == name else 0.0
+        same = bool(name) and os.path.basename(str(made.get("music") or "")) == name
+        music_start = float(made.get("music_start") or 0.0) if same else 0.0
     return soundtrack(music, float(music_start) + scene.t0, scene.n_frames / scene.fps)
