@@ -101,6 +101,13 @@ def test_animate_command_plays_a_song_file(duet, tmp_path):
     assert not (tmp_path / "m.gif").exists() and not (tmp_path / "n.mp4").exists()
 
 
+def test_a_payload_takes_its_music_from_the_frames_it_shows(duet):
+    from pasdeux.viz.viewer import motion_payload, with_music
+
+    payload = with_music(motion_payload(duet, start=60, frames=30), click_track(), start=0.5)
+    assert payload["audio"]["start"] == pytest.approx(2.5) and payload["audio"]["seconds"] == pytest.approx(1.0)
+
+
 @pytest.fixture(scope="module")
 def music_page(duet, tmp_path_factory):
     music = click_track(seconds=12.0, click_at=tuple(np.arange(0.5, 12, 0.5)))

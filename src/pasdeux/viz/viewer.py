@@ -141,6 +141,15 @@ def audio_payload(track) -> dict:
             "seconds": round(track.seconds, 6)}
 
 
+def with_music(payload: dict, music, start: float = 0.0) -> dict:
+    """The payload with its music: `music` (a sound file or `pasdeux.Music`) from `start` seconds at the motion's
+    first frame, the span under the payload's frames (its `t0` on), played in sync by the viewer."""
+    from pasdeux.viz.sound import soundtrack
+
+    track = soundtrack(music, float(start) + payload.get("t0", 0.0), payload["frames"] / payload["fps"])
+    return {**payload, "audio": audio_payload(track)}
+
+
 def export_html(scene: Scene, out: str | os.PathLike, audio=None) -> Path:
     """Write the scene as an offline interactive viewer page (playing `audio`, a `viz.sound.Soundtrack`, in
     sync with the frames); returns the path."""
