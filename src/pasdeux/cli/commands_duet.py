@@ -82,7 +82,7 @@ def duet_partner(run: Path = RUN,
         settings.update(music=music, music_start=music_start, music_seconds=music_seconds)
     result = MODES["partner"].run(model, [motion], [lead_dancer], settings)
     if music is not None:  # the real partner, played to the music with its lead, is the ghost
-        from pasdeux.generate.music_sync import lead_to_music, music_span
+        from pasdeux.generate.to_music import lead_to_music, music_span
 
         motion = lead_to_music(motion, music_span(music, music_start, music_seconds or motion.duration)[0],
                                lead_dancer)

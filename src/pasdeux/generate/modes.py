@@ -124,7 +124,7 @@ def run_variations(model: Any, phrases: list, dancers: list[int], s: dict) -> Mo
 
 def run_prior(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
     if s.get("music"):  # danced to a span of music
-        from pasdeux.generate.music_sync import run_mode
+        from pasdeux.generate.to_music import run_mode
 
         return run_mode("prior", model, phrases, dancers, s)
     from pasdeux.generate.solo import prior
@@ -147,7 +147,7 @@ def run_transition(model: Any, phrases: list, dancers: list[int], s: dict) -> Mo
 
 def run_long(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
     if s.get("music"):  # danced to a span of music
-        from pasdeux.generate.music_sync import run_mode
+        from pasdeux.generate.to_music import run_mode
 
         return run_mode("long", model, phrases, dancers, s)
     from pasdeux.generate.solo import long_form
@@ -157,7 +157,7 @@ def run_long(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
 
 def run_partner(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
     if s.get("music"):  # danced to a span of music
-        from pasdeux.generate.music_sync import run_mode
+        from pasdeux.generate.to_music import run_mode
 
         return run_mode("partner", model, phrases, dancers, s)
     from pasdeux.generate.partners import partner
@@ -168,7 +168,7 @@ def run_partner(model: Any, phrases: list, dancers: list[int], s: dict) -> Motio
 
 def run_duet_prior(model: Any, phrases: list, dancers: list[int], s: dict) -> Motion:
     if s.get("music"):  # danced to a span of music
-        from pasdeux.generate.music_sync import run_mode
+        from pasdeux.generate.to_music import run_mode
 
         return run_mode("duet_prior", model, phrases, dancers, s)
     from pasdeux.generate.duet import duet_prior

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -271,87 +270,3 @@ def fit_to_music(motion: Motion, grid: BeatGrid, groups: list[tuple[int, ...]] |
     note = (f"fitted to {grid.seconds:.2f} s of music ({len(grid.beats)} beats): "
             f"{sum(len(w.anchors) for w in warps)} stops moved onto beats, local tempo within +-{worst:.0%}")
     return motion.with_positions(out, note, provenance=prov), warps
-
-
-# --- generating to music ----------------------------------------------------------------
-def music_span(path, start: float = 0.0, seconds: float | None = None) -> tuple[BeatGrid, dict]:
-    """The beat grid of a music file's span and what provenance keeps of it (`music`: the file, `music_start`,
-    `music_seconds`: the keys of the modes' settings, so a result is made again from its provenance)."""
-    from pathlib import Path
-
-    where = Path(path).resolve()
-    music = _analysed(str(where), where.stat().st_mtime if where.is_file() else 0.0, float(start),
-                      None if seconds is None else float(seconds))
-    return BeatGrid.of(music), music.provenance()
-
-
-@lru_cache(maxsize=2)
-def _analysed(path: str, mtime: float, start: float, seconds: float | None):
-    """A song's analysed span, kept for the next call (a partner's lead and its ghost are warped by one song)."""
-    import pasdeux
-
-    return pasdeux.load_music(path, start, seconds)
-
-
-def _generated_seconds(grid: BeatGrid, fps: float) -> float:
-    return motion_frames_needed(grid.seconds, fps) / fps
-
-
-def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
-                   long: bool = False) -> Motion:
-    """`n` fresh solos from the prior (or one long-form solo) danced to a music span, each warped on its own."""
-    from pasdeux.generate.solo import long_form, prior
-
-    seconds = _generated_seconds(grid, model.fps)
-    motion = long_form(model, seconds, seed) if long else prior(model, n, seconds, seed)
-    return fit_to_music(motion, grid, floors=[model.floor_model] * motion.n_dancers, music=music)[0]
-
-
-def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
-                        direction: str | None = None) -> Motion:
-    """`n` fresh duets danced to a music span: each lead and its partner warped by one map planned from the
-    lead's stops (the partner answers the lead, so it keeps answering in time)."""
-    from pasdeux.generate.duet import duet_prior
-
-    direction = direction or "a2b"
-    motion = duet_prior(model, n, _generated_seconds(grid, model.fps), seed, direction=direction)
-    groups = [(2 * k, 2 * k + 1) for k in range(n)]
-    lead_role = 0 if direction == "a2b" else 1  # each duet is (lead, partner); the lead is dancer A in a2b
-    floors = [model.dancer_floor(lead_role if d % 2 == 0 else 1 - lead_role) for d in range(2 * n)]
-    return fit_to_music(motion, grid, groups, {2 * k: (2 * k,) for k in range(n)}, floors, music=music)[0]
-
-
-def lead_to_music(lead: Motion, grid: BeatGrid, lead_dancer: int = 0, music: dict | None = None) -> Motion:
-    """A given lead (all dancers of its file, so a real partner stays beside it) warped to a music span by the
-    map planned from the lead dancer's stops; a partner generated for it then answers it in time."""
-    groups = [tuple(range(lead.n_dancers))]
-    return fit_to_music(lead, grid, groups, {0: (lead_dancer,)}, music=music)[0]
-
-
-def partner_to_music(model, lead: Motion, grid: BeatGrid, lead_dancer: int = 0, music: dict | None = None,
-                     **partner_options) -> tuple[Motion, Motion]:
-    """The lead warped to a music span (`lead_to_music`) and `partner` answering the warped lead; returns the
-    result and the warped lead file (its real partner, if any, is the ghost)."""
-    from pasdeux.generate.partners import partner
-
-    warped = lead_to_music(lead, grid, lead_dancer, music)
-    result = partner(model, warped, lead_dancer=lead_dancer, **partner_options)
-    music_keys = {k: v for k, v in warped.provenance.items() if k.startswith("music")}
-    return result.with_positions(result.positions, provenance={**result.provenance, **music_keys}), warped
-
-
-def run_mode(mode: str, model, phrases: list, dancers: list[int], s: dict) -> Motion:
-    """A generation mode of `generate.modes` (prior, long, partner, duet_prior) danced to `s["music"]` from
-    `s["music_start"]` for `s["music_seconds"]` (default: the mode's `seconds`, or a partner's whole lead)."""
-    seconds = s.get("music_seconds")
-    if seconds is None:
-        seconds = phrases[0].duration if mode == "partner" else s.get("seconds")
-    grid, music = music_span(s["music"], s.get("music_start") or 0.0, seconds)
-    if mode in ("prior", "long"):
-        return prior_to_music(model, grid, s.get("n", 1), s.get("seed"), music, long=mode == "long")
-    if mode == "duet_prior":
-        return duet_prior_to_music(model, grid, s["n"], s.get("seed"), music, s.get("direction"))
-    if mode == "partner":
-        return partner_to_music(model, phrases[0], grid, dancers[0], music, sigma=s["sigma"], n=s["n"],
-                                seed=s.get("seed"), direction=s.get("direction"))[0]
-    raise ConfigError(f"mode {mode!r} cannot be danced to music; modes with music: prior, long, partner, duet_prior")

@@ -1,0 +1,145 @@
+"""Generating to music: fresh solos, long solos, fresh duets and partners danced to a span of a song.
+
+Each generates as its mode does without music, `music_sync.motion_frames_needed` long (enough to play the
+span at the fastest local tempo the warp allows), and is then played to the music (`music_sync`). Fresh
+results are drawn `DRAWS` times (`draw_seed`: the seed, then seeds spread from it) and, for each result (a
+solo, or a duet's lead with its partner), the draw whose stops align best with the beats after the warp is
+kept: sampling guided by the beat grid, every draw the model's own. The same seed and music make the same
+choice, so a result is made again from its provenance. A partner answers a given lead played to the music
+first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from pasdeux.errors import ConfigError
+from pasdeux.generate.music_sync import BeatGrid, fit_to_music, motion_frames_needed, plan
+from pasdeux.generate.provenance import pick_seed
+from pasdeux.motion import Motion
+
+DRAWS = 3  # draws per fresh result; the one that fits the music best is kept
+
+
+def music_span(path, start: float = 0.0, seconds: float | None = None) -> tuple[BeatGrid, dict]:
+    """The beat grid of a music file's span and what provenance keeps of it (`music`: the file, `music_start`,
+    `music_seconds`: the keys of the modes' settings, so a result is made again from its provenance)."""
+    where = Path(path).resolve()
+    music = _analysed(str(where), where.stat().st_mtime if where.is_file() else 0.0, float(start),
+                      None if seconds is None else float(seconds))
+    return BeatGrid.of(music), music.provenance()
+
+
+@lru_cache(maxsize=2)
+def _analysed(path: str, mtime: float, start: float, seconds: float | None):
+    """A song's analysed span, kept for the next call (a partner's lead and its ghost are warped by one song)."""
+    import pasdeux
+
+    return pasdeux.load_music(path, start, seconds)
+
+
+def generated_seconds(grid: BeatGrid, fps: float) -> float:
+    """Seconds of motion to generate for a music span."""
+    return motion_frames_needed(grid.seconds, fps) / fps
+
+
+def _alignment(motion: Motion, grid: BeatGrid, group: tuple[int, ...], lead: tuple[int, ...]) -> float:
+    """Bailando's beat alignment of a group of dancers once warped to the music (mean over the group)."""
+    from pasdeux.metrics.music import music_alignment
+
+    warped = plan(motion, grid, lead).apply(motion.positions[list(group)])
+    return music_alignment(warped, motion.skeleton, grid.beats, motion.fps)["bas"]
+
+
+def draw_seed(seed: int, k: int) -> int:
+    """The seed of draw `k` of a result made with `seed`: draw 0 is the seed itself (what the mode makes without
+    music); the others are spread out, so results of neighbouring seeds share no draw."""
+    return seed if k == 0 else (seed * 1_000_003 + k * 7_919) % 2**31
+
+
+def best_draws(make: Callable[[int], Motion], seed: int, grid: BeatGrid, groups: list[tuple[int, ...]],
+               lead: dict[int, tuple[int, ...]], draws: int | None = None) -> tuple[Motion, list[int]]:
+    """`draws` (default `DRAWS`) motions made by `make(draw_seed(seed, k))` and, per group of dancers, the one
+    that aligns best with the beats once warped: one motion of the chosen groups (the first draw's provenance,
+    which records `seed`), and which draw each group is."""
+    made = [make(draw_seed(seed, k)) for k in range(draws or DRAWS)]
+    positions, chosen = made[0].positions.copy(), []
+    for group in groups:
+        scores = [_alignment(m, grid, group, lead.get(group[0], group)) for m in made]
+        chosen.append(int(np.nanargmax(scores)))
+        positions[list(group)] = made[chosen[-1]].positions[list(group)]
+    return made[0].with_positions(positions), chosen
+
+
+def _fit(motion: Motion, chosen: list[int], grid: BeatGrid, groups, lead, floors, music: dict | None) -> Motion:
+    out = fit_to_music(motion, grid, groups, lead, floors, music=music)[0]
+    fit = {**out.provenance["music_fit"], "draws": DRAWS, "chosen_draws": chosen}  # draw k: draw_seed(seed, k)
+    return out.with_positions(out.positions, provenance={**out.provenance, "music_fit": fit})
+
+
+def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
+                   long: bool = False) -> Motion:
+    """`n` fresh solos from the prior (or one long-form solo) danced to a music span, each warped on its own."""
+    from pasdeux.generate.solo import long_form, prior
+
+    seconds, seed = generated_seconds(grid, model.fps), pick_seed(seed)
+    groups = [(d,) for d in range(1 if long else n)]
+    motion, chosen = best_draws(lambda s: long_form(model, seconds, s) if long else prior(model, n, seconds, s),
+                                seed, grid, groups, {})
+    return _fit(motion, chosen, grid, groups, None, [model.floor_model] * len(groups), music)
+
+
+def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
+                        direction: str | None = None) -> Motion:
+    """`n` fresh duets danced to a music span: each lead and its partner warped by one map planned from the
+    lead's stops (the partner answers the lead, so it keeps answering in time)."""
+    from pasdeux.generate.duet import duet_prior
+
+    direction, seed = direction or "a2b", pick_seed(seed)
+    seconds = generated_seconds(grid, model.fps)
+    groups, lead = [(2 * k, 2 * k + 1) for k in range(n)], {2 * k: (2 * k,) for k in range(n)}
+    motion, chosen = best_draws(lambda s: duet_prior(model, n, seconds, s, direction=direction), seed, grid,
+                                groups, lead)
+    lead_role = 0 if direction == "a2b" else 1  # each duet is (lead, partner); the lead is dancer A in a2b
+    floors = [model.dancer_floor(lead_role if d % 2 == 0 else 1 - lead_role) for d in range(2 * n)]
+    return _fit(motion, chosen, grid, groups, lead, floors, music)
+
+
+def lead_to_music(lead: Motion, grid: BeatGrid, lead_dancer: int = 0, music: dict | None = None) -> Motion:
+    """A given lead (all dancers of its file, so a real partner stays beside it) warped to a music span by the
+    map planned from the lead dancer's stops; a partner generated for it then answers it in time."""
+    groups = [tuple(range(lead.n_dancers))]
+    return fit_to_music(lead, grid, groups, {0: (lead_dancer,)}, music=music)[0]
+
+
+def partner_to_music(model, lead: Motion, grid: BeatGrid, lead_dancer: int = 0, music: dict | None = None,
+                     **partner_options) -> tuple[Motion, Motion]:
+    """The lead warped to a music span (`lead_to_music`) and `partner` answering the warped lead; returns the
+    result and the warped lead file (its real partner, if any, is the ghost)."""
+    from pasdeux.generate.partners import partner
+
+    warped = lead_to_music(lead, grid, lead_dancer, music)
+    result = partner(model, warped, lead_dancer=lead_dancer, **partner_options)
+    music_keys = {k: v for k, v in warped.provenance.items() if k.startswith("music")}
+    return result.with_positions(result.positions, provenance={**result.provenance, **music_keys}), warped
+
+
+def run_mode(mode: str, model, phrases: list, dancers: list[int], s: dict) -> Motion:
+    """A generation mode of `generate.modes` (prior, long, partner, duet_prior) danced to `s["music"]` from
+    `s["music_start"]` for `s["music_seconds"]` (default: the mode's `seconds`, or a partner's whole lead)."""
+    seconds = s.get("music_seconds")
+    if seconds is None:
+        seconds = phrases[0].duration if mode == "partner" else s.get("seconds")
+    grid, music = music_span(s["music"], s.get("music_start") or 0.0, seconds)
+    if mode in ("prior", "long"):
+        return prior_to_music(model, grid, s.get("n", 1), s.get("seed"), music, long=mode == "long")
+    if mode == "duet_prior":
+        return duet_prior_to_music(model, grid, s["n"], s.get("seed"), music, s.get("direction"))
+    if mode == "partner":
+        return partner_to_music(model, phrases[0], grid, dancers[0], music, sigma=s["sigma"], n=s["n"],
+                                seed=s.get("seed"), direction=s.get("direction"))[0]
+    raise ConfigError(f"mode {mode!r} cannot be danced to music; modes with music: prior, long, partner, duet_prior")
