@@ -134,3 +134,33 @@ def bench_studio(
     if out is not None:
         write_text_atomic(out, json.dumps(result, indent=1))
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("music")
+def bench_music(
+    seconds: float = typer.Option(20.0, "--seconds", min=4, help="Seconds of each song danced (from 30 s in)."),
+    seeds: str = typer.Option("0,1,2", "--seeds", help="Comma-separated generation seeds per song."),
+    solo_model: Path | None = typer.Option(None, "--solo-model", help="A solo run or model folder (default: "
+                                           "train the default recipe on solo-v1 for --budget-s)."),
+    duet_model: Path | None = typer.Option(None, "--duet-model", help="A duet run or model folder (default: "
+                                           "train the duet recipe on the salsa takes for --budget-s)."),
+    budget_s: float = typer.Option(120.0, "--budget-s", help="Training seconds of each model trained here."),
+    generate: bool = typer.Option(True, "--generate/--tracking-only", help="Also dance to the songs (default) "
+                                  "or only check beat tracking."),
+    songs: Path | None = typer.Option(None, "--songs", help="Folder of Frets on Fire songs (default: where "
+                                      "Debian's fretsonfire-songs-* packages install them)."),
+    max_songs: int | None = typer.Option(None, "--max-songs", min=1, help="Only the first N songs."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+) -> None:
+    """BENCHMARK.md's music protocol: beat tracking on real songs against their charts' tempo, then solos and
+    duets danced to each song against the same generations without music (beat alignment, beat hits, local
+    tempo change, jitter, feet, beside the real dance)."""
+    from pasdeux.bench.music import bench_music as run
+    from pasdeux.errors import ConfigError
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise ConfigError(f"--seeds takes comma-separated integers, like 0,1,2; got {seeds!r}") from None
+    result = run(seconds, seed_list or [0], solo_model, duet_model, budget_s, generate, songs, max_songs, out)
+    typer.echo(json.dumps(result))

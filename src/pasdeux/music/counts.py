@@ -27,6 +27,7 @@ from pasdeux.music.beats import ANALYSIS_RATE, HOP, MEL_BANDS, onset_strength
 LOW_HZ = 200.0
 BEATS_PER_BAR = 4
 BEATS_PER_EIGHT = 8
+CHROMA_HOPS = 4  # chroma every 4 onset frames (46 ms): averaged over a beat anyway, 4 times cheaper
 NEAR_FRAMES = 2  # a beat's onset is the strongest within +-2 frames (23 ms): trackers place beats a frame off
 
 
@@ -72,9 +73,10 @@ def _low_onsets(spectrum: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
 def _harmonic_change(y: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
     import librosa
 
-    chroma = librosa.feature.chroma_stft(y=y, sr=ANALYSIS_RATE, hop_length=HOP)
-    ends = np.append(beat_frames[1:], chroma.shape[1])
-    per_beat = np.stack([chroma[:, a: max(b, a + 1)].mean(1) for a, b in zip(beat_frames, ends)], axis=1)
+    chroma = librosa.feature.chroma_stft(y=y, sr=ANALYSIS_RATE, hop_length=HOP * CHROMA_HOPS)
+    starts = np.minimum(beat_frames // CHROMA_HOPS, chroma.shape[1] - 1)
+    ends = np.append(starts[1:], chroma.shape[1])
+    per_beat = np.stack([chroma[:, a: max(b, a + 1)].mean(1) for a, b in zip(starts, ends)], axis=1)
     unit = per_beat / np.maximum(np.linalg.norm(per_beat, axis=0, keepdims=True), 1e-9)
     change = 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)
     return np.concatenate([[0.0], change])

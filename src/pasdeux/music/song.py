@@ -2,7 +2,10 @@
 
 The whole file is analysed and the span asked for is cut from the result, so beats near the span's edges
 and the counts ("1" on the downbeat that starts an eight) follow the whole song's phrasing rather than
-wherever the span happens to start. Every time in a `Music` is in seconds from the start of its span.
+wherever the span happens to start. Analysing only the span with 30 s around it was tried: 3 to 5 times
+faster on a 5-minute song, but 'Feelings' of the Sectoid pack came out at 128-132 BPM instead of 95 in two
+of three spans, where the whole song gets all three right.
+Every time in a `Music` is in seconds from the start of its span.
 """
 
 from __future__ import annotations

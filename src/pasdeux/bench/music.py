@@ -1,0 +1,256 @@
+"""`pasdeux bench music` ("music-v1" of BENCHMARK.md): beat tracking on real songs, and dance generated to them.
+
+1. Tracking: every registry song (`pasdeux.music.songs`: the Frets on Fire packs of Debian, with their charts'
+   tempo) is analysed whole; its tempo is checked against the chart's (within 2 %, and at which metrical
+   level), its beats against the chart's grid and its downbeats against the chart's bar lines.
+2. Generation: for each song, a span (`SPAN_START_S` = 30 s in, past the intros, `seconds` long) is danced
+   by a solo model (`generate.music_sync`: the prior's solo fitted to the span) and a duet model (a fresh duet,
+   lead and partner warped by the lead's map), for each seed. The *same* generation without music (same
+   model, seed and generated motion, cut to the span's length) is the row to beat. Each is scored with the
+   beat alignment score and beat hits (`metrics.music`), kinematic beats per second, the warp's largest local
+   tempo change, jitter (mean acceleration over the real test windows') and the feet (`metrics.foot_metrics`
+   against the real data's floor), beside the same figures of the real test dance of the model's data
+   (the solo protocol's video duet or the duet protocol's salsa takes, chosen by the model's skeleton).
+
+Models: `--solo-model` / `--duet-model` (a run or model folder), else the `default` and `duet` recipes
+trained here for `budget_s` on the solo-v1 (video) and duet-v3 (salsa) training data.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pasdeux import metrics
+from pasdeux.bench.common import Progress, machine, write_json
+from pasdeux.errors import ConfigError
+from pasdeux.motion import Motion
+
+PROTOCOL = "music-v1"
+SPAN_START_S = 30.0
+SEEDS = (0, 1, 2)
+WINDOW, STRIDE = 64, 8
+SUMMED = ("bas", "beat_hits", "kinematic_beats_per_s", "jitter_ratio", "foot_contact_share", "foot_skating_ratio",
+          "floating")
+
+
+def track_songs(songs, say: Progress) -> tuple[list[dict], dict]:
+    """Per song, the tracking figures against its chart (`songs.tracking_scores`) and the analysis time; and the
+    whole songs, analysed, for the generation part."""
+    from pasdeux.music import load_music
+    from pasdeux.music.songs import tracking_scores
+
+    rows, analysed = [], {}
+    for k, song in enumerate(songs):
+        say.step(f"song {k + 1} of {len(songs)} ({song.name}): beats and counts")
+        start = time.perf_counter()
+        music = load_music(song.path)
+        row = tracking_scores(music, song)
+        row.update(analysis_s=round(time.perf_counter() - start, 2), duration_s=round(music.duration, 2))
+        rows.append(row)
+        analysed[song.name] = music
+        say.log(f"{song.name}: {row['tempo_found']:.1f} BPM (chart {row['tempo_known']:.1f}), "
+                f"beats on grid {row.get('beats_on_grid')}, downbeats on bars {row.get('downbeats_on_bars')}")
+    return rows, analysed
+
+
+def tracking_summary(rows: list[dict]) -> dict:
+    n = len(rows)
+    on = [r["downbeats_on_bars"] for r in rows if r.get("downbeats_on_bars") is not None]
+    return {"songs": n, "tempo_ok": sum(r["tempo_ok"] for r in rows),
+            "tempo_ok_at_some_level": sum(r["tempo_ok_at_level"] for r in rows),
+            "beats_on_grid_mean": float(np.mean([r.get("beats_on_grid", 0.0) for r in rows])) if n else None,
+            "downbeats_on_bars_mean": float(np.mean(on)) if on else None}
+
+
+def dance_figures(motion: Motion, beats: np.ndarray, real_accel: float, leg: float, floors: Sequence[float]) -> dict:
+    """BAS, beat hits, kinematic beats per second, jitter ratio and feet of one motion (each dancer as a
+    solo, averaged) against music beats (seconds from its start)."""
+    from pasdeux.data import solo_windows
+
+    out = metrics.music_alignment(motion.positions, motion.skeleton, beats, motion.fps, leg)
+    figures = {k: out[k] for k in ("bas", "beat_hits", "kinematic_beats_per_s")}
+    figures["jitter_ratio"] = metrics.mean_acceleration(solo_windows([motion], WINDOW, STRIDE)) / real_accel
+    feet = [_feet(motion.positions[d], motion, leg, floors[d % len(floors)]) for d in range(motion.n_dancers)]
+    for key in feet[0]:
+        figures[key] = float(np.mean([f[key] for f in feet if key in f]))
+    return figures
+
+
+def _feet(positions: np.ndarray, motion: Motion, leg: float, floor: float) -> dict:
+    from pasdeux.data import windows
+    from pasdeux.errors import SkeletonError
+
+    world = np.asarray(windows(positions, WINDOW, STRIDE), np.float32)  # travel kept
+    try:
+        return metrics.foot_metrics(world, motion.skeleton, motion.fps, leg, floor)
+    except SkeletonError:
+        return {}
+
+
+class Dancers:
+    """A trained model (solo or duet) with the real test dance of its data, whose figures it stands beside."""
+
+    def __init__(self, kind: str, model: Any, real: list[Motion], floors: list[float], leg: float):
+        from pasdeux.data import solo_windows
+
+        self.kind, self.model, self.real, self.floors, self.leg = kind, model, real, floors, leg
+        self.accel = metrics.mean_acceleration(solo_windows(real, WINDOW, STRIDE))
+
+    def generate(self, grid, seed: int, info: dict) -> tuple[Motion, Motion, float]:
+        """(danced to the music, the same generation without it cut to the span's length, the warp's largest
+        local tempo change): `music_sync`'s own steps, so both come from one draw."""
+        from pasdeux.generate import music_sync
+
+        seconds = music_sync.motion_frames_needed(grid.seconds, self.model.fps) / self.model.fps
+        if self.kind == "solo":
+            from pasdeux.generate.solo import prior
+
+            plain = prior(self.model, 1, seconds, seed)
+            danced, warps = music_sync.fit_to_music(plain, grid, floors=[self.model.floor_model], music=info)
+        else:
+            from pasdeux.generate.duet import duet_prior
+
+            plain = duet_prior(self.model, 1, seconds, seed, direction="a2b")
+            floors = [self.model.dancer_floor(0), self.model.dancer_floor(1)]
+            danced, warps = music_sync.fit_to_music(plain, grid, [(0, 1)], {0: (0,)}, floors, music=info)
+        cut = plain.frames(0, danced.n_frames)
+        return danced, cut, max(w.max_tempo_change() for w in warps)
+
+    def real_row(self) -> dict:
+        """The real test dance's jitter (1 by definition) and feet, and its kinematic beats per second."""
+        rows = []
+        for m in self.real:
+            f = dance_figures(m, np.zeros(0), self.accel, self.leg, self.floors)
+            rows.append({k: v for k, v in f.items() if k not in ("bas", "beat_hits")})
+        return {k: float(np.mean([r[k] for r in rows if k in r])) for k in rows[0]}
+
+
+def dance_to_songs(dancers: Dancers, analysed: dict, seconds: float, seeds: Sequence[int], say: Progress) -> dict:
+    """Every song's span danced with and without the music, per seed; the means; the real row."""
+    from pasdeux.generate.music_sync import BeatGrid
+
+    per_song = []
+    for name, music in analysed.items():
+        start = min(SPAN_START_S, max(0.0, music.duration - seconds))
+        span = music.span(start, seconds)
+        grid = BeatGrid.of(span)
+        info = {"file": Path(music.path).name, "path": music.path, "start": start, "seconds": seconds}
+        say.step(f"{dancers.kind}: dancing {name} from {start:g} s, seeds {list(seeds)}")
+        for seed in seeds:
+            danced, plain, tempo_change = dancers.generate(grid, seed, info)
+            row = {"song": name, "seed": seed, "local_tempo_change": round(tempo_change, 4)}
+            row.update({f"{k}_music": v for k, v in dance_figures(danced, span.beats, dancers.accel, dancers.leg,
+                                                                  dancers.floors).items()})
+            row.update({f"{k}_plain": v for k, v in dance_figures(plain, span.beats, dancers.accel, dancers.leg,
+                                                                  dancers.floors).items()})
+            per_song.append(row)
+    return {"real": dancers.real_row(), "mean": summarise(per_song), "runs": per_song}
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Means over songs and seeds, the BAS ratio (music over plain) and the worst local tempo change."""
+    out = {}
+    for key in SUMMED:
+        for side in ("music", "plain"):
+            values = [r[f"{key}_{side}"] for r in rows if f"{key}_{side}" in r]
+            if values:
+                out[f"{key}_{side}"] = float(np.mean(values))
+    if out.get("bas_plain"):
+        out["bas_ratio"] = out["bas_music"] / out["bas_plain"]
+    out["local_tempo_change_max"] = max((r["local_tempo_change"] for r in rows), default=None)
+    out["runs"] = len(rows)
+    return out
+
+
+def solo_dancers(model_path: str | os.PathLike | None, budget_s: float, root: Path, seed: int,
+                 say: Progress) -> Dancers:
+    """The solo model (loaded, or the `default` recipe trained on solo-v1) and the real test solos of its data."""
+    from pasdeux.bench.solo import solo_data, train_one
+
+    data = solo_data("video")
+    if model_path is None:
+        say.step(f"solo: training the default recipe on solo-v1 for {budget_s:g} s")
+        model = train_one("default", data, budget_s, root / "solo", seed, False).model
+    else:
+        model = _load(model_path)
+        if tuple(model.skeleton.joints) != tuple(data.skeleton.joints):
+            data = solo_data("mocap")
+    _same_skeleton(model, data.skeleton, "solo")
+    return Dancers("solo", model, data.motions["test"], [data.floor.floor], data.floor.leg_length)
+
+
+def duet_dancers(model_path: str | os.PathLike | None, budget_s: float, root: Path, seed: int,
+                 say: Progress) -> Dancers:
+    """The duet model (loaded, or the `duet` recipe trained on the salsa block) and the real test duets of
+    its data, each dancer on its own floor."""
+    from pasdeux.bench.duet_data import salsa_data, video_data
+
+    data = salsa_data()
+    if model_path is None:
+        from pasdeux.config import load_config
+        from pasdeux.training import train
+
+        say.step(f"duet: training the duet recipe on the salsa block for {budget_s:g} s")
+        model = train(load_config("duet"), data.train, data.val, budget_s=budget_s, run_dir=root / "duet",
+                      seed=seed, progress=False).model
+    else:
+        model = _load(model_path)
+        if tuple(model.skeleton.joints) != tuple(data.skeleton.joints):
+            data = video_data()
+    _same_skeleton(model, data.skeleton, "duet")
+    return Dancers("duet", model, data.test, [data.floor(1), data.floor(0)], data.leg)
+
+
+def _load(path: str | os.PathLike) -> Any:
+    from pasdeux.models import load_model
+
+    return load_model(path)
+
+
+def _same_skeleton(model: Any, skeleton, kind: str) -> None:
+    if tuple(model.skeleton.joints) != tuple(skeleton.joints):
+        raise ConfigError(f"the {kind} model's skeleton {model.skeleton.name!r} is neither the video duet's nor "
+                          "the salsa takes' one: give a model trained on the shared data")
+
+
+def bench_music(seconds: float = 20.0, seeds: Sequence[int] = SEEDS, solo_model: str | os.PathLike | None = None,
+                duet_model: str | os.PathLike | None = None, budget_s: float = 120.0, generate: bool = True,
+                songs_root: str | os.PathLike | None = None, max_songs: int | None = None,
+                out: str | os.PathLike | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run music-v1 (see the module doc); returns (and writes to `out`) its JSON object."""
+    from pasdeux.music.songs import INSTALL_HINT, SONG_ROOT, registry_songs
+
+    songs = registry_songs(songs_root)[:max_songs]
+    if not songs:
+        raise ConfigError(f"no registry song found under {songs_root or SONG_ROOT}; {INSTALL_HINT}")
+    if seconds <= 0 or budget_s <= 0:
+        raise ConfigError(f"--seconds and --budget-s must be positive; got {seconds}, {budget_s}")
+    steps = [("song", 20.0)] * len(songs)
+    if generate:
+        steps += [("train", budget_s + 30.0)] * ((solo_model is None) + (duet_model is None))
+        steps += [("dance", 5.0 * len(seeds))] * (2 * len(songs))
+    say = Progress(steps, log)
+    rows, analysed = track_songs(songs, say)
+    result: dict[str, Any] = {"protocol": PROTOCOL, "machine": machine(), "songs": rows,
+                              "tracking": tracking_summary(rows), "span_s": seconds, "seeds": list(seeds)}
+    if generate:
+        with tempfile.TemporaryDirectory(prefix="pasdeux-bench-music-") as tmp:
+            for make, path in ((solo_dancers, solo_model), (duet_dancers, duet_model)):
+                dancers = make(path, budget_s, Path(tmp), seeds[0], say)
+                result[dancers.kind] = dance_to_songs(dancers, analysed, seconds, seeds, say)
+                say.log(f"{dancers.kind}: {_short(result[dancers.kind]['mean'])}")
+    say.end(f"{PROTOCOL} done")
+    if out is not None:
+        write_json(result, Path(out))
+    return result
+
+
+def _short(d: dict) -> str:
+    return ", ".join(f"{k} {v:.3g}" for k, v in d.items() if isinstance(v, float))

@@ -1,0 +1,79 @@
+"""`pasdeux bench music` on a song folder laid out like the registry packs (a synthesised song and its MIDI
+chart), with the tiny trained models; and beat tracking on a real registry song where it is installed."""
+
+from __future__ import annotations
+
+import json
+
+import mido
+import numpy as np
+import pytest
+import soundfile
+
+from music_synth import RATE, rhythm
+from pasdeux.cli import main
+from pasdeux.music.songs import registry_songs, tracking_scores
+
+BPM = 126
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    """A pack folder with one 40 s song at 126 BPM (count 1 on the chart's bar lines) and its chart."""
+    song = tmp_path_factory.mktemp("songs") / "pack" / "drums"
+    song.mkdir(parents=True)
+    y, _ = rhythm([(BPM, 84)])
+    soundfile.write(song / "song.ogg", y, RATE)
+    chart = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(BPM), time=0),
+                            mido.Message("note_on", note=60, velocity=64, time=0),
+                            mido.Message("note_off", note=60, velocity=0, time=480 * 84)])
+    chart.tracks.append(track)
+    chart.save(song / "notes.mid")
+    return song.parent.parent
+
+
+def test_tracking_against_the_chart(pack, tmp_path, capsys):
+    out = tmp_path / "music.json"
+    assert main(["bench", "music", "--tracking-only", "--songs", str(pack), "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result == json.loads(out.read_text())
+    row = result["songs"][0]
+    assert row["tempo_known"] == pytest.approx(BPM) and row["tempo_ok"] and row["metrical_level"] == 1
+    assert row["beats_on_grid"] > 0.95 and row["downbeats_on_bars"] > 0.95
+    assert result["tracking"]["tempo_ok"] == 1
+
+
+def test_dancing_to_the_song_against_the_same_dance_without_it(pack, tiny_run, tiny_duet_run, capsys):
+    assert main(["bench", "music", "--songs", str(pack), "--seconds", "8", "--seeds", "0",
+                 "--solo-model", str(tiny_run), "--duet-model", str(tiny_duet_run)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for kind in ("solo", "duet"):
+        mean = result[kind]["mean"]
+        assert 0 <= mean["bas_plain"] <= 1 and 0 <= mean["bas_music"] <= 1
+        assert 0 < mean["local_tempo_change_max"] <= 0.16  # music_sync's stated bound, 15 %
+        assert {"jitter_ratio_music", "floating_music", "beat_hits_plain"} <= set(mean)
+        assert result[kind]["real"]["jitter_ratio"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_missing_pack_says_how_to_install_it(tmp_path, capsys):
+    assert main(["bench", "music", "--tracking-only", "--songs", str(tmp_path)]) == 2
+    assert "apt-get install fretsonfire-songs-sectoid" in capsys.readouterr().err
+
+
+SONGS = {s.name: s for s in registry_songs()}
+
+
+@pytest.mark.skipif("Metal madness" not in SONGS, reason="fretsonfire-songs-sectoid is not installed "
+                    "(scripts/setup.sh installs it as root)")
+def test_a_real_song_from_the_registry():
+    """Sectoid's 'Metal madness' (MIT), 20 s from 10 s in: its chart says 150 BPM."""
+    from pasdeux import load_music
+
+    song = SONGS["Metal madness"]
+    music = load_music(song.path, start=10.0, seconds=20.0)
+    row = tracking_scores(music, song)
+    assert row["tempo_ok"], row  # within 2 % of 150 BPM
+    assert row["beats_on_grid"] >= 0.9, row  # within 50 ms of the chart's beats (after its offset)
+    assert music.duration == pytest.approx(20.0, abs=1e-3) and 45 <= len(music.beats) <= 52
+    assert np.all(np.diff(music.counts) % 8 == 1)
