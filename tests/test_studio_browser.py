@@ -7,7 +7,9 @@ Screenshots are kept in test-artifacts/studio/ (or $PASDEUX_TEST_ARTIFACTS/studi
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -535,3 +537,109 @@ def test_a_duet_from_two_paired_bvh_files_trained_and_answered_from_the_page(pag
           60)
     page.evaluate("window.studioViewer.pause(); window.studioViewer.seek(30)")
     shot(page, artifacts, "19-partner-from-paired-duet")
+
+
+def _with_duet(lib: Path, shared_data: Path) -> None:
+    """The shared duet in the library (the session test uploads it; a test run on its own copies it)."""
+    if not (lib / DUET_NAME).exists():
+        shutil.copy(shared_data / DUET_NAME, lib / DUET_NAME)
+
+
+def test_two_dancers_of_a_file_are_picked_for_the_duet_recipe(page, studio, artifacts, shared_data):
+    url, lib = studio
+    _with_duet(lib, shared_data)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
+    page.click("#pair-box summary")
+    page.select_option("#pick-file", DUET_NAME)
+    for field, value in (("#pick-a", "2"), ("#pick-b", "2")):
+        page.fill(field, value)
+    page.click("#pick-button")  # the same dancer twice: refused before anything is written, saying why
+    page.wait_for_selector("#pick-status.error", timeout=30000)
+    said = page.inner_text("#pick-status")
+    assert "chosen twice" in said and "nothing was written" in said
+    page.fill("#pick-b", "1")  # dancer 2 leads as dancer 1 of the new duet
+    page.click("#pick-button")
+    picked = "duets/duet_ilya_hannah-dancers2+1.npz"
+    page.wait_for_selector(f"#motion-list li[data-path='{picked}'].current", timeout=60000)
+    assert "dancer 2 of duet_ilya_hannah.npy is dancer 1" in page.inner_text("#pick-status")
+    shot(page, artifacts, "20-dancers-picked")
+    page.click(".tabs button[data-tab=train]")  # the Train panel is ready for the duet recipe on the couple
+    assert page.input_value("#train-recipe") == "duet"
+    assert page.is_checked(f"#train-files input[value='{picked}']")
+    np.testing.assert_array_equal(pasdeux.load(lib / picked).positions, pasdeux.load(lib / DUET_NAME).positions[[1, 0]])
+
+
+def test_a_partner_is_compared_with_the_real_couple_from_the_page(page, studio, artifacts, shared_data):
+    url, lib = studio
+    _with_duet(lib, shared_data)
+    r = httpx.post(f"{url}api/generate", json={"mode": "partner", "model": "runs/duet", "n": 2, "seed": 5,
+                                               "source": {"path": DUET_NAME, "dancer": 0, "start": 300,
+                                                          "frames": 96}}, timeout=120)
+    assert r.status_code == 200, r.text
+    rel = r.json()["motion"]["path"]
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
+    page.click(".tabs button[data-tab=compare]")
+    page.select_option("#cmp-result", rel)
+    page.select_option("#cmp-real", DUET_NAME)
+    page.click("#cmp-button")
+    page.wait_for_selector("#cmp-table tr[data-metric=fid_cd]", timeout=120000)
+    heads = page.locator("#cmp-table th").all_inner_texts()
+    assert any(h.endswith("couple 1") for h in heads) and any(h.endswith("couple 2") for h in heads)
+    assert any("real first half" in h for h in heads)  # the real couple, scored the same way
+    row = page.locator("#cmp-table tr[data-metric=fid_cd] td").all_inner_texts()
+    assert "spacing" in row[0] and row[-1] == "lower"  # what it means and which way is better
+    scored = [v for h, v in zip(heads, row) if "couple" in h or "first half" in h]
+    assert len(scored) == 3 and all(float(v) > 0 for v in scored), row  # each couple beside the real one
+    for duet_figure in ("responsiveness", "bed", "contact_rate"):
+        assert page.locator(f"#cmp-table tr[data-metric={duet_figure}]").count() == 1
+    shot(page, artifacts, "21-partner-compared")
+
+
+# The issue's case: a 60 s budget (on this 2-core machine shared by five engineers, preparing, validating once and
+# finishing alone took 51 s of a 20 s run); the margin is tests/test_studio_training.py's.
+BUDGET_S, BUDGET_MARGIN_S = 60, 15
+PHASES = ("preparing", "validating", "fitting the prior", "scoring", "saving")  # what a run says when not stepping
+
+
+@pytest.mark.slow  # a 60 s run with its start: over a minute
+def test_a_budgeted_run_from_the_page_ends_within_its_budget_and_says_what_it_does(page, studio, artifacts,
+                                                                                   shared_data):
+    url, lib = studio
+    _with_duet(lib, shared_data)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", timeout=30000)
+    page.click(".tabs button[data-tab=train]")
+    page.select_option("#train-recipe", "default")
+    for box in page.locator("#train-files input:checked").all():
+        box.uncheck()
+    page.check(f"#train-files input[value='{DUET_NAME}']")
+    page.fill("#train-budget", str(BUDGET_S))
+    page.fill("#train-epochs", "")
+    page.fill("#train-name", "budgeted")
+    page.fill("#train-overrides", TINY)
+    # every text the run's status line shows, as it shows it
+    page.evaluate("""() => { window.seenStates = [];
+      new MutationObserver(() => window.seenStates.push(document.querySelector('#run-state').textContent))
+        .observe(document.querySelector('#run-state'), { childList: true, characterData: true, subtree: true }); }""")
+    page.click("#train-start")
+    until(page, "document.querySelector('#run-title').textContent === 'runs/budgeted'", 30)
+    shown = False
+    deadline = time.monotonic() + 600
+    while not page.evaluate("/^(done|failed)/.test(document.querySelector('#run-state').textContent)"):
+        assert time.monotonic() < deadline, page.inner_text("#run-state")
+        if not shown and page.evaluate("/^running: /.test(document.querySelector('#run-state').textContent)"):
+            shot(page, artifacts, "22-budgeted-run-not-stepping")
+            shown = True
+        time.sleep(0.2)
+    assert page.inner_text("#run-state").startswith("done"), page.inner_text("#run-state")
+    took = json.loads((lib / "runs" / "budgeted" / "status.json").read_text())["elapsed_s"]
+    assert took <= BUDGET_S + BUDGET_MARGIN_S, f"a {BUDGET_S} s run took {took:.0f} s by its own clock"
+    seen = page.evaluate("window.seenStates")
+    said = [s for s in seen if s.startswith("running: ")]  # what it did when it was not stepping, in words
+    assert said and all(any(w in s for w in PHASES) for s in said), seen
+    assert any("preparing" in s for s in said) and any(w in s for s in said for w in PHASES[1:]), said
+    assert not any(s.startswith("running ·") and f"of a {BUDGET_S} s budget" in s and
+                   int(re.search(r"(\d+) s · of a", s)[1]) > BUDGET_S + BUDGET_MARGIN_S for s in seen), seen
+    shot(page, artifacts, "23-budgeted-run-done")

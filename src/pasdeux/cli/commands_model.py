@@ -157,7 +157,6 @@ def _phrases(model, seconds: float | None, *spans: tuple[Path, float]) -> list:
 RUN = typer.Argument(..., help="run folder or model folder")
 OUT = typer.Option(..., "--out", "-o", help="output motion file (.npz, .bvh, .csv)")
 ANIMATE = typer.Option(None, "--animate", help="also draw it to a .gif, .mp4 or .html")
-SEED = typer.Option(None, "--seed", help="random seed")
 FPS = typer.Option(None, "--fps", help="frame rate of the written output: the model generates at its own rate, "
                    "then the result is resampled (anti-aliased, same duration) to this one (default: the model's)")
 START = "seconds into the file where the phrase begins"
@@ -168,19 +167,18 @@ PHRASE_SECONDS = typer.Option(None, "--seconds", help="length of each phrase in 
 @generate_app.command("variations")
 def gen_variations(run: Path = RUN, phrase: Path = typer.Argument(..., help="motion file holding the phrase"),
                    dancer: int = typer.Option(0, "--dancer"), start: float = typer.Option(0.0, "--start", help=START),
-                   seconds: float | None = PHRASE_SECONDS,
-                   sigma: float = typer.Option(0.5, "--sigma", help="0 reproduces the phrase; larger is bolder"),
-                   n: int = typer.Option(4, "-n"), out: Path = OUT, animate: Path | None = ANIMATE,
-                   fps: float | None = FPS, seed: int | None = SEED) -> None:
+                   seconds: float | None = PHRASE_SECONDS, sigma: float = option("variations", "sigma"),
+                   n: int = option("variations", "n", 4, "-n"), out: Path = OUT, animate: Path | None = ANIMATE,
+                   fps: float | None = FPS, seed: int | None = option("variations", "seed")) -> None:
     """Variations of a phrase (several at once, side by side)."""
-    from pasdeux import generate
     from pasdeux.models import load_model
 
     _check(fps, {"--start": start}, {"--seconds": seconds})
     model = load_model(run)
     (source,) = _phrases(model, seconds, (phrase, start))
-    _save(generate.variations(model, source, sigma, n, seed, dancer), out, animate, fps,
-          generate.ghost_for_variations(source, n, dancer))
+    mode = MODES["variations"]
+    result = mode.run(model, [source], [dancer], {"sigma": sigma, "n": n, "seed": seed})
+    _save(result, out, animate, fps, mode.ghost.make(source, dancer, model, n))
 
 
 @generate_app.command("prior")

@@ -240,7 +240,7 @@ def compare(result_file: str, real_file: str, result_name: str, out_dir: str) ->
     # responsiveness...) stand beside the real couple's; several partners or duets give a row each.
     pairs = modes.couples(result) if real.n_dancers == 2 else None
     rows = {result_name: result} if not pairs else \
-        {result_name if len(pairs) == 1 else f"{result_name} couple {k + 1}": c for k, c in enumerate(pairs)}
+        {result_name if len(pairs) == 1 else f"couple {k + 1}": c for k, c in enumerate(pairs)}
     report = evaluate([real], rows, out=out_dir)
     keys = {k for row in report.rows.values() for k in row}
     return {**report.to_dict(), "markdown": report.markdown(guide=True), "meanings": meanings(keys),

@@ -41,6 +41,7 @@ function settingInput(s) {
   if (f.step) input.step = f.step;
   if (s.default !== null) input.value = s.default;
   if (f.placeholder) input.placeholder = f.placeholder;
+  else if (s.type === 'file') input.placeholder = `a file of the library (${s.suffixes.join(' ')})`;
   if (f.width) input.style.width = f.width;
   if (f.widget !== 'range') return [input];
   const shown = el('output', { id: `${id}-value`, textContent: input.value });
