@@ -4,13 +4,14 @@
    tempo) is analysed whole; its tempo is checked against the chart's (within 2 %, and at which metrical
    level), its beats against the chart's grid and its downbeats against the chart's bar lines.
 2. Generation: for each song, a span (`SPAN_START_S` = 30 s in, past the intros, `seconds` long) is danced
-   by a solo model (`generate.music_sync`: the prior's solo fitted to the span) and a duet model (a fresh duet,
-   lead and partner warped by the lead's map), for each seed. The *same* generation without music (same
-   model, seed and generated motion, cut to the span's length) is the row to beat. Each is scored with the
-   beat alignment score and beat hits (`metrics.music`), kinematic beats per second, the warp's largest local
-   tempo change, jitter (mean acceleration over the real test windows') and the feet (`metrics.foot_metrics`
-   against the real data's floor), beside the same figures of the real test dance of the model's data
-   (the solo protocol's video duet or the duet protocol's salsa takes, chosen by the model's skeleton).
+   by a solo model and a duet model for each seed, as `generate prior --music` and `duet prior --music` make it
+   (`generate.to_music`: the best fitting of three draws, warped to the beats). The same generation without
+   music (same model, seed and length: what the mode makes without `--music`) is the row to beat. Each is
+   scored with the beat alignment score and beat hits (`metrics.music`), kinematic beats per second, the
+   warp's largest local tempo change, jitter (mean acceleration over the real test windows') and the feet
+   (`metrics.foot_metrics` against the real data's floor), beside the same figures of the real test dance
+   of the model's data (the solo protocol's video duet or the duet protocol's salsa takes, chosen by the
+   model's skeleton).
 
 Models: `--solo-model` / `--duet-model` (a run or model folder), else the `default` and `duet` recipes
 trained here for `budget_s` on the solo-v1 (video) and duet-v3 (salsa) training data.
@@ -104,24 +105,24 @@ class Dancers:
         self.accel = metrics.mean_acceleration(solo_windows(real, WINDOW, STRIDE))
 
     def generate(self, grid, seed: int, info: dict) -> tuple[Motion, Motion, float]:
-        """(danced to the music, the same generation without it cut to the span's length, the warp's largest
-        local tempo change): `music_sync`'s own steps, so both come from one draw."""
-        from pasdeux.generate import music_sync
+        """(danced to the music as `pasdeux generate prior --music` / `duet prior --music` make it, the same
+        generation without music cut to the span's length, the warp's largest local tempo change). Without
+        music the mode makes draw 0 of `to_music` (the seed itself), so that is the row to beat."""
+        from pasdeux.generate import to_music
 
-        seconds = music_sync.motion_frames_needed(grid.seconds, self.model.fps) / self.model.fps
+        seconds = to_music.generated_seconds(grid, self.model.fps)
         if self.kind == "solo":
             from pasdeux.generate.solo import prior
 
+            danced = to_music.prior_to_music(self.model, grid, 1, seed, info)
             plain = prior(self.model, 1, seconds, seed)
-            danced, warps = music_sync.fit_to_music(plain, grid, floors=[self.model.floor_model], music=info)
         else:
             from pasdeux.generate.duet import duet_prior
 
+            danced = to_music.duet_prior_to_music(self.model, grid, 1, seed, info, "a2b")
             plain = duet_prior(self.model, 1, seconds, seed, direction="a2b")
-            floors = [self.model.dancer_floor(0), self.model.dancer_floor(1)]
-            danced, warps = music_sync.fit_to_music(plain, grid, [(0, 1)], {0: (0,)}, floors, music=info)
-        cut = plain.frames(0, danced.n_frames)
-        return danced, cut, max(w.max_tempo_change() for w in warps)
+        change = max(w["max_tempo_change"] for w in danced.provenance["music_fit"]["warps"])
+        return danced, plain.frames(0, danced.n_frames), float(change)
 
     def real_row(self) -> dict:
         """The real test dance's jitter (1 by definition) and feet, and its kinematic beats per second."""
@@ -141,7 +142,7 @@ def dance_to_songs(dancers: Dancers, analysed: dict, seconds: float, seeds: Sequ
         start = min(SPAN_START_S, max(0.0, music.duration - seconds))
         span = music.span(start, seconds)
         grid = BeatGrid.of(span)
-        info = {"file": Path(music.path).name, "path": music.path, "start": start, "seconds": seconds}
+        info = span.provenance()
         say.step(f"{dancers.kind}: dancing {name} from {start:g} s, seeds {list(seeds)}")
         for seed in seeds:
             danced, plain, tempo_change = dancers.generate(grid, seed, info)
