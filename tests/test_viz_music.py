@@ -116,15 +116,21 @@ def music_page(duet, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sync_browser():
+def chromium():
+    """Playwright's Chromium launcher and the arguments the viewer tests start it with."""
     from playwright.sync_api import sync_playwright
 
     from test_viz_browser import ARGS, CHROMIUM
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + ["--autoplay-policy=no-user-gesture-required"])
-        yield b
-        b.close()
+        yield lambda *extra: p.chromium.launch(executable_path=CHROMIUM, args=ARGS + list(extra))
+
+
+@pytest.fixture(scope="module")
+def sync_browser(chromium):
+    browser = chromium("--autoplay-policy=no-user-gesture-required")
+    yield browser
+    browser.close()
 
 
 def test_viewer_frames_follow_the_music(sync_browser, music_page):
@@ -160,3 +166,21 @@ def test_viewer_frames_follow_the_music(sync_browser, music_page):
     assert s["frame"] == int(s["audio"]["time"] * s["fps"] + 1e-6) and s["audio"]["time"] < 40 / 30
     assert not errors, errors
     ctx.close()
+
+
+def test_a_click_starts_music_a_browser_held_back(chromium, music_page):
+    """Browsers keep sound silent until the user acts: the frames play alone, and the first press of play
+    starts the music where the frames are, in sync from then on."""
+    browser = chromium()  # the default autoplay policy
+    try:
+        page = browser.new_page(viewport={"width": 700, "height": 500})
+        page.goto(music_page.as_uri())
+        v = "window.pasdeuxViewer"
+        page.wait_for_function(f"{v} && {v}.state().audio.blocked && {v}.state().frame > 5", timeout=30000)
+        assert page.evaluate(f"{v}.state().audio.paused")  # silent, while the frames run on their own clock
+        page.click(".pdx-play")
+        page.wait_for_function(f"!{v}.state().audio.paused && {v}.state().audio.time > 0.3", timeout=10000)
+        s = page.evaluate(f"{v}.state()")
+        assert s["playing"] and abs(s["audio"]["time"] * s["fps"] - s["frame"]) < 3
+    finally:
+        browser.close()

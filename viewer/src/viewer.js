@@ -185,7 +185,11 @@ export function createViewer(container, payload, options = {}) {
       sound.pause();
       if (heard !== null) setTime(sound.audio.currentTime); else sound.seek(st.t);
     },
-    toggle() { if (st.playing) api.pause(); else api.play(); },
+    toggle() {
+      // The browser kept the music silent until a click: this click starts it instead of pausing.
+      if (st.playing && sound && sound.state().blocked && sound.clock() === null) { sound.play(st.t, st.speed); return; }
+      if (st.playing) api.pause(); else api.play();
+    },
     seek(frame) { setTime(Math.round(frame) / fps); if (sound) sound.seek(st.t); },
     step(n) { api.pause(); api.seek(Math.min(Math.max(st.frame + n, 0), nFrames - 1)); },
     setSpeed(s) {
