@@ -124,3 +124,13 @@ def test_generate_and_duet_commands_dance_to_a_song(tiny_run, tiny_duet_run, due
     assert main(["generate", "long", str(tiny_run), "--music", str(song), "--music-start", "10",
                  "--music-seconds", "5", "-o", str(tmp_path / "long.npz")]) == 2
     assert not (tmp_path / "long.npz").exists()
+
+
+def test_a_gap_in_the_dance_stays_a_gap(dance):
+    grid = ms.BeatGrid.of(click_music(), 0.0, SPAN_S)
+    gappy = dance.dancer(0).positions.copy()
+    gappy[0, 200:210, 3] = np.nan  # a joint lost for 10 frames
+    out, (warp,) = ms.fit_to_music(dance.dancer(0).with_positions(gappy), grid)
+    lost = np.isnan(out.positions[0, :, 3, 0])
+    assert 8 <= lost.sum() <= 14 and not np.isnan(np.delete(out.positions[0], 3, axis=1)).any()
+    assert len(ms.stops(dance.dancer(0).with_positions(gappy))[0]) == len(ms.stops(dance.dancer(0))[0])

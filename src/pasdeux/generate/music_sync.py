@@ -120,6 +120,10 @@ def stops(motion: Motion, dancers: tuple[int, ...] | None = None) -> tuple[np.nd
     from pasdeux.metrics.beats import MIN_PROMINENCE, MIN_SEPARATION_S, PROMINENCE, SMOOTH_FRAMES
     from pasdeux.metrics.duet import speed_curve
 
+    if np.isnan(motion.positions).any():  # a tracking gap must not hide the stops around it
+        from pasdeux.data import fill_gaps
+
+        motion = fill_gaps(motion)
     a = units.at_protocol_rate(motion.positions[list(dancers or range(motion.n_dancers))], motion.fps)
     leg = units.resolve_leg(a, motion.skeleton, None)
     curve = speed_curve(center(a, motion.skeleton, "frame"), units.PROTOCOL_FPS).mean(0) / leg
