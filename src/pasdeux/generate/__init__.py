@@ -8,6 +8,8 @@
 - `timing`: time in seconds: a phrase of any motion at the model's rate (`phrase`), seconds as the model's
   frames (`frames_at`), a result at another frame rate (`at_fps`).
 - `provenance`: how each result was made, kept in the result (`Motion.provenance`).
+- `music_sync`: a motion played to a span of music by a smooth, bounded time warp (its stops onto the beats).
+- `to_music`: fresh solos, long solos, fresh duets and partners generated to music (`--music`).
 - `modes`: the one registry of generation modes (name, solo or duet, function, settings, ghost) that the CLI
   and the studio read.
 
