@@ -11,6 +11,7 @@ import pytest
 import soundfile
 
 from music_synth import RATE, rhythm
+from pasdeux.bench.music import summarise
 from pasdeux.cli import main
 from pasdeux.music.songs import registry_songs, tracking_scores
 
@@ -19,15 +20,15 @@ BPM = 126
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory):
-    """A pack folder with one 40 s song at 126 BPM (count 1 on the chart's bar lines) and its chart."""
+    """A pack folder with one 24 s song at 126 BPM (count 1 on the chart's bar lines) and its chart."""
     song = tmp_path_factory.mktemp("songs") / "pack" / "drums"
     song.mkdir(parents=True)
-    y, _ = rhythm([(BPM, 84)])
+    y, _ = rhythm([(BPM, 48)])
     soundfile.write(song / "song.ogg", y, RATE)
     chart = mido.MidiFile(ticks_per_beat=480)
     track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(BPM), time=0),
                             mido.Message("note_on", note=60, velocity=64, time=0),
-                            mido.Message("note_off", note=60, velocity=0, time=480 * 84)])
+                            mido.Message("note_off", note=60, velocity=0, time=480 * 48)])
     chart.tracks.append(track)
     chart.save(song / "notes.mid")
     return song.parent.parent
@@ -44,6 +45,15 @@ def test_tracking_against_the_chart(pack, tmp_path, capsys):
     assert result["tracking"]["tempo_ok"] == 1
 
 
+def test_the_summary_compares_music_with_plain_and_keeps_the_worst_tempo_change():
+    runs = [{"local_tempo_change": 0.1, "bas_music": 0.6, "bas_plain": 0.3, "beat_hits_music": 0.5},
+            {"local_tempo_change": 0.14, "bas_music": 0.4, "bas_plain": 0.2, "beat_hits_music": 0.3}]
+    mean = summarise(runs)
+    assert mean["bas_ratio"] == pytest.approx(0.5 / 0.25) and mean["beat_hits_music"] == pytest.approx(0.4)
+    assert mean["local_tempo_change_max"] == 0.14 and mean["runs"] == 2 and "beat_hits_plain" not in mean
+
+
+@pytest.mark.slow  # best of three draws for each of two tiny models: about 30 s on a busy machine
 def test_dancing_to_the_song_against_the_same_dance_without_it(pack, tiny_run, tiny_duet_run, capsys):
     assert main(["bench", "music", "--songs", str(pack), "--seconds", "8", "--seeds", "0",
                  "--solo-model", str(tiny_run), "--duet-model", str(tiny_duet_run)]) == 0
