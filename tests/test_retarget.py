@@ -17,7 +17,7 @@ from pasdeux.body import facing_angle, leg_length, role_indices
 from pasdeux.data import fill_gaps
 from pasdeux.grounding import lowest_foot
 from pasdeux.motion import Motion, Skeleton
-from pasdeux.retarget import TargetBody, retarget
+from pasdeux.retarget import MAPPED_ROLES, TargetBody, retarget
 
 FILMED_SCALE = 1.4
 UP = np.array([0.0, 1.0, 0.0])
@@ -190,3 +190,22 @@ def test_the_studio_modes_take_a_filmed_lead_and_show_a_filmed_phrase_on_the_mod
     ghost = MODES["variations"].ghost.make(film, 0, solo_model, 2)
     assert ghost.skeleton.joints == solo_model.skeleton.joints and ghost.n_dancers == 2
     assert abs(leg_length(ghost.positions, ghost.skeleton) - solo_model.floor_model.leg_length) < 0.02
+
+
+def test_a_marker_set_without_a_tree_takes_the_roles_its_markers_average(lead, cmu_body):
+    """Mariel's markers: the hips are the mean of two waist markers, the wrist of two wrist markers; a body of them
+    (no parent tree, so no bone lengths to fit) still gets each role where its markers' mean should be."""
+    mariel = get_skeleton("mariel53")
+    truth = filmed(lead, 1.0).positions[0]
+    markers = np.zeros((len(truth), mariel.n_joints, 3), np.float32)
+    sk = get_skeleton("mediapipe33")
+    for role in MAPPED_ROLES:
+        idx = role_indices(mariel, role)
+        spread = np.linspace(-0.03, 0.03, len(idx)) if len(idx) > 1 else [0.0]  # markers around it, mean on it
+        for k, j in enumerate(idx):
+            markers[:, j] = _role(truth, sk, role) + spread[k]
+    body = TargetBody.from_poses(markers, mariel)
+    out, notes = retarget(truth, sk, body)
+    assert body.bone_lengths is None and "bones kept as completed" in notes[-1]
+    for role in MAPPED_ROLES:
+        assert np.abs(_role(out, mariel, role) - _role(truth, sk, role)).max() < 1e-3, role

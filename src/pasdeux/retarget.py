@@ -211,8 +211,9 @@ def _notes(source: Skeleton, body: TargetBody, roles: RoleMap, scale: float, mov
     worst = roles.roles[int(moved.max(0).argmax())]
     bones = (f"bones set to the model's lengths: the mapped joints moved {100 * moved.mean():.1f} cm on average "
              f"(at most {100 * moved.max():.1f} cm, the {worst.replace('_', ' ')}; by 95 % of the frames at most "
-             f"{100 * np.percentile(moved.max(1), 95):.1f} cm)" if body.bone_lengths is not None
-             else "bones kept as completed (the model knows no bone lengths)")
+             f"{100 * np.percentile(moved.max(1), 95):.1f} cm)"
+             if body.bone_lengths is not None and target.parents is not None
+             else "bones kept as completed (the model knows no bone lengths, or its skeleton is no tree)")
     return [f"moved from skeleton {source.name!r} onto {target.name!r} by body roles: {len(roles.roles)} roles "
             f"mapped ({', '.join(pairs)})",
             f"scaled by {scale:.3g} to the model's body (leg length {body.leg_length / scale:.3g} -> "
