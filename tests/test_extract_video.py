@@ -112,7 +112,10 @@ def test_two_people_walking_past_each_other_keep_their_identities(videos):
 
 def test_notes_and_provenance_say_what_was_assumed(duet):
     notes = " ".join(duet.motion.notes)
-    assert "assumed pinhole camera" in notes and "field of view 60 deg" in notes
+    assert "pinhole camera" in notes and "field of view 60 deg (assumed" in notes
+    cam = duet.motion.provenance["extract"]["camera"]
+    assert cam["tilt"] in ("estimated", "assumed level") and len(cam["rotation"]) == 3
+    assert "rigid body" in notes and "bone lengths varied by" in notes
     assert "look alike" in notes  # two copies of one photograph: identities follow the trails
     assert "Savitzky-Golay" in notes
     cam = duet.motion.provenance["extract"]["camera"]

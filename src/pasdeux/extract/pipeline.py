@@ -21,8 +21,9 @@ import numpy as np
 from pasdeux.data import fill_gaps, runs
 from pasdeux.errors import ConfigError, FormatError
 from pasdeux.extract import filter as clean
+from pasdeux.extract import rigid
 from pasdeux.extract.landmarks import N_BODY
-from pasdeux.extract.world import Camera, place, to_room
+from pasdeux.extract.world import Camera, floor_up, level, on_floor, place, to_room
 from pasdeux.motion import Motion
 from pasdeux.music.soundtrack import soundtrack_of
 from pasdeux.skeletons import BLAZEPOSE33, MEDIAPIPE33_JOINTS, get_skeleton
@@ -42,6 +43,8 @@ class Options:
     smooth: float = 0.15  # Savitzky-Golay window in seconds for the poses (0: off)
     smooth_travel: float = 0.5  # ...and for where each dancer stands (depth from one camera is noisier)
     fov: float = 60.0  # assumed horizontal field of view of the camera, degrees
+    tilt: float | None = None  # degrees the camera looks down (default: estimated from the planted feet)
+    rigid: bool = True  # fit each dancer to one set of bone lengths for the whole video
     min_visibility: float = 0.5  # joints less visible than this are re-estimated from neighbouring frames
     max_gap: float = 0.5  # seconds: longer holes (missed dancer, unreliable joint) are reported, not filled
     max_side: int = 1280  # frames are scaled down to this long side before the models see them
@@ -63,6 +66,8 @@ class Options:
         for name in ("smooth", "smooth_travel", "max_gap"):
             if not (np.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise ConfigError(f"{name} must be a number of seconds >= 0; got {getattr(self, name)}")
+        if self.tilt is not None and not -80 <= self.tilt <= 80:
+            raise ConfigError(f"tilt must be the degrees the camera looks down, between -80 and 80; got {self.tilt}")
         if not 10 <= self.fov <= 150:
             raise ConfigError(f"fov must be a field of view between 10 and 150 degrees; got {self.fov}")
         if not 0 <= self.min_visibility <= 1 or not 0 < self.min_detection <= 1:
@@ -248,34 +253,81 @@ def _assemble(path: Path, poses: list, colours: list, fps: float, camera: Camera
     image, world, vis, pres, found = (x[lr] for x in (image, world, vis, pres, found))
     if opt.dancers > 1:
         notes.append("dancers are numbered left to right as seen from the camera (by median position)")
-    return _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, notes)
+    floor = _floor(slots, camera, opt)
+    return _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, notes, floor)
 
 
-def _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, notes) -> Extraction:
+def _floor(slots: dict, camera: Camera, opt: Options):
+    """The floor seen from the camera, from every person followed (not only the dancers): more feet on it."""
+    seen = slots["vis"] * slots["pres"]
+    points, _ = place(slots["image"], slots["world"], seen, slots["found"], camera)
+    return floor_up(slots["image"], seen, points, camera, opt.tilt)
+
+
+def _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, notes, floor) -> Extraction:
     points, failed = place(image, world, vis * pres, found, camera)
-    room, where = to_room(points)
-    notes.append(f"placed in the room through an assumed pinhole camera: horizontal field of view {opt.fov:g} deg "
-                 f"(focal {camera.focal:.0f} px), principal point at the frame centre, level (no pitch or roll); "
-                 "horizontal positions and the floor follow from the frame, depth from body size and is the "
-                 f"least certain; floor at the 5th percentile of the feet ({-where['floor']:.2f} m below the "
-                 "camera); y up, the dancers' mean position at the origin")
+    points = level(points, floor)[0]
+    if floor.height is not None:
+        points = on_floor(points, floor.height)
+    room, where = to_room(points, floor.height)
+    notes.append(_camera_note(opt, camera, floor))
     if failed:
         notes.append(f"{failed} pose(s) could not be placed in front of the camera and count as missed")
     max_gap = int(round(opt.max_gap * fps))
     placed = np.isfinite(room[..., 0, 0])
-    room, dropped = clean.drop_unreliable(room, np.minimum(vis, pres), opt.min_visibility, max_gap)
+    confidence = np.minimum(vis, pres)
+    room, dropped = clean.drop_unreliable(room, confidence, opt.min_visibility, max_gap)
     if dropped:
         names = ", ".join(f"{BLAZEPOSE33[j]} {n}" for j, n in sorted(dropped.items(), key=lambda x: -x[1])[:12])
         notes.append(f"{sum(dropped.values())} joint positions less visible than {opt.min_visibility:g} for at most "
                      f"{max_gap} frames re-estimated from neighbouring frames ({names}); longer spells keep the "
                      "model's own estimate")
     notes += _gap_notes(placed, max_gap)
-    positions = _with_midpoints(room)
-    motion = Motion(positions.astype(np.float32), get_skeleton("mediapipe33"), fps, str(path), notes,
-                    provenance=_provenance(path, opt, camera, where))
-    motion = fill_gaps(motion, max_gap=max_gap)
-    motion = _smooth(motion, opt)
+    motion = Motion(_with_midpoints(room).astype(np.float32), get_skeleton("mediapipe33"), fps, str(path), notes,
+                    provenance=_provenance(path, opt, camera, where, floor))
+    motion = _smooth(fill_gaps(motion, max_gap=max_gap), opt)
+    if opt.rigid:
+        fitted, rigid_notes = rigid.fit(motion.positions.astype(np.float64),
+                                        _with_midpoints(confidence[..., None], np.min)[..., 0], motion.skeleton)
+        motion = motion.with_positions(fitted.astype(np.float32))
+        motion.notes.extend(rigid_notes)
+    motion = _ground(motion)
     return Extraction(motion, image, vis, found, camera, tracker.detector_runs, motion.notes)
+
+
+def _camera_note(opt: Options, camera: Camera, floor) -> str:
+    if floor.how == "estimated":
+        pose = (f"looking down {floor.tilt_deg:.1f} deg, roll {floor.roll_deg:.1f} deg, {floor.height:.2f} m above "
+                f"the floor: estimated from where {floor.planted} poses' lowest feet meet one floor over the whole "
+                "video; each pose then stands on it along the line of sight of its lowest foot")
+    elif floor.how == "given":
+        pose = f"looking down {opt.tilt:g} deg as given (no roll)"
+    else:
+        pose = "level (no pitch or roll): assumed, too few planted feet to estimate its tilt"
+    return (f"placed in the room through a pinhole camera: horizontal field of view {opt.fov:g} deg "
+            f"({'given' if opt.fov != Options.fov else 'assumed'}; focal {camera.focal:.0f} px), principal point "
+            f"at the frame centre, {pose}; horizontal positions follow from the frame, depth from body size and is "
+            "the least certain; y up, the dancers' mean position at the origin")
+
+
+def _ground(motion: Motion) -> Motion:
+    """Each frame's lower foot back on the floor (y = 0) along its line of sight after the bone fit and the
+    smoothing moved it; the floor at the median lower foot where the camera height was not found."""
+    from pasdeux.extract.quality import FEET, planted_heights
+
+    cam = np.asarray(motion.provenance["extract"]["camera"]["position_m"], np.float64)
+    pos = motion.positions.astype(np.float64)
+    if motion.provenance["extract"]["camera"]["tilt"] == "assumed level":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            floor = np.nanmedian(np.concatenate([planted_heights(p, motion.skeleton) for p in pos]))
+        pos[..., 1] -= np.nan_to_num(floor)
+        return motion.with_positions(pos.astype(np.float32), "floor at y = 0 under the planted feet (the median "
+                                                              "height of each frame's lower foot)")
+    flip = np.array([1.0, -1.0, -1.0])
+    feet = tuple(motion.skeleton.index(n) for n in FEET)
+    level_cam = on_floor((pos - cam) * flip, float(cam[1]), feet)
+    return motion.with_positions((level_cam * flip + cam).astype(np.float32))
 
 
 def _identities(a: dict, tracker) -> tuple[np.ndarray, list[str]]:
@@ -321,15 +373,16 @@ def _gap_notes(seen: np.ndarray, max_gap: int) -> list[str]:
     return notes
 
 
-def _with_midpoints(room: np.ndarray) -> np.ndarray:
-    """BlazePose-ordered points `[D, T, 33, 3]` to the mediapipe33 skeleton (plus pelvis and neck)."""
+def _with_midpoints(room: np.ndarray, combine=np.mean) -> np.ndarray:
+    """BlazePose-ordered points `[D, T, 33, C]` to the mediapipe33 skeleton (plus pelvis and neck, `combine`d
+    from the hips and the shoulders)."""
     index = {j: i for i, j in enumerate(BLAZEPOSE33)}
-    out = np.empty(room.shape[:2] + (len(MEDIAPIPE33_JOINTS), 3))
+    out = np.empty(room.shape[:2] + (len(MEDIAPIPE33_JOINTS), room.shape[-1]))
     for k, name in enumerate(MEDIAPIPE33_JOINTS):
         if name == "pelvis":
-            out[:, :, k] = room[:, :, [index["left_hip"], index["right_hip"]]].mean(2)
+            out[:, :, k] = combine(room[:, :, [index["left_hip"], index["right_hip"]]], axis=2)
         elif name == "neck":
-            out[:, :, k] = room[:, :, [index["left_shoulder"], index["right_shoulder"]]].mean(2)
+            out[:, :, k] = combine(room[:, :, [index["left_shoulder"], index["right_shoulder"]]], axis=2)
         else:
             out[:, :, k] = room[:, :, index[name]]
     return out
@@ -349,11 +402,15 @@ def _smooth(motion: Motion, opt: Options) -> Motion:
     return motion.with_positions((pose + travel).astype(np.float32), note)
 
 
-def _provenance(path: Path, opt: Options, camera: Camera, where: dict) -> dict:
+def _provenance(path: Path, opt: Options, camera: Camera, where: dict, floor) -> dict:
+    rot = level(np.zeros((1, 3)), floor)[1]
     return {**soundtrack_of(path), "extract": {  # the video's sound, kept beside the motion by `pasdeux extract`
         "video": path.name, "model": f"blazepose-{opt.model}", "fps": opt.fps,
         "camera": {"width": camera.width, "height": camera.height, "fov_deg": opt.fov,
                    "focal_px": round(camera.focal, 3), "position_m": [round(float(v), 4) for v in where["camera"]],
-                   "level": True},
+                   "level": floor.how == "assumed level", "tilt": floor.how,
+                   "tilt_deg": round(floor.tilt_deg, 2), "roll_deg": round(floor.roll_deg, 2),
+                   "rotation": [[round(float(v), 6) for v in row] for row in rot]},
+        "dancers": opt.dancers, "pick": opt.pick, "rigid": opt.rigid,
         "smooth_s": opt.smooth, "smooth_travel_s": opt.smooth_travel, "min_visibility": opt.min_visibility,
         "max_gap_s": opt.max_gap}}

@@ -9,9 +9,22 @@ solution of `project(X_i + t) = u_i` over the visible landmarks, which is linear
     f * t_x - (u_i - c_x) * t_z = (u_i - c_x) * Z_i - f * X_i      (and the same for y)
 
 The pose's size in metres against its size in pixels fixes the depth; left-right and up-down follow
-from where it sits in the frame. The camera is assumed level (no pitch or roll), so the floor is
-horizontal; its height is a low percentile of the feet over the whole clip. Points then move to
-pasdeux's axes (y up, metres) with the floor at y = 0 and the dancers' mean position at the origin.
+from where it sits in the frame.
+
+The camera's tilt (pitch, and roll) and height come from the dancers themselves (`floor_up`). A
+person's contact point with the floor is the pixel of its lowest foot landmark (in a walk or a stance
+the lower foot is the planted one); its depth `Z` is known from its body size (above). For points
+on one plane, `f / Z` is linear in the pixel: `f / Z = a u + b v + c`, and the plane follows:
+its normal is `-K^T (a, b, c)` (K the camera matrix) and the camera's height `f / |K^T (a, b, c)|`.
+The line is fitted to every placed pose over the whole video (least squares, then again without the
+poses farther than 2.5 robust deviations from it, a few times): each pose's depth is noisy, the
+floor through hundreds of them is not. The camera-frame points are then turned so that the floor's
+normal points up (`level`), and each pose is moved along the line of sight of its lowest foot until
+that foot stands on the floor (`on_floor`): the depth of a dancer standing on the floor is where its
+feet meet it, which is surer than its body size (a jump's lift is lost where body size cannot tell
+it from noise). With too few poses, or a tilt beyond MAX_TILT, the camera is taken as level and the
+notes say so; a tilt given by the user is used as it is (roll 0). Points then move to pasdeux's axes
+(y up, metres) with the floor at y = 0 and the dancers' mean position at the origin.
 """
 
 from __future__ import annotations
@@ -25,6 +38,29 @@ FOOT = (27, 28, 29, 30, 31, 32)  # ankles, heels, foot tips (BlazePose numbering
 MIN_WEIGHT = 0.25  # visibility x presence below which a landmark does not place the pose
 MIN_LANDMARKS = 6
 FLOOR_PERCENTILE = 5.0
+MIN_PLANTED = 30  # placed poses with a visible foot needed to estimate the floor
+MAX_TILT = 70.0  # degrees: a steeper fitted floor is taken for a failed fit
+OUTLIER = 2.5  # robust deviations from the plane beyond which a planted foot is left out of the fit
+DOWN = np.array([0.0, 1.0, 0.0])  # camera y points down
+
+
+@dataclass
+class Floor:
+    """The floor seen from the camera: its up direction in camera axes and the camera's height above it."""
+
+    up: np.ndarray  # [3] unit, camera axes (x right, y down, z away)
+    height: float | None  # metres; None when not estimated
+    how: str  # "estimated", "given" or "assumed level"
+    planted: int = 0  # poses (contact points) the fit used
+
+    @property
+    def tilt_deg(self) -> float:
+        """How far the camera looks down (degrees; negative: up)."""
+        return float(np.degrees(np.arctan2(-self.up[2], -self.up[1])))
+
+    @property
+    def roll_deg(self) -> float:
+        return float(np.degrees(np.arctan2(self.up[0], -self.up[1])))
 
 
 @dataclass
@@ -78,15 +114,97 @@ def place(image: np.ndarray, world: np.ndarray, weight: np.ndarray, found: np.nd
     return out, failed
 
 
-def to_room(points: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Camera-frame points `[D, T, J, 3]` to pasdeux's room: y up, floor at 0, dancers centred; the
-    floor height and camera position found, for the notes."""
-    room = points * np.array([1.0, -1.0, -1.0])  # a proper rotation (det +1): y up, z toward the camera
+def contacts(image: np.ndarray, visibility: np.ndarray, points: np.ndarray, camera: Camera,
+             min_visibility: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Each placed pose's contact pixel `[N, 2]` (its lowest visible foot landmark) and `f / Z` `[N]` (Z the
+    depth of its hips), from frame landmarks `[D, T, 33, 3]`, their visibility and camera-frame points."""
+    foot = list(FOOT)
+    px = image[..., foot, :2].reshape(-1, len(foot), 2)
+    seen = visibility[..., foot].reshape(-1, len(foot)) >= min_visibility
+    z = points[..., [23, 24], 2].mean(-1).reshape(-1)
+    ok = seen.any(1) & np.isfinite(z) & (z > 0) & np.isfinite(px).all((1, 2))
+    v = np.where(seen, px[..., 1], -np.inf)[ok]
+    low = px[ok][np.arange(ok.sum()), np.argmax(v, axis=1)]
+    return low, camera.focal / z[ok]
+
+
+def fit_floor(pixels: np.ndarray, inverse_depth: np.ndarray, camera: Camera) -> tuple[np.ndarray, float, int]:
+    """The floor's up direction (camera axes), the camera's height above it and the poses used, from contact
+    pixels `[N, 2]` and `f / Z` `[N]` (see the module doc)."""
+    x = np.column_stack([pixels, np.ones(len(pixels))])
+    keep = np.ones(len(x), bool)
+    for _ in range(4):
+        coef = np.linalg.lstsq(x[keep], inverse_depth[keep], rcond=None)[0]
+        r = inverse_depth - x @ coef
+        spread = 1.4826 * np.median(np.abs(r[keep] - np.median(r[keep])))
+        keep = np.abs(r) <= OUTLIER * max(spread, 1e-9)
+    f, (cx, cy) = camera.focal, camera.centre
+    k_t_l = np.array([f * coef[0], f * coef[1], cx * coef[0] + cy * coef[1] + coef[2]])
+    norm = float(np.linalg.norm(k_t_l))
+    return -k_t_l / max(norm, 1e-12), f / max(norm, 1e-12), int(keep.sum())
+
+
+def floor_up(image: np.ndarray, visibility: np.ndarray, points: np.ndarray, camera: Camera,
+             tilt_deg: float | None = None) -> Floor:
+    """The floor seen by the camera (see the module doc), or from a given tilt (its height then from the
+    feet's median height along it)."""
+    if tilt_deg is not None:
+        t = np.radians(tilt_deg)
+        up = np.array([0.0, -np.cos(t), -np.sin(t)])
+        return Floor(up, _height_along(points, up), "given")
+    pixels, inverse = contacts(image, visibility, points, camera)
+    if len(pixels) < MIN_PLANTED:
+        return Floor(-DOWN, _height_along(points, -DOWN), "assumed level")
+    up, height, used = fit_floor(pixels, inverse, camera)
+    floor = Floor(up, height, "estimated", used)
+    if not (abs(floor.tilt_deg) <= MAX_TILT and abs(floor.roll_deg) <= MAX_TILT and up[1] < 0):
+        return Floor(-DOWN, _height_along(points, -DOWN), "assumed level")
+    return floor
+
+
+def _height_along(points: np.ndarray, up: np.ndarray) -> float | None:
+    """The camera's height above the feet: the median over poses of the lowest foot point below it."""
+    feet = points[..., list(FOOT), :] @ up
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # frames where a dancer is missing
-        lowest = np.nanmin(room[..., list(FOOT), 1], axis=-1)
-    lowest = lowest[np.isfinite(lowest)]
-    floor = float(np.percentile(lowest, FLOOR_PERCENTILE)) if lowest.size else 0.0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low = np.nanmin(feet, axis=-1)
+    low = low[np.isfinite(low)]
+    return float(-np.median(low)) if low.size and np.median(low) < 0 else None
+
+
+def on_floor(points: np.ndarray, height: float, feet: tuple[int, ...] = FOOT) -> np.ndarray:
+    """Level camera-frame points `[D, T, J, 3]` (y down) each moved along the line of sight of its lowest
+    foot point (of joints `feet`) until that point lies on the floor `height` below the camera."""
+    feet = points[..., list(feet), :]
+    y = np.where(np.isfinite(feet[..., 1]), feet[..., 1], -np.inf)
+    k = np.argmax(y, axis=-1)
+    low = np.take_along_axis(feet, k[..., None, None], axis=-2)[..., 0, :]  # [D, T, 3]
+    ok = np.isfinite(low).all(-1) & (low[..., 1] > 0.05 * height)  # below the camera
+    scale = np.where(ok, height / np.where(ok, low[..., 1], 1.0), 1.0)
+    shift = np.where(ok[..., None], low * (scale[..., None] - 1.0), 0.0)
+    return points + shift[..., None, :]
+
+
+def level(points: np.ndarray, floor: Floor) -> tuple[np.ndarray, np.ndarray]:
+    """Camera-frame points turned so the floor's up is the camera's -y; and the rotation `[3, 3]`."""
+    from pasdeux.kinematics import swing
+
+    rot = swing(floor.up, -DOWN)
+    return points @ rot.T, rot
+
+
+def to_room(points: np.ndarray, height: float | None = None) -> tuple[np.ndarray, dict]:
+    """Level camera-frame points `[D, T, J, 3]` to pasdeux's room: y up, floor at 0 (`height` below the
+    camera, else a low percentile of the feet), dancers centred; the floor height and camera position."""
+    room = points * np.array([1.0, -1.0, -1.0])  # a proper rotation (det +1): y up, z toward the camera
+    if height is not None:
+        floor = -float(height)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # frames where a dancer is missing
+            lowest = np.nanmin(room[..., list(FOOT), 1], axis=-1)
+        lowest = lowest[np.isfinite(lowest)]
+        floor = float(np.percentile(lowest, FLOOR_PERCENTILE)) if lowest.size else 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         centre = np.nanmean(room[..., [23, 24], :].reshape(-1, 3), axis=0)

@@ -31,6 +31,8 @@ def camera_of(motion: Motion) -> dict:
 def project(positions: np.ndarray, camera: dict, size: tuple[int, int]) -> np.ndarray:
     """Room positions `[..., 3]` (y up) to pixels `[..., 2]` of frames of `size` (width, height)."""
     cam = (np.asarray(positions, np.float64) - np.asarray(camera["position_m"])) * np.array([1.0, -1.0, -1.0])
+    if "rotation" in camera:  # a tilted camera: the extraction turned its axes level (rows: camera -> level)
+        cam = cam @ np.asarray(camera["rotation"], np.float64)
     k = size[0] / camera["width"]  # the frames may be decoded at another size than during extraction
     f = camera["focal_px"] * k
     with np.errstate(divide="ignore", invalid="ignore"):
