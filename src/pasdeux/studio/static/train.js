@@ -68,6 +68,12 @@ async function poll() {
   if (st === 'running' || st === 'stopping') timer = setTimeout(poll, 1000);
 }
 
+// Why a running clock stands past its budget: the budget stops the stepping, never the finish the model needs.
+function pastBudget(s) {
+  if (s.step === undefined) return 'preparing has taken longer than the whole budget on this machine: the run will take one step, then finish';
+  return 'past its budget: stepping has stopped, the run finishes what a model needs (validating, fitting the prior, saving)';
+}
+
 function show(info) {
   const s = info.status, st = s.state;
   // While it does not step (validating, fitting the prior, saving), the run says so in words.
@@ -75,6 +81,7 @@ function show(info) {
   if (s.step !== undefined) parts.push(`step ${s.step}`);
   if (s.elapsed_s !== undefined) parts.push(`${Number(s.elapsed_s).toFixed(0)} s`);
   if (s.budget_s) parts.push(`of a ${Number(s.budget_s).toFixed(0)} s budget`);
+  if (st === 'running' && s.budget_s && s.elapsed_s > s.budget_s) parts.push(pastBudget(s));
   const m = s.metrics || {};
   for (const k of ['loss', 'val_recon_mse']) if (m[k] !== undefined) parts.push(`${k} ${Number(m[k]).toPrecision(3)}`);
   const box = $('run-state');
