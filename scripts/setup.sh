@@ -17,5 +17,13 @@ if [ ! -d /usr/share/games/fretsonfire/data/songs/sectoid ] && [ "$(id -u)" = 0 
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       fretsonfire-songs-sectoid >/dev/null; } || echo "setup: fretsonfire-songs-sectoid not installed; real-song tests skip" >&2
 fi
+# Real footage of people for the extraction tests and `pasdeux bench extract`: OpenCV's sample vtest.avi (people
+# walking across a square filmed from a building), in Debian's opencv-doc (Apache-2.0 AND BSD-3-Clause), read where
+# the package installs it. Test and bench set-up only; without root and apt-get the real-footage tests skip.
+if [[ "$extras" == *test* ]] && [ ! -f /usr/share/doc/opencv-doc/examples/data/vtest.avi ] && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      opencv-doc >/dev/null; } || echo "setup: opencv-doc not installed; real-footage extraction tests skip" >&2
+fi
 # librosa compiles its beat-tracking kernels on first use (a minute on a busy machine): once, now.
 .venv/bin/python -m pasdeux.music.warm
