@@ -8,10 +8,11 @@ import pytest
 import torch
 
 import pasdeux
-from pasdeux import ConfigError, ShapeError, SkeletonError, generate, get_skeleton
+from pasdeux import ConfigError, ShapeError, SkeletonError, generate, get_skeleton, metrics
 from pasdeux.config import load_config
 from pasdeux.data import center, leader_centred, pair_windows, time_split
 from pasdeux.generate.partners import partner_windows
+from pasdeux.generate.pipeline import place, sample_with_root
 from pasdeux.models import MotionModel, build_model, load_model
 from pasdeux.motion import Motion
 from pasdeux.training import train
@@ -176,6 +177,15 @@ def test_whole_duets_from_nothing_and_variations_of_a_duet(model, parts):
     fresh = generate.duet_prior(model, n=2, seconds=4, seed=0)
     assert fresh.n_dancers == 4 and fresh.n_frames == 120 and np.isfinite(fresh.positions).all()
     assert fresh.labels[:2] == ("duet 1 lead", "duet 1 partner")
+    # The sampled leaders are grounded on the couple's floor, as solo phrases are on theirs: the same samples
+    # ungrounded slide their planted feet more.
+    floor = model.floor_model
+    assert model.solo.floor_model == floor
+    centred, vel = sample_with_root(model.solo, 2, 120, seed=0, ground=False)
+    raw = place(centred, vel, np.zeros((2, 2), np.float32))
+    skating = [metrics.foot_skating_ratio(x, model.skeleton, model.fps, floor.leg_length, floor.floor)
+               for x in (raw, fresh.positions[[0, 2]])]
+    assert skating[1] < 0.8 * skating[0]
     given = parts["test"].frames(0, 96)
     same = generate.duet_variations(model, given, sigma=0.0, seed=0)
     bold = generate.duet_variations(model, given, sigma=1.0, seed=0)

@@ -460,8 +460,11 @@ class DuetVAE(PartnerModel):
             self.warp.bias[d * zp:(d + 1) * zp].copy_(bias.float())
 
     def measure_floor(self, world_windows: np.ndarray) -> FloorModel | None:
-        """The couple's floor (as every model keeps it) and each dancer's own, from pair windows `[N, 2, T, J, 3]`."""
+        """The couple's floor (as every model keeps it) and each dancer's own, from pair windows `[N, 2, T, J, 3]`;
+        the leaders' solo model keeps the couple's, so leaders sampled from it (whole duets from nothing) are
+        grounded as solo phrases are."""
         floor = super().measure_floor(world_windows)
+        self.solo.measure_floor(world_windows)
         pairs = np.asarray(world_windows, np.float32)
         if floor is not None and pairs.ndim == 5:
             for dancer in range(pairs.shape[1]):
