@@ -10,10 +10,13 @@ a bar in most popular music:
 - harmonic change into the beat: 1 - cosine similarity of the chroma of the beat that starts there and
   the beat before; chords change on bar lines, and more often at the start of a phrase.
 
-The downbeat phase is the one of the 4 whose beats carry the largest mean accent; the phase of count 1
-is whichever of the two downbeat phases of an 8-beat cycle carries more. `contrast` says how clearly the
-chosen phase stood out: (its mean accent - the mean of the other three) in units of the accent's spread
-(0 with fewer than 8 beats, when no bar can be told apart).
+The downbeat phase is the one of the 4 whose beats carry the most accent, followed through the song with a
+cost for changing it (`bar_phases`: the beat tracker may drop or add a beat); the phase of count 1 is, on
+each stretch of one bar phase, whichever of its two bars carries more accent. `contrast` says how clearly
+the main phase stood out: (its mean accent - the mean of the other three) in units of the accent's spread
+(0 with fewer than 8 beats, when no bar can be told apart). On the six registry songs whose tempo is found
+(`pasdeux bench music`), the downbeats on the charts' bar lines went from 0.48 with one phase per song to
+0.62 (switch costs 2, 4 and 8 gave 0.59, 0.62 and 0.60).
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ LOW_HZ = 200.0
 BEATS_PER_BAR = 4
 BEATS_PER_EIGHT = 8
 CHROMA_HOPS = 4  # chroma every 4 onset frames (46 ms): averaged over a beat anyway, 4 times cheaper
+SWITCH_COST = 4.0  # accent z-units to change bar phase within a song (see `bar_phases`)
 NEAR_FRAMES = 2  # a beat's onset is the strongest within +-2 frames (23 ms): trackers place beats a frame off
 
 
 @dataclass(frozen=True)
 class Meter:
-    downbeat_phase: int  # index of the first beat that starts a bar
-    count_phase: int  # index of the first beat counted "1"
+    bar_phase: np.ndarray  # per beat: the index mod 4 of the beats that start a bar where this beat is
+    count_phase: np.ndarray  # per beat: the index mod 8 of the beats counted "1" there
     contrast: float
 
 
@@ -45,20 +49,52 @@ def beat_accents(y: np.ndarray, spectrum: np.ndarray, beat_frames: np.ndarray) -
 
 def find_meter(accents: np.ndarray) -> Meter:
     """The bar and eight phases that the accents point to (phase 0 and contrast 0 with under 8 beats)."""
-    if len(accents) < BEATS_PER_EIGHT:
-        return Meter(0, 0, 0.0)
+    n = len(accents)
+    if n < BEATS_PER_EIGHT:
+        return Meter(np.zeros(n, int), np.zeros(n, int), 0.0)
+    bar = bar_phases(accents)
+    eight = bar.copy()
+    for a, b in _runs(bar):  # per stretch of one bar phase, which of its two bars starts the eight
+        first, second = bar[a], bar[a] + BEATS_PER_BAR
+        seg = np.arange(a, b)
+        if _mean(accents[seg[seg % BEATS_PER_EIGHT == second]]) > _mean(accents[seg[seg % BEATS_PER_EIGHT == first]]):
+            eight[a:b] = second
     means = np.array([accents[p::BEATS_PER_BAR].mean() for p in range(BEATS_PER_BAR)])
-    bar = int(np.argmax(means))
     spread = accents.std()
-    contrast = (means[bar] - np.delete(means, bar).mean()) / spread if spread > 0 else 0.0
-    first, second = bar, bar + BEATS_PER_BAR
-    eight = first if accents[first::BEATS_PER_EIGHT].mean() >= accents[second::BEATS_PER_EIGHT].mean() else second
+    best = int(np.bincount(bar, minlength=BEATS_PER_BAR).argmax())
+    contrast = (means[best] - np.delete(means, best).mean()) / spread if spread > 0 else 0.0
     return Meter(bar, eight, float(contrast))
+
+
+def bar_phases(accents: np.ndarray) -> np.ndarray:
+    """The bar phase at each beat: the path through the 4 phases that collects the most accent on its
+    downbeats, paying `SWITCH_COST` (in accent z-units) for each change of phase (Viterbi). A beat tracker
+    that drops or adds a beat shifts the bar lines from there on, so one phase for a whole song can be right
+    for half of it; a switch must be earned by several bars of evidence."""
+    n, idx = len(accents), np.arange(len(accents))
+    gain = np.stack([np.where(idx % BEATS_PER_BAR == p, accents, 0.0) for p in range(BEATS_PER_BAR)], axis=1)
+    score, back = gain[0].copy(), np.zeros((n, BEATS_PER_BAR), int)
+    for i in range(1, n):
+        switch = score.max() - SWITCH_COST
+        back[i] = np.where(score >= switch, np.arange(BEATS_PER_BAR), int(score.argmax()))
+        score = np.maximum(score, switch) + gain[i]
+    path = np.empty(n, int)
+    path[-1] = int(score.argmax())
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = back[i, path[i]]
+    return path
 
 
 def counts_of(n_beats: int, meter: Meter) -> np.ndarray:
     """The count 1..8 of each beat."""
     return ((np.arange(n_beats) - meter.count_phase) % BEATS_PER_EIGHT + 1).astype(np.int64)
+
+
+def _runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of each run of equal values."""
+    cuts = np.flatnonzero(np.diff(values)) + 1
+    edges = np.concatenate([[0], cuts, [len(values)]])
+    return list(zip(edges[:-1], edges[1:]))
 
 
 def _low_onsets(spectrum: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
@@ -80,6 +116,10 @@ def _harmonic_change(y: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
     unit = per_beat / np.maximum(np.linalg.norm(per_beat, axis=0, keepdims=True), 1e-9)
     change = 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)
     return np.concatenate([[0.0], change])
+
+
+def _mean(v: np.ndarray) -> float:
+    return float(v.mean()) if len(v) else 0.0
 
 
 def _zscore(v: np.ndarray) -> np.ndarray:
