@@ -13,7 +13,7 @@ import pytest
 
 import pasdeux
 from pasdeux import SkeletonError, generate, get_skeleton
-from pasdeux.body import facing_angle, leg_length, role_indices
+from pasdeux.body import facing_angle, leg_length, role_indices, root_trajectory
 from pasdeux.data import fill_gaps
 from pasdeux.grounding import lowest_foot
 from pasdeux.motion import Motion, Skeleton
@@ -190,6 +190,48 @@ def test_the_studio_modes_take_a_filmed_lead_and_show_a_filmed_phrase_on_the_mod
     ghost = MODES["variations"].ghost.make(film, 0, solo_model, 2)
     assert ghost.skeleton.joints == solo_model.skeleton.joints and ghost.n_dancers == 2
     assert abs(leg_length(ghost.positions, ghost.skeleton) - solo_model.floor_model.leg_length) < 0.02
+
+
+def _facing_its_lead(pos: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Degrees between where dancer 1 faces and where dancer 0 stands from it, each frame `[T]`."""
+    root = root_trajectory(pos[:2], skeleton)
+    towards = root[0] - root[1]
+    turn = facing_angle(pos[1], skeleton) - np.arctan2(towards[:, 0], towards[:, 2])
+    return np.degrees(np.abs(np.angle(np.exp(1j * turn))))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # a 180 s training, with its data, preparation and prior fit, on a busy CPU
+def test_a_lead_from_a_rehearsal_video_gets_a_salsa_partner_that_keeps_to_the_couples_ways(shared_data, tmp_path):
+    """The issue's check: the video duet's dancer (extracted from a real rehearsal video, HybrIK's names) leads a
+    duet model trained on three salsa takes (CMU names) for a small budget: its partner stands no nearer or farther
+    than the salsa couples stood, faces its lead about as often as they face each other, and its feet are
+    scored as the duet protocol scores them (against the real salsa partners' floor)."""
+    from pasdeux.bench.duet_data import salsa_data
+    from pasdeux.bench.duet_score import feet
+    from pasdeux.cli import main
+    from pasdeux.models import load_model
+
+    salsa = shared_data / "cmu_salsa"
+    pairs = [arg for t in ("02", "03", "04") for arg in ("--data", str(salsa / f"60_{t}.bvh"), "--pair",
+                                                               str(salsa / f"61_{t}.bvh"))]
+    assert main(["train", "--config", "duet", *pairs, "--budget-s", "180", "--no-progress",
+                 "--out", str(tmp_path / "salsa")]) == 0
+    model, data = load_model(tmp_path / "salsa"), salsa_data(shared_data / "cmu_salsa")
+    lead = pasdeux.load(shared_data / "duet_ilya_hannah.npy").dancer(0).seconds(10, 40)
+    out = generate.partner(model, lead, sigma=1.0, seed=0)
+    assert any("by body roles" in n for n in out.notes)
+    sk = out.skeleton
+    real = np.concatenate([np.linalg.norm(np.diff(root_trajectory(m.positions, sk), axis=0)[0][:, [0, 2]], axis=-1)
+                           for m in data.train])
+    dist = np.linalg.norm(np.diff(root_trajectory(out.positions, sk), axis=0)[0][:, [0, 2]], axis=-1)
+    assert real.min() * 0.99 <= dist.min() and dist.max() <= real.max() * 1.01
+    assert np.percentile(real, 10) < np.median(dist) < np.percentile(real, 90)
+    real_facing = np.concatenate([_facing_its_lead(m.positions, sk) for m in data.train])
+    assert (_facing_its_lead(out.positions, sk) < 90).mean() > (real_facing < 90).mean() - 0.15
+    windows = np.stack([out.positions[1, s:s + 64] for s in range(0, out.n_frames - 63, 4)])
+    scored = feet(data, windows, data.leg, data.floor(1))
+    assert scored["foot_contact_share"] > 0.5 and abs(scored["floating"]) < 0.1, scored
 
 
 def test_a_marker_set_without_a_tree_takes_the_roles_its_markers_average(lead, cmu_body):
