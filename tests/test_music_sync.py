@@ -106,14 +106,15 @@ def test_generate_and_duet_commands_dance_to_a_song(tiny_run, tiny_duet_run, due
     from pasdeux.cli import main
 
     out = tmp_path / "prior.npz"
-    assert main(["generate", "prior", str(tiny_run), "-n", "2", "--music", str(song), "--music-start", "2",
+    assert main(["generate", "prior", str(tiny_run), "-n", "1", "--music", str(song), "--music-start", "2",
                  "--music-seconds", "4", "--seed", "1", "-o", str(out)]) == 0
     made = pasdeux.load(out)
-    assert made.n_dancers == 2 and made.duration == pytest.approx(4.0)
+    assert made.n_dancers == 1 and made.duration == pytest.approx(4.0)
     record = made.provenance  # what makes it again: the modes' music settings, and how the warp went
     assert (record["music"], record["music_start"], record["music_seconds"]) == (str(song), 2.0, 4.0)
     warps = record["music_fit"]["warps"]
-    assert all(w["max_tempo_change"] <= ms.MAX_TEMPO_CHANGE for w in warps) and len(warps) == 2
+    assert all(w["max_tempo_change"] <= ms.MAX_TEMPO_CHANGE for w in warps) and len(warps) == 1
+    assert record["seed"] == 1 and len(record["music_fit"]["chosen_draws"]) == 1
     pasdeux.save(duet.seconds(10, 16), tmp_path / "lead.npz")
     out = tmp_path / "partner.npz"
     assert main(["duet", "partner", str(tiny_duet_run), "--lead", str(tmp_path / "lead.npz"), "--music", str(song),

@@ -170,6 +170,7 @@ def test_viewer_frames_follow_the_music(sync_browser, music_page):
     ctx.close()
 
 
+@pytest.mark.slow  # a second browser (7 s); the sync itself is checked by the test above
 def test_a_click_starts_music_a_browser_held_back(chromium, music_page):
     """Browsers keep sound silent until the user acts: the frames play alone, and the first press of play
     starts the music where the frames are, in sync from then on."""
