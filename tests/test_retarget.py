@@ -251,3 +251,17 @@ def test_a_marker_set_without_a_tree_takes_the_roles_its_markers_average(lead, c
     assert body.bone_lengths is None and "bones kept as completed" in notes[-1]
     for role in MAPPED_ROLES:
         assert np.abs(_role(out, mariel, role) - _role(truth, sk, role)).max() < 1e-3, role
+
+
+def test_a_drifting_filmed_floor_is_set_on_the_models_floor_phrase_by_phrase(lead, cmu_body):
+    """A camera that is not level makes a filmed floor rise as the dancer walks away: here 30 cm over 12 s."""
+    from pasdeux.grounding import local_floor
+
+    film = filmed(lead)
+    drifting = film.positions[0] + np.linspace(0.0, 0.3, film.n_frames)[:, None, None] * UP
+    out, notes = retarget(drifting, film.skeleton, cmu_body, fps=film.fps)
+    under = local_floor(out, lead.skeleton, lead.fps)[0]
+    assert np.abs(under - cmu_body.floor).max() < 0.02
+    assert "drifted 2" in notes[-1] or "drifted 3" in notes[-1], notes[-1]  # 30 cm filmed, 21 cm at the model's size
+    whole, _ = retarget(drifting, film.skeleton, cmu_body)
+    assert np.ptp(local_floor(whole, lead.skeleton, lead.fps)) > 0.15  # as a whole, the drift stays

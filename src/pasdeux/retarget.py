@@ -7,7 +7,7 @@ hip to ankle, which every skeleton names alike); the mapped roles then pin the t
 the source lacks (a pelvis, a spine, collars, fingers, eye ends) are completed frame by frame with the pose the
 target's training poses make most likely given the mapped ones (ridge regression on a PCA of those poses).
 Last, every bone is set to the target's lengths, so the body is rigid and sized like the bodies the model
-learned, and the feet stand on the target's floor.
+learned, and the feet stand on the target's floor (phrase by phrase: a filmed floor drifts).
 
 Roles whose definitions differ between skeletons are not mapped: the pelvis (a joint above the hips in SMPL
 and in mocap, their middle in MediaPipe), the spine and neck (a joint of the spine in mocap, the middle of
@@ -21,10 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from pasdeux.body import SIDES, candidates, leg_length, role_indices, root_trajectory
 from pasdeux.errors import ShapeError, SkeletonError
-from pasdeux.grounding import lowest_foot
+from pasdeux.grounding import local_floor, lowest_foot
 from pasdeux.models.bones import fit_bone_lengths
 from pasdeux.motion import Skeleton
 
@@ -41,6 +42,7 @@ TRAVEL_SPREAD = 10.0  # the spread given to the pose's shift along the floor: 10
 RELAX_SWEEPS = 30  # sweeps sharing the bones' errors before the tree walk makes them exact
 PINNED_SHARE = 0.05  # a mapped joint's share of a bone's error against a completed joint's 1
 FLOOR_PERCENTILE = 5  # the floor under a motion: this percentile of its lowest foot point, as `grounding` does
+FLOOR_SMOOTH_S = 0.5  # seconds: the floor under each frame smoothed so, that the lead is never jerked up or down
 
 
 @dataclass(frozen=True)
@@ -176,9 +178,27 @@ def _rigid(positions: np.ndarray, body: TargetBody, pinned: np.ndarray) -> np.nd
     return fit_bone_lengths(_relax(positions, body.skeleton, lengths, pinned), body.skeleton, lengths)
 
 
-def retarget(positions: np.ndarray, source: Skeleton, body: TargetBody) -> tuple[np.ndarray, list[str]]:
+def _on_floor(positions: np.ndarray, body: TargetBody, fps: float | None) -> tuple[np.ndarray, str | None]:
+    """`positions` `[T, J, 3]` raised or lowered onto the body's floor: as a whole, or given `fps`, phrase by
+    phrase (the floor under each frame judged over `PHRASE_S` around it, as `grounding` judges it, and
+    smoothed), since a filmed floor drifts as the dancer moves about a camera that is not level; and a note
+    on how far the motion's own floor drifted."""
+    if body.floor is None or _floor(positions, body.skeleton) is None:
+        return positions, None
+    if fps is None or len(positions) < 3:
+        return positions + np.array([0.0, body.floor - _floor(positions, body.skeleton), 0.0]), None
+    under = gaussian_filter1d(local_floor(positions, body.skeleton, fps)[0], FLOOR_SMOOTH_S * fps, mode="nearest")
+    out = positions.copy()
+    out[..., 1] += (body.floor - under)[:, None]
+    drift = under.max() - under.min()
+    return out, f"feet set on the model's floor phrase by phrase (the lead's own floor drifted {100 * drift:.0f} cm)"
+
+
+def retarget(positions: np.ndarray, source: Skeleton, body: TargetBody,
+             fps: float | None = None) -> tuple[np.ndarray, list[str]]:
     """Positions `[T, J', 3]` of the target body's skeleton for one dancer's `positions` `[T, J, 3]` of
-    `source`, and notes saying what was mapped, what completed, the scale and how much the bones moved."""
+    `source`, and notes saying what was mapped, what completed, the scale and how much the bones moved. Given
+    the motion's `fps`, its feet are set on the body's floor phrase by phrase, else as a whole."""
     pos = np.asarray(positions, np.float64)
     if pos.ndim != 3 or pos.shape[1:] != (source.n_joints, 3):
         raise ShapeError(f"expected one dancer's positions [frames, {source.n_joints}, 3]; got shape {pos.shape}")
@@ -196,10 +216,9 @@ def retarget(positions: np.ndarray, source: Skeleton, body: TargetBody) -> tuple
     pinned[[j for idx in roles.target for j in idx]] = True
     out = _rigid(completed, body, pinned)
     moved = np.linalg.norm(_points(out, roles.target) - points, axis=-1)
-    floor = _floor(out, target)
-    if floor is not None and body.floor is not None:
-        out[..., 1] += body.floor - floor
-    return out.astype(np.float32), _notes(source, body, roles, scale, moved)
+    out, floor_note = _on_floor(out, body, fps)
+    notes = _notes(source, body, roles, scale, moved)
+    return out.astype(np.float32), notes + ([floor_note] if floor_note else [])
 
 
 def _notes(source: Skeleton, body: TargetBody, roles: RoleMap, scale: float, moved: np.ndarray) -> list[str]:

@@ -103,7 +103,7 @@ def _on_model_skeleton(model: MotionModel, solo: Motion) -> tuple[Motion, str]:
     try:
         found = check_shared(solo.skeleton, model.skeleton)
     except SkeletonError:  # too few joints by name: by body roles, scaled to the model's body
-        out, notes = retarget(solo.positions[0], solo.skeleton, target_body(model))
+        out, notes = retarget(solo.positions[0], solo.skeleton, target_body(model), solo.fps)
         note = "lead " + "; ".join(notes)
         return Motion(out[None], model.skeleton, solo.fps, solo.source, solo.notes), note
     present = found >= 0
