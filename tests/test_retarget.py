@@ -265,3 +265,22 @@ def test_a_drifting_filmed_floor_is_set_on_the_models_floor_phrase_by_phrase(lea
     assert "drifted 2" in notes[-1] or "drifted 3" in notes[-1], notes[-1]  # 30 cm filmed, 21 cm at the model's size
     whole, _ = retarget(drifting, film.skeleton, cmu_body)
     assert np.ptp(local_floor(whole, lead.skeleton, lead.fps)) > 0.15  # as a whole, the drift stays
+
+
+def test_the_cli_moves_a_filmed_dancer_onto_a_mocap_body_or_a_models(lead, tiny_run, shared_data, tmp_path, capsys):
+    from pasdeux.cli import main
+
+    pasdeux.save(filmed(lead), tmp_path / "filmed.npz")
+    assert main(["retarget", str(tmp_path / "filmed.npz"), "--onto", str(shared_data / "cmu_salsa" / "60_02.bvh"),
+                 "-o", str(tmp_path / "salsa.npz")]) == 0
+    moved = pasdeux.load(tmp_path / "salsa.npz")
+    assert moved.skeleton.joints == lead.skeleton.joints and moved.n_frames == lead.n_frames
+    assert "left_knee -> lShin" in capsys.readouterr().out and any("by body roles" in n for n in moved.notes)
+    knees = np.linalg.norm(_role(moved.positions[0], lead.skeleton, "left_knee")
+                           - _role(lead.positions[0], lead.skeleton, "left_knee"), axis=-1)
+    assert np.median(knees) < 0.05  # take 02's body, nearly take 13's: the knee lands where it was
+    assert main(["retarget", str(tmp_path / "filmed.npz"), "--onto", str(tiny_run), "-o", str(tmp_path / "m.npz")]) == 0
+    assert pasdeux.load(tmp_path / "m.npz").skeleton.name == "hybrik29"
+    assert main(["retarget", str(tmp_path / "filmed.npz"), "--onto", str(tiny_run), "--dancer", "3",
+                 "-o", str(tmp_path / "x.npz")]) == 2
+    assert not (tmp_path / "x.npz").exists()

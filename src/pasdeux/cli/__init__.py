@@ -36,6 +36,7 @@ from pasdeux.cli import commands_music  # noqa: E402,F401  music info, music plo
 from pasdeux.cli import commands_viz  # noqa: E402,F401  animate, plot-losses
 from pasdeux.cli import commands_model  # noqa: E402,F401  train, generate
 from pasdeux.cli import commands_duet  # noqa: E402,F401  duet, influence
+from pasdeux.cli import commands_retarget  # noqa: E402,F401  retarget
 from pasdeux.cli import commands_eval  # noqa: E402,F401  evaluate, bench
 from pasdeux.cli import commands_demo  # noqa: E402,F401  demo
 from pasdeux.cli import commands_studio  # noqa: E402,F401  studio
