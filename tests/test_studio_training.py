@@ -221,3 +221,20 @@ def test_a_budgeted_run_keeps_to_its_budget_and_says_what_it_does_when_not_stepp
     assert {callbacks.VALIDATING, callbacks.FITTING, callbacks.SCORING, callbacks.SAVING} <= phases, phases
     line = capsys.readouterr().err
     assert callbacks.FITTING in line and callbacks.SAVING in line  # the CLI's progress line says it too
+
+
+def test_a_run_killed_when_the_studio_closes_is_not_left_running(tmp_path):
+    from pasdeux.runs import Run
+    from pasdeux.studio import jobs, runinfo
+
+    killed, finished = Run(tmp_path / "killed"), Run(tmp_path / "finished")
+    for run in (killed, finished):
+        run.path.mkdir()
+    killed.write_status("running", step=1, elapsed_s=420.0, budget_s=60.0, phase="fitting the prior and calibrating")
+    finished.write_status("done", step=21, elapsed_s=55.0)
+    for run in (killed, finished):
+        jobs._mark_killed(run.path)
+    st = runinfo.status(killed.path)
+    assert st["state"] == "stopped" and (st["step"], st["elapsed_s"]) == (1, 420.0) and "phase" not in st
+    assert st["message"] == "stopped when the studio closed, while fitting the prior and calibrating"
+    assert runinfo.status(finished.path)["state"] == "done"  # a run that ended says what it said

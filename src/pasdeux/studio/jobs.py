@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pasdeux.errors import PasdeuxError
+from pasdeux.runs import Run
 from pasdeux.studio import runinfo, tasks
 from pasdeux.studio.library import AlreadyInLibrary, LibraryError, NotInLibrary
 
@@ -213,6 +214,17 @@ class Training:
             except subprocess.TimeoutExpired:
                 _signal(r.process, signal.SIGKILL)
                 r.process.wait()
+                _mark_killed(r.run_dir)
+
+
+def _mark_killed(run_dir: Path) -> None:
+    """Record a run killed mid-phase (it could not finish within the grace) as stopped: its status.json would
+    otherwise say 'running' to every studio opened on the library afterwards."""
+    written = runinfo.status(run_dir)
+    if written.get("state") == "running":
+        kept = {k: v for k, v in written.items() if k not in ("state", "updated", "phase")}
+        message = f"stopped when the studio closed, while {written.get('phase') or 'training'}"
+        Run(run_dir).write_status("stopped", **{**kept, "message": message})
 
 
 @dataclass
