@@ -65,7 +65,7 @@ def tracking_summary(rows: list[dict]) -> dict:
     n = len(rows)
     on = [r["downbeats_on_bars"] for r in rows if r.get("downbeats_on_bars") is not None]
     return {"songs": n, "tempo_ok": sum(r["tempo_ok"] for r in rows),
-            "tempo_ok_at_some_level": sum(r["tempo_ok_at_level"] for r in rows),
+            "tempo_ok_at_half_or_double": sum(r["tempo_ok_at_level"] for r in rows),
             "beats_on_grid_mean": float(np.mean([r.get("beats_on_grid", 0.0) for r in rows])) if n else None,
             "downbeats_on_bars_mean": float(np.mean(on)) if on else None}
 

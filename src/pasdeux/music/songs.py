@@ -86,13 +86,15 @@ def beat_grid(chart: Path, until_s: float) -> np.ndarray:
 
 
 METRICAL_LEVELS = (0.5, 2 / 3, 1.0, 1.5, 2.0)
+COUNTABLE_LEVELS = (0.5, 1.0, 2.0)  # half or double time a dancer can count in; 2/3 and 3/2 cut across bars
 TEMPO_TOLERANCE = 0.02  # the issue's check: tempo within 2 %
 GRID_TOLERANCE_S = 0.05  # a beat within 50 ms of the chart's grid is on it
 
 
 def tracking_scores(music, song: Song) -> dict:
     """How the beats found in `music` (a whole song or a span of it) agree with the song's chart: the tempo
-    against the chart's, the metrical level found (1: the chart's beat; 0.5: half time), the share of beats
+    against the chart's, the metrical level found (1: the chart's beat; 0.5: half time; `tempo_ok_at_level`
+    only for half, whole and double time), the share of beats
     on the chart's grid (after its offset) and the share of downbeats on its bar lines (4/4 from tick 0)."""
     known = song.known_tempo()
     ratio = music.tempo / known
@@ -101,7 +103,8 @@ def tracking_scores(music, song: Song) -> dict:
     out = {"song": song.name, "package": song.package, "tempo_known": round(known, 3),
            "tempo_found": round(music.tempo, 3), "tempo_error": round(ratio - 1, 4),
            "tempo_ok": bool(abs(ratio - 1) <= TEMPO_TOLERANCE), "metrical_level": round(level, 3),
-           "tempo_ok_at_level": bool(abs(ratio / level - 1) <= TEMPO_TOLERANCE), "beats": len(music.beats)}
+           "tempo_ok_at_level": bool(level in COUNTABLE_LEVELS and abs(ratio / level - 1) <= TEMPO_TOLERANCE),
+           "beats": len(music.beats)}
     if len(music.beats) == 0 or len(grid) == 0:
         return out
     d = music.beats[:, None] - grid[None, :]
