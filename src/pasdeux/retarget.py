@@ -113,13 +113,15 @@ def _points(positions: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> np.nd
 
 
 def _with_travel(basis: np.ndarray) -> np.ndarray:
-    """`basis` `[J*3, K]` and two more directions moving the whole pose along x and along z, hardly held back:
+    """`basis` `[J*3, K]` and three more directions moving the whole pose along x, y and z, hardly held back:
     the poses are centred on the root, which the observations do not place (the pelvis is a joint in one
-    skeleton, the middle of the hips in another), so where it stands among them is solved for too."""
+    skeleton, the middle of the hips in another), and a filmed floor lies at any height, so where the body
+    stands among the observations is solved for too (its floor is set afterwards)."""
     n_joints = basis.shape[0] // 3
-    travel = np.zeros((n_joints, 3, 2))
-    travel[:, 0, 0] = travel[:, 2, 1] = TRAVEL_SPREAD
-    return np.concatenate([basis, travel.reshape(-1, 2)], axis=1)
+    travel = np.zeros((n_joints, 3, 3))
+    for axis in range(3):
+        travel[:, axis, axis] = TRAVEL_SPREAD
+    return np.concatenate([basis, travel.reshape(-1, 3)], axis=1)
 
 
 def complete_from(observed: np.ndarray, weights: np.ndarray, mean: np.ndarray, basis: np.ndarray) -> np.ndarray:
