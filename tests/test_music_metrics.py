@@ -4,6 +4,7 @@ its stops (and shifted off them), and `pasdeux evaluate --music`."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -88,3 +89,22 @@ def test_evaluate_music_scores_generated_rows_from_their_span(duet, dancer, tmp_
     assert rows["gen"]["beat_hits"] == pytest.approx(from_span["beat_hits"])
     assert abs(from_span["bas"] - from_start["bas"]) > 0.02  # the span's start matters
     assert 0 <= rows["real reference"]["bas"] <= 1 and "beat_hits" in rows["real reference"]
+
+
+def test_an_extracted_rehearsal_is_scored_against_its_own_soundtrack(duet, dancer, tmp_path):
+    """`pasdeux extract` keeps the video's sound beside the motion as NAME.soundtrack.ogg and names it in the
+    provenance; scoring finds it there, from the motion's first frame."""
+    from pasdeux.music.scoring import music_start, own_music, score_to_music
+
+    positions, beats = dancer
+    soundfile.write(tmp_path / "rehearsal.soundtrack.ogg", clicks_at(np.arange(0.5, 20, 0.5), 20.5), RATE)
+    motion = pasdeux.Motion(positions[None], duet.skeleton, duet.fps,
+                            provenance={"soundtrack": {"video": "rehearsal.mp4", "offset_s": 0.0,
+                                                       "file": "rehearsal.soundtrack.ogg"}})
+    pasdeux.save(motion, tmp_path / "rehearsal.npz")
+    loaded = replace(pasdeux.load(tmp_path / "rehearsal.npz"), source=str(tmp_path / "rehearsal.npz"))  # as evaluate
+    music = own_music(loaded)
+    assert music is not None and music.path.endswith("rehearsal.soundtrack.ogg") and music_start(loaded) == 0.0
+    expected = music_alignment(positions, duet.skeleton, music.beats, duet.fps)
+    assert score_to_music(loaded, music)["bas"] == pytest.approx(expected["bas"])
+    assert own_music(pasdeux.Motion(positions[None], duet.skeleton, duet.fps)) is None

@@ -5,6 +5,7 @@ duet` (BENCHMARK.md's protocols), `pasdeux bench extract` (video extraction spee
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -50,7 +51,10 @@ def evaluate(
         loaded_model = load_model(model)
     gen = {p.stem if [q.stem for q in generated].count(p.stem) == 1 else str(p): pasdeux.load(p) for p in generated}
     song = pasdeux.load_music(music) if music is not None else None
-    report = run([pasdeux.load(p) for p in real], gen, loaded_model, split=split,
+    reals = [pasdeux.load(p) for p in real]
+    if song is not None:  # a rehearsal's soundtrack lies beside its file: scoring looks for it there
+        reals = [replace(m, source=m.source or str(p)) for m, p in zip(reals, real)]
+    report = run(reals, gen, loaded_model, split=split,
                  out=out, n_samples=samples or N_SAMPLES, seed=seed, plots=plots, fps=fps, music=song)
     typer.echo(report.markdown(guide=False))
     typer.echo(f"\nwrote {', '.join(report.files.values())}")

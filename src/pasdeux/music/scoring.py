@@ -27,10 +27,14 @@ def music_start(motion: Motion) -> float:
 
 
 def own_music(motion: Motion) -> Music | None:
-    """The music the motion's provenance names (a generation's song, an extracted rehearsal's soundtrack),
-    when that file is still there; None otherwise."""
-    music = motion.provenance.get("music") if isinstance(motion.provenance, dict) else None
+    """The music the motion's provenance names, when that file is still there: a generation's song, or an
+    extracted rehearsal's soundtrack (`music.soundtrack`: beside the motion file, from its first frame, so
+    the motion's `music_start` is 0); None otherwise."""
+    prov = motion.provenance if isinstance(motion.provenance, dict) else {}
+    music, sound = prov.get("music"), prov.get("soundtrack")
     path = music.get("path") if isinstance(music, dict) else music if isinstance(music, str) else None
+    if path is None and isinstance(sound, dict) and sound.get("file") and motion.source:
+        path = str(Path(motion.source).parent / sound["file"])
     if not path or not Path(path).is_file():
         return None
     return load_music(path)
