@@ -51,7 +51,8 @@ def format_music_table(info: dict) -> str:
         ("tempo", f"{info['tempo_bpm']:.1f} BPM"),
         ("beats", f"{info['n_beats']}" + (f" ({beats[0]:.2f} s to {beats[-1]:.2f} s)" if beats else "")),
         ("bars", f"{info['n_bars']} of 4 beats; bar lines {clear} (contrast {info['downbeat_contrast']:.2f})"),
-        ("eights", f"{len(ones)} counts of 8, first '1' at {ones[0]:.2f} s" if ones else "no full count of 8"),
+        ("eights", f"{len(ones)} start(s) of an eight (count 1), the first at {ones[0]:.2f} s" if ones
+         else "no count 1 in this span"),
     ]
     lines = [str(info["source"])] + [f"  {k:<16}{v}" for k, v in rows]
     if beats:
