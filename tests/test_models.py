@@ -249,3 +249,21 @@ def test_model_folders_from_before_grounding_still_load(train_data, tmp_path):
     w, _, skeleton, _ = train_data
     c = center(w[:2], skeleton)
     np.testing.assert_allclose(reconstruct(old, c), reconstruct(model, c), atol=1e-6)
+
+
+def test_the_ridge_gives_the_mean_where_a_map_holds_in_no_other_stretch_of_the_data():
+    """Cross-validated over contiguous blocks: a map that holds throughout is kept; one that turns around from one
+    stretch of the data to the next (a relation of one stretch only) is shrunk all the way to the mean."""
+    from pasdeux.models.layers import ridge_by_blocks
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 20, 6, generator=g, dtype=torch.float64)
+    m = torch.randn(6, 3, generator=g, dtype=torch.float64)
+
+    def least_squares(y):
+        return float(torch.linalg.lstsq(x.reshape(-1, 6), y.reshape(-1, 3)).solution.norm())
+
+    steady = x @ m + 0.1 * torch.randn(64, 20, 3, generator=g, dtype=torch.float64)
+    assert float(ridge_by_blocks(x, steady)[0].norm()) > 0.9 * least_squares(steady)
+    turning = torch.cat([bx @ (m * sign) for bx, sign in zip(x.chunk(4), (1, -1, 1, -1.2))])
+    assert float(ridge_by_blocks(x, turning)[0].norm()) < 0.05 * least_squares(turning)  # grid ending at 3: 0.24
