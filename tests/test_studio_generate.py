@@ -149,7 +149,6 @@ def test_every_mode_generates_into_the_library(client, library, body, shape):
 @pytest.mark.parametrize("body, status, words", [
     ({"source": {**PHRASE, "start": 1790}}, 400, "cannot take 64 frames"),
     ({"source": {**PHRASE, "dancer": 5}}, 400, "dancer"),
-    ({"source": {**PHRASE, "path": "salsa.bvh", "start": 0, "dancer": 0}}, 400, "skeleton"),
     ({"model": DUET_NAME}, 400, "no trained model"),
     ({"source": None}, 400, "select a phrase"),
     ({"mode": "transition", "source_b": None}, 400, "phrases a and b"),
@@ -158,6 +157,8 @@ def test_every_mode_generates_into_the_library(client, library, body, shape):
     ({"mode": "dance"}, 422, "mode"),
 ])
 def test_failing_generation_is_reported_and_the_server_keeps_serving(client, library, body, status, words):
+    # (a phrase of another skeleton, salsa.bvh's, is no longer refused: it is read onto the model's skeleton by
+    # body roles, generate/lead.py)
     before = sorted((library / "generated").iterdir())
     r = generate(client, **body)
     assert r.status_code == status, r.text
