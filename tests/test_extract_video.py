@@ -230,7 +230,7 @@ def test_animate_draws_the_skeleton_over_and_beside_the_video(duet, videos, tmp_
 def test_bench_extract_reports_frames_per_second(tmp_path):
     from pasdeux.extract.bench import bench_extract
 
-    result = bench_extract(seconds=1, model="lite", out=tmp_path / "b.json", say=lambda s: None)
+    result = bench_extract(seconds=1, model="lite", out=tmp_path / "b.json", say=lambda s: None, real=False)
     assert result["solo_fps"] > 0 and result["duet_fps"] > 0 and result["frames"] == 30
     assert min(result["duet_found"]) >= 27 and result["solo_found"] == [30]  # both people, nearly every frame
     assert result["duet_60s_seconds"] == pytest.approx(1800 / result["duet_fps"], rel=0.01)

@@ -33,16 +33,14 @@ class Clip:
     seconds: float
     crop: str | None = None
     zoom: float = 1.0
-    dancers: int = 1
+    dancers: int = 1  # the most dancers it is extracted with (by the bench: every number from 1 up)
 
 
 CLIPS = {
-    # The whole square from above: three to four people in view, each about a sixth of the frame high.
-    "square": Clip("square", 0.0, 30.0, dancers=2),
-    # A window of the square enlarged twice: people about a third of the frame high.
+    # The whole square from above: three to five people in view, each about a sixth of the frame high.
+    "square": Clip("square", 0.0, 30.0, dancers=3),
+    # A window of the square enlarged twice: people about a third of the frame high, walking in and out of it.
     "window": Clip("window", 0.0, 30.0, crop="432:324:256:110", zoom=2.0, dancers=2),
-    # One walker alone in the window (the others are outside it).
-    "walker": Clip("walker", 0.0, 10.0, crop="384:288:384:150", zoom=2.0, dancers=1),
 }
 
 

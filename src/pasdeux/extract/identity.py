@@ -35,10 +35,13 @@ OVERLAP = 0.3  # slots whose landmark boxes overlap this much see the same pixel
 SEPARABLE = 2.5  # the two dancers' colours must differ by this many times their own spread
 SWITCH_FRAMES = 8.0  # a swap must be worth this many frames of typical evidence
 LINK_GAP_S = 2.0  # a person lost for longer than this is not joined to a tracklet found later
-REACH = 0.5  # body heights a person found again may lie from where it was lost...
-RECOLOUR = 0.2  # tracklets whose typical costume colours differ more than this are not one person
+REACH = 0.5  # body heights a person found again may lie...
+RECOLOUR = 0.2  # a tracked person whose costume colours change this much is lost (a slide onto someone else)
+LINK_RECOLOUR = 0.4  # tracklets whose typical colours differ more are not one person (less: an occluder, light)
 SURE_FRAMES = 3  # tracklets at least this long are joined first
-REACH_PER_S = 1.5  # ...plus this many body heights per second in between (brisk walking)
+REACH_PER_S = 0.5  # ...from where it would be at its own pace, plus this many body heights per second between
+PACE_FRAMES = 5
+MAX_PACE = 1.0  # body heights per second: a faster pace is taken for a region sliding about, not the person
 
 
 @dataclass(frozen=True)
@@ -98,17 +101,40 @@ def _join_cost(person: list[Tracklet], piece: Tracklet, centre, height, fps, col
         gap = abs(f_piece - f_other) / fps
         scale = float(np.nanmax([height[other.slot, f_other], height[piece.slot, f_piece]]))
         reach = (REACH + REACH_PER_S * gap) * scale
-        d = float(np.linalg.norm(centre[piece.slot, f_piece] - centre[other.slot, f_other]))
+        # where the person would be had it kept its pace: a walker does not turn back or aside in a moment
+        pace = _pace(other, f_other, centre)
+        pace *= min(1.0, MAX_PACE * scale / fps / max(float(np.linalg.norm(pace)), 1e-9))
+        there = centre[other.slot, f_other] + pace * (f_piece - f_other)
+        d = float(np.linalg.norm(centre[piece.slot, f_piece] - there))
         if gap > LINK_GAP_S or d > reach:
             return np.inf
         cost += d / reach
     if colours is not None:
         mine = typical_colour(piece, colours)  # alike any of the person's tracklets (some are half hidden)
         diff = min(float(np.linalg.norm(mine - typical_colour(t, colours))) for t in person)
-        if diff > RECOLOUR:
+        short = piece.stop - piece.start < SURE_FRAMES  # a frame or two, often half hidden: surer colours asked
+        if diff > (RECOLOUR if short else LINK_RECOLOUR):
             return np.inf
         cost += diff / RECOLOUR
     return cost
+
+
+def _pace(piece: Tracklet, at: int, centre: np.ndarray) -> np.ndarray:
+    """Pixels per frame a tracklet moved over its PACE_FRAMES frames nearest `at` (its start or its end)."""
+    ending = at == piece.stop - 1
+    a, b = (max(piece.start, at - PACE_FRAMES), at) if ending else (at, min(piece.stop - 1, at + PACE_FRAMES))
+    return (centre[piece.slot, b] - centre[piece.slot, a]) / (b - a) if b > a else np.zeros(2)
+
+
+def reliable(person: list[Tracklet]) -> list[Tracklet]:
+    """A person's tracklets without the stray ones: a frame or two (under SURE_FRAMES) that is not within a
+    frame of a longer tracklet of it is often a body half hidden or a region between two people; those frames are
+    left to interpolation."""
+    sure = [t for t in person if t.stop - t.start >= SURE_FRAMES]
+    if not sure:
+        return person
+    return [t for t in person if t in sure or any(0 <= t.start - s.stop <= 1 or 0 <= s.start - t.stop <= 1
+                                                  for s in sure)]
 
 
 def presence(person: list[Tracklet], height: np.ndarray) -> float:

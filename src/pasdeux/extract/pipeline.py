@@ -167,7 +167,8 @@ def _stack(poses: list, colours: list, n: int) -> dict:
                 a["image"][d, f], a["world"][d, f], a["vis"][d, f], a["pres"][d, f] = \
                     p.image, p.world, p.visibility, p.presence
                 a["centre"][d, f], a["colour"][d, f] = p.centre(), colours[f][d]
-                a["height"][d, f] = np.ptp(p.image[:, 1])
+                box = p.box(0.5)  # the visible body: landmarks guessed outside the frame would inflate it
+                a["height"][d, f] = box[3] - box[1]
     a["found"] = np.isfinite(a["image"][..., 0, 0])
     return a
 
@@ -183,7 +184,7 @@ def _cast(a: dict, tracker, opt: Options, fps: float, scale: float) -> tuple[dic
     chosen, notes = identity.choose(people, a["height"], opt.dancers, picks, lambda p, f: _where_at(a, p, f))
     slot = np.full((len(chosen), a["found"].shape[1]), -1)
     for d, person in enumerate(chosen):
-        for piece in person:
+        for piece in identity.reliable(person):
             slot[d, piece.start:piece.stop] = piece.slot
         notes += _rejoin_notes(d, person)
     if len(people) > opt.dancers:
@@ -212,7 +213,7 @@ def _select(a: dict, slot: np.ndarray) -> dict:
     for key, arr in a.items():
         picked = arr[np.maximum(slot, 0), t]
         blank = np.nan if arr.dtype.kind == "f" and key not in ("vis", "pres", "colour") else 0
-        out[key] = np.where((slot < 0).reshape(slot.shape + (1,) * (arr.ndim - 2)), blank, picked)
+        out[key] = np.where((slot < 0).reshape(slot.shape + (1,) * (arr.ndim - 2)), blank, picked).astype(arr.dtype)
     return out
 
 

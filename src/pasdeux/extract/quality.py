@@ -4,7 +4,7 @@
   span (from the first to the last frame it is found: people walk into and out of a real clip).
 - **identity switches**: frames where a followed person's image position jumps farther than a
   person can move: more than `JUMP` of its body height, plus `JUMP_PER_FRAME` for every frame it was
-  missed in between.
+  missed in between (jumps within 2 frames of one another count once: a slide through a mixed frame).
 - **floor flatness**: in every frame, the lower foot's lowest point (ankle, heel or toe) is the
   planted one for people walking or standing; the spread of those heights over the whole clip (their
   standard deviation, and the range from the 5th to the 95th percentile) is how far the feet are from
@@ -47,7 +47,8 @@ def identity_switches(image: np.ndarray, found: np.ndarray) -> list[list[int]]:
             jumps = []
             for a, b in zip(seen[:-1], seen[1:]):
                 scale = np.nanmedian(height[[a, b]])
-                if np.linalg.norm(centre[b] - centre[a]) > (JUMP + JUMP_PER_FRAME * (b - a - 1)) * scale:
+                far = np.linalg.norm(centre[b] - centre[a]) > (JUMP + JUMP_PER_FRAME * (b - a - 1)) * scale
+                if far and not (jumps and b - jumps[-1] <= 2):  # a jump through a mixed frame is one switch
                     jumps.append(int(b))
             out.append(jumps)
     return out

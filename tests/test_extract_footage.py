@@ -1,0 +1,75 @@
+"""`pasdeux extract` on real footage: OpenCV's vtest.avi (Debian's opencv-doc, installed by `scripts/setup.sh test`),
+people walking across a square filmed from a building, cut into a temporary clip at test time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pasdeux.extract import footage, quality, run
+
+pytestmark = pytest.mark.skipif(footage.source() is None, reason=f"{footage.VTEST} missing: {footage.INSTALL_HINT}")
+SECONDS = 8.0  # 80 frames at 10 fps
+
+
+@pytest.fixture(scope="module")
+def window(tmp_path_factory):
+    """A window of the square enlarged twice: people a third of the frame high, several at once."""
+    return footage.cut("window", tmp_path_factory.mktemp("footage"), SECONDS)
+
+
+@pytest.fixture(scope="module")
+def duet(window):
+    return run(window, dancers=2, model="lite")
+
+
+def test_two_walkers_filmed_from_above_are_found_kept_rigid_and_on_one_floor(duet):
+    m = duet.motion
+    report = quality.report(duet)
+    assert min(report["found_in_span"]) >= 0.9, report  # each found in 90 % of the frames it is in view
+    # Nobody jumps to another person, except (known, not solved) once at 4.4 s where two men stand side by side
+    # talking and the left one's skeleton slides onto his neighbour's.
+    assert sum(report["identity_switches"]) <= 1, report
+    assert max(report["bone_cv"]) < 0.02, report  # rigid bodies
+    assert max(f["std_m"] for f in report["floor"]) < 0.05, report  # planted feet on one floor
+    cam = m.provenance["extract"]["camera"]
+    assert cam["tilt"] == "estimated" and 20 <= cam["tilt_deg"] <= 70 and abs(cam["roll_deg"]) < 15, cam
+    assert 2.0 <= cam["position_m"][1] <= 10.0  # a camera on a building, metres above the square
+    notes = " ".join(m.notes)
+    assert "people seen" in notes and "most present" in notes and "looking down" in notes
+
+
+def test_walking_shows_as_legs_alternating(duet):
+    m = duet.motion
+    sk = m.skeleton
+    for d in range(m.n_dancers):
+        pos = m.positions[d]
+        ok = np.isfinite(pos).all((1, 2))
+        travel = pos[ok][:, 0][:, [0, 2]]
+        heading = travel[-1] - travel[0]
+        if np.linalg.norm(heading) < 0.5:  # hardly walked in this clip
+            continue
+        ankles = pos[ok][:, [sk.index("left_ankle"), sk.index("right_ankle")]][..., [0, 2]]
+        ahead = (ankles[:, 0] - ankles[:, 1]) @ heading
+        changes = np.count_nonzero(np.diff(np.sign(ahead[np.abs(ahead) > 0.02])) != 0)
+        assert changes >= 3, f"dancer {d + 1}: the legs swapped front and back only {changes} times while walking"
+
+
+def test_a_picked_person_is_followed(window, duet):
+    ex = run(window, dancers=1, model="lite", pick=[(0, 0, 0.0)])  # the person nearest the top-left corner at 0 s
+    top_left = duet
+    assert "dancer picked at (0, 0) in frame 0" in " ".join(ex.motion.notes)
+    first = np.nonzero(ex.found[0])[0][0]
+    picked = np.nanmean(ex.image[0, first, [11, 12, 23, 24], :2], axis=0)
+    others = [np.nanmean(top_left.image[d, first, [11, 12, 23, 24], :2], axis=0)
+              for d in range(2) if top_left.found[d, first]]
+    assert all(np.linalg.norm(picked) <= np.linalg.norm(o) + 1 for o in others)
+
+
+@pytest.mark.slow
+def test_three_dancers_in_the_whole_square(tmp_path):
+    video = footage.cut("square", tmp_path, 15.0)
+    ex = run(video, dancers=3)
+    report = quality.report(ex)
+    assert ex.motion.n_dancers == 3 and min(report["found_in_span"]) >= 0.9, report
+    assert sum(report["identity_switches"]) == 0 and max(report["bone_cv"]) < 0.02, report
