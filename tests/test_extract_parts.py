@@ -195,3 +195,52 @@ def test_mediapipe33_is_a_tree_with_every_body_role():
     assert sk.joints[m[sk.index("mouth_left")]] == "mouth_right"
     assert sk.joints[m[sk.index("left_foot_index")]] == "right_foot_index"
     assert sk.joints[m[sk.index("nose")]] == "nose"
+
+
+def test_pick_option_reads_a_point_at_a_time_and_refuses_anything_else():
+    from pasdeux.cli.commands_extract import parse_pick
+    from pasdeux.errors import ConfigError
+
+    assert parse_pick("420,310@2.5") == (420.0, 310.0, 2.5)
+    assert parse_pick("420,310") == (420.0, 310.0, 0.0)  # at the start
+    with pytest.raises(ConfigError, match="give X,Y@SECONDS"):
+        parse_pick("left@3")
+
+
+def test_floor_fitted_to_feet_gives_the_camera_tilt_and_height():
+    cam = world.Camera(960, 720, 60.0)
+    tilt, height = np.radians(35.0), 4.0
+    rng = np.random.default_rng(3)
+    # feet on a floor 4 m below a camera looking down 35 degrees: level points to camera axes
+    level = np.stack([rng.uniform(-4, 4, 300), np.full(300, height), rng.uniform(4, 12, 300)], 1)
+    c, s = np.cos(tilt), np.sin(tilt)
+    to_cam = np.array([[1, 0, 0], [0, c, -s], [0, s, c]])  # camera pitched down: level -> camera axes
+    feet = level @ to_cam.T
+    pixels = cam.focal * feet[:, :2] / feet[:, 2:] + cam.centre
+    depth = feet[:, 2] * rng.normal(1, 0.05, 300)  # body-size depth is noisy
+    up, h, used = world.fit_floor(pixels, cam.focal / depth, cam)
+    floor = world.Floor(up, h, "estimated", used)
+    assert floor.tilt_deg == pytest.approx(35.0, abs=2.0) and abs(floor.roll_deg) < 2.0
+    assert h == pytest.approx(height, rel=0.1)
+    pts = np.zeros((1, 1, 33, 3))
+    pts[0, 0] = feet[0] * 1.3  # a pose placed too far away: its foot below the floor
+    moved = world.on_floor(world.level(pts, floor)[0], h)
+    assert moved[0, 0, list(world.FOOT), 1].max() == pytest.approx(h, rel=1e-6)  # now standing on it
+
+
+def test_rigid_fit_takes_bone_lengths_from_the_best_seen_frames_and_holds_them():
+    from pasdeux import metrics
+    from pasdeux.extract import rigid
+
+    sk = get_skeleton("mediapipe33")
+    rng = np.random.default_rng(4)
+    base = rng.normal(0, 0.3, (35, 3))
+    pos = np.repeat(base[None, None], 40, axis=1) + rng.normal(0, 0.02, (1, 40, 35, 3))
+    conf = np.full((1, 40, 35), 0.3)
+    conf[0, :10] = 0.95  # the first 10 frames are seen best...
+    pos[0, 10:] = pos[0, :1, :1] + (pos[0, 10:] - pos[0, :1, :1]) * 1.5  # ...the others stretched
+    fitted, notes = rigid.fit(pos, conf, sk)
+    assert metrics.bone_cv(fitted[0][None], sk) < 1e-6
+    expected = np.median(sk.bone_lengths(pos[0, :10]), axis=0)
+    assert np.allclose(sk.bone_lengths(fitted[0, 20]), expected, rtol=1e-6)  # the best-seen lengths
+    assert "rigid body" in notes[0] and "varied by" in notes[0]
