@@ -18,7 +18,8 @@ LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 FORM_OVERHEAD = 64 << 10  # multipart boundaries and headers around an uploaded file
 # Sent with every response: no framing by other pages (clickjacking), nothing loaded from elsewhere.
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer"),
-           (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' "
+           (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' data: "
+                                        b"blob:; style-src 'self' "
                                         b"'unsafe-inline'; frame-ancestors 'none'; form-action 'self'")]
 
 

@@ -155,10 +155,25 @@ class Studio:
             except LibraryError:
                 spec = None  # the source (or model) was renamed or deleted since: the result is shown alone
             if spec is not None:
-                return await self.workers.call(tasks.source_ghost_payload, str(path), spec, path.name,
-                                               record["mode"], model)
+                return await self._with_music(await self.workers.call(
+                    tasks.source_ghost_payload, str(path), spec, path.name, record["mode"], model), motion)
         other = await asyncio.to_thread(pasdeux.load, self.library.motion_file(ghost)) if ghost else None
-        return await asyncio.to_thread(motion_payload, motion, other, title=path.name)
+        return await self._with_music(await asyncio.to_thread(motion_payload, motion, other, title=path.name),
+                                      motion)
+
+    async def _with_music(self, payload: dict, motion) -> dict:
+        """A result danced to a song of the library plays it (a song gone, unreadable or outside: shown silent)."""
+        from pasdeux.errors import PasdeuxError
+        from pasdeux.viz.viewer import with_music
+
+        song = (motion.provenance or {}).get("music")
+        try:
+            file = self.library.resolve(song) if isinstance(song, str) else None
+            if file is None or not file.is_file():
+                return payload
+            return await asyncio.to_thread(with_music, payload, file, motion.provenance.get("music_start") or 0.0)
+        except PasdeuxError:
+            return payload
 
     # --- compare and export ----------------------------------------------------------------
     async def compare(self, body: CompareBody) -> dict:

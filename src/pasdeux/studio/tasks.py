@@ -97,7 +97,7 @@ def model_phrase(spec: dict, model: Any) -> Motion:
 
 def generate(request: dict) -> dict:
     """Run one generation request, save the result with its provenance, return its viewer payload."""
-    from pasdeux.viz.viewer import motion_payload
+    from pasdeux.viz.viewer import motion_payload, with_music
 
     mode, p = modes.get(request["mode"]), request["params"]
     model = model_at(request["model_file"])
@@ -117,6 +117,8 @@ def generate(request: dict) -> dict:
     pasdeux.save(result, request["out"])
     out: dict[str, Any] = {"provenance": result.provenance,
                            "payload": motion_payload(result, ghost, title=request["title"])}
+    if "music" in files:  # danced to a song of the library: the viewer plays it with the result
+        out["payload"] = with_music(out["payload"], files["music"]["file"], p.get("music_start") or 0.0)
     if request.get("compare_to"):
         before = pasdeux.load(request["compare_to"]).positions
         same = before.shape == result.positions.shape
@@ -217,11 +219,13 @@ def extract_video(video: str, out: str, status_file: str, dancers: int, model: s
     try:
         from pasdeux.extract import run
         from pasdeux.extract.unseen import marked
+        from pasdeux.music.soundtrack import keep_soundtrack
 
         # Parts the video did not show are said first in the notes, and kept in the record for the page.
         motion, warned = marked(run(video, progress=progress, dancers=dancers, model=model))
         # The staged copy's path becomes the name the user uploaded (upload-xxxx.mp4 is the studio's own).
         motion = scrub.motion(motion, {video: name, Path(video).name: name})
+        motion = keep_soundtrack(motion, video, out)  # the rehearsal's sound beside it, to dance to (--music)
         pasdeux.save(motion, out)
         status(state="done", done=motion.n_frames, total=motion.n_frames, warnings=warned)
     except PasdeuxError as e:
