@@ -23,6 +23,7 @@ from pasdeux.generate.lead import on_model_skeleton
 from pasdeux.generate.pipeline import place
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.generate.timing import frames_at
+from pasdeux.geometry import centre_horizontally
 from pasdeux.models.base import MotionModel, generator
 from pasdeux.motion import Motion
 
@@ -53,13 +54,6 @@ def _solo(phrase: Motion, dancer: int) -> tuple[np.ndarray, np.ndarray]:
     return pos, root_trajectory(pos, phrase.skeleton)[:, [0, 2]]
 
 
-def _centred(pos: np.ndarray, root_xz: np.ndarray) -> np.ndarray:
-    out = pos.copy()
-    out[..., 0] -= root_xz[:, None, 0]
-    out[..., 2] -= root_xz[:, None, 1]
-    return out
-
-
 def _check_model(model: MotionModel, phrase: Motion) -> None:
     if phrase.skeleton.joints != model.skeleton.joints:
         raise ShapeError(f"the phrase uses skeleton {phrase.skeleton.name!r} but the model was trained on "
@@ -79,7 +73,7 @@ def variations(model: MotionModel, phrase: Motion, sigma: float = 0.5, n: int = 
     _check_model(model, phrase)
     seed = pick_seed(seed)
     pos, root = _solo(phrase, dancer)
-    centred = np.repeat(_centred(pos, root)[None], n, axis=0)
+    centred = np.repeat(centre_horizontally(pos, root)[None], n, axis=0)
     out, vel = pipeline.vary_with_root(model, centred, sigma, seed, ground=model.has_root)
     if model.has_root:
         world = place(out, vel, root[:1].repeat(n, 0))
@@ -121,7 +115,7 @@ def interpolate(model: MotionModel, a: Motion, b: Motion, steps: int = 8, dancer
         _check_model(model, p)
     (pa, ra), (pb, rb) = _solo(a, dancer_a), _solo(b, dancer_b)
     t = min(len(pa), len(pb))
-    ca, cb = _centred(pa[:t], ra[:t]), _centred(pb[:t], rb[:t])
+    ca, cb = centre_horizontally(pa[:t], ra[:t]), centre_horizontally(pb[:t], rb[:t])
     mu, _ = pipeline.latents(model, np.stack([ca, cb]))
     w = torch.linspace(0, 1, steps, device=mu.device).view(-1, *([1] * (mu.dim() - 1)))
     d = pipeline.decode_all(model, mu[:1] * (1 - w) + mu[1:] * w, t)
@@ -147,15 +141,15 @@ def transition(model: MotionModel, a: Motion, b: Motion, bridge_seconds: float =
     if ctx < max(factor, BLEND):
         raise ShapeError(f"phrases need at least {max(factor, BLEND)} frames for a transition")
     steps, seed = -(-frames_at(model, bridge_seconds, "the bridge") // factor), pick_seed(seed)
-    mu_a = pipeline.latents(model, _centred(pa[-ctx:], ra[-ctx:])[None])[0]
-    mu_b = pipeline.latents(model, _centred(pb[:ctx], rb[:ctx])[None])[0]
+    mu_a = pipeline.latents(model, centre_horizontally(pa[-ctx:], ra[-ctx:])[None])[0]
+    mu_b = pipeline.latents(model, centre_horizontally(pb[:ctx], rb[:ctx])[None])[0]
     w = torch.linspace(0, 1, steps + 2, device=mu_a.device)[1:-1]
     bridge = mu_a[..., -1:] * (1 - w) + mu_b[..., :1] * w
     bridge = bridge + 0.3 * _bridge_noise(model, steps, seed) * torch.sin(np.pi * w)  # alive, pinned at ends
     out, vel = pipeline.decode(model, torch.cat([mu_a, bridge, mu_b], dim=-1), 2 * ctx + steps * factor)
     out, vel = out[0], vel[0]
     n_mid = steps * factor
-    centred = np.concatenate([_centred(pa, ra), out[ctx:ctx + n_mid], _centred(pb, rb)])
+    centred = np.concatenate([centre_horizontally(pa, ra), out[ctx:ctx + n_mid], centre_horizontally(pb, rb)])
     # Cross-fade the decoded edges of the bridge into the given phrases so nothing jumps.
     ramp = np.linspace(0, 1, BLEND, dtype=np.float32)[:, None, None]
     end_a, start_b = len(pa), len(pa) + n_mid
