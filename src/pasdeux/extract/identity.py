@@ -41,6 +41,7 @@ LINK_RECOLOUR = 0.4  # tracklets whose typical colours differ more are not one p
 SURE_FRAMES = 3  # tracklets at least this long are joined first
 REACH_PER_S = 0.5  # ...from where it would be at its own pace, plus this many body heights per second between
 PACE_FRAMES = 5
+HANDOVER = 2  # frames two tracklets of one person may overlap (a second slot took it before the first let go)
 MAX_PACE = 1.0  # body heights per second: a faster pace is taken for a region sliding about, not the person
 
 
@@ -90,10 +91,13 @@ def link(pieces: list[Tracklet], centre: np.ndarray, height: np.ndarray, fps: fl
 def _join_cost(person: list[Tracklet], piece: Tracklet, centre, height, fps, colours) -> float:
     """How unlike joining `piece` to `person` is (inf: it cannot be the same person): the distance to the
     person's nearest tracklets before and after it, in reaches, plus the colour difference in RECOLOURs."""
-    if any(t.start < piece.stop and piece.start < t.stop for t in person):
-        return np.inf
-    before = [t for t in person if t.stop <= piece.start]
-    after = [t for t in person if t.start >= piece.stop]
+    for t in person:  # two slots on one person for a frame or two: a handover, not two people
+        both = range(max(t.start, piece.start), min(t.stop, piece.stop))
+        if len(both) > HANDOVER or any(np.linalg.norm(centre[t.slot, f] - centre[piece.slot, f]) >
+                                       REACH * np.nanmax([height[t.slot, f], height[piece.slot, f]]) for f in both):
+            return np.inf
+    before = [t for t in person if t.start < piece.start and t.stop <= piece.start + HANDOVER]
+    after = [t for t in person if t.stop > piece.stop and t.start >= piece.stop - HANDOVER]
     ends = ([(before[-1], before[-1].stop - 1, piece.start)] if before else []) + \
         ([(after[0], after[0].start, piece.stop - 1)] if after else [])
     cost = 0.0
