@@ -61,26 +61,32 @@ def motion_beat_times(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0,
 def beat_alignment_score(music_beats: np.ndarray, motion_beats: np.ndarray, duration: float | None = None) -> float:
     """Bailando's BAS (see the module doc) of music beats and kinematic beats, both in seconds; music beats
     after `duration` (the motion's length) are left out. 0 when the motion has no beat; NaN with no music beat."""
-    music = _within(music_beats, duration)
-    if len(music) == 0:
-        return float("nan")
-    motion = np.asarray(motion_beats, dtype=np.float64)
-    if len(motion) == 0:
-        return 0.0
-    d = np.abs(music[:, None] - motion[None, :]).min(1) * units.PROTOCOL_FPS  # frames at 30 fps
+    gaps = _nearest_beat(music_beats, motion_beats, duration)
+    if not isinstance(gaps, np.ndarray):
+        return gaps
+    d = gaps * units.PROTOCOL_FPS  # frames at 30 fps
     return float(np.exp(-(d**2) / (2 * BAS_SIGMA_FRAMES**2)).mean())
 
 
 def beat_hit_rate(music_beats: np.ndarray, motion_beats: np.ndarray, duration: float | None = None,
                   tolerance: float = HIT_TOLERANCE_S) -> float:
     """The share of music beats (up to `duration`) with a kinematic beat within `tolerance` seconds."""
+    gaps = _nearest_beat(music_beats, motion_beats, duration)
+    if not isinstance(gaps, np.ndarray):
+        return gaps
+    return float((gaps <= tolerance + 1e-9).mean())
+
+
+def _nearest_beat(music_beats: np.ndarray, motion_beats: np.ndarray, duration: float | None) -> np.ndarray | float:
+    """Each music beat's distance (seconds) to the nearest kinematic beat; NaN with no music beat, 0.0 (the
+    score of a motion that never accents) with no kinematic beat."""
     music = _within(music_beats, duration)
     if len(music) == 0:
         return float("nan")
     motion = np.asarray(motion_beats, dtype=np.float64)
     if len(motion) == 0:
         return 0.0
-    return float((np.abs(music[:, None] - motion[None, :]).min(1) <= tolerance + 1e-9).mean())
+    return np.abs(music[:, None] - motion[None, :]).min(1)
 
 
 def music_alignment(x: np.ndarray, skeleton: Skeleton, music_beats: np.ndarray, fps: float = 30.0,
