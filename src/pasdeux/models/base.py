@@ -300,8 +300,8 @@ class PartnerModel(MotionModel):
         raise NotImplementedError
 
     def posterior(self, partner: Tensor, cond: PartnerCondition) -> Tensor:
-        """The latent `[B, Z, S / factor]` of real partner windows `[B, S, J, 3]` answering the first S frames
-        of the leaders in `cond` (S a multiple of `factor`)."""
+        """The latent `[B, Z, ceil(S / factor)]` (its posterior mean) of real partner windows `[B, S, J, 3]`
+        answering the first S frames of the leaders in `cond`."""
         raise NotImplementedError
 
     def best_guess(self, cond: PartnerCondition) -> Tensor:
@@ -359,7 +359,6 @@ class PartnerModel(MotionModel):
         if sigma <= 0:
             return mu
         return mu + sigma * self.sampler.deviation(cond.pace, cond.direction, gen, history=history)
-
 
 
 def read_model_meta(directory: Path) -> dict:
