@@ -192,7 +192,11 @@ def test_a_video_that_cannot_be_read_is_reported_and_nothing_is_added(client, li
     after = sorted(p.relative_to(library) for p in library.rglob("*") if ".pasdeux-studio" not in p.parts)
     assert after == before
     assert client.post("/api/videos", files={"file": ("clip.txt", b"x")}).status_code == 400
-    assert client.post("/api/videos", files={"file": ("a.mp4", b"x")}, data={"dancers": "3"}).status_code == 400
+    assert client.post("/api/videos", files={"file": ("a.mp4", b"x")}, data={"dancers": "9"}).status_code == 400
+    assert client.post("/api/videos", files={"file": ("a.mp4", b"x")}, data={"dancers": "0"}).status_code == 400
+    three = client.post("/api/videos", files={"file": ("trio.mp4", b"x")}, data={"dancers": "3"})
+    assert three.status_code == 202  # a trio is accepted as by `pasdeux extract` (this file fails to decode)
+    assert _wait_extraction(client, three.json()["job"])["state"] == "failed"
     assert client.get("/api/videos/status", params={"job": "../../x"}).status_code == 404
 
 

@@ -108,7 +108,7 @@ def _library_routes(app: FastAPI, studio: Studio) -> None:
             file = _form_file(form, "the video")
             dancers, model = str(form.get("dancers") or "1"), str(form.get("model") or "full")
             if not dancers.isdigit():
-                raise LibraryError(f"dancers must be 1 or 2; got {dancers!r}")
+                raise LibraryError(f"dancers must be a whole number from 1 to 8; got {dancers!r}")
             return await asyncio.to_thread(studio.start_extraction, file.filename or "", file.file, int(dancers), model)
         finally:
             await form.close()

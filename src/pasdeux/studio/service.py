@@ -244,8 +244,10 @@ class Studio:
     def start_extraction(self, filename: str, stream, dancers: int, model: str) -> dict:
         """Extract the motion of an uploaded video in its own process; the video and its motion join the
         library (videos/, extracted/) only when extraction succeeds."""
-        if dancers not in (1, 2):
-            raise ConfigError(f"dancers must be 1 or 2; got {dancers}")
+        from pasdeux.extract.pipeline import MAX_DANCERS  # as `pasdeux extract` follows (lazily: numpy-heavy)
+
+        if not 1 <= dancers <= MAX_DANCERS:
+            raise ConfigError(f"dancers must be a whole number from 1 to {MAX_DANCERS}; got {dancers}")
         if model not in ("lite", "full", "heavy"):
             raise ConfigError(f"the landmark model must be lite, full or heavy; got {model!r}")
         name, staged = self.library.stage(filename, stream, VIDEO_SUFFIXES, "videos")
