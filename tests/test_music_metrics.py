@@ -13,7 +13,8 @@ import soundfile
 import pasdeux
 from music_synth import RATE
 from pasdeux.cli import main
-from pasdeux.metrics.music import beat_alignment_score, beat_hit_rate, motion_beat_times, music_alignment
+from pasdeux.errors import ShapeError
+from pasdeux.metrics.music import beat_alignment_score, beat_hit_rate, hit_ceiling, motion_beat_times, music_alignment
 
 
 def test_bas_is_bailandos_formula_at_30_fps():
@@ -45,6 +46,32 @@ def test_music_on_the_dancers_stops_scores_high_and_shifted_music_low(duet, danc
     grid = np.arange(0.25, 20, 0.5)  # 120 BPM, unrelated to this dance
     chance = music_alignment(positions, duet.skeleton, grid, duet.fps)
     assert chance["bas"] < 0.7 and chance["music_beats_per_s"] == pytest.approx(2.0, abs=0.05)
+
+
+def test_the_ceiling_is_the_share_of_beats_a_dance_has_stops_for():
+    music = np.arange(0.5, 10.5, 0.5)  # 20 beats in 10 s
+    assert hit_ceiling(music, np.arange(1.0, 11.0, 1.0)) == pytest.approx(0.5)  # a stop a second: half at most
+    assert hit_ceiling(music, np.arange(0.25, 10, 0.25)) == 1.0
+    assert hit_ceiling(music, np.arange(1.0, 11.0, 1.0), duration=5.0) == 1.0  # 10 beats within 5 s, 10 stops
+    assert np.isnan(hit_ceiling(np.zeros(0), music))
+
+
+def test_strong_beats_are_counts_1_3_5_7_and_hits_never_pass_their_ceiling(duet, dancer):
+    """Music whose odd counts fall on the dancer's stops and whose even counts fall between them: every strong
+    beat is hit, and the hit rate over all beats stays under the ceiling the stops allow."""
+    positions, stops = dancer
+    between = (stops[:-1] + stops[1:]) / 2
+    beats = np.sort(np.concatenate([stops, between]))
+    counts = np.where(np.isin(beats, stops), 1, 2)  # the stops on count 1, the beats between on count 2
+    out = music_alignment(positions, duet.skeleton, beats, duet.fps, counts=counts)
+    assert out["beat_hits_strong"] == 1.0 and out["beat_hits_strong_ceiling"] == 1.0
+    assert out["beat_hits"] == pytest.approx(len(stops) / len(beats), abs=0.02)
+    assert out["beat_hits"] <= out["beat_hits_ceiling"] == pytest.approx(len(stops) / len(beats), abs=0.02)
+    assert "beat_hits_strong" not in music_alignment(positions, duet.skeleton, beats, duet.fps)  # no counts given
+    unknown = music_alignment(positions, duet.skeleton, beats, duet.fps, counts=np.zeros(len(beats), int))
+    assert np.isnan(unknown["beat_hits_strong"])
+    with pytest.raises(ShapeError, match="one count per music beat"):
+        music_alignment(positions, duet.skeleton, beats, duet.fps, counts=counts[:-1])
 
 
 def test_beats_are_found_at_any_frame_rate(duet, dancer):

@@ -24,6 +24,16 @@ are not counted.
 what an audience accepts as "on the beat": viewers judge an accent synchronous with a sound when it comes
 within roughly +-100 ms of it (the audio-visual binding window), while a kinematic beat itself is only
 placed to about 2 frames (its smoothing sigma, 67 ms).
+
+Beside the hit rate, two figures that say what it can reach (they never replace it):
+
+- `beat_hits_ceiling` = min(1, kinematic beats / music beats): the most a dance with this many stops can
+  hit. Music beats are more than 0.2 s apart (the tracker's fastest tempo is 240 BPM: 0.25 s), so a
+  kinematic beat lies within 0.1 s of at most one of them and every hit needs its own stop. A dance that
+  stops once a second cannot hit more than half of the beats of a 120 BPM song, however it is timed.
+- `beat_hits_strong`: the hit rate over the strong beats only, counts 1, 3, 5 and 7 of the music's eights
+  (`pasdeux.Music.counts`), the beats dancers accent (salsa breaks on 1 and 5, steps land on 1, 3, 5, 7);
+  NaN where the counts are unknown (0). `beat_hits_strong_ceiling` is its ceiling, as above.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from pasdeux.motion import Skeleton
 
 BAS_SIGMA_FRAMES = ECHO_SIGMA  # 3 frames at 30 fps, Bailando's and EDGE's constant
 HIT_TOLERANCE_S = 0.1
+STRONG_COUNTS = (1, 3, 5, 7)  # the beats of an eight that dancers accent
 
 
 def motion_beat_times(x: np.ndarray, skeleton: Skeleton, fps: float = 30.0,
@@ -90,18 +101,50 @@ def _nearest_beat(music_beats: np.ndarray, motion_beats: np.ndarray, duration: f
 
 
 def music_alignment(x: np.ndarray, skeleton: Skeleton, music_beats: np.ndarray, fps: float = 30.0,
-                    leg_length: float | None = None) -> dict:
-    """BAS, beat hits and kinematic beats per second of a motion `[T, J, 3]` / `[D, T, J, 3]` danced to music
-    whose beats (seconds) start with it: the mean over dancers, and each dancer's."""
+                    leg_length: float | None = None, counts: np.ndarray | None = None) -> dict:
+    """BAS, beat hits (all beats, with their ceiling; strong beats, with `counts`: each beat's count 1..8) and
+    kinematic beats per second of a motion `[T, J, 3]` / `[D, T, J, 3]` danced to music whose beats (seconds)
+    start with it: the mean over dancers, and each dancer's."""
     a = np.asarray(x, dtype=np.float64)
     duration = (a.shape[-3] - 1) / fps
-    per_dancer = [{"bas": beat_alignment_score(music_beats, b, duration),
-                   "beat_hits": beat_hit_rate(music_beats, b, duration),
-                   "kinematic_beats_per_s": len(b) / duration}
+    strong = _strong_beats(music_beats, counts)
+    per_dancer = [_dancer_figures(music_beats, strong, b, duration)
                   for b in motion_beat_times(a, skeleton, fps, leg_length)]
     mean = {k: float(np.mean([d[k] for d in per_dancer])) for k in per_dancer[0]}
     n_music = len(_within(music_beats, duration))
     return {**mean, "music_beats_per_s": n_music / duration, "dancers": per_dancer}
+
+
+def _dancer_figures(music_beats: np.ndarray, strong: np.ndarray | None, motion_beats: np.ndarray,
+                    duration: float) -> dict:
+    out = {"bas": beat_alignment_score(music_beats, motion_beats, duration),
+           "beat_hits": beat_hit_rate(music_beats, motion_beats, duration),
+           "beat_hits_ceiling": hit_ceiling(music_beats, motion_beats, duration),
+           "kinematic_beats_per_s": len(motion_beats) / duration}
+    if strong is not None:
+        out["beat_hits_strong"] = beat_hit_rate(strong, motion_beats, duration)
+        out["beat_hits_strong_ceiling"] = hit_ceiling(strong, motion_beats, duration)
+    return out
+
+
+def hit_ceiling(music_beats: np.ndarray, motion_beats: np.ndarray, duration: float | None = None) -> float:
+    """The highest hit rate a motion with these kinematic beats could reach on these music beats (up to
+    `duration`): min(1, kinematic beats / music beats), since each hit needs a stop of its own (module doc)."""
+    music = _within(music_beats, duration)
+    if len(music) == 0:
+        return float("nan")
+    return min(1.0, len(np.asarray(motion_beats).reshape(-1)) / len(music))
+
+
+def _strong_beats(music_beats: np.ndarray, counts: np.ndarray | None) -> np.ndarray | None:
+    """The music beats on counts 1, 3, 5, 7; None without counts; empty (NaN figures) where all are unknown."""
+    if counts is None:
+        return None
+    beats = np.asarray(music_beats, dtype=np.float64).reshape(-1)
+    c = np.asarray(counts).reshape(-1)
+    if len(c) != len(beats):
+        raise ShapeError(f"counts must give one count per music beat; got {len(c)} counts for {len(beats)} beats")
+    return beats[np.isin(c, STRONG_COUNTS)]
 
 
 def _within(beats: np.ndarray, duration: float | None) -> np.ndarray:

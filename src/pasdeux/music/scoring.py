@@ -15,7 +15,8 @@ from pasdeux.metrics.music import music_alignment
 from pasdeux.motion import Motion
 from pasdeux.music.song import Music, load_music
 
-KEYS = ("bas", "beat_hits", "kinematic_beats_per_s", "music_beats_per_s")
+KEYS = ("bas", "beat_hits", "beat_hits_ceiling", "beat_hits_strong", "beat_hits_strong_ceiling",
+        "kinematic_beats_per_s", "music_beats_per_s")
 
 
 def music_start(motion: Motion) -> float:
@@ -41,11 +42,13 @@ def own_music(motion: Motion) -> Music | None:
 
 
 def score_to_music(motion: Motion, music: Music, offset: float | None = None) -> dict[str, float]:
-    """BAS, beat hits and beat rates (`metrics.music`) of a motion played from `offset` seconds into
-    `music` (default: its provenance's start, else 0)."""
+    """BAS, beat hits (all, strong, their ceilings) and beat rates (`metrics.music`) of a motion played from
+    `offset` seconds into `music` (default: its provenance's start, else 0)."""
     start = music_start(motion) if offset is None else offset
     beats = np.asarray(music.beats) - (start - music.start)
-    out = music_alignment(motion.positions, motion.skeleton, beats[beats >= 0], motion.fps)
+    ahead = beats >= 0
+    out = music_alignment(motion.positions, motion.skeleton, beats[ahead], motion.fps,
+                          counts=np.asarray(music.counts)[ahead])
     return {k: out[k] for k in KEYS}
 
 
@@ -62,6 +65,7 @@ def add_music_rows(rows: dict[str, dict], real: list[Motion], generated: list[tu
     how = (f"{n_own} of {len(real)} real file(s) against their own music" if n_own else
            "the real dance was not danced to this music, so its figures are the chance level to beat")
     return [f"music: {Path(music.path).name} ({music.tempo:.1f} BPM); bas (Bailando's beat alignment score), "
-            "beat_hits (music beats with a kinematic beat within 0.1 s) and kinematic_beats_per_s of each "
+            "beat_hits (music beats with a kinematic beat within 0.1 s; beat_hits_ceiling: the most this many "
+            "kinematic beats can hit; beat_hits_strong: on counts 1, 3, 5, 7) and kinematic_beats_per_s of each "
             f"generated motion from the span its provenance names; the real reference row over the whole real "
             f"files ({how})"]
