@@ -287,3 +287,22 @@ def test_the_cli_moves_a_filmed_dancer_onto_a_mocap_body_or_a_models(lead, tiny_
     assert main(["retarget", str(tmp_path / "filmed.npz"), "--onto", str(tiny_run), "--dancer", "3",
                  "-o", str(tmp_path / "x.npz")]) == 2
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_variations_of_a_filmed_phrase_with_holes_at_another_frame_rate(tiny_run, video_lead, tmp_path, capsys):
+    from pasdeux.cli import main
+
+    _, film = video_lead
+    holed = film.resample(15)  # a camera at another rate than the model's: the phrase is resampled
+    pos = holed.positions.copy()
+    pos[:, 10:14] = np.nan  # missed for a moment (interpolated)
+    pos[:, 60:] = np.nan  # out of view from 4 s on (cannot be made up)
+    pasdeux.save(holed.with_positions(pos), tmp_path / "holed.npz")
+    args = ["generate", "variations", str(tiny_run), str(tmp_path / "holed.npz"), "-n", "2", "--sigma", "0"]
+    assert main([*args, "--seconds", "2", "-o", str(tmp_path / "v.npz")]) == 0
+    varied = pasdeux.load(tmp_path / "v.npz")
+    assert varied.n_frames > 0 and np.isfinite(varied.positions).all()
+    capsys.readouterr()
+    assert main([*args, "--start", "3", "--seconds", "2", "-o", str(tmp_path / "w.npz")]) == 2
+    said = capsys.readouterr().err
+    assert "at 4.00 s" in said and "every dancer is seen from 0.00 to 4.00 s" in said, said
