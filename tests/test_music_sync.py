@@ -56,6 +56,27 @@ def test_stops_land_on_beats_within_the_tempo_bound(dance):
     assert np.abs(out.positions[0, 100] - (lo + (t - int(t)) * (hi - lo))).max() < 0.02
 
 
+def test_a_stop_just_out_of_exact_reach_still_lands_within_a_hit(dance, monkeypatch):
+    """Stops a second apart, every third one 0.13 s late: moving it exactly onto its beat would take 13 % of
+    tempo, past the anchors' 8 %, but placed 0.05 s from the beat (inside the 0.1 s of a hit) it takes 7 %:
+    every stop becomes an anchor, each within `PLACE_S` of a beat."""
+    k = np.arange(1.0, 21.0) + np.where(np.arange(20) % 3 == 2, 0.13, 0.0)
+    monkeypatch.setattr(ms, "stops", lambda motion, dancers=None: (k, np.ones(len(k))))
+    grid = ms.BeatGrid.of(click_music(120, first=0.5), 0.0, SPAN_S)
+    warp = ms.plan(dance.dancer(0), grid)
+    on_beats = np.abs(warp.anchors[:, 0, None] - grid.beats[None]).min(1)
+    assert len(warp.anchors) >= 19 and on_beats.max() <= ms.PLACE_S + 1e-9, warp.anchors
+    assert warp.max_tempo_change() <= ms.MAX_TEMPO_CHANGE + 1e-9
+    monkeypatch.setattr(ms, "PLACE_S", 1e-6)  # exactly on the beat or not at all: the late stops are left out
+    assert len(ms.plan(dance.dancer(0), grid).anchors) <= 14
+
+
+def test_stops_are_worth_most_on_count_1_then_5_then_3_and_7():
+    grid = ms.BeatGrid(4.0, np.arange(8) * 0.5, np.arange(1, 9))
+    w = grid.weights()
+    assert w[0] > w[4] > w[2] == w[6] > w[1] == w[3] == w[5] == w[7]
+
+
 def test_a_lead_and_partner_share_one_map(dance):
     grid = ms.BeatGrid.of(click_music(100), 0.0, SPAN_S)
     out, (warp,) = ms.fit_to_music(dance, grid, groups=[(0, 1)], lead={0: (0,)})
