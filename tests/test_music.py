@@ -35,6 +35,23 @@ def test_tempo_and_beats_of_a_steady_rhythm(bpm):
     assert len(music.beats) <= len(truth)  # no beat found between the beats
 
 
+def test_a_stronger_pulse_at_3_2_beats_the_prior_but_octaves_are_left_to_it():
+    """The 120 BPM prior chooses between octaves; a tempo 3:2 from its pick wins when plainly more salient
+    (as 'internal_degeneration', charted at 190 BPM, whose pulse there was 18 % more salient than at 126)."""
+    from pasdeux.music.beats import song_tempo
+
+    bpms = np.geomspace(40, 240, 400)
+
+    def salience(*peaks):
+        return sum(h * np.exp(-0.5 * (np.log2(bpms / c) / 0.01) ** 2) for c, h in peaks) + 0.1
+
+    everywhere = np.ones_like(bpms, bool)
+    assert song_tempo(bpms, salience((126, 1.19), (190, 1.40)), everywhere) == pytest.approx(190, rel=0.01)
+    assert song_tempo(bpms, salience((126, 1.19), (190, 1.25)), everywhere) == pytest.approx(126, rel=0.01)
+    assert song_tempo(bpms, salience((95, 1.3), (190, 1.3)), everywhere) == pytest.approx(95, rel=0.01)  # octave
+    assert song_tempo(bpms, salience((126, 1.19), (190, 1.40)), bpms < 180) == pytest.approx(126, rel=0.01)
+
+
 def test_counts_start_on_the_downbeat_that_starts_an_eight():
     y, truth = rhythm([(110, 40)])
     music = analyse(y, RATE)
