@@ -244,3 +244,43 @@ def test_rigid_fit_takes_bone_lengths_from_the_best_seen_frames_and_holds_them()
     expected = np.median(sk.bone_lengths(pos[0, :10]), axis=0)
     assert np.allclose(sk.bone_lengths(fitted[0, 20]), expected, rtol=1e-6)  # the best-seen lengths
     assert "rigid body" in notes[0] and "varied by" in notes[0]
+
+
+def test_a_stray_frame_off_a_hidden_persons_path_is_not_joined_to_it():
+    t, fps = 30, 10.0
+    centre, height, found = np.full((3, t, 2), np.nan), np.full((3, t), 150.0), np.zeros((3, t), bool)
+    walk = lambda f: [600 - 17 * f, 280]  # noqa: E731  a walker going left, 17 px a frame
+    found[0, :10], found[2, 16:] = True, True  # hidden behind someone from frame 10 to 15
+    centre[0, :10] = [walk(f) for f in range(10)]
+    centre[2, 16:] = [walk(f) for f in range(16, t)]
+    found[1, 14] = True  # one frame of the man beside him, 0.4 body heights off his way
+    centre[1, 14] = np.add(walk(14), [-60, 0])
+    pieces = identity.tracklets(found, [[0], [14], [16]])
+    walker = next(p for p in identity.link(pieces, centre, height, fps) if p[0].slot == 0)
+    assert [(p.slot, p.start) for p in walker] == [(0, 0), (2, 16)]
+    centre[1, 14] = np.add(walk(14), [-10, 5])  # on his way (a body half hidden): joined
+    walker = next(p for p in identity.link(pieces, centre, height, fps) if p[0].slot == 0)
+    assert [(p.slot, p.start) for p in walker] == [(0, 0), (1, 14), (2, 16)]
+
+
+def test_a_followed_pose_whose_torso_slides_onto_the_neighbour_is_refused():
+    from pasdeux.extract.landmarks import Pose
+    from pasdeux.extract.roi import Roi
+    from pasdeux.extract.tracking import Slot, Tracker
+
+    rng = np.random.default_rng(5)
+    body = np.column_stack([rng.uniform(250, 300, 33), rng.uniform(120, 270, 33), np.zeros(33)])
+    vis = np.full(33, 0.9)
+
+    def pose(points, visibility=vis):
+        return Pose(points, np.zeros((33, 3)), visibility, np.ones(33), 1.0, points[:2, :2], Roi(275, 195, 200, 0.0))
+
+    sprawl = body.copy()
+    sprawl[[11, 12, 23, 24], 0] += 90  # shoulders and hips on the man beside him...
+    hidden = vis.copy()
+    hidden[[11, 12, 23, 24]] = 0.3  # ...seen too little to move the visible landmarks' centre
+    tracker = Tracker(None, lambda *a: pose(sprawl, hidden), 1)
+    slot = Slot(pose=pose(body))
+    assert tracker._follow(np.zeros((400, 600, 3), np.uint8), Roi(275, 195, 200, 0.0), None, slot) is None
+    tracker.landmarks = lambda *a: pose(body + [5, 3, 0])  # a step along: kept
+    assert tracker._follow(np.zeros((400, 600, 3), np.uint8), Roi(275, 195, 200, 0.0), None, slot) is not None
