@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 from music_synth import RATE, rhythm
-from pasdeux.bench.music import summarise
+from pasdeux.bench.music import real_to_songs, summarise
 from pasdeux.cli import main
 from pasdeux.music.songs import registry_songs, tracking_scores
 
@@ -62,8 +62,25 @@ def test_dancing_to_the_song_against_the_same_dance_without_it(pack, tiny_run, t
         mean = result[kind]["mean"]
         assert 0 <= mean["bas_plain"] <= 1 and 0 <= mean["bas_music"] <= 1
         assert 0 < mean["local_tempo_change_max"] <= 0.16  # music_sync's stated bound, 15 %
-        assert {"jitter_ratio_music", "floating_music", "beat_hits_plain"} <= set(mean)
+        assert {"jitter_ratio_music", "floating_music", "beat_hits_plain", "beat_hits_strong_music"} <= set(mean)
+        assert mean["beat_hits_music"] <= mean["beat_hits_ceiling_music"] + 1e-9
+        assert set(result[kind]["real_to_songs"]["songs"]) == {"drums"}
         assert result[kind]["real"]["jitter_ratio"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_real_dance_against_songs_it_was_not_made_to_is_the_chance_level(duet):
+    """A real dancer's 20 s against 120 BPM clicks (counts 1..8): hits well under the ceiling its stops allow,
+    and that ceiling is its stops per music beat."""
+    from pasdeux.music import Music
+
+    beats = np.arange(0.25, 20, 0.5)
+    span = Music(np.zeros(20 * 100, np.float32), 100, 120.0, beats, np.arange(len(beats)) % 8 + 1, beats[::4],
+                 np.zeros(1, np.float32), np.zeros(1), "clicks.wav")
+    out = real_to_songs([duet.dancer(0).seconds(0, 30)], {"clicks": span}, None)
+    row = out["songs"]["clicks"]
+    assert out["mean"] == row
+    assert row["beat_hits_ceiling"] == pytest.approx(min(1, row["kinematic_beats_per_s"] / 2), rel=0.05)
+    assert 0 <= row["beat_hits"] < 0.8 * row["beat_hits_ceiling"] and 0 <= row["beat_hits_strong"] <= 1
 
 
 def test_a_missing_pack_says_how_to_install_it(tmp_path, capsys):

@@ -7,11 +7,14 @@
    by a solo model and a duet model for each seed, as `generate prior --music` and `duet prior --music` make it
    (`generate.to_music`: the best fitting of three draws, warped to the beats). The same generation without
    music (same model, seed and length: what the mode makes without `--music`) is the row to beat. Each is
-   scored with the beat alignment score and beat hits (`metrics.music`), kinematic beats per second, the
+   scored with the beat alignment score and beat hits (`metrics.music`; beside them the hits on the strong
+   beats, counts 1, 3, 5, 7, and the ceiling each dance's own number of stops puts on both), kinematic beats
+   per second, the
    warp's largest local tempo change, jitter (mean acceleration over the real test windows') and the feet
    (`metrics.foot_metrics` against the real data's floor), beside the same figures of the real test dance
    of the model's data (the solo protocol's video duet or the duet protocol's salsa takes, chosen by the
-   model's skeleton).
+   model's skeleton). That real dance is also scored against every song's span (`real_to_songs`): it was
+   not made to these songs, so its hits are the chance level, and its ceiling what real dancers' stops allow.
 
 Models: `--solo-model` / `--duet-model` (a run or model folder), else the `default` and `duet` recipes
 trained here for `budget_s` on the solo-v1 (video) and duet-v3 (salsa) training data.
@@ -37,8 +40,9 @@ PROTOCOL = "music-v1"
 SPAN_START_S = 30.0
 SEEDS = (0, 1, 2)
 WINDOW, STRIDE = 64, 8
-SUMMED = ("bas", "beat_hits", "kinematic_beats_per_s", "jitter_ratio", "foot_contact_share", "foot_skating_ratio",
-          "floating")
+BEAT_KEYS = ("bas", "beat_hits", "beat_hits_ceiling", "beat_hits_strong", "beat_hits_strong_ceiling",
+             "kinematic_beats_per_s")
+SUMMED = (*BEAT_KEYS, "jitter_ratio", "foot_contact_share", "foot_skating_ratio", "floating")
 
 
 def track_songs(songs, say: Progress) -> tuple[list[dict], dict]:
@@ -70,18 +74,23 @@ def tracking_summary(rows: list[dict]) -> dict:
             "downbeats_on_bars_mean": float(np.mean(on)) if on else None}
 
 
-def dance_figures(motion: Motion, beats: np.ndarray, real_accel: float, leg: float, floors: Sequence[float]) -> dict:
-    """BAS, beat hits, kinematic beats per second, jitter ratio and feet of one motion (each dancer as a
-    solo, averaged) against music beats (seconds from its start)."""
+def dance_figures(motion: Motion, span, real_accel: float, leg: float, floors: Sequence[float]) -> dict:
+    """BAS, beat hits (all beats and strong ones, with their ceilings), kinematic beats per second, jitter ratio
+    and feet of one motion (each dancer as a solo, averaged) against a music span (`Music`) it starts with."""
     from pasdeux.data import solo_windows
 
-    out = metrics.music_alignment(motion.positions, motion.skeleton, beats, motion.fps, leg)
-    figures = {k: out[k] for k in ("bas", "beat_hits", "kinematic_beats_per_s")}
+    figures = beat_figures(motion, span, leg)
     figures["jitter_ratio"] = metrics.mean_acceleration(solo_windows([motion], WINDOW, STRIDE)) / real_accel
     feet = [_feet(motion.positions[d], motion, leg, floors[d % len(floors)]) for d in range(motion.n_dancers)]
     for key in feet[0]:
         figures[key] = float(np.mean([f[key] for f in feet if key in f]))
     return figures
+
+
+def beat_figures(motion: Motion, span, leg: float) -> dict:
+    """The beat figures (`BEAT_KEYS`) of a motion against a music span it starts with."""
+    out = metrics.music_alignment(motion.positions, motion.skeleton, span.beats, motion.fps, leg, span.counts)
+    return {k: out[k] for k in BEAT_KEYS}
 
 
 def _feet(positions: np.ndarray, motion: Motion, leg: float, floor: float) -> dict:
@@ -128,9 +137,33 @@ class Dancers:
         """The real test dance's jitter (1 by definition) and feet, and its kinematic beats per second."""
         rows = []
         for m in self.real:
-            f = dance_figures(m, np.zeros(0), self.accel, self.leg, self.floors)
-            rows.append({k: v for k, v in f.items() if k not in ("bas", "beat_hits")})
+            f = dance_figures(m, _NoMusic(), self.accel, self.leg, self.floors)
+            rows.append({k: v for k, v in f.items() if k == "kinematic_beats_per_s" or k not in BEAT_KEYS})
         return {k: float(np.mean([r[k] for r in rows if k in r])) for k in rows[0]}
+
+
+class _NoMusic:
+    """A span without beats, for the figures of real dance that no song goes with."""
+
+    beats, counts = np.zeros(0), np.zeros(0, np.int64)
+
+
+def real_to_songs(real: Sequence[Motion], spans: dict, leg: float) -> dict:
+    """The real test dance (each file from its start, as long as the span) scored against every song's span:
+    dance that was not made to the song, so its figures are the chance level; per song and their mean."""
+    per_song = {}
+    for name, span in spans.items():
+        rows = [beat_figures(m.frames(0, min(m.n_frames, int(round(span.duration * m.fps)) + 1)), span, leg)
+                for m in real]
+        per_song[name] = {k: float(np.nanmean([r[k] for r in rows])) for k in BEAT_KEYS}
+    mean = {k: float(np.nanmean([r[k] for r in per_song.values()])) for k in BEAT_KEYS}
+    return {"mean": mean, "songs": per_song}
+
+
+def song_spans(analysed: dict, seconds: float) -> dict:
+    """Each song's benchmark span: `seconds` from `SPAN_START_S` (earlier for a song too short for it)."""
+    return {name: music.span(min(SPAN_START_S, max(0.0, music.duration - seconds)), seconds)
+            for name, music in analysed.items()}
 
 
 def dance_to_songs(dancers: Dancers, analysed: dict, seconds: float, seeds: Sequence[int], say: Progress) -> dict:
@@ -138,21 +171,21 @@ def dance_to_songs(dancers: Dancers, analysed: dict, seconds: float, seeds: Sequ
     from pasdeux.generate.music_sync import BeatGrid
 
     per_song = []
-    for name, music in analysed.items():
-        start = min(SPAN_START_S, max(0.0, music.duration - seconds))
-        span = music.span(start, seconds)
+    spans = song_spans(analysed, seconds)
+    for name, span in spans.items():
         grid = BeatGrid.of(span)
         info = span.provenance()
-        say.step(f"{dancers.kind}: dancing {name} from {start:g} s, seeds {list(seeds)}")
+        say.step(f"{dancers.kind}: dancing {name} from {span.start:g} s, seeds {list(seeds)}")
         for seed in seeds:
             danced, plain, tempo_change = dancers.generate(grid, seed, info)
             row = {"song": name, "seed": seed, "local_tempo_change": round(tempo_change, 4)}
-            row.update({f"{k}_music": v for k, v in dance_figures(danced, span.beats, dancers.accel, dancers.leg,
+            row.update({f"{k}_music": v for k, v in dance_figures(danced, span, dancers.accel, dancers.leg,
                                                                   dancers.floors).items()})
-            row.update({f"{k}_plain": v for k, v in dance_figures(plain, span.beats, dancers.accel, dancers.leg,
+            row.update({f"{k}_plain": v for k, v in dance_figures(plain, span, dancers.accel, dancers.leg,
                                                                   dancers.floors).items()})
             per_song.append(row)
-    return {"real": dancers.real_row(), "mean": summarise(per_song), "runs": per_song}
+    return {"real": dancers.real_row(), "real_to_songs": real_to_songs(dancers.real, spans, dancers.leg),
+            "mean": summarise(per_song), "runs": per_song}
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -162,7 +195,7 @@ def summarise(rows: list[dict]) -> dict:
         for side in ("music", "plain"):
             values = [r[f"{key}_{side}"] for r in rows if f"{key}_{side}" in r]
             if values:
-                out[f"{key}_{side}"] = float(np.mean(values))
+                out[f"{key}_{side}"] = float(np.nanmean(values))
     if out.get("bas_plain"):
         out["bas_ratio"] = out["bas_music"] / out["bas_plain"]
     out["local_tempo_change_max"] = max((r["local_tempo_change"] for r in rows), default=None)
