@@ -284,3 +284,36 @@ def test_a_followed_pose_whose_torso_slides_onto_the_neighbour_is_refused():
     assert tracker._follow(np.zeros((400, 600, 3), np.uint8), Roi(275, 195, 200, 0.0), None, slot) is None
     tracker.landmarks = lambda *a: pose(body + [5, 3, 0])  # a step along: kept
     assert tracker._follow(np.zeros((400, 600, 3), np.uint8), Roi(275, 195, 200, 0.0), None, slot) is not None
+
+
+def _scene(roll_deg: float, bias: float, n: int = 300):
+    """Frame landmarks, visibility and camera-frame points of `n` people standing upright on a floor 4 m below a
+    camera looking down 35 degrees and rolled `roll_deg`; their body-size depth `bias` times off across the frame."""
+    cam = world.Camera(960, 720, 60.0)
+    rng = np.random.default_rng(6)
+    t, r = np.radians(35.0), np.radians(roll_deg)
+    pitch = np.array([[1, 0, 0], [0, np.cos(t), -np.sin(t)], [0, np.sin(t), np.cos(t)]])
+    turn = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    feet = np.stack([rng.uniform(-4, 4, n), np.full(n, 4.0), rng.uniform(5, 12, n)], 1)
+    to_cam = lambda p: p @ (turn @ pitch).T  # noqa: E731  level (y down) -> camera axes
+    project = lambda p: cam.focal * p[:, :2] / p[:, 2:] + cam.centre  # noqa: E731
+    image, points = np.full((1, n, 33, 3), np.nan), np.full((1, n, 33, 3), np.nan)
+    image[0][:, list(world.FOOT), :2] = project(to_cam(feet))[:, None]
+    image[0][:, [11, 12], :2] = project(to_cam(feet - [0, 1.4, 0]))[:, None]
+    hips = to_cam(feet - [0, 0.9, 0])
+    u = image[0, :, 27, 0]
+    points[0][:, [23, 24]] = (hips * (1 + bias * (u - cam.centre[0]) / cam.width)[:, None])[:, None]
+    visibility = np.zeros((1, n, 33))
+    visibility[0][:, [11, 12, *world.FOOT]] = 1.0
+    return image, visibility, points, cam
+
+
+def test_the_camera_roll_is_the_upright_bodies_where_the_feet_alone_say_otherwise():
+    image, vis, points, cam = _scene(8.0, 0.0)
+    assert world.upright_roll(image, vis, cam) == pytest.approx(8.0, abs=0.5)
+    floor = world.floor_up(image, vis, points, cam)
+    assert floor.roll_deg == pytest.approx(8.0, abs=1.0) and floor.feet_roll_deg is None  # both agree
+    image, vis, points, cam = _scene(0.0, 0.4)  # people on the right placed nearer than they are
+    floor = world.floor_up(image, vis, points, cam)
+    assert abs(floor.feet_roll_deg) > world.ROLL_AGREE and abs(floor.roll_deg) < 1.0, floor  # overruled
+    assert floor.tilt_deg == pytest.approx(35.0, abs=3.0)

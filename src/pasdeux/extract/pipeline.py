@@ -23,6 +23,7 @@ from pasdeux.errors import ConfigError, FormatError
 from pasdeux.extract import filter as clean
 from pasdeux.extract import rigid
 from pasdeux.extract.landmarks import N_BODY
+from pasdeux.extract.quality import planted_heights
 from pasdeux.extract.world import Camera, floor_up, level, on_floor, place, to_room
 from pasdeux.motion import Motion
 from pasdeux.music.soundtrack import soundtrack_of
@@ -85,6 +86,9 @@ class Extraction:
     camera: Camera
     detector_runs: int = 0
     notes: list[str] = field(default_factory=list)
+    # [D, T] each frame's lower foot's height (m) before the last step stands it on the floor: how flat the
+    # floor was without that step (`quality.report`'s floor_before_last_step)
+    planted_before: np.ndarray | None = None
 
 
 def extract(path: str | os.PathLike, progress: bool | Progress = False, **options) -> Motion:
@@ -286,21 +290,28 @@ def _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, 
     notes += _gap_notes(placed, max_gap)
     motion = Motion(_with_midpoints(room).astype(np.float32), get_skeleton("mediapipe33"), fps, str(path), notes,
                     provenance=_provenance(path, opt, camera, where, floor))
-    motion = _smooth(fill_gaps(motion, max_gap=max_gap), opt)
+    motion = fill_gaps(motion, max_gap=max_gap)
     if opt.rigid:
         fitted, rigid_notes = rigid.fit(motion.positions.astype(np.float64),
                                         _with_midpoints(confidence[..., None], np.min)[..., 0], motion.skeleton)
         motion = motion.with_positions(fitted.astype(np.float32))
         motion.notes.extend(rigid_notes)
+    # Stood on the floor again after the bone fit (which moves the feet), then smoothed: what the smoothing
+    # then moves the feet is the honest flatness figure, kept before the last standing makes it 0.
+    motion = _smooth(_ground(motion), opt)
+    before = np.stack([planted_heights(p, motion.skeleton) for p in motion.positions])
     motion = _ground(motion)
-    return Extraction(motion, image, vis, found, camera, tracker.detector_runs, motion.notes)
+    return Extraction(motion, image, vis, found, camera, tracker.detector_runs, motion.notes, before)
 
 
 def _camera_note(opt: Options, camera: Camera, floor) -> str:
     if floor.how == "estimated":
+        roll = "" if floor.feet_roll_deg is None else (
+            f" (the roll from the people standing near the frame's middle: the feet alone gave "
+            f"{floor.feet_roll_deg:.1f} deg, which upright bodies do not show)")
         pose = (f"looking down {floor.tilt_deg:.1f} deg, roll {floor.roll_deg:.1f} deg, {floor.height:.2f} m above "
                 f"the floor: estimated from where {floor.planted} poses' lowest feet meet one floor over the whole "
-                "video; each pose then stands on it along the line of sight of its lowest foot")
+                f"video{roll}; each pose then stands on it along the line of sight of its lowest foot")
     elif floor.how == "given":
         pose = f"looking down {opt.tilt:g} deg as given (no roll)"
     else:
@@ -312,9 +323,9 @@ def _camera_note(opt: Options, camera: Camera, floor) -> str:
 
 
 def _ground(motion: Motion) -> Motion:
-    """Each frame's lower foot back on the floor (y = 0) along its line of sight after the bone fit and the
+    """Each frame's lower foot back on the floor (y = 0) along its line of sight after the bone fit or the
     smoothing moved it; the floor at the median lower foot where the camera height was not found."""
-    from pasdeux.extract.quality import FEET, planted_heights
+    from pasdeux.extract.quality import FEET
 
     cam = np.asarray(motion.provenance["extract"]["camera"]["position_m"], np.float64)
     pos = motion.positions.astype(np.float64)
@@ -411,6 +422,7 @@ def _provenance(path: Path, opt: Options, camera: Camera, where: dict, floor) ->
                    "focal_px": round(camera.focal, 3), "position_m": [round(float(v), 4) for v in where["camera"]],
                    "level": floor.how == "assumed level", "tilt": floor.how,
                    "tilt_deg": round(floor.tilt_deg, 2), "roll_deg": round(floor.roll_deg, 2),
+                   "roll_from": "upright bodies" if floor.feet_roll_deg is not None else floor.how,
                    "rotation": [[round(float(v), 6) for v in row] for row in rot]},
         "dancers": opt.dancers, "pick": opt.pick, "rigid": opt.rigid,
         "smooth_s": opt.smooth, "smooth_travel_s": opt.smooth_travel, "min_visibility": opt.min_visibility,
