@@ -2,13 +2,21 @@
 
 - **found**: the share of frames each followed person is found in, over the whole clip and over its
   span (from the first to the last frame it is found: people walk into and out of a real clip).
+- **found where fully visible** (`found_visible`, the protocol's found share): the same share over the
+  frames of the span in which the person's whole body is inside the frame: its landmark box (the landmarks
+  the model places outside the frame included; over frames it was missed, interpolated from the frames
+  around) within the frame's edges. People walking into and out of a clip are partly outside it for a
+  while; people hidden behind others stay counted (no hand labels say when).
 - **identity switches**: frames where a followed person's image position jumps farther than a
   person can move: more than `JUMP` of its body height, plus `JUMP_PER_FRAME` for every frame it was
   missed in between (jumps within 2 frames of one another count once: a slide through a mixed frame).
 - **floor flatness**: in every frame, the lower foot's lowest point (ankle, heel or toe) is the
   planted one for people walking or standing; the spread of those heights over the whole clip (their
-  standard deviation, and the range from the 5th to the 95th percentile) is how far the feet are from
-  standing on one floor.
+  standard deviation, the range from the 5th to the 95th percentile, and BENCHMARK.md's figure: the 10th
+  to the 50th percentile) is how far the feet are from standing on one floor. The extraction's last step stands every frame's lower foot on the floor, so
+  after it the spread is 0 by construction; `floor_before_last_step` is the honest figure: the spread
+  once each pose was stood on the fitted floor, fitted to its rigid bones and smoothed (how far the
+  smoothed, rigid body would leave the floor without that step).
 - **bone-length variation**: `metrics.bone_cv` per dancer (0 for a rigid body).
 """
 
@@ -33,6 +41,29 @@ def found_shares(found: np.ndarray) -> tuple[list[float], list[float]]:
         whole.append(round(float(f.mean()), 3))
         span.append(round(float(f[seen[0]:seen[-1] + 1].mean()), 3) if seen.size else 0.0)
     return whole, span
+
+
+def inside_frame(image: np.ndarray, found: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Per dancer and frame `[D, T]`: whether its whole body lies inside the frame (see the module doc), from
+    frame landmarks `[D, T, 33, >=2]`; False outside its span."""
+    out = np.zeros(found.shape, bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        box = np.concatenate([np.nanmin(image[..., :2], axis=2), np.nanmax(image[..., :2], axis=2)], -1)
+    t = np.arange(found.shape[1])
+    for d, f in enumerate(found):
+        seen = np.nonzero(f & np.isfinite(box[d]).all(-1))[0]
+        if not seen.size:
+            continue
+        span = t[seen[0]:seen[-1] + 1]
+        b = np.stack([np.interp(span, seen, box[d, seen, k]) for k in range(4)], -1)
+        out[d, span] = (b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 2] <= width) & (b[:, 3] <= height)
+    return out
+
+
+def found_where_visible(found: np.ndarray, visible: np.ndarray) -> list[float | None]:
+    """Per dancer, the share of the frames it is fully visible in that it was found in."""
+    return [round(float(f[v].mean()), 3) if v.any() else None for f, v in zip(found, visible)]
 
 
 def identity_switches(image: np.ndarray, found: np.ndarray) -> list[list[int]]:
@@ -64,11 +95,17 @@ def planted_heights(positions: np.ndarray, skeleton) -> np.ndarray:
 
 def floor_flatness(positions: np.ndarray, skeleton) -> dict:
     """Spread of the planted-foot heights of one dancer `[T, J, 3]` over the clip, in metres."""
-    h = planted_heights(positions, skeleton)
-    h = h[np.isfinite(h)]
+    return spread(planted_heights(positions, skeleton))
+
+
+def spread(heights: np.ndarray) -> dict:
+    """The standard deviation and the 5th-95th percentile range of planted-foot heights `[T]` (NaN: not placed)."""
+    h = heights[np.isfinite(heights)]
     if h.size < 2:
-        return {"std_m": None, "p5_p95_m": None}
-    return {"std_m": round(float(h.std()), 4), "p5_p95_m": round(float(np.subtract(*np.percentile(h, [95, 5]))), 4)}
+        return {"std_m": None, "p5_p95_m": None, "p10_p50_m": None}
+    p5, p10, p50, p95 = np.percentile(h, [5, 10, 50, 95])
+    return {"std_m": round(float(h.std()), 4), "p5_p95_m": round(float(p95 - p5), 4),
+            "p10_p50_m": round(float(p50 - p10), 4)}
 
 
 def bone_variation(positions: np.ndarray, skeleton) -> float | None:
@@ -82,7 +119,11 @@ def report(ex) -> dict:
     m = ex.motion
     whole, span = found_shares(ex.found)
     switches = identity_switches(ex.image, ex.found)
-    return {"found": whole, "found_in_span": span, "identity_switches": [len(s) for s in switches],
+    visible = inside_frame(ex.image, ex.found, ex.camera.width, ex.camera.height)
+    return {"found": whole, "found_in_span": span, "found_visible": found_where_visible(ex.found, visible),
+            "visible_frames": [int(v.sum()) for v in visible], "identity_switches": [len(s) for s in switches],
             "switch_frames": [s[:10] for s in switches],
             "floor": [floor_flatness(p, m.skeleton) for p in m.positions],
+            "floor_before_last_step": [spread(h) for h in ex.planted_before] if ex.planted_before is not None
+            else None,
             "bone_cv": [bone_variation(p, m.skeleton) for p in m.positions]}
