@@ -340,16 +340,18 @@ class PartnerModel(MotionModel):
     def fit_sampler(self, sequences: list[np.ndarray]) -> None:
         """Fit the sampler to how the real partners of whole training duets `[2, T, J, 3]` depart from the best
         guess, in every direction (once, after training; saved with the weights)."""
-        deviations, paces, directions = [], [], []
+        deviations, paces, directions, guesses = [], [], [], []
         for seq in sequences:
             pair = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)
             for direction in range(len(self.directions)):
                 lead, partner = pair[direction][None], pair[1 - direction][None]
                 cond = self.condition(lead, direction)
-                deviations.append((self.posterior(partner, cond) - self.best_guess(cond))[0].T)  # [steps, Z]
+                guess = self.best_guess(cond)
+                deviations.append((self.posterior(partner, cond) - guess)[0].T)  # [steps, Z]
+                guesses.append(guess[0].T)
                 paces.append(cond.pace[0])
                 directions.append(direction)
-        self.sampler.fit(deviations, paces, directions)
+        self.sampler.fit(deviations, paces, directions, guesses)
 
     def draw(self, cond: PartnerCondition, sigma: float, gen: torch.Generator,
              history: Tensor | None = None) -> Tensor:
@@ -358,7 +360,7 @@ class PartnerModel(MotionModel):
         mu = self.best_guess(cond)
         if sigma <= 0:
             return mu
-        return mu + sigma * self.sampler.deviation(cond.pace, cond.direction, gen, history=history)
+        return mu + sigma * self.sampler.deviation(cond.pace, cond.direction, gen, history=history, guess=mu)
 
 
 def read_model_meta(directory: Path) -> dict:

@@ -25,13 +25,16 @@ The design, from small parts to the whole:
   between the two bodies' key points was tried: on salsa it moved fid_cd and contact one way in one
   direction and the other way in the other, and it taught the model links the data do not hold, which
   the influence matrix then reported.)
-- Sampling (`sampling.PartnerSampler`, the model's `sampler`): the posterior's deviation from the prior
-  mean is a slow-moving sequence; a Gaussian AR prior with energy profiles (`ar_prior.py`), held
-  stationary at the real deviations' spread, is fitted to it after training, so sampled partners move like
-  real ones instead of shaking, and over a whole take as over a window. Its innovations are driven by the
-  leader's pace (`deviations.py`: real partners depart from the best guess most where the leader moves
-  most); its smoothing and spread are calibrated so sampled training partners move and accelerate like the
-  real ones (`duet_fit.py`). sigma scales that deviation: 0 is the best guess, 1 is the model's own spread.
+- Sampling (`sampling.PartnerSampler`, the model's `sampler`): a drawn partner is the best guess plus a
+  departure from it. After training the sampler keeps the real training partners' own departures (their
+  posterior latents less the best guess) in a bank (`deviation_bank.py`), keyed by the best guess and the
+  leader's pace, and a new lead's departure is taken, half a second at a time and cross-faded, from where
+  the model expected the same partner of a leader moving alike: drawn partners depart as real ones did
+  (their feet apart, their steps their own) over a whole take as over a window. A Gaussian AR prior with
+  energy profiles (`ar_prior.py`), driven by the leader's pace (`deviations.py`), is fitted too, for
+  folders saved before the bank. The smoothing and spread are calibrated so sampled training partners move
+  and accelerate like the real ones (`duet_fit.py`). sigma scales the departure: 0 is the best guess, 1 is
+  the model's own spread.
 - Holds: the decoder also predicts, per frame, which partner hands hold a leader hand (two logits
   trained on the real couple's hand contacts, `contacts.hold_labels`), so holds come and go with the
   leader and the partner's movement, as the real couple's do (salsa takes hold in 0.13 to 0.43 of their

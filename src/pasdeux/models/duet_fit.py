@@ -53,7 +53,7 @@ def calibrate(model: DuetVAE, sequences: list[np.ndarray]) -> None:
         lead, partner = pairs[:, direction], pairs[:, 1 - direction]
         ctx = model.condition(lead, direction)
         mu = model.best_guess(ctx)
-        raw = model.sampler.raw(ctx.pace, ctx.direction, gen)
+        raw = model.sampler.raw(ctx.pace, ctx.direction, gen, guess=mu)
         real = np.array([dev.mean_motion(model.own_centred(partner), order) for order in (1, 2)])
         gaps, outs = {}, {}
         ones = torch.ones(len(lead), device=mu.device)

@@ -3,8 +3,10 @@
 The model predicts (a best-guess latent per leader, `prior_mean`); the sampler walks (the role a
 scheduler plays beside a diffusers model). It owns, per direction, everything fitted after training and
 saved with the weights:
-- the deviation prior: a Gaussian AR prior with energy profiles (`ar_prior.py`) of how the real partners'
-  posterior latents depart from the best guess;
+- the deviation bank (`deviation_bank.py`): the real partners' own departures from the best guess, taken
+  where the model expected the same partner; drawn partners depart as real ones did;
+- the deviation prior: a Gaussian AR prior with energy profiles (`ar_prior.py`) of those departures, for
+  folders saved before the bank and for data too short to fill it;
 - its drive: real partners depart most where the leader moves most (`deviations.fit_drive`), so each
   latent step's innovation is scaled by the leader's pace;
 - its calibration: a smoothing over time and a spread (`duet_fit.calibrate` chooses them so that sampled
@@ -23,6 +25,7 @@ from torch import Tensor, nn
 
 from pasdeux.models import deviations as dev
 from pasdeux.models.ar_prior import ARPrior
+from pasdeux.models.deviation_bank import DeviationBank
 
 MAX_RADIUS = 0.97  # the deviation prior's largest root: it forgets a deviation in about 2 s at 30 fps (15 steps/s).
 # Fitted freely on salsa the root sat at 0.9998: over a whole take sampled deviations wandered to 2-3x the real
@@ -35,6 +38,7 @@ class PartnerSampler(nn.Module):
     def __init__(self, channels: int, order: int, span: int, directions: int, hands: int = 2) -> None:
         super().__init__()
         self.residual = ARPrior(channels, order, span)
+        self.bank = DeviationBank(channels)
         self.register_buffer("smooth", torch.zeros(directions))  # latent steps of Gaussian smoothing
         self.register_buffer("scale", torch.ones(directions))  # spread relative to the fitted AR prior's
         self.register_buffer("hold_shift", torch.zeros(directions, hands))
@@ -44,10 +48,14 @@ class PartnerSampler(nn.Module):
 
     # --- fitting -------------------------------------------------------------------------------
     @torch.no_grad()
-    def fit(self, deviations: list[Tensor], paces: list[Tensor], directions: list[int]) -> None:
+    def fit(self, deviations: list[Tensor], paces: list[Tensor], directions: list[int],
+            guesses: list[Tensor] | None = None) -> None:
         """Fit the AR prior to real deviations `[steps, Z]` and, per direction, the drive to the leaders'
-        paces `[steps]` (`directions[i]` is the direction of `deviations[i]`)."""
+        paces `[steps]` (`directions[i]` is the direction of `deviations[i]`); keep the deviations in the bank,
+        keyed by the best guesses `[steps, Z]` they depart from."""
         self.residual.fit(deviations, max_radius=MAX_RADIUS)
+        if guesses is not None:
+            self.bank.fit(guesses, deviations, directions, paces)
         for d in range(len(self.smooth)):
             mine = [i for i, x in enumerate(directions) if x == d]
             fitted = dev.fit_drive([deviations[i] for i in mine], [paces[i] for i in mine])
@@ -60,10 +68,15 @@ class PartnerSampler(nn.Module):
         return dev.drive(pace, self.pace_ref[direction, None], self.gain[direction, None],
                          self.drive_rms[direction, None])
 
-    def raw(self, pace: Tensor, direction: Tensor, gen: torch.Generator, history: Tensor | None = None) -> Tensor:
-        """Unsmoothed, unscaled AR deviations `[B, Z, steps]` driven by the leaders' `pace` `[B, steps]`;
+    def raw(self, pace: Tensor, direction: Tensor, gen: torch.Generator, history: Tensor | None = None,
+            guess: Tensor | None = None) -> Tensor:
+        """Unsmoothed, unscaled deviations `[B, Z, steps]`: from the bank for the best guesses `guess`
+        `[B, Z, steps]` where it is fitted, else AR deviations driven by the leaders' `pace` `[B, steps]`;
         `history` `[B, Z, H]`, raw deviations already given, makes them continue from it (H steps are
         part of `steps`, and returned as given)."""
+        drawn = None if guess is None or not self.bank.fitted else self.bank.draw(guess, pace, direction, gen)
+        if drawn is not None:
+            return drawn if history is None else self.bank.continue_from(history, drawn)
         drive = self.drive(pace, direction)
         if history is None:
             return self.residual.sample(len(pace), pace.shape[-1], gen, centred=True, drive=drive).to(pace.device)
@@ -80,11 +93,11 @@ class PartnerSampler(nn.Module):
         return scale[:, None, None] * dev.smooth_deviations(raw, smooth)
 
     def deviation(self, pace: Tensor, direction: Tensor, gen: torch.Generator,
-                  history: Tensor | None = None) -> Tensor:
-        """Deviations from the best guess `[B, Z, steps]`, as the calibrated sampler draws them; `history`
+                  history: Tensor | None = None, guess: Tensor | None = None) -> Tensor:
+        """Deviations from the best guess `guess` `[B, Z, steps]`, as the calibrated sampler draws them; `history`
         `[B, Z, H]` (deviations of given first steps, in latent units) makes them continue from it."""
         raw_history = None if history is None else history / self.scale[direction][:, None, None]
-        return self.finish(self.raw(pace, direction, gen, raw_history), direction)
+        return self.finish(self.raw(pace, direction, gen, raw_history, guess), direction)
 
     def hold_probability(self, logits: Tensor, direction: Tensor) -> Tensor:
         """Hold-head logits `[B, T, hands]` as probabilities, shifted so partners hold as often as real ones."""

@@ -1,0 +1,129 @@
+"""Real partners' departures from the best guess, found where the model expected the same partner: motion
+matching over latent steps, for the partner sampler.
+
+A Gaussian deviation prior (`ar_prior.py`) draws departures in directions no real partner takes. At the
+spread real partners have, salsa partners drawn that way moved and accelerated unlike real ones, so the
+calibration shrank them (to 0.6 of it, b2a), and a partner shrunk towards its best guess stands with its
+feet together, close to its leader: stance 0.16 against a real 0.29 units, `fid_cd` 69 against 3.5 for the
+real test partners' own latents decoded (a 497-step model).
+
+The bank keeps what real partners did instead: for each whole training duet, direction and latent step, the
+model's best guess there and the leader's pace (the key) and the real partner's posterior departure from the
+best guess (the value). A new lead's departure is taken segment by segment (`SEGMENT` latent steps,
+half-overlapping, cross-faded) from the bank stretch whose keys are nearest to the new lead's over the
+segment (where the model expected the same partner of a leader moving alike): one of the `CHOICES` nearest,
+picked by the generator so that draws differ, or the stretch that continues the previous segment's whenever
+it is among them, so a partner carries one real phrase on for as long as it fits its lead.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+SEGMENT = 8  # latent steps matched at once (16 frames at the duet recipe's 2 frames a step: about half a second)
+CHOICES = 2  # a segment's departure is one of this many nearest bank stretches (4: seams every segment)
+PACE_WEIGHT = 3.0  # the leader's log pace, against 32 best-guess channels of about unit spread
+BUFFERS = ("keys", "values", "direction", "steps_left", "pace_ref")
+
+
+class DeviationBank(nn.Module):
+    """Per latent step of the training duets: the key `[N, Z+1]` (best guess, then the leader's pace; `_key`),
+    the real departure from the best guess `values` `[N, Z]`, its `direction` and how many steps of its duet
+    are left from it (itself included)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.register_buffer("keys", torch.zeros(0, channels + 1))
+        self.register_buffer("pace_ref", torch.ones(()))
+        self.register_buffer("values", torch.zeros(0, channels))
+        self.register_buffer("direction", torch.zeros(0, dtype=torch.long))
+        self.register_buffer("steps_left", torch.zeros(0, dtype=torch.long))
+
+    @property
+    def fitted(self) -> bool:
+        return len(self.keys) > 0
+
+    def _load_from_state_dict(self, state: dict, prefix: str, *args) -> None:
+        """The bank's size is the training data's: take the saved one; folders saved before it had no bank."""
+        for name in BUFFERS:
+            if prefix + name in state:
+                setattr(self, name, torch.empty_like(state[prefix + name]))
+            else:
+                state[prefix + name] = getattr(self, name)
+        super()._load_from_state_dict(state, prefix, *args)
+
+    @torch.no_grad()
+    def fit(self, guesses: list[Tensor], deviations: list[Tensor], directions: list[int], paces: list[Tensor]) -> None:
+        """Keep whole training duets' best guesses and real departures `[steps, Z]`, `directions[i]` and
+        leader's pace `[steps]` each."""
+        device = self.keys.device
+        self.pace_ref = torch.cat(paces).float().median().clamp_min(1e-6).to(device)
+        self.keys = torch.cat([self._key(g.T[None], p[None])[0].T for g, p in zip(guesses, paces)]).to(device)
+        self.values = torch.cat([d.float() for d in deviations]).to(device)
+        self.direction = torch.cat([torch.full((len(g),), d, dtype=torch.long) for g, d in zip(guesses, directions)]
+                                   ).to(device)
+        self.steps_left = torch.cat([torch.arange(len(g), 0, -1) for g in guesses]).to(device)
+
+    @torch.no_grad()
+    def _key(self, guess: Tensor, pace: Tensor) -> Tensor:
+        """Keys `[B, Z+1, S]`: the best guess, and how fast the leader moves (log of its pace over the bank's
+        typical pace), weighed so that a partner's departure comes from a moment whose leader moved alike."""
+        speed = PACE_WEIGHT * (pace.float().clamp_min(1e-6) / self.pace_ref).log()
+        return torch.cat([guess.float(), speed[:, None].to(guess.device)], dim=1)
+
+    def draw(self, guess: Tensor, pace: Tensor, direction: Tensor, gen: torch.Generator) -> Tensor | None:
+        """Departures `[B, Z, S]` for best guesses `guess` `[B, Z, S]` of leaders moving at `pace` `[B, S]` in
+        `direction` `[B]`; None when the bank holds no stretch long enough for some direction asked for."""
+        s = guess.shape[-1]
+        query = self._key(guess, pace)
+        width = min(SEGMENT, s, int(self.steps_left.max()))
+        keys, values = (x.T.unfold(1, width, 1).permute(1, 0, 2) for x in (self.keys, self.values))  # [P, Z, w]
+        usable = (self.steps_left[:len(keys)] >= width)[None] & (self.direction[:len(keys)][None] == direction[:, None])
+        if not usable.any(1).all():
+            return None
+        flat = keys.flatten(1)
+        taper = torch.hann_window(width + 2, periodic=False, dtype=guess.dtype, device=guess.device)[1:-1]
+        out, weight = torch.zeros_like(guess), torch.zeros(s, dtype=guess.dtype, device=guess.device)
+        chosen, previous = None, 0
+        for start in _starts(s, width):
+            cost = torch.cdist(query[..., start:start + width].flatten(1), flat)
+            cost = cost.masked_fill(~usable, float("inf"))
+            chosen = self._choose(cost, chosen, start - previous, gen)
+            out[..., start:start + width] += values[chosen].to(guess.dtype) * taper
+            weight[start:start + width] += taper
+            previous = start
+        return out / weight
+
+    def _choose(self, cost: Tensor, chosen: Tensor | None, moved: int, gen: torch.Generator) -> Tensor:
+        """Per row, one of the `CHOICES` cheapest bank stretches, or the one continuing `chosen` by `moved`
+        steps when it is no costlier than the last of them."""
+        near, index = cost.topk(min(CHOICES, cost.shape[1]), dim=1, largest=False)
+        options = torch.isfinite(near).sum(1).clamp_min(1)  # fewer where the bank has fewer usable stretches
+        pick = (torch.rand(len(index), generator=gen).to(index.device) * options).long()
+        out = index.gather(1, pick[:, None])[:, 0]
+        if chosen is None:
+            return out
+        follow = (chosen + moved).clamp_max(cost.shape[1] - 1)
+        keeps = cost.gather(1, follow[:, None])[:, 0] <= near.gather(1, (options - 1)[:, None])[:, 0]
+        return torch.where(keeps, follow, out)
+
+    @staticmethod
+    def continue_from(history: Tensor, drawn: Tensor) -> Tensor:
+        """`drawn` `[B, Z, S]` whose first `H` steps are the given departures `history` `[B, Z, H]`, handing
+        over to the drawn ones over the next `SEGMENT // 2` steps."""
+        given = history.shape[-1]
+        out = drawn.clone()
+        out[..., :given] = history
+        span = min(SEGMENT // 2, drawn.shape[-1] - given)
+        if span > 0:
+            ramp = torch.linspace(0, 1, span + 2, dtype=drawn.dtype, device=drawn.device)[1:-1]
+            out[..., given:given + span] = history[..., -1:] * (1 - ramp) + drawn[..., given:given + span] * ramp
+        return out
+
+
+def _starts(steps: int, width: int) -> list[int]:
+    """Segment starts over `steps` latent steps, half-overlapping, the last ending at the last step."""
+    hop = max(1, width // 2)
+    starts = list(range(0, steps - width + 1, hop))
+    return starts if starts[-1] == steps - width else [*starts, steps - width]

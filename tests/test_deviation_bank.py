@@ -1,0 +1,70 @@
+"""The deviation bank: drawn departures are real ones, taken where the model expected the same partner."""
+
+import torch
+
+from pasdeux.models.deviation_bank import SEGMENT, DeviationBank
+
+
+def _bank(steps: int = 64, channels: int = 3, seed: int = 0) -> tuple[DeviationBank, torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    guesses = [torch.randn(steps, channels, generator=gen) for _ in range(2)]
+    values = [torch.randn(steps, channels, generator=gen) for _ in range(2)]
+    paces = [torch.rand(steps, generator=gen) + 0.5 for _ in range(2)]
+    bank = DeviationBank(channels)
+    bank.fit(guesses, values, [0, 1], paces)
+    return bank, torch.stack(guesses), torch.stack(values), torch.stack(paces)
+
+
+def test_a_lead_like_a_training_moment_gets_that_moments_real_departure():
+    bank, guesses, values, paces = _bank()
+    start, length = 20, 3 * SEGMENT
+    guess = guesses[1, start:start + length].T[None]  # direction 1's stretch, as the model would guess it
+    pace = paces[1, start:start + length][None]
+    real = values[1, start:start + length].T
+    draws = [bank.draw(guess, pace, torch.tensor([1]), torch.Generator().manual_seed(k))[0] for k in range(10)]
+    # a segment takes one of the two nearest stretches (the generator picks) or continues the one before
+    # while it stays among them: the exact stretch is taken at once or found again within the lead
+    assert all(torch.allclose(d[:, -SEGMENT // 2:], real[:, -SEGMENT // 2:], atol=1e-5) for d in draws)
+    assert sum(torch.allclose(d, real, atol=1e-5) for d in draws) >= 2
+
+
+def test_directions_are_kept_apart_and_draws_differ_but_stay_real():
+    bank, guesses, values, paces = _bank(steps=200)
+    guess, pace = torch.zeros(8, 3, 2 * SEGMENT), torch.ones(8, 2 * SEGMENT)
+    drawn = bank.draw(guess, pace, torch.zeros(8, dtype=torch.long), torch.Generator().manual_seed(1))
+    assert drawn.shape == guess.shape and torch.isfinite(drawn).all()
+    assert len({tuple(d.flatten().tolist()) for d in drawn}) > 1  # the generator picks among the nearest
+    # every drawn step is a cross-fade of direction 0's real departures, never direction 1's
+    own, other = values[0], values[1]
+    lo, hi = own.min(0).values[:, None], own.max(0).values[:, None]
+    assert ((drawn >= lo - 1e-5) & (drawn <= hi + 1e-5)).all()
+    assert not any(torch.allclose(drawn[0, :, 0], row) for row in other)
+
+
+def test_a_lead_longer_than_any_training_duet_is_covered_without_gaps():
+    bank, *_ = _bank(steps=40)
+    guess, pace = torch.randn(1, 3, 500), torch.ones(1, 500)
+    drawn = bank.draw(guess, pace, torch.tensor([0]), torch.Generator().manual_seed(0))
+    assert drawn.shape == (1, 3, 500) and torch.isfinite(drawn).all()
+    assert drawn.abs().sum(1).gt(0).all()  # no step left without a departure
+
+
+def test_given_first_steps_are_kept_and_handed_over_smoothly():
+    bank, *_ = _bank()
+    drawn = torch.randn(2, 3, 30)
+    history = torch.full((2, 3, 6), 5.0)
+    out = bank.continue_from(history, drawn)
+    handed = 6 + SEGMENT // 2
+    assert torch.equal(out[..., :6], history) and torch.equal(out[..., handed:], drawn[..., handed:])
+    jumps = out.diff(dim=-1).abs()[..., 5:6 + SEGMENT // 2]
+    assert jumps.max() < (drawn[..., 6:7] - 5.0).abs().max()  # the hand-over is spread over several steps
+
+
+def test_the_bank_travels_with_the_weights_and_older_folders_load_without_one():
+    bank, *_ = _bank()
+    again = DeviationBank(3)
+    again.load_state_dict(bank.state_dict())
+    assert again.fitted and torch.equal(again.values, bank.values) and torch.equal(again.keys, bank.keys)
+    old = DeviationBank(3)
+    old.load_state_dict({})  # a folder saved before the bank: empty, so the sampler falls back to its AR prior
+    assert not old.fitted
