@@ -11,7 +11,7 @@ def _bank(steps: int = 64, channels: int = 3, seed: int = 0) -> tuple[DeviationB
     values = [torch.randn(steps, channels, generator=gen) for _ in range(2)]
     paces = [torch.rand(steps, generator=gen) + 0.5 for _ in range(2)]
     bank = DeviationBank(channels)
-    bank.fit(guesses, values, [0, 1], paces)
+    bank.fit(guesses, values, [0, 1], paces, [0, 0])
     return bank, torch.stack(guesses), torch.stack(values), torch.stack(paces)
 
 
@@ -68,3 +68,15 @@ def test_the_bank_travels_with_the_weights_and_older_folders_load_without_one():
     old = DeviationBank(3)
     old.load_state_dict({})  # a folder saved before the bank: empty, so the sampler falls back to its AR prior
     assert not old.fitted
+
+
+def test_a_training_lead_drawn_as_new_never_gets_its_own_partner_back():
+    """The calibration draws training leads as if they were new: kept from their own moment, the bank must
+    answer with another one (else every sample would move exactly as the real partner does)."""
+    bank, guesses, values, paces = _bank(steps=120)
+    guess, pace = guesses[0, 40:40 + 2 * SEGMENT].T[None], paces[0, 40:40 + 2 * SEGMENT][None]
+    own = values[0, 40:40 + 2 * SEGMENT].T
+    drawn = bank.draw(guess, pace, torch.tensor([0]), torch.Generator().manual_seed(0),
+                      avoid=torch.tensor([[0, 40, 40 + 2 * SEGMENT - 1]]))
+    assert drawn is not None
+    assert not any(torch.allclose(drawn[0, :, k], own[:, k]) for k in range(own.shape[1]))

@@ -340,8 +340,8 @@ class PartnerModel(MotionModel):
     def fit_sampler(self, sequences: list[np.ndarray]) -> None:
         """Fit the sampler to how the real partners of whole training duets `[2, T, J, 3]` depart from the best
         guess, in every direction (once, after training; saved with the weights)."""
-        deviations, paces, directions, guesses = [], [], [], []
-        for seq in sequences:
+        deviations, paces, directions, guesses, sources = [], [], [], [], []
+        for source, seq in enumerate(sequences):
             pair = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)
             for direction in range(len(self.directions)):
                 lead, partner = pair[direction][None], pair[1 - direction][None]
@@ -351,7 +351,8 @@ class PartnerModel(MotionModel):
                 guesses.append(guess[0].T)
                 paces.append(cond.pace[0])
                 directions.append(direction)
-        self.sampler.fit(deviations, paces, directions, guesses)
+                sources.append(source)
+        self.sampler.fit(deviations, paces, directions, guesses, sources)
 
     def draw(self, cond: PartnerCondition, sigma: float, gen: torch.Generator,
              history: Tensor | None = None) -> Tensor:

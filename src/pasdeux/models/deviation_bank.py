@@ -24,13 +24,13 @@ from torch import Tensor, nn
 SEGMENT = 8  # latent steps matched at once (16 frames at the duet recipe's 2 frames a step: about half a second)
 CHOICES = 2  # a segment's departure is one of this many nearest bank stretches (4: seams every segment)
 PACE_WEIGHT = 3.0  # the leader's log pace, against 32 best-guess channels of about unit spread
-BUFFERS = ("keys", "values", "direction", "steps_left", "pace_ref")
+BUFFERS = ("keys", "values", "direction", "steps_left", "pace_ref", "source", "position")
 
 
 class DeviationBank(nn.Module):
     """Per latent step of the training duets: the key `[N, Z+1]` (best guess, then the leader's pace; `_key`),
     the real departure from the best guess `values` `[N, Z]`, its `direction` and how many steps of its duet
-    are left from it (itself included)."""
+    are left from it (itself included), and where it comes from (`source` duet, `position` in it)."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()
@@ -39,6 +39,8 @@ class DeviationBank(nn.Module):
         self.register_buffer("values", torch.zeros(0, channels))
         self.register_buffer("direction", torch.zeros(0, dtype=torch.long))
         self.register_buffer("steps_left", torch.zeros(0, dtype=torch.long))
+        self.register_buffer("source", torch.zeros(0, dtype=torch.long))  # which training duet
+        self.register_buffer("position", torch.zeros(0, dtype=torch.long))  # its latent step there
 
     @property
     def fitted(self) -> bool:
@@ -54,32 +56,42 @@ class DeviationBank(nn.Module):
         super()._load_from_state_dict(state, prefix, *args)
 
     @torch.no_grad()
-    def fit(self, guesses: list[Tensor], deviations: list[Tensor], directions: list[int], paces: list[Tensor]) -> None:
-        """Keep whole training duets' best guesses and real departures `[steps, Z]`, `directions[i]` and
-        leader's pace `[steps]` each."""
+    def fit(self, guesses: list[Tensor], deviations: list[Tensor], directions: list[int], paces: list[Tensor],
+            sources: list[int]) -> None:
+        """Keep whole training duets' best guesses and real departures `[steps, Z]`, `directions[i]`, leader's
+        pace `[steps]` and duet `sources[i]` each."""
         device = self.keys.device
+
+        def each_step(per_duet: list[int]) -> Tensor:  # one value per duet, repeated over its steps
+            return torch.cat([torch.full((len(g),), v, dtype=torch.long) for g, v in zip(guesses, per_duet)]).to(device)
+
         self.pace_ref = torch.cat(paces).float().median().clamp_min(1e-6).to(device)
         self.keys = torch.cat([self._key(g.T[None], p[None])[0].T for g, p in zip(guesses, paces)]).to(device)
         self.values = torch.cat([d.float() for d in deviations]).to(device)
-        self.direction = torch.cat([torch.full((len(g),), d, dtype=torch.long) for g, d in zip(guesses, directions)]
-                                   ).to(device)
+        self.direction, self.source = each_step(directions), each_step(sources)
+        self.position = torch.cat([torch.arange(len(g)) for g in guesses]).to(device)
         self.steps_left = torch.cat([torch.arange(len(g), 0, -1) for g in guesses]).to(device)
 
-    @torch.no_grad()
     def _key(self, guess: Tensor, pace: Tensor) -> Tensor:
         """Keys `[B, Z+1, S]`: the best guess, and how fast the leader moves (log of its pace over the bank's
         typical pace), weighed so that a partner's departure comes from a moment whose leader moved alike."""
         speed = PACE_WEIGHT * (pace.float().clamp_min(1e-6) / self.pace_ref).log()
         return torch.cat([guess.float(), speed[:, None].to(guess.device)], dim=1)
 
-    def draw(self, guess: Tensor, pace: Tensor, direction: Tensor, gen: torch.Generator) -> Tensor | None:
+    @torch.no_grad()
+    def draw(self, guess: Tensor, pace: Tensor, direction: Tensor, gen: torch.Generator,
+             avoid: Tensor | None = None) -> Tensor | None:
         """Departures `[B, Z, S]` for best guesses `guess` `[B, Z, S]` of leaders moving at `pace` `[B, S]` in
-        `direction` `[B]`; None when the bank holds no stretch long enough for some direction asked for."""
+        `direction` `[B]`; None when the bank holds no stretch long enough for some direction asked for.
+        `avoid` `[B, 3]` (source, first and last latent step) keeps each row from its own training moment
+        (and `SEGMENT` steps either side), for drawing training leads as if they were new."""
         s = guess.shape[-1]
         query = self._key(guess, pace)
         width = min(SEGMENT, s, int(self.steps_left.max()))
         keys, values = (x.T.unfold(1, width, 1).permute(1, 0, 2) for x in (self.keys, self.values))  # [P, Z, w]
         usable = (self.steps_left[:len(keys)] >= width)[None] & (self.direction[:len(keys)][None] == direction[:, None])
+        if avoid is not None:
+            usable = usable & ~self._near(avoid, len(keys), width)
         if not usable.any(1).all():
             return None
         flat = keys.flatten(1)
@@ -94,6 +106,12 @@ class DeviationBank(nn.Module):
             weight[start:start + width] += taper
             previous = start
         return out / weight
+
+    def _near(self, avoid: Tensor, count: int, width: int) -> Tensor:
+        """`[B, P]`: bank stretches that overlap each row's own moment `avoid` `[B, 3]`, `SEGMENT` steps either side."""
+        source, position = self.source[:count][None], self.position[:count][None]
+        first, last = avoid[:, 1:2] - SEGMENT, avoid[:, 2:3] + SEGMENT
+        return (source == avoid[:, :1]) & (position + width > first) & (position <= last)
 
     def _choose(self, cost: Tensor, chosen: Tensor | None, moved: int, gen: torch.Generator) -> Tensor:
         """Per row, one of the `CHOICES` cheapest bank stretches, or the one continuing `chosen` by `moved`

@@ -44,16 +44,16 @@ def fit(model: DuetVAE, sequences: list[np.ndarray]) -> None:
 def calibrate(model: DuetVAE, sequences: list[np.ndarray]) -> None:
     """Per direction, the deviation smoothing and scale whose sampled training partners move and accelerate
     most like the real ones, then the hold shift for those samples."""
-    windows = np.concatenate([pair_windows(np.asarray(s, np.float32), model.window, model.window)
-                              for s in sequences if s.shape[1] >= model.window])
-    pairs = torch.as_tensor(windows[np.linspace(0, len(windows) - 1, min(CALIBRATION_WINDOWS, len(windows)))
-                                    .round().astype(int)], device=model.device)
+    windows, moments = _windows(model, sequences)
+    chosen = np.linspace(0, len(windows) - 1, min(CALIBRATION_WINDOWS, len(windows))).round().astype(int)
+    pairs = torch.as_tensor(windows[chosen], device=model.device)
+    avoid = torch.as_tensor(moments[chosen], device=model.device)
     gen = torch.Generator().manual_seed(0)
     for direction in range(len(model.directions)):
         lead, partner = pairs[:, direction], pairs[:, 1 - direction]
         ctx = model.condition(lead, direction)
         mu = model.best_guess(ctx)
-        raw = model.sampler.raw(ctx.pace, ctx.direction, gen, guess=mu)
+        raw = model.sampler.raw(ctx.pace, ctx.direction, gen, guess=mu, avoid=avoid)
         real = np.array([dev.mean_motion(model.own_centred(partner), order) for order in (1, 2)])
         gaps, outs = {}, {}
         ones = torch.ones(len(lead), device=mu.device)
@@ -68,6 +68,21 @@ def calibrate(model: DuetVAE, sequences: list[np.ndarray]) -> None:
         model.sampler.smooth[direction], model.sampler.scale[direction] = best
         if model.n_hold:
             calibrate_holds(model, direction, outs[best], lead, partner)
+
+
+def _windows(model: DuetVAE, sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Back-to-back training pair windows `[N, 2, T, J, 3]` and where each lies `[N, 3]` (its duet, its first
+    and last latent step): the deviation bank draws them as new leads, away from their own moment (there it
+    would give back the real partner, and the calibration would believe every sample moves as real ones do)."""
+    out, moments = [], []
+    for k, s in enumerate(sequences):
+        if s.shape[1] < model.window:
+            continue
+        w = pair_windows(np.asarray(s, np.float32), model.window, model.window)
+        first = np.arange(len(w)) * model.window // model.factor
+        out.append(w)
+        moments.append(np.stack([np.full(len(w), k), first, first + model.window // model.factor - 1], 1))
+    return np.concatenate(out), np.concatenate(moments)
 
 
 def calibrate_holds(model: DuetVAE, direction: int, out: Tensor, lead: Tensor, partner: Tensor) -> None:

@@ -49,13 +49,13 @@ class PartnerSampler(nn.Module):
     # --- fitting -------------------------------------------------------------------------------
     @torch.no_grad()
     def fit(self, deviations: list[Tensor], paces: list[Tensor], directions: list[int],
-            guesses: list[Tensor] | None = None) -> None:
+            guesses: list[Tensor] | None = None, sources: list[int] | None = None) -> None:
         """Fit the AR prior to real deviations `[steps, Z]` and, per direction, the drive to the leaders'
         paces `[steps]` (`directions[i]` is the direction of `deviations[i]`); keep the deviations in the bank,
-        keyed by the best guesses `[steps, Z]` they depart from."""
+        keyed by the best guesses `[steps, Z]` they depart from (`sources[i]`: which training duet)."""
         self.residual.fit(deviations, max_radius=MAX_RADIUS)
         if guesses is not None:
-            self.bank.fit(guesses, deviations, directions, paces)
+            self.bank.fit(guesses, deviations, directions, paces, sources or list(range(len(guesses))))
         for d in range(len(self.smooth)):
             mine = [i for i, x in enumerate(directions) if x == d]
             fitted = dev.fit_drive([deviations[i] for i in mine], [paces[i] for i in mine])
@@ -69,12 +69,14 @@ class PartnerSampler(nn.Module):
                          self.drive_rms[direction, None])
 
     def raw(self, pace: Tensor, direction: Tensor, gen: torch.Generator, history: Tensor | None = None,
-            guess: Tensor | None = None) -> Tensor:
+            guess: Tensor | None = None, avoid: Tensor | None = None) -> Tensor:
         """Unsmoothed, unscaled deviations `[B, Z, steps]`: from the bank for the best guesses `guess`
-        `[B, Z, steps]` where it is fitted, else AR deviations driven by the leaders' `pace` `[B, steps]`;
-        `history` `[B, Z, H]`, raw deviations already given, makes them continue from it (H steps are
-        part of `steps`, and returned as given)."""
-        drawn = None if guess is None or not self.bank.fitted else self.bank.draw(guess, pace, direction, gen)
+        `[B, Z, steps]` where it is fitted (`avoid`: see `DeviationBank.draw`), else AR deviations driven by
+        the leaders' `pace` `[B, steps]`; `history` `[B, Z, H]`, raw deviations already given, makes them
+        continue from it (H steps are part of `steps`, and returned as given)."""
+        drawn = None
+        if guess is not None and self.bank.fitted:
+            drawn = self.bank.draw(guess, pace, direction, gen, avoid)
         if drawn is not None:
             return drawn if history is None else self.bank.continue_from(history, drawn)
         drive = self.drive(pace, direction)
