@@ -13,8 +13,9 @@
 - **floor flatness**: in every frame, the lower foot's lowest point (ankle, heel or toe) is the
   planted one for people walking or standing; the spread of those heights over the whole clip (their
   standard deviation, the range from the 5th to the 95th percentile, and BENCHMARK.md's figure: the 10th
-  to the 50th percentile) is how far the feet are from standing on one floor. The extraction's last step stands every frame's lower foot on the floor, so
-  after it the spread is 0 by construction; `floor_before_last_step` is the honest figure: the spread
+  to the 50th percentile) is how far the feet are from standing on one floor. The extraction's last step
+  stands every frame's lower foot on the floor, so after it the spread is 0 by construction;
+  `floor_before_last_step` is the honest figure: the spread
   once each pose was stood on the fitted floor, fitted to its rigid bones and smoothed (how far the
   smoothed, rigid body would leave the floor without that step).
 - **bone-length variation**: `metrics.bone_cv` per dancer (0 for a rigid body).
