@@ -24,6 +24,11 @@ from torch import Tensor, nn
 SEGMENT = 8  # latent steps matched at once (16 frames at the duet recipe's 2 frames a step: about half a second)
 CHOICES = 2  # a segment's departure is one of this many nearest bank stretches (4: seams every segment)
 PACE_WEIGHT = 3.0  # the leader's log pace, against 32 best-guess channels of about unit spread
+# A real partner's departure changes as fast as its leader moves (the AR prior's drive measured a power of
+# 0.65 on salsa); played for a leader faster or slower than the bank's, it changes in proportion: salsa
+# whole takes, responsiveness 0.48 / 0.62 -> 0.59 / 0.65 (real 0.695; the power 0.65: 0.56 / 0.64).
+MAX_PACE_RATIO = 4.0
+PACE_LEAK = 0.2  # per step: how fast the paced departure comes back to the real one it plays
 BUFFERS = ("keys", "values", "direction", "steps_left", "pace_ref", "source", "position")
 
 
@@ -97,15 +102,18 @@ class DeviationBank(nn.Module):
         flat = keys.flatten(1)
         taper = torch.hann_window(width + 2, periodic=False, dtype=guess.dtype, device=guess.device)[1:-1]
         out, weight = torch.zeros_like(guess), torch.zeros(s, dtype=guess.dtype, device=guess.device)
+        bank_pace = torch.zeros(guess.shape[0], s, dtype=guess.dtype, device=guess.device)
         chosen, previous = None, 0
         for start in _starts(s, width):
             cost = torch.cdist(query[..., start:start + width].flatten(1), flat)
             cost = cost.masked_fill(~usable, float("inf"))
             chosen = self._choose(cost, chosen, start - previous, gen)
             out[..., start:start + width] += values[chosen].to(guess.dtype) * taper
+            bank_pace[:, start:start + width] += keys[chosen][:, -1].to(guess.dtype) * taper
             weight[start:start + width] += taper
             previous = start
-        return out / weight
+        faster = ((query[:, -1] - bank_pace / weight) / PACE_WEIGHT).exp().clamp(1 / MAX_PACE_RATIO, MAX_PACE_RATIO)
+        return _paced(out / weight, faster)
 
     def _near(self, avoid: Tensor, count: int, width: int) -> Tensor:
         """`[B, P]`: bank stretches that overlap each row's own moment `avoid` `[B, 3]`, `SEGMENT` steps either side."""
@@ -138,6 +146,16 @@ class DeviationBank(nn.Module):
             ramp = torch.linspace(0, 1, span + 2, dtype=drawn.dtype, device=drawn.device)[1:-1]
             out[..., given:given + span] = history[..., -1:] * (1 - ramp) + drawn[..., given:given + span] * ramp
         return out
+
+
+def _paced(departure: Tensor, faster: Tensor) -> Tensor:
+    """`departure` `[B, Z, S]` changing `faster` `[B, S]` times as fast as it did (how much faster the new
+    leader moves than the bank's did there), held to it by `PACE_LEAK` a step so that it does not drift."""
+    out = departure.clone()
+    for t in range(1, departure.shape[-1]):
+        step = faster[:, None, t] * (departure[..., t] - departure[..., t - 1])
+        out[..., t] = out[..., t - 1] + step + PACE_LEAK * (departure[..., t - 1] - out[..., t - 1])
+    return out
 
 
 def _starts(steps: int, width: int) -> list[int]:
