@@ -307,8 +307,11 @@ def _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, 
 def _camera_note(opt: Options, camera: Camera, floor) -> str:
     if floor.how == "estimated":
         roll = "" if floor.feet_roll_deg is None else (
-            f" (the roll from the people standing near the frame's middle: the feet alone gave "
+            f" (the roll from how upright people lean in the frame: the feet alone gave "
             f"{floor.feet_roll_deg:.1f} deg, which upright bodies do not show)")
+        if floor.upright_roll_deg is not None:
+            roll = (f" (the roll is in doubt: upright people lean as for {floor.upright_roll_deg:.1f} deg, but the "
+                    "feet do not lie on a floor with that roll; give --tilt where it matters)")
         pose = (f"looking down {floor.tilt_deg:.1f} deg, roll {floor.roll_deg:.1f} deg, {floor.height:.2f} m above "
                 f"the floor: estimated from where {floor.planted} poses' lowest feet meet one floor over the whole "
                 f"video{roll}; each pose then stands on it along the line of sight of its lowest foot")
@@ -422,7 +425,8 @@ def _provenance(path: Path, opt: Options, camera: Camera, where: dict, floor) ->
                    "focal_px": round(camera.focal, 3), "position_m": [round(float(v), 4) for v in where["camera"]],
                    "level": floor.how == "assumed level", "tilt": floor.how,
                    "tilt_deg": round(floor.tilt_deg, 2), "roll_deg": round(floor.roll_deg, 2),
-                   "roll_from": "upright bodies" if floor.feet_roll_deg is not None else floor.how,
+                   "roll_from": "upright bodies" if floor.feet_roll_deg is not None else floor.how
+                   + (" (in doubt: upright bodies disagree)" if floor.upright_roll_deg is not None else ""),
                    "rotation": [[round(float(v), 6) for v in row] for row in rot]},
         "dancers": opt.dancers, "pick": opt.pick, "rigid": opt.rigid,
         "smooth_s": opt.smooth, "smooth_travel_s": opt.smooth_travel, "min_visibility": opt.min_visibility,
