@@ -14,7 +14,14 @@ import pasdeux
 from music_synth import RATE
 from pasdeux.cli import main
 from pasdeux.errors import ShapeError
-from pasdeux.metrics.music import beat_alignment_score, beat_hit_rate, hit_ceiling, motion_beat_times, music_alignment
+from pasdeux.metrics.music import (
+    beat_alignment_score,
+    beat_hit_rate,
+    hit_ceiling,
+    motion_beat_times,
+    music_alignment,
+    stops_on_beats,
+)
 
 
 def test_bas_is_bailandos_formula_at_30_fps():
@@ -26,6 +33,20 @@ def test_bas_is_bailandos_formula_at_30_fps():
     assert beat_alignment_score(music, np.zeros(0)) == 0.0
     assert beat_hit_rate(music, np.array([1.05, 2.2])) == pytest.approx(1 / 3)
     assert beat_hit_rate(music, np.array([1.1, 1.9, 3.1])) == 1.0  # 0.1 s is a hit
+
+
+def test_the_share_of_stops_on_beats_does_not_grow_with_more_stops():
+    """BAS and hits rise when a dance stops more often; the share of its stops on a beat does not."""
+    beats = np.arange(0.5, 200, 0.5)
+    rng = np.random.default_rng(0)  # stops at random times, once and three times a second
+    sparse, dense = np.sort(rng.uniform(0, 200, 200)), np.sort(rng.uniform(0, 200, 600))
+    assert beat_alignment_score(beats, dense) > 1.5 * beat_alignment_score(beats, sparse)
+    chance = 0.2 / 0.5  # a stop at a random time lies within 0.1 s of a beat 0.5 s apart
+    assert stops_on_beats(beats, sparse) == pytest.approx(chance, abs=0.07)
+    assert stops_on_beats(beats, dense) == pytest.approx(chance, abs=0.07)
+    assert stops_on_beats(beats, np.array([1.0, 1.23, 2.05, 2.75])) == 0.5  # 1.0 and 2.05 are on beats
+    assert stops_on_beats(beats, np.array([1.0, 30.0]), duration=20.0) == 1.0  # stops past the end left out
+    assert np.isnan(stops_on_beats(beats, np.zeros(0))) and np.isnan(stops_on_beats(np.zeros(0), beats))
 
 
 @pytest.fixture(scope="module")

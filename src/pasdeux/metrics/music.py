@@ -25,6 +25,11 @@ what an audience accepts as "on the beat": viewers judge an accent synchronous w
 within roughly +-100 ms of it (the audio-visual binding window), while a kinematic beat itself is only
 placed to about 2 frames (its smoothing sigma, 67 ms).
 
+`stops_on_beats`: the share of the dance's kinematic beats within `HIT_TOLERANCE_S` of a music beat, the hit
+rate seen from the dance. Unlike BAS and the hit rate it does not grow when a dance stops more often (a dance
+stopping at random times scores 0.2 s / beat interval however often it stops), so it says whether a dance's
+own stops fall on the music without rewarding extra ones (`generate.to_music` picks draws by it).
+
 Beside the hit rate, two figures that say what it can reach (they never replace it):
 
 - `beat_hits_ceiling` = min(1, kinematic beats / music beats): the most a dance with this many stops can
@@ -37,6 +42,8 @@ Beside the hit rate, two figures that say what it can reach (they never replace 
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -79,6 +86,16 @@ def beat_alignment_score(music_beats: np.ndarray, motion_beats: np.ndarray, dura
     return float(np.exp(-(d**2) / (2 * BAS_SIGMA_FRAMES**2)).mean())
 
 
+def stops_on_beats(music_beats: np.ndarray, motion_beats: np.ndarray, duration: float | None = None,
+                   tolerance: float = HIT_TOLERANCE_S) -> float:
+    """The share of kinematic beats (up to `duration`) within `tolerance` seconds of a music beat; NaN for a
+    motion without kinematic beats or music without beats."""
+    motion, music = _within(motion_beats, duration), np.asarray(music_beats, np.float64).reshape(-1)
+    if not len(motion) or not len(music):
+        return float("nan")
+    return float((np.abs(motion[:, None] - music[None, :]).min(1) <= tolerance + 1e-9).mean())
+
+
 def beat_hit_rate(music_beats: np.ndarray, motion_beats: np.ndarray, duration: float | None = None,
                   tolerance: float = HIT_TOLERANCE_S) -> float:
     """The share of music beats (up to `duration`) with a kinematic beat within `tolerance` seconds."""
@@ -110,7 +127,9 @@ def music_alignment(x: np.ndarray, skeleton: Skeleton, music_beats: np.ndarray, 
     strong = _strong_beats(music_beats, counts)
     per_dancer = [_dancer_figures(music_beats, strong, b, duration)
                   for b in motion_beat_times(a, skeleton, fps, leg_length)]
-    mean = {k: float(np.mean([d[k] for d in per_dancer])) for k in per_dancer[0]}
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a dancer without stops has no share of them on beats
+        mean = {k: float(np.nanmean([d[k] for d in per_dancer])) for k in per_dancer[0]}
     n_music = len(_within(music_beats, duration))
     return {**mean, "music_beats_per_s": n_music / duration, "dancers": per_dancer}
 
@@ -120,6 +139,7 @@ def _dancer_figures(music_beats: np.ndarray, strong: np.ndarray | None, motion_b
     out = {"bas": beat_alignment_score(music_beats, motion_beats, duration),
            "beat_hits": beat_hit_rate(music_beats, motion_beats, duration),
            "beat_hits_ceiling": hit_ceiling(music_beats, motion_beats, duration),
+           "stops_on_beats": stops_on_beats(music_beats, motion_beats, duration),
            "kinematic_beats_per_s": len(motion_beats) / duration}
     if strong is not None:
         out["beat_hits_strong"] = beat_hit_rate(strong, motion_beats, duration)
