@@ -82,8 +82,12 @@ def test_a_lead_and_partner_share_one_map(dance):
     out, (warp,) = ms.fit_to_music(dance, grid, groups=[(0, 1)], lead={0: (0,)})
     both = warp.apply(dance.positions)
     np.testing.assert_allclose(out.positions, both, atol=1e-6)
-    alone, _ = ms.fit_to_music(dance.dancer(0), grid)
-    np.testing.assert_allclose(alone.positions[0], out.positions[0], atol=1e-6)  # planned from the lead alone
+    # Planned from the lead's stops alone (the pulse also keeps the partner's stops, so it is left out here).
+    alone, (solo_warp,) = ms.fit_to_music(dance.dancer(0), grid)
+    np.testing.assert_allclose(solo_warp.anchors, warp.anchors)
+    alone, _ = ms.fit_to_music(dance.dancer(0), grid, pulse=0.0)
+    pair, _ = ms.fit_to_music(dance, grid, groups=[(0, 1)], lead={0: (0,)}, pulse=0.0)
+    np.testing.assert_allclose(alone.positions[0], pair.positions[0], atol=1e-6)
 
 
 def test_without_beats_the_dance_is_only_trimmed(dance):
@@ -156,3 +160,58 @@ def test_a_gap_in_the_dance_stays_a_gap(dance):
     lost = np.isnan(out.positions[0, :, 3, 0])
     assert 8 <= lost.sum() <= 14 and not np.isnan(np.delete(out.positions[0], 3, axis=1)).any()
     assert len(ms.stops(dance.dancer(0).with_positions(gappy))[0]) == len(ms.stops(dance.dancer(0))[0])
+
+
+def few_stops(skeleton, pose: np.ndarray, stops_at: np.ndarray, seconds: float, fps: float = 30.0):
+    """A body bobbing up and down at a steady speed that dips by half at `stops_at` (seconds), turning there:
+    its speed curve, which the metrics' detector reads, has those stops and no other. The half-depth dip keeps
+    the curve's 5-95 % range small, so a slowing of 16 % would pass the detector's 20 % prominence."""
+    from pasdeux.motion import Motion
+
+    t = np.arange(int(round(seconds * fps))) / fps
+    speed = 0.6 * (1 - 0.5 * np.exp(-((t[:, None] - stops_at[None]) ** 2) / (2 * 0.12**2)).sum(1))
+    turn = np.where(np.searchsorted(stops_at, t) % 2 == 0, 1.0, -1.0)  # up, stop, down, stop...
+    height = np.concatenate([[0.0], np.cumsum(speed * turn)[:-1] / fps])
+    positions = pose[None, None] + height[None, :, None, None] * np.array([0.0, 1.0, 0.0])
+    return Motion(positions.astype(np.float32), skeleton, fps)
+
+
+def test_the_warp_adds_no_stop_to_a_dance_with_few(duet):
+    """A dance stopping every 1.7 s to 120 BPM: the beat pulse slows into every beat, which on its smooth
+    stretches would make stops of its own (checked below with the pulse unchecked); the warp must leave the
+    detector (metrics.music, as the benchmark counts) no more stops than the dance has in what it plays."""
+    from pasdeux.metrics.music import motion_beat_times
+
+    seconds = 10.0
+    stops_at = np.arange(1.0, 12.0, 1.7)
+    motion = few_stops(duet.skeleton, duet.positions[0, 0], stops_at, ms.motion_frames_needed(seconds, 30) / 30)
+    own = motion_beat_times(motion.positions, motion.skeleton, motion.fps)[0]
+    assert np.abs(own[:, None] - stops_at[None]).min(1).max() < 0.1 and len(own) == len(stops_at)
+    grid = ms.BeatGrid.of(click_music(120, first=0.3), 0.0, seconds)
+    out, (warp,) = ms.fit_to_music(motion, grid)
+    played = own[(own >= warp.source_times[0]) & (own <= warp.source_times[-1])]
+    found = motion_beat_times(out.positions, out.skeleton, out.fps)[0]
+    assert len(found) <= len(played), (found, played)
+    assert warp.max_tempo_change() <= ms.MAX_TEMPO_CHANGE + 1e-9
+    # The same warp with the pulse on every beat, unchecked, makes stops where the dance has none.
+    slope = warp.tempo()
+    depth = np.full(len(grid.beats), ms.PULSE)
+    pulsed = ms._times(slope * (1 + ms._pulse(grid.beats, depth, grid.seconds, 30.0)), warp.source_times[0],
+                       motion.duration, 30.0)
+    unchecked = ms.BeatWarp(30.0, pulsed, warp.anchors).apply(motion.positions)
+    assert len(motion_beat_times(unchecked, motion.skeleton, 30.0)[0]) > len(played)
+
+
+def test_the_pulse_stays_where_it_makes_no_stop(dance):
+    """On real dance, which stops about once a second, the checked pulse is still there on beats (the tempo
+    dips below the anchors' tempo on them) and the detector finds no more stops than without it."""
+    from pasdeux.metrics.music import motion_beat_times
+
+    grid = ms.BeatGrid.of(click_music(), 0.0, SPAN_S)
+    solo = dance.dancer(0)
+    with_pulse, (a,) = ms.fit_to_music(solo, grid)
+    without, (b,) = ms.fit_to_music(solo, grid, pulse=0.0)
+    on_beat = np.clip(np.round(grid.beats * solo.fps).astype(int), 0, len(a.tempo()) - 1)
+    assert np.mean(a.tempo()[on_beat] < b.tempo()[on_beat] - 0.02) > 0.3
+    n = [len(motion_beat_times(m.positions, m.skeleton, m.fps)[0]) for m in (with_pulse, without)]
+    assert n[0] <= n[1] + 1, n
