@@ -3,8 +3,9 @@
 Each generates as its mode does without music, `music_sync.motion_frames_needed` long (enough to play the
 span at the fastest local tempo the warp allows), and is then played to the music (`music_sync`). Fresh
 results are drawn `DRAWS` times (`draw_seed`: the seed, then seeds spread from it) and, for each result (a
-solo, or a duet's lead with its partner), the draw whose stops align best with the beats after the warp is
-kept: sampling guided by the beat grid, every draw the model's own. The same seed and music make the same
+solo, or a duet's lead with its partner), the draw whose stops land on the beats most often after the warp is
+kept (by the share of its stops on a beat, which a draw does not raise by stopping more; then by the beat
+alignment score): sampling guided by the beat grid, every draw the model's own. The same seed and music make the same
 choice, so a result is made again from its provenance. A partner answers a given lead played to the music
 first.
 """
@@ -47,12 +48,18 @@ def generated_seconds(grid: BeatGrid, fps: float) -> float:
     return motion_frames_needed(grid.seconds, fps) / fps
 
 
-def _alignment(motion: Motion, grid: BeatGrid, group: tuple[int, ...], lead: tuple[int, ...]) -> float:
-    """Bailando's beat alignment of a group of dancers once warped to the music (mean over the group)."""
+def _alignment(motion: Motion, grid: BeatGrid, group: tuple[int, ...], lead: tuple[int, ...]) -> tuple[float, float]:
+    """How well a group of dancers lands on the beats once warped to the music: the share of its stops on a beat
+    (`metrics.music.stops_on_beats`, -1 for a group without stops), then Bailando's beat alignment (means over the
+    group). The share comes first because it does not grow with the number of stops: choosing draws by the
+    alignment score picked those that stop most (8 songs x 3 seeds, solo: 1.05 -> 1.24 kinematic beats per
+    second, the model's own mean over draws 1.14), buying alignment with extra beats."""
     from pasdeux.metrics.music import music_alignment
 
-    warped = plan(motion, grid, lead).apply(motion.positions[list(group)])
-    return music_alignment(warped, motion.skeleton, grid.beats, motion.fps)["bas"]
+    warped = plan(motion, grid, lead, group=group).apply(motion.positions[list(group)])
+    out = music_alignment(warped, motion.skeleton, grid.beats, motion.fps)
+    share = out["stops_on_beats"]
+    return (share if np.isfinite(share) else -1.0), out["bas"]
 
 
 def draw_seed(seed: int, k: int) -> int:
@@ -70,7 +77,7 @@ def best_draws(make: Callable[[int], Motion], seed: int, grid: BeatGrid, groups:
     positions, chosen = made[0].positions.copy(), []
     for group in groups:
         scores = [_alignment(m, grid, group, lead.get(group[0], group)) for m in made]
-        chosen.append(int(np.nanargmax(scores)))
+        chosen.append(max(range(len(made)), key=scores.__getitem__))  # the first of equals: draw 0 on a tie
         positions[list(group)] = made[chosen[-1]].positions[list(group)]
     return made[0].with_positions(positions), chosen
 
