@@ -32,7 +32,8 @@ def test_a_lead_like_a_training_moment_gets_that_moments_real_departure():
 def test_directions_are_kept_apart_and_draws_differ_but_stay_real():
     bank, guesses, values, paces = _bank(steps=200)
     guess, pace = torch.zeros(8, 3, 2 * SEGMENT), torch.ones(8, 2 * SEGMENT)
-    drawn = bank.draw(guess, pace, torch.zeros(8, dtype=torch.long), torch.Generator().manual_seed(1))
+    drawn = bank.draw(guess, pace, torch.zeros(8, dtype=torch.long), torch.Generator().manual_seed(1),
+                      power=0.0)  # played at the bank's own pace: cross-fades of real departures, nothing else
     assert drawn.shape == guess.shape and torch.isfinite(drawn).all()
     assert len({tuple(d.flatten().tolist()) for d in drawn}) > 1  # the generator picks among the nearest
     # every drawn step is a cross-fade of direction 0's real departures, never direction 1's

@@ -21,12 +21,17 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-SEGMENT = 8  # latent steps matched at once (16 frames at the duet recipe's 2 frames a step: about half a second)
+# Latent steps matched at once (32 frames at the duet recipe's 2 frames a step: about a second); consecutive
+# segments cross-fade over half of it. Half as long, the hand-overs came twice as often and twice as fast: the
+# video couple's b2a partner shook 1.5x the real one over a whole take (1.1x at 16).
+SEGMENT = 16
 CHOICES = 2  # a segment's departure is one of this many nearest bank stretches (4: seams every segment)
 PACE_WEIGHT = 3.0  # the leader's log pace, against 32 best-guess channels of about unit spread
-# A real partner's departure changes as fast as its leader moves (the AR prior's drive measured a power of
-# 0.65 on salsa); played for a leader faster or slower than the bank's, it changes in proportion: salsa
-# whole takes, responsiveness 0.48 / 0.62 -> 0.59 / 0.65 (real 0.695; the power 0.65: 0.56 / 0.64).
+# A real partner's departure changes faster the faster its leader moves (a power law the sampler fits:
+# `deviations.fit_drive`, 0.65 on salsa); played for a leader faster or slower than the bank's was, it
+# changes by that power of the ratio of their paces: salsa whole takes, responsiveness 0.48 / 0.62 ->
+# 0.56 / 0.64 (real 0.695; in plain proportion 0.59 / 0.65, but the video couple's b2a partner then
+# shook 1.46x the real one over a whole take, 1.29x with the fitted power).
 MAX_PACE_RATIO = 4.0
 PACE_LEAK = 0.2  # per step: how fast the paced departure comes back to the real one it plays
 BUFFERS = ("keys", "values", "direction", "steps_left", "pace_ref", "source", "position")
@@ -85,11 +90,12 @@ class DeviationBank(nn.Module):
 
     @torch.no_grad()
     def draw(self, guess: Tensor, pace: Tensor, direction: Tensor, gen: torch.Generator,
-             avoid: Tensor | None = None) -> Tensor | None:
+             avoid: Tensor | None = None, power: Tensor | float = 1.0) -> Tensor | None:
         """Departures `[B, Z, S]` for best guesses `guess` `[B, Z, S]` of leaders moving at `pace` `[B, S]` in
         `direction` `[B]`; None when the bank holds no stretch long enough for some direction asked for.
         `avoid` `[B, 3]` (source, first and last latent step) keeps each row from its own training moment
-        (and `SEGMENT` steps either side), for drawing training leads as if they were new."""
+        (and `SEGMENT` steps either side), for drawing training leads as if they were new. `power` (a number,
+        or one per row): how a departure's speed follows its leader's pace (`_paced`)."""
         s = guess.shape[-1]
         query = self._key(guess, pace)
         width = min(SEGMENT, s, int(self.steps_left.max()))
@@ -112,8 +118,9 @@ class DeviationBank(nn.Module):
             bank_pace[:, start:start + width] += keys[chosen][:, -1].to(guess.dtype) * taper
             weight[start:start + width] += taper
             previous = start
-        faster = ((query[:, -1] - bank_pace / weight) / PACE_WEIGHT).exp().clamp(1 / MAX_PACE_RATIO, MAX_PACE_RATIO)
-        return _paced(out / weight, faster)
+        ratio = ((query[:, -1] - bank_pace / weight) / PACE_WEIGHT).exp().clamp(1 / MAX_PACE_RATIO, MAX_PACE_RATIO)
+        power = torch.as_tensor(power, dtype=ratio.dtype, device=ratio.device).reshape(-1, 1)
+        return _paced(out / weight, ratio ** power)
 
     def _near(self, avoid: Tensor, count: int, width: int) -> Tensor:
         """`[B, P]`: bank stretches that overlap each row's own moment `avoid` `[B, 3]`, `SEGMENT` steps either side."""

@@ -76,7 +76,7 @@ class PartnerSampler(nn.Module):
         continue from it (H steps are part of `steps`, and returned as given)."""
         drawn = None
         if guess is not None and self.bank.fitted:
-            drawn = self.bank.draw(guess, pace, direction, gen, avoid)
+            drawn = self.bank.draw(guess, pace, direction, gen, avoid, power=self.gain[direction])
         if drawn is not None:
             return drawn if history is None else self.bank.continue_from(history, drawn)
         drive = self.drive(pace, direction)
