@@ -51,6 +51,18 @@ def test_the_summary_compares_music_with_plain_and_keeps_the_worst_tempo_change(
     mean = summarise(runs)
     assert mean["bas_ratio"] == pytest.approx(0.5 / 0.25) and mean["beat_hits_music"] == pytest.approx(0.4)
     assert mean["local_tempo_change_max"] == 0.14 and mean["runs"] == 2 and "beat_hits_plain" not in mean
+    assert "kinematic_beats_ratio" not in mean  # no plain rate to compare with
+
+
+def test_the_summary_flags_alignment_bought_with_extra_kinematic_beats():
+    """music-v1: the dance to music keeps the plain dance's number of stops, within 5 %."""
+    runs = [{"local_tempo_change": 0.1, "kinematic_beats_per_s_music": 1.3, "kinematic_beats_per_s_plain": 1.0},
+            {"local_tempo_change": 0.1, "kinematic_beats_per_s_music": 1.1, "kinematic_beats_per_s_plain": 1.2}]
+    mean = summarise(runs)
+    assert mean["kinematic_beats_ratio"] == pytest.approx(1.2 / 1.1) and mean["no_extra_beats"] is False
+    runs[0]["kinematic_beats_per_s_music"] = 1.0
+    mean = summarise(runs)
+    assert mean["kinematic_beats_ratio"] == pytest.approx(1.05 / 1.1) and mean["no_extra_beats"] is True
 
 
 @pytest.mark.slow  # best of three draws for each of two tiny models: about 30 s on a busy machine
@@ -64,6 +76,8 @@ def test_dancing_to_the_song_against_the_same_dance_without_it(pack, tiny_run, t
         assert 0 < mean["local_tempo_change_max"] <= 0.16  # music_sync's stated bound, 15 %
         assert {"jitter_ratio_music", "floating_music", "beat_hits_plain", "beat_hits_strong_music"} <= set(mean)
         assert mean["beat_hits_music"] <= mean["beat_hits_ceiling_music"] + 1e-9
+        assert mean["kinematic_beats_ratio"] > 0 and isinstance(mean["no_extra_beats"], bool)
+        assert 0 <= mean["stops_on_beats_music"] <= 1
         assert set(result[kind]["real_to_songs"]["songs"]) == {"drums"}
         assert result[kind]["real"]["jitter_ratio"] == pytest.approx(1.0, abs=0.05)
 

@@ -4,12 +4,14 @@
    tempo) is analysed whole; its tempo is checked against the chart's (within 2 %, and at which metrical
    level), its beats against the chart's grid and its downbeats against the chart's bar lines.
 2. Generation: for each song, a span (`SPAN_START_S` = 30 s in, past the intros, `seconds` long) is danced
-   by a solo model and a duet model for each seed, as `generate prior --music` and `duet prior --music` make it
+   by a solo model and a duet model for each seed (offset per song, `SONG_SEED_STRIDE`), as
+   `generate prior --music` and `duet prior --music` make it
    (`generate.to_music`: the best fitting of three draws, warped to the beats). The same generation without
    music (same model, seed and length: what the mode makes without `--music`) is the row to beat. Each is
    scored with the beat alignment score and beat hits (`metrics.music`; beside them the hits on the strong
-   beats, counts 1, 3, 5, 7, and the ceiling each dance's own number of stops puts on both), kinematic beats
-   per second, the
+   beats, counts 1, 3, 5, 7, the ceiling each dance's own number of stops puts on both, and the share of the
+   dance's stops on a beat), kinematic beats per second with their ratio to the plain row's
+   (`kinematic_beats_ratio`, and `no_extra_beats`: within `EXTRA_BEATS_BOUND`, music-v1's rule), the
    warp's largest local tempo change, jitter (mean acceleration over the real test windows') and the feet
    (`metrics.foot_metrics` against the real data's floor), beside the same figures of the real test dance
    of the model's data (the solo protocol's video duet or the duet protocol's salsa takes, chosen by the
@@ -39,9 +41,18 @@ from pasdeux.motion import Motion
 PROTOCOL = "music-v1"
 SPAN_START_S = 30.0
 SEEDS = (0, 1, 2)
+# Song k is danced with seeds s + SONG_SEED_STRIDE * k: every run its own dance. With one seed list for all songs
+# (whose spans are equally long) 8 songs x 3 seeds were 3 dances, and their plain rows stopped 8 % less than the
+# model's mean over draws by chance (1.05 against 1.14 kinematic beats per second): a ratio to them said more
+# about those 3 dances than about the warp
+SONG_SEED_STRIDE = 1000
 WINDOW, STRIDE = 64, 8
 BEAT_KEYS = ("bas", "beat_hits", "beat_hits_ceiling", "beat_hits_strong", "beat_hits_strong_ceiling",
-             "kinematic_beats_per_s")
+             "stops_on_beats", "kinematic_beats_per_s")
+# music-v1: aligning must not be bought with extra kinematic beats. 5 %: one stop in a 20 s span of a dance that
+# stops about once a second, the smallest change one run can show; the warp alone, without its beat pulse, moved
+# the rate by -1.6 % (solo) on the benchmark's songs and seeds
+EXTRA_BEATS_BOUND = 0.05
 SUMMED = (*BEAT_KEYS, "jitter_ratio", "foot_contact_share", "foot_skating_ratio", "floating")
 
 
@@ -172,11 +183,11 @@ def dance_to_songs(dancers: Dancers, analysed: dict, seconds: float, seeds: Sequ
 
     per_song = []
     spans = song_spans(analysed, seconds)
-    for name, span in spans.items():
+    for k, (name, span) in enumerate(spans.items()):
         grid = BeatGrid.of(span)
         info = span.provenance()
         say.step(f"{dancers.kind}: dancing {name} from {span.start:g} s, seeds {list(seeds)}")
-        for seed in seeds:
+        for seed in (s + SONG_SEED_STRIDE * k for s in seeds):
             danced, plain, tempo_change = dancers.generate(grid, seed, info)
             row = {"song": name, "seed": seed, "local_tempo_change": round(tempo_change, 4)}
             row.update({f"{k}_music": v for k, v in dance_figures(danced, span, dancers.accel, dancers.leg,
@@ -189,7 +200,8 @@ def dance_to_songs(dancers: Dancers, analysed: dict, seconds: float, seeds: Sequ
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Means over songs and seeds, the BAS ratio (music over plain) and the worst local tempo change."""
+    """Means over songs and seeds, the BAS ratio (music over plain), the kinematic beats' ratio (music over plain)
+    with whether it stays within `EXTRA_BEATS_BOUND`, and the worst local tempo change."""
     out = {}
     for key in SUMMED:
         for side in ("music", "plain"):
@@ -198,6 +210,9 @@ def summarise(rows: list[dict]) -> dict:
                 out[f"{key}_{side}"] = float(np.nanmean(values))
     if out.get("bas_plain"):
         out["bas_ratio"] = out["bas_music"] / out["bas_plain"]
+    if out.get("kinematic_beats_per_s_plain"):  # the rule made visible: the dance's own number of stops kept
+        out["kinematic_beats_ratio"] = out["kinematic_beats_per_s_music"] / out["kinematic_beats_per_s_plain"]
+        out["no_extra_beats"] = bool(out["kinematic_beats_ratio"] <= 1 + EXTRA_BEATS_BOUND)
     out["local_tempo_change_max"] = max((r["local_tempo_change"] for r in rows), default=None)
     out["runs"] = len(rows)
     return out
@@ -287,4 +302,5 @@ def bench_music(seconds: float = 20.0, seeds: Sequence[int] = SEEDS, solo_model:
 
 
 def _short(d: dict) -> str:
-    return ", ".join(f"{k} {v:.3g}" for k, v in d.items() if isinstance(v, float))
+    return ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in d.items()
+                     if isinstance(v, float | bool))
