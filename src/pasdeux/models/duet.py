@@ -64,17 +64,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from pasdeux.body import leg_length
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.geometry import centre_horizontally, from_frame, on_floor, root_point, to_frame
 from pasdeux.grounding import FloorModel
-from pasdeux.models import duet_fit
+from pasdeux.models import duet_fit, duet_prepare
 from pasdeux.models.base import (
     DIRECTIONS,
     PartnerCondition,
     PartnerModel,
     PartnerOutput,
-    features_of,
 )
 from pasdeux.models.contacts import contact_labels, foot_index, foot_points, hand_index, hold_labels
 from pasdeux.models.layers import (
@@ -86,9 +84,7 @@ from pasdeux.models.layers import (
     relative_mse,
     reparameterise,
     res_stack,
-    ridge_by_blocks,
     run_layers,
-    whitened_pca,
 )
 from pasdeux.models.leader_frame import facing, facing_joints
 from pasdeux.models.sampling import PartnerSampler
@@ -97,8 +93,6 @@ from pasdeux.models.sequence import SequenceConfig, SequenceVAE
 OFFSET = 2  # the partner's pelvis x and z relative to the leader's, per frame, in the leader's frame
 LEAD_EXTRA = 3  # the leader's own travel (x, z in its frame) and turning (sine of its turn), per frame
 POSE_COMPONENTS = 32  # principal components kept to complete leads that lack some of the model's joints
-PREPARE_WINDOWS = 1024  # pair windows (spread over the training data) the data-dependent start is fitted on
-WARP_ROWS = 20_000  # latent steps (per direction) the linear warp is fitted on, spread over the windows
 
 
 @dataclass
@@ -405,62 +399,9 @@ class DuetVAE(PartnerModel):
         return self.solo.finish_sample(pose)
 
     # --- data-dependent start and the fitted priors ------------------------------------------
-    @torch.no_grad()
     def prepare(self, world_windows: np.ndarray) -> None:
-        """Normalisation of the leader-frame features, the PCA start of both linear paths, the distance range
-        and the pose model that completes leads, from pair windows `[N, 2, T, J, 3]` (uncentred)."""
-        pairs = np.asarray(world_windows, np.float32)
-        if pairs.ndim != 5 or pairs.shape[1] != 2:
-            raise ShapeError(f"the duet model prepares on pair windows [N, 2, T, J, 3]; got {pairs.shape}")
-        # Statistics, PCAs and the warp need a spread of windows, not every overlapping one.
-        pairs = torch.as_tensor(pairs[np.linspace(0, len(pairs) - 1, min(PREPARE_WINDOWS, len(pairs))).round()
-                                      .astype(int)])
-        self.solo.prepare(torch.cat([pairs[:, 0], pairs[:, 1]]).numpy())
-        self.leg_length.fill_(leg_length(pairs.numpy(), self.skeleton))
-        lead, partner = torch.cat([pairs[:, 0], pairs[:, 1]]), torch.cat([pairs[:, 1], pairs[:, 0]])
-        for name in ("canon", "extra", "offset"):
-            getattr(self, f"{name}_mean").zero_()
-            getattr(self, f"{name}_std").fill_(1.0)
-        lf, pf = self.lead_features(lead), self.partner_features(partner, lead)  # raw: unit statistics so far
-        p = self.n_pose
-        poses = torch.cat([lf[..., :p], pf[..., :p]]).reshape(-1, p)
-        self.canon_mean.copy_(poses.mean(0))
-        self.canon_std.copy_(poses.std(0).clamp_min(1e-3))
-        for name, x in (("extra", lf[..., p:]), ("offset", pf[..., p:])):
-            getattr(self, f"{name}_mean").copy_(x.reshape(-1, x.shape[-1]).mean(0))
-            getattr(self, f"{name}_std").copy_(x.reshape(-1, x.shape[-1]).std(0).clamp_min(1e-3))
-        dist = pf[..., p:].norm(dim=-1)
-        self.distance_range.copy_(torch.stack([dist.min(), dist.max()]))
-        pf = self.partner_features(partner, lead)
-        w_in, b_in, w_out, b_out = whitened_pca(pf.reshape(-1, p + OFFSET), self.config.partner_channels)
-        for layer, w, b in ((self.lin_in, w_in, b_in), (self.lin_out, w_out, b_out)):
-            layer.weight.copy_(w[..., None])
-            layer.bias.copy_(b)
-        self._fit_warp(self.lead_features(lead), pf)
-        world = features_of(lead, self._root)[..., :p].reshape(-1, p).double()
-        mean = world.mean(0)
-        _, sv, vt = torch.linalg.svd(world - mean, full_matrices=False)
-        k = self.pose_basis.shape[1]
-        self.pose_mean.copy_(mean.float())
-        self.pose_basis.copy_((vt[:k].T * sv[:k] / np.sqrt(len(world))).float())
-
-    def _fit_warp(self, lead_feats: Tensor, partner_feats: Tensor) -> None:
-        """Set each direction's linear warp by ridge regression of the partner's linear latent on the leader's
-        features around each latent step (both normalised; `lead_feats` holds the A-leads windows, then the
-        B-leads ones, as `prepare` stacks them). The ridge is chosen by cross-validation over contiguous
-        blocks of windows, so neighbouring (overlapping) windows never judge each other."""
-        x = F.avg_pool1d(self._pad(lead_feats.transpose(1, 2)), self.factor)  # [B, C, L]
-        y = F.avg_pool1d(self.lin_in(self._pad(partner_feats.transpose(1, 2))), self.factor)  # [B, Z, L]
-        k, zp = self.config.warp_kernel, self.config.partner_channels
-        left = (k - 1) // 2
-        padded = F.pad(x, (left, k - 1 - left), mode="replicate")
-        design = padded.unfold(-1, k, 1).permute(0, 2, 1, 3).reshape(len(x), -1, x.shape[1] * k).double()
-        target = y.permute(0, 2, 1).double()  # [B, L, Z]
-        for d, (dx, dy) in enumerate(zip(design.chunk(len(DIRECTIONS)), target.chunk(len(DIRECTIONS)))):
-            keep = slice(None, None, max(1, -(-dx.shape[0] * dx.shape[1] // WARP_ROWS)))
-            coef, bias = ridge_by_blocks(dx[keep], dy[keep])
-            self.warp.weight[d * zp:(d + 1) * zp].copy_(coef.T.reshape(zp, x.shape[1], k).float())
-            self.warp.bias[d * zp:(d + 1) * zp].copy_(bias.float())
+        """The data-dependent start from pair windows `[N, 2, T, J, 3]` (uncentred): `duet_prepare.prepare`."""
+        duet_prepare.prepare(self, world_windows)
 
     def measure_floor(self, world_windows: np.ndarray) -> FloorModel | None:
         """The couple's floor (as every model keeps it) and each dancer's own, from pair windows `[N, 2, T, J, 3]`;

@@ -2,7 +2,8 @@
 `fit_prior`):
 
 1. the leader's solo prior, on both dancers;
-2. the deviation prior: an AR prior of how the real partners' posterior latents depart from the best guess;
+2. the deviation bank (the real partners' posterior departures from the best guess, keyed by the best guess and
+   the leader's pace) and the deviation prior: an AR prior of those departures (for folders without a bank);
 3. its drive: real partners depart most where the leader moves most (`deviations.fit_drive`);
 4. the calibration, on training windows: how much sampled deviations are smoothed and scaled so that
    sampled partners move (speed) and accelerate as much as the real ones. A Gaussian AR deviation is rough
