@@ -317,29 +317,3 @@ def test_the_camera_roll_is_the_upright_bodies_where_the_feet_alone_say_otherwis
     floor = world.floor_up(image, vis, points, cam)
     assert abs(floor.feet_roll_deg) > world.ROLL_AGREE and abs(floor.roll_deg) < 1.0, floor  # overruled
     assert floor.tilt_deg == pytest.approx(35.0, abs=3.0)
-
-
-@pytest.mark.parametrize("height, kept", [(100, True), (250, False)])
-def test_a_small_bodys_colours_may_change_more_before_it_is_taken_for_someone_else(height, kept):
-    from pasdeux.extract.landmarks import Pose
-    from pasdeux.extract.roi import Roi
-    from pasdeux.extract.tracking import Slot, Tracker
-
-    rng = np.random.default_rng(7)
-    body = np.column_stack([rng.uniform(250, 250 + height / 3, 33), rng.uniform(100, 100 + height, 33), np.zeros(33)])
-    pose = Pose(body, np.zeros((33, 3)), np.full(33, 0.9), np.ones(33), 1.0, body[:2, :2], Roi(275, 195, 200, 0.0))
-    slot = Slot(pose=pose)
-    slot.colours.extend([np.zeros(6)] * 10)  # black so far...
-    frame = np.full((400, 600, 3), 31, np.uint8)  # ...now dark grey: a change of 0.3, no step
-    out = Tracker(None, lambda *a: pose, 1)._follow(frame, Roi(275, 195, 200, 0.0), None, slot)
-    assert (out is not None) == kept
-
-
-def test_a_walker_lost_for_a_frame_is_not_joined_to_the_man_standing_beside_him():
-    t, fps = 20, 10.0
-    centre, height, found = np.full((2, t, 2), np.nan), np.full((2, t), 90.0), np.zeros((2, t), bool)
-    found[0, :8], found[1, 9:] = True, True  # the walker, lost at frame 8; someone found at 9...
-    centre[0, :8] = [[300 + 5 * f, 220] for f in range(8)]
-    centre[1, 9:] = [394, 205]  # ...standing 0.5 body heights beyond where the walker would be
-    people = identity.link(identity.tracklets(found, [[0], [9]]), centre, height, fps)
-    assert len(people) == 2

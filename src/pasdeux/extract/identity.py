@@ -35,8 +35,7 @@ OVERLAP = 0.3  # slots whose landmark boxes overlap this much see the same pixel
 SEPARABLE = 2.5  # the two dancers' colours must differ by this many times their own spread
 SWITCH_FRAMES = 8.0  # a swap must be worth this many frames of typical evidence
 LINK_GAP_S = 2.0  # a person lost for longer than this is not joined to a tracklet found later
-# (0.5 joined a walker lost for a frame to the man standing 0.6 body heights beside him: vtest.avi's square, 9.9 s)
-REACH = 0.4  # body heights a person found again may lie...
+REACH = 0.5  # body heights a person found again may lie...
 RECOLOUR = 0.2  # a tracked person whose costume colours change this much is lost (a slide onto someone else)
 LINK_RECOLOUR = 0.4  # tracklets whose typical colours differ more are not one person (less: an occluder, light)
 SURE_FRAMES = 3  # tracklets at least this long are joined first

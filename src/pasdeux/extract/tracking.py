@@ -41,7 +41,6 @@ HEAD = [0, 2, 5, 7, 8]  # nose, eyes and ears
 TORSO = [11, 12, 23, 24]  # shoulders and hips
 MAX_JUMP = 0.15  # a tracked region's centre moves at most this share of its size per frame
 MAX_STEP = 0.3  # a dancer's visible landmarks move at most this share of their extent per frame
-STEADY_COLOURS_PX = 200  # bodies at least this high (visible landmarks, pixels) keep their colours within RECOLOUR
 MAX_GROWTH = 1.08  # a tracked region may grow or shrink by at most this factor per frame
 
 
@@ -130,11 +129,8 @@ class Tracker:
                 > reach:
             return None
         colour = appearance(image, pose.image, pose.presence)
-        # A small body's 16 torso samples take in its edges and the background: its colours are less steady
-        # (vtest.avi's whole square, people 80-120 px high: changes of 0.2-0.4 with no step, 64 drops in 30 s)
-        tolerance = RECOLOUR * float(np.clip(STEADY_COLOURS_PX / max(box[3] - box[1], 1.0), 1.0, 2.0))
         if len(slot.colours) >= COLOUR_FRAMES // 2 and \
-                np.linalg.norm(colour - np.median(slot.colours, axis=0)) > tolerance:
+                np.linalg.norm(colour - np.median(slot.colours, axis=0)) > RECOLOUR:
             return None
         return pose
 
