@@ -42,7 +42,8 @@ counts 1, 3, 5, 7 0.53 -> 0.61, alignment 0.49 -> 0.51, kinematic beats per seco
 strong counts at twice an even one (8 songs x 3 seeds, one draw each, no choice of draw): hits on them
 0.50 -> 0.52, all hits 0.394 -> 0.398 (exact anchors with the old weights: 0.43 and 0.36). These figures
 were taken with the pulse unchecked, when it made stops; checked (every draw, 8 songs x 3 seeds), 8 % + 8 %
-still does best: alignment 0.377, against 0.371 for 12 % + 3 % and 0.360 for 15 % without pulse. Positions are
+still does best: alignment 0.377, against 0.371 for 12 % + 3 %, 0.360 for 15 % without pulse, and 0.375
+and 0.370 for a deeper checked pulse (12 %, 15 %). Positions are
 resampled at w(t) with a cubic spline (planted feet stay planted: a still point stays still at any speed),
 and every dancer of one group (a duet's lead and partner) shares one warp, so a partner keeps answering.
 """
