@@ -25,13 +25,13 @@ from torch import Tensor, nn
 # segments cross-fade over half of it. Half as long, the hand-overs came twice as often and twice as fast: the
 # video couple's b2a partner shook 1.5x the real one over a whole take (1.1x at 16).
 SEGMENT = 16
-CHOICES = 2  # a segment's departure is one of this many nearest bank stretches (4: seams every segment)
+CHOICES = 2  # a segment's departure is one of this many nearest bank stretches, so that draws differ
 PACE_WEIGHT = 3.0  # the leader's log pace, against 32 best-guess channels of about unit spread
 # A real partner's departure changes faster the faster its leader moves (a power law the sampler fits:
 # `deviations.fit_drive`, 0.65 on salsa); played for a leader faster or slower than the bank's was, it
-# changes by that power of the ratio of their paces: salsa whole takes, responsiveness 0.48 / 0.62 ->
-# 0.56 / 0.64 (real 0.695; in plain proportion 0.59 / 0.65, but the video couple's b2a partner then
-# shook 1.46x the real one over a whole take, 1.29x with the fitted power).
+# changes by that power of the ratio of their paces. Unpaced, the salsa partners' whole-take
+# responsiveness was 0.48 / 0.62 (a2b / b2a, real 0.695): the departures were another moment's, not this
+# lead's; paced, 0.55 / 0.66 (in plain proportion more, but the video couple's b2a partner shook more).
 MAX_PACE_RATIO = 4.0
 PACE_LEAK = 0.2  # per step: how fast the paced departure comes back to the real one it plays
 BUFFERS = ("keys", "values", "direction", "steps_left", "pace_ref", "source", "position")
