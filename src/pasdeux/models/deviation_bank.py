@@ -18,7 +18,9 @@ it is among them, so a partner carries one real phrase on for as long as it fits
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from scipy.signal import lfilter
 from torch import Tensor, nn
 
 # Latent steps matched at once (32 frames at the duet recipe's 2 frames a step: about a second); consecutive
@@ -106,12 +108,13 @@ class DeviationBank(nn.Module):
         if not usable.any(1).all():
             return None
         flat = keys.flatten(1)
+        flat_sq = flat.pow(2).sum(1)
         taper = torch.hann_window(width + 2, periodic=False, dtype=guess.dtype, device=guess.device)[1:-1]
         out, weight = torch.zeros_like(guess), torch.zeros(s, dtype=guess.dtype, device=guess.device)
         bank_pace = torch.zeros(guess.shape[0], s, dtype=guess.dtype, device=guess.device)
         chosen, previous = None, 0
         for start in _starts(s, width):
-            cost = torch.cdist(query[..., start:start + width].flatten(1), flat)
+            cost = _squared_distance(query[..., start:start + width].flatten(1), flat, flat_sq)
             cost = cost.masked_fill(~usable, float("inf"))
             chosen = self._choose(cost, chosen, start - previous, gen)
             out[..., start:start + width] += values[chosen].to(guess.dtype) * taper
@@ -157,12 +160,20 @@ class DeviationBank(nn.Module):
 
 def _paced(departure: Tensor, faster: Tensor) -> Tensor:
     """`departure` `[B, Z, S]` changing `faster` `[B, S]` times as fast as it did (how much faster the new
-    leader moves than the bank's did there), held to it by `PACE_LEAK` a step so that it does not drift."""
-    out = departure.clone()
-    for t in range(1, departure.shape[-1]):
-        step = faster[:, None, t] * (departure[..., t] - departure[..., t - 1])
-        out[..., t] = out[..., t - 1] + step + PACE_LEAK * (departure[..., t - 1] - out[..., t - 1])
-    return out
+    leader moves than the bank's did there), held to it by `PACE_LEAK` a step so that it does not drift:
+    `out[t] = out[t-1] + faster[t] (d[t] - d[t-1]) + PACE_LEAK (d[t-1] - out[t-1])`, one linear filter."""
+    d = departure.double().cpu().numpy()
+    drive = np.zeros_like(d)
+    drive[..., 0] = d[..., 0]
+    drive[..., 1:] = faster[:, None, 1:].double().cpu().numpy() * np.diff(d, axis=-1) + PACE_LEAK * d[..., :-1]
+    out = lfilter([1.0], [1.0, PACE_LEAK - 1.0], drive, axis=-1)
+    return torch.as_tensor(out, dtype=departure.dtype, device=departure.device)
+
+
+def _squared_distance(query: Tensor, keys: Tensor, keys_sq: Tensor) -> Tensor:
+    """Squared distances `[B, P]` from each query row to each key row (`keys_sq`: the keys' squared norms), by
+    one matrix product: a segment's search is a few milliseconds however long the lead."""
+    return (query.pow(2).sum(1, keepdim=True) + keys_sq[None] - 2 * query @ keys.T).clamp_min(0)
 
 
 def _starts(steps: int, width: int) -> list[int]:
