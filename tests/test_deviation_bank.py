@@ -21,12 +21,12 @@ def test_a_lead_like_a_training_moment_gets_that_moments_real_departure():
     guess = guesses[1, start:start + length].T[None]  # direction 1's stretch, as the model would guess it
     pace = paces[1, start:start + length][None]
     real = values[1, start:start + length].T
-    draws = [bank.draw(guess, pace, torch.tensor([1]), torch.Generator().manual_seed(k))[0] for k in range(10)]
-    # a segment takes one of the two nearest stretches (the generator picks) or continues the one before
-    # while it stays among them: the exact stretch is taken at once or found again within the lead (then
-    # the departure comes back to it at `PACE_LEAK` a step)
+    draws = [bank.draw(guess, pace, torch.tensor([1]), torch.Generator().manual_seed(k))[0] for k in range(20)]
+    # the first segment takes one of the 8 nearest stretches, later ones one of the 2 nearest or the one
+    # continuing the last: the exact stretch is taken at once or found again within the lead (then the
+    # departure comes back to it at `PACE_LEAK` a step)
     assert all((d[:, -1] - real[:, -1]).abs().max() < 0.1 * real.abs().max() for d in draws)
-    assert sum(torch.allclose(d, real, atol=1e-5) for d in draws) >= 2
+    assert sum(torch.allclose(d, real, atol=1e-5) for d in draws) >= 1
 
 
 def test_directions_are_kept_apart_and_draws_differ_but_stay_real():
@@ -94,3 +94,12 @@ def test_a_departure_changes_faster_for_a_faster_leader_and_does_not_drift():
     long = bank.draw(torch.randn(1, 3, 600), torch.full((1, 600), 3.0), torch.tensor([0]),
                      torch.Generator().manual_seed(0))
     assert long[..., -150:].std() < 1.5 * long[..., :150].std()  # held to the real departures: no drift
+
+
+def test_partners_drawn_for_one_lead_set_out_from_different_moments():
+    bank, guesses, values, paces = _bank(steps=200)
+    guess = guesses[0, 50:50 + 2 * SEGMENT].T[None].repeat(4, 1, 1)  # four partners for one lead
+    pace = paces[0, 50:50 + 2 * SEGMENT][None].repeat(4, 1)
+    for seed in range(5):
+        drawn = bank.draw(guess, pace, torch.zeros(4, dtype=torch.long), torch.Generator().manual_seed(seed))
+        assert len({tuple(d[:, 0].tolist()) for d in drawn}) == 4

@@ -11,15 +11,17 @@ The bank keeps what real partners did instead: for each whole training duet, dir
 model's best guess there and the leader's pace (the key) and the real partner's posterior departure from the
 best guess (the value). A new lead's departure is taken segment by segment (`SEGMENT` latent steps,
 half-overlapping, cross-faded) from the bank stretch whose keys are nearest to the new lead's over the
-segment (where the model expected the same partner of a leader moving alike): one of the `CHOICES` nearest,
-picked by the generator so that draws differ, or the stretch that continues the previous segment's whenever
-it is among them, so a partner carries one real phrase on for as long as it fits its lead.
+segment (where the model expected the same partner of a leader moving alike): one of the `CHOICES` nearest
+(`OPENING_CHOICES` for the first, so that partners drawn for one lead set out differently), picked by the
+generator, or the stretch that continues the previous segment's whenever it is among them, so a partner
+carries one real phrase on for as long as it fits its lead.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from scipy.signal import lfilter
 from torch import Tensor, nn
 
@@ -27,7 +29,8 @@ from torch import Tensor, nn
 # segments cross-fade over half of it. Half as long, the hand-overs came twice as often and twice as fast: the
 # video couple's b2a partner shook 1.5x the real one over a whole take (1.1x at 16).
 SEGMENT = 16
-CHOICES = 2  # a segment's departure is one of this many nearest bank stretches, so that draws differ
+CHOICES = 2  # a segment's departure is one of this many nearest bank stretches (or the one continuing the last)
+OPENING_CHOICES = 8  # the first segment's: where partners for one lead set out from, so that draws differ
 PACE_WEIGHT = 3.0  # the leader's log pace, against 32 best-guess channels of about unit spread
 # A real partner's departure changes faster the faster its leader moves (a power law the sampler fits:
 # `deviations.fit_drive`, 0.65 on salsa); played for a leader faster or slower than the bank's was, it
@@ -113,10 +116,11 @@ class DeviationBank(nn.Module):
         out, weight = torch.zeros_like(guess), torch.zeros(s, dtype=guess.dtype, device=guess.device)
         bank_pace = torch.zeros(guess.shape[0], s, dtype=guess.dtype, device=guess.device)
         chosen, previous = None, 0
+        same_lead = torch.unique(query.flatten(1), dim=0, return_inverse=True)[1]  # rows drawn for one lead
         for start in _starts(s, width):
             cost = _squared_distance(query[..., start:start + width].flatten(1), flat, flat_sq)
             cost = cost.masked_fill(~usable, float("inf"))
-            chosen = self._choose(cost, chosen, start - previous, gen)
+            chosen = self._choose(cost, chosen, start - previous, gen, same_lead)
             out[..., start:start + width] += values[chosen].to(guess.dtype) * taper
             bank_pace[:, start:start + width] += keys[chosen][:, -1].to(guess.dtype) * taper
             weight[start:start + width] += taper
@@ -131,15 +135,20 @@ class DeviationBank(nn.Module):
         first, last = avoid[:, 1:2] - SEGMENT, avoid[:, 2:3] + SEGMENT
         return (source == avoid[:, :1]) & (position + width > first) & (position <= last)
 
-    def _choose(self, cost: Tensor, chosen: Tensor | None, moved: int, gen: torch.Generator) -> Tensor:
-        """Per row, one of the `CHOICES` cheapest bank stretches, or the one continuing `chosen` by `moved`
-        steps when it is no costlier than the last of them."""
-        near, index = cost.topk(min(CHOICES, cost.shape[1]), dim=1, largest=False)
+    def _choose(self, cost: Tensor, chosen: Tensor | None, moved: int, gen: torch.Generator,
+                same_lead: Tensor) -> Tensor:
+        """Per row, one of the `CHOICES` cheapest bank stretches, or the one continuing `chosen` by `moved` steps
+        when it is no costlier than the last of them; the first segment's of `OPENING_CHOICES`, rows drawn for
+        the same lead (`same_lead`: one id per lead) taking different ones, so that its partners differ."""
+        near, index = cost.topk(min(CHOICES if chosen is not None else OPENING_CHOICES, cost.shape[1]), dim=1,
+                                largest=False)
         options = torch.isfinite(near).sum(1).clamp_min(1)  # fewer where the bank has fewer usable stretches
+        if chosen is None:
+            first = torch.randint(OPENING_CHOICES, (int(same_lead.max()) + 1,), generator=gen).to(index.device)
+            rank = (F.one_hot(same_lead).cumsum(0) - 1).gather(1, same_lead[:, None])[:, 0]  # row's place in its lead
+            return index.gather(1, ((first[same_lead] + rank) % options)[:, None])[:, 0]
         pick = (torch.rand(len(index), generator=gen).to(index.device) * options).long()
         out = index.gather(1, pick[:, None])[:, 0]
-        if chosen is None:
-            return out
         follow = (chosen + moved).clamp_max(cost.shape[1] - 1)
         keeps = cost.gather(1, follow[:, None])[:, 0] <= near.gather(1, (options - 1)[:, None])[:, 0]
         return torch.where(keeps, follow, out)
