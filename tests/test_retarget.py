@@ -306,3 +306,21 @@ def test_variations_of_a_filmed_phrase_with_holes_at_another_frame_rate(tiny_run
     assert main([*args, "--start", "3", "--seconds", "2", "-o", str(tmp_path / "w.npz")]) == 2
     said = capsys.readouterr().err
     assert "at 4.00 s" in said and "every dancer is seen from 0.00 to 4.00 s" in said, said
+
+
+def test_a_phrase_of_a_filmed_file_with_holes_from_python(tiny_run, video_lead):
+    from pasdeux.errors import ConfigError
+    from pasdeux.generate import phrase
+    from pasdeux.models import load_model
+
+    model = load_model(tiny_run)
+    _, film = video_lead
+    holed = film.resample(15)
+    pos = holed.positions.copy()
+    pos[:, 10:14] = np.nan  # missed for a moment (interpolated)
+    pos[:, 60:] = np.nan  # out of view from 4 s on
+    holed = holed.with_positions(pos)
+    taken = phrase(holed, model, 0.0, 2.0)
+    assert taken.fps == model.fps and taken.n_frames == round(2 * model.fps) and np.isfinite(taken.positions).all()
+    with pytest.raises(ConfigError, match="every dancer is seen from 0.00 to 4.00 s"):
+        phrase(holed, model, 3.0, 2.0)

@@ -147,43 +147,11 @@ def _phrases(model, seconds: float | None, *spans: tuple[Path, float]) -> list:
     from pasdeux.generate import phrase
 
     motions = [pasdeux.load(path) for path, _ in spans]
-    length = seconds if seconds is not None else model.window / model.fps
-    whole = [_gapless(m, path, start, length) for m, (path, start) in zip(motions, spans)]
-    out = [phrase(m, model, start, seconds) for m, start in whole]
+    out = [phrase(m, model, start, seconds) for m, (_, start) in zip(motions, spans)]
     for m, (path, _) in zip(motions, spans):
         if abs(m.fps - model.fps) > 1e-6:  # a 120 fps take for a 30 fps model: anti-aliased resampling
             typer.echo(f"resampling {path.name} from {m.fps:g} to {model.fps:g} fps (the model's rate)", err=True)
     return out
-
-
-GAP_MARGIN_S = 0.5  # seconds kept either side of a phrase cut from a file with holes (the resampling filter's reach)
-
-
-def _gapless(motion, path: Path, start: float, seconds: float):
-    """A motion and start for `phrase`: resampling needs a file without holes, and a filmed one has them where a
-    dancer was missed (interpolated here up to 1 s) or out of view (the file is then cut to the phrase and a
-    margin, which must be whole: else a ConfigError says where every dancer was seen)."""
-    import numpy as np
-
-    from pasdeux.data import fill_gaps, runs
-
-    if not np.isnan(motion.positions).any():
-        return motion, start
-    motion = fill_gaps(motion, max_gap=max(1, round(motion.fps)))
-    first = max(0, int(np.floor((start - GAP_MARGIN_S) * motion.fps)))
-    cut = motion.frames(first, int(np.ceil((start + seconds + GAP_MARGIN_S) * motion.fps)))
-    if start + seconds > motion.duration + 0.5 / motion.fps:
-        raise ConfigError(f"{path.name} is {motion.duration:.2f} s long: {seconds:.2f} s from {start:g} s runs past "
-                          "its end; start earlier, or ask for a shorter phrase")
-    holes = np.isnan(motion.positions).any(axis=(0, 2, 3))
-    if not holes[first:first + cut.n_frames].any():
-        return cut, start - first / motion.fps
-    a, b = max(runs(~holes), key=lambda r: r[1] - r[0], default=(0, 0))
-    hole = first + int(np.argmax(holes[first:first + cut.n_frames]))
-    raise ConfigError(f"{path.name} has no data for some dancer at {hole / motion.fps:.2f} s (not seen for over 1 s, "
-                      f"e.g. out of view), so {seconds:.2f} s from {start:g} s cannot be taken; every dancer is seen "
-                      f"from {a / motion.fps:.2f} to {b / motion.fps:.2f} s: choose --start and --seconds inside that "
-                      f"(with {GAP_MARGIN_S:g} s to spare), or extract the video again with fewer --dancers")
 
 
 RUN = typer.Argument(..., help="run folder or model folder")
