@@ -35,12 +35,13 @@ def _labels(n: int) -> tuple[str, ...]:
 
 
 def duet_prior(model: PartnerModel, n: int = 1, seconds: float = 8.0, seed: int | None = None,
-               direction: str = "a2b") -> Motion:
-    """`n` fresh duets of `seconds` each: a leader sampled from the model's solo prior and a partner for it."""
+               direction: str = "a2b", latent: torch.Tensor | None = None) -> Motion:
+    """`n` fresh duets of `seconds` each: a leader sampled from the model's solo prior and a partner for it
+    (`latent`: the leaders' given prior latents, `pipeline.sample_with_root`)."""
     model = check_duet_model(model)
     seed = pick_seed(seed)
     frames = max(model.min_frames, int(round(float(seconds) * model.fps)))
-    centred, vel = pipeline.sample_with_root(model.solo, n, frames, seed)
+    centred, vel = pipeline.sample_with_root(model.solo, n, frames, seed, latent=latent)
     leads = place(centred, vel, np.zeros((n, 2), np.float32))
     partners = partner_windows(model, leads, direction, 1.0, 1, seed + 1)[:, 0]
     pos = _side_by_side(np.stack([leads, partners], 1))

@@ -165,12 +165,16 @@ def vary_world(model: MotionModel, windows: np.ndarray, sigma: float, seed: int 
 
 
 def sample_with_root(model: MotionModel, n: int, frames: int, seed: int | None = None,
-                     ground: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """`n` fresh centred phrases `[n, frames, J, 3]` from the prior, and their root velocity `[n, frames, 2]`."""
+                     ground: bool = True, latent: Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`n` fresh centred phrases `[n, frames, J, 3]` from the prior, and their root velocity `[n, frames, 2]`;
+    `latent` (`[n, ...]`, as `model.prior_latent` draws them) decodes given prior latents instead of drawing them
+    (music's guided sampling chooses them a piece at a time)."""
     if n < 1 or frames < model.min_frames:
         raise ConfigError(f"need n >= 1 and frames >= {model.min_frames}; got n={n}, frames={frames}")
+    if latent is not None and len(latent) != n:
+        raise ShapeError(f"{len(latent)} latent(s) given for n={n} phrases; give one per phrase")
     with inference(model):
-        z = model.prior_latent(int(n), int(frames), generator(seed))
+        z = model.prior_latent(int(n), int(frames), generator(seed)) if latent is None else latent
     d = decode_all(model, z, int(frames))
     d.pose = model.finish_sample(d.pose)
     return _finish(model, d, ground)

@@ -96,10 +96,12 @@ def ghost_for_variations(phrase: Motion, n: int, dancer: int = 0) -> Motion:
     return solo.with_positions(pos, f"the phrase under each of {n} variations")
 
 
-def prior(model: MotionModel, n: int = 4, seconds: float = 4.0, seed: int | None = None) -> Motion:
-    """`n` fresh phrases of `seconds` each, sampled from the model's prior, side by side."""
+def prior(model: MotionModel, n: int = 4, seconds: float = 4.0, seed: int | None = None,
+          latent: torch.Tensor | None = None) -> Motion:
+    """`n` fresh phrases of `seconds` each, sampled from the model's prior, side by side (`latent`: given prior
+    latents, `pipeline.sample_with_root`)."""
     frames, seed = frames_at(model, seconds, "the phrase length"), pick_seed(seed)
-    out, vel = pipeline.sample_with_root(model, n, frames, seed)
+    out, vel = pipeline.sample_with_root(model, n, frames, seed, latent=latent)
     world = place(out, vel, _side_by_side(n))
     return _as_motion(model, world, f"pasdeux:{model.name}", f"{n} prior samples of {seconds:g} s (seed {seed}) "
                       f"from model {model.name!r}; set {SPACING} m apart",
@@ -175,10 +177,12 @@ def _bridge_noise(model: MotionModel, steps: int, seed: int | None) -> torch.Ten
     return noise * (scale if isinstance(scale, float) else scale.to(model.device))
 
 
-def long_form(model: MotionModel, seconds: float = 60.0, seed: int | None = None) -> Motion:
-    """One continuous solo of any length sampled from the prior, travelling where the model says."""
+def long_form(model: MotionModel, seconds: float = 60.0, seed: int | None = None,
+              latent: torch.Tensor | None = None) -> Motion:
+    """One continuous solo of any length sampled from the prior, travelling where the model says (`latent`:
+    given prior latents, `pipeline.sample_with_root`)."""
     frames, seed = frames_at(model, seconds, "the length"), pick_seed(seed)
-    out, vel = pipeline.sample_with_root(model, 1, frames, seed)
+    out, vel = pipeline.sample_with_root(model, 1, frames, seed, latent=latent)
     world = place(out, vel, np.zeros((1, 2), np.float32))
     return _as_motion(model, world, f"pasdeux:{model.name}", f"long-form solo of {seconds:g} s (seed {seed}) "
                       f"from model {model.name!r}", made_by(model, "long", seconds=float(seconds), seed=seed))
