@@ -33,10 +33,10 @@ def test_two_walkers_filmed_from_above_are_found_kept_rigid_and_on_one_floor(due
     assert min(report["found_visible"]) >= 0.9, report  # ... and in 90 % of the frames its whole body is in view
     assert max(report["bone_cv"]) < 0.02, report  # rigid bodies
     assert max(f["std_m"] for f in report["floor"]) < 0.05, report  # planted feet on one floor...
-    # ... and within 6 cm of it before the last step stands them on it (the honest figure: what smoothing the
-    # stood poses' path moves them; at 10 fps a 0.5 s window also smooths away the walk's own rise and fall)
+    # ... and within 5 cm of it before the last step stands them on it (the honest figure: what smoothing the
+    # stood poses' path moves them, once the legs of single bad frames are mended)
     before = report["floor_before_last_step"]
-    assert max(max(f["p10_p50_m"], f["std_m"]) for f in before) < 0.06, report
+    assert max(max(f["p10_p50_m"], f["std_m"]) for f in before) < 0.05, report
     cam = m.provenance["extract"]["camera"]
     assert cam["tilt"] == "estimated" and 20 <= cam["tilt_deg"] <= 70 and abs(cam["roll_deg"]) < 15, cam
     assert 2.0 <= cam["position_m"][1] <= 10.0  # a camera on a building, metres above the square

@@ -328,3 +328,27 @@ def test_a_roll_the_bodies_deny_but_the_tilt_depends_on_is_kept_and_said_to_be_i
     floor = world.floor_up(image, vis, points, cam)
     assert abs(floor.roll_deg) > world.ROLL_AGREE and floor.feet_roll_deg is None, floor  # the feet's floor kept
     assert floor.upright_roll_deg is not None and abs(floor.upright_roll_deg) < 2.0  # ... and the doubt recorded
+
+
+def test_a_single_frame_of_bent_legs_is_mended_and_a_real_plie_or_walk_is_not():
+    t = np.arange(60)
+    walk = 0.9 + 0.02 * np.sin(2 * np.pi * t / 10)  # a walk's own rise and fall of the pelvis over the lower foot
+    plie = np.where(t < 30, 0.9, 0.7)  # a real plié held from frame 30: a step, not a spike
+    bent = walk.copy()
+    bent[20] -= 0.3  # one frame the model bent the legs
+    bent[40:43:2] += 0.15  # and a flicker: two frames of three
+    stance = np.stack([walk, plie, bent])
+    stance[1, 50:] = np.nan  # not placed: left alone
+    bad = clean.leg_outliers(stance)
+    assert not bad[:2].any()
+    assert np.array_equal(np.nonzero(bad[2])[0], [20, 40, 42])
+
+    legs = [1, 2]
+    pos = np.zeros((1, 5, 3, 3))
+    pos[0, :, 0] = np.arange(5)[:, None] * [1.0, 0, 0]  # the pelvis travels
+    pos[0, :, 1:] = pos[0, :, :1] + [0.0, -0.9, 0.0]  # legs straight under it...
+    pos[0, 2, 1:] = pos[0, 2, :1] + [0.0, -0.5, 0.2]  # ...but frame 2's bent
+    mended = clean.mend_legs(pos, legs, np.array([[False, False, True, False, False]]))
+    assert np.allclose(mended[0, 2, 1:], pos[0, 2, 0] + [0.0, -0.9, 0.0])  # straight under the pelvis again
+    assert np.array_equal(np.delete(mended, 2, axis=1), np.delete(pos, 2, axis=1))
+

@@ -4,7 +4,8 @@ decode (ffmpeg) -> per frame: track a few more people than dancers (detector whe
 where the whole frame finds too few; region, landmark model) -> join each person's tracklets, choose
 the dancers (the most present, or picked) once, order them left to right and repair crossed
 identities -> place each pose in the room (a camera whose tilt and height come from the planted feet)
--> drop unreliable joints and fill short holes -> fit each dancer to its own bone lengths -> smooth ->
+-> drop unreliable joints and fill short holes -> fit each dancer to its own bone lengths -> mend the legs of
+single bad frames -> smooth ->
 Motion, with every assumption and repair in its notes and the camera in its provenance.
 """
 
@@ -25,6 +26,7 @@ from pasdeux.extract import rigid
 from pasdeux.extract.landmarks import N_BODY
 from pasdeux.extract.quality import planted_heights
 from pasdeux.extract.world import Camera, floor_up, level, on_floor, place, to_room
+from pasdeux.kinematics import fix_bone_lengths
 from pasdeux.motion import Motion
 from pasdeux.music.soundtrack import soundtrack_of
 from pasdeux.skeletons import BLAZEPOSE33, MEDIAPIPE33_JOINTS, get_skeleton
@@ -296,12 +298,35 @@ def _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, 
                                         _with_midpoints(confidence[..., None], np.min)[..., 0], motion.skeleton)
         motion = motion.with_positions(fitted.astype(np.float32))
         motion.notes.extend(rigid_notes)
-    # Stood on the floor again after the bone fit (which moves the feet), then smoothed: what the smoothing
-    # then moves the feet is the honest flatness figure, kept before the last standing makes it 0.
-    motion = _smooth(_ground(motion), opt)
+    # Stood on the floor again after the bone fit (which moves the feet), legs of single bad frames mended,
+    # then smoothed: what the smoothing then moves the feet is the honest flatness figure, kept before the last
+    # standing makes it 0.
+    motion = _smooth(_ground(_mend_legs(_ground(motion), opt.rigid)), opt)
     before = np.stack([planted_heights(p, motion.skeleton) for p in motion.positions])
     motion = _ground(motion)
     return Extraction(motion, image, vis, found, camera, tracker.detector_runs, motion.notes, before)
+
+
+def _mend_legs(motion: Motion, refit: bool) -> Motion:
+    """The legs of frames whose stance jumps from the frames around it (`filter.leg_outliers`) re-estimated from
+    those frames, the bones set to their lengths again; the caller stands the poses on the floor again."""
+    pos = motion.positions.astype(np.float64)
+    bad = clean.leg_outliers(pos[:, :, 0, 1] - np.stack([planted_heights(p, motion.skeleton) for p in pos]))
+    if not bad.any():
+        return motion
+    legs = [motion.skeleton.index(n) for n in clean.LEGS]
+    mended = clean.mend_legs(pos, legs, bad)
+    if refit:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lengths = np.nanmedian(motion.skeleton.bone_lengths(pos), axis=1)  # the rigid fit's, one per bone
+        mended = fix_bone_lengths(mended, motion.skeleton, np.nan_to_num(lengths))
+    counts = ", ".join(f"dancer {d + 1}: {int(n)} of {int(np.isfinite(pos[d, :, 0, 1]).sum())}"
+                       for d, n in enumerate(bad.sum(1)))
+    return motion.with_positions(mended.astype(np.float32), (
+        f"legs re-estimated from the frames around them where the pelvis's height over the lower foot left the "
+        f"median of the {clean.LEG_WINDOW} frames around it by more than {clean.LEG_JUMP:g} m (the landmark model "
+        f"bent or stretched them for a frame): {counts} frames"))
 
 
 def _camera_note(opt: Options, camera: Camera, floor) -> str:
