@@ -37,6 +37,7 @@ def test_two_walkers_filmed_from_above_are_found_kept_rigid_and_on_one_floor(due
     # stood poses' path moves them, once the legs of single bad frames are mended)
     before = report["floor_before_last_step"]
     assert max(max(f["p10_p50_m"], f["std_m"]) for f in before) < 0.05, report
+    assert min(report["found_unhidden"]) >= 0.9, report  # ... and of those frames no one else may hide it in
     cam = m.provenance["extract"]["camera"]
     assert cam["tilt"] == "estimated" and 20 <= cam["tilt_deg"] <= 70 and abs(cam["roll_deg"]) < 15, cam
     assert 2.0 <= cam["position_m"][1] <= 10.0  # a camera on a building, metres above the square

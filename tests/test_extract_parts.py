@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pasdeux import get_skeleton
-from pasdeux.extract import detect, identity, models, roi, world
+from pasdeux.extract import detect, identity, models, quality, roi, world
 from pasdeux.extract import filter as clean
 
 
@@ -352,3 +352,19 @@ def test_a_single_frame_of_bent_legs_is_mended_and_a_real_plie_or_walk_is_not():
     assert np.allclose(mended[0, 2, 1:], pos[0, 2, 0] + [0.0, -0.9, 0.0])  # straight under the pelvis again
     assert np.array_equal(np.delete(mended, 2, axis=1), np.delete(pos, 2, axis=1))
 
+
+def test_frames_where_another_person_may_hide_a_dancer_are_told_from_clear_ones():
+    t = 6
+    image = np.zeros((1, t, 33, 2))
+    image[0, :, :, 0] = np.linspace(100, 130, 33)  # a dancer 30 px wide, 100 px high, standing still
+    image[0, :, :, 1] = np.linspace(200, 300, 33)
+    found = np.array([[True, True, False, False, True, True]])  # missed in frames 2 and 3
+    people = np.full((3, t, 4), np.nan)
+    people[0] = [100, 200, 130, 300]  # the dancer's own box (where found): not someone else
+    people[1, 2] = [110, 210, 150, 320]  # frame 2: someone in front (feet lower in the frame)
+    people[2, 3] = [110, 150, 150, 240]  # frame 3: someone behind it (feet far higher): hides nothing
+    people[2, 4] = [112, 200, 140, 302]  # frame 4: someone beside it at its depth: either may hide the other
+    hidden = quality.hidden_by_others(image, found, people)
+    assert hidden.tolist() == [[False, False, True, False, True, False]]
+    clear = ~hidden
+    assert quality.found_where_visible(found, clear) == [0.75]  # 3 of the 4 clear frames

@@ -7,7 +7,9 @@ at 30 fps (1800 frames) in under 3 minutes, i.e. at least 10 frames a second wit
 Real footage (`footage`: OpenCV's vtest.avi, people walking across a square filmed from a building),
 where Debian's opencv-doc package is installed: each clip extracted with 1, 2, ... dancers, with its
 frames per second and `quality.report`'s figures (found share, identity switches, floor flatness,
-bone-length variation) and the camera tilt, roll and height the extraction estimated. The floor's spread is
+bone-length variation) and the camera tilt, roll and height the extraction estimated. Found is given over the
+frames a person's whole body is inside the frame (`found_visible`) and over those of them in which no other
+person followed overlaps it from in front or beside (`found_unhidden`). The floor's spread is
 given after the extraction's last step (0 by construction: it stands every frame's lower foot on the floor)
 and before it (the honest figure).
 """
@@ -86,7 +88,8 @@ def bench_footage(model: str = "full", say=print, clips=None) -> dict:
                 out[f"{clip.name}_{dancers}"] = row
                 before = [f["std_m"] for f in row["floor_before_last_step"]]
                 say(f"{clip.name}, {dancers} dancer(s): {row['fps']} frames/s, found {row['found_visible']} of the "
-                    f"frames fully in view ({row['found_in_span']} of their span), switches "
+                    f"frames fully in view ({row['found_unhidden']} of those no one else followed may hide, "
+                    f"{row['found_in_span']} of their span), switches "
                     f"{row['identity_switches']}, floor spread before the last step {before} m, bone cv "
                     f"{row['bone_cv']}, camera looking down {row['tilt_deg']} deg, roll {row['roll_deg']} deg "
                     f"({cam['roll_from']}) at {row['camera_height_m']} m ({row['tilt']})")

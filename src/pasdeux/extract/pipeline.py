@@ -24,7 +24,7 @@ from pasdeux.errors import ConfigError, FormatError
 from pasdeux.extract import filter as clean
 from pasdeux.extract import rigid
 from pasdeux.extract.landmarks import N_BODY
-from pasdeux.extract.quality import planted_heights
+from pasdeux.extract.quality import landmark_boxes, planted_heights
 from pasdeux.extract.world import Camera, floor_up, level, on_floor, place, to_room
 from pasdeux.kinematics import fix_bone_lengths
 from pasdeux.motion import Motion
@@ -91,6 +91,9 @@ class Extraction:
     # [D, T] each frame's lower foot's height (m) before the last step stands it on the floor: how flat the
     # floor was without that step (`quality.report`'s floor_before_last_step)
     planted_before: np.ndarray | None = None
+    # [S, T, 4] the landmark box (x0, y0, x1, y1 pixels; NaN: not found) of every person followed, dancers or not:
+    # who may hide whom (`quality.report`'s found_unhidden)
+    people: np.ndarray | None = None
 
 
 def extract(path: str | os.PathLike, progress: bool | Progress = False, **options) -> Motion:
@@ -261,7 +264,9 @@ def _assemble(path: Path, poses: list, colours: list, fps: float, camera: Camera
     if opt.dancers > 1:
         notes.append("dancers are numbered left to right as seen from the camera (by median position)")
     floor = _floor(slots, camera, opt)
-    return _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, notes, floor)
+    ex = _to_motion(path, image, world, vis, pres, found, fps, camera, opt, tracker, notes, floor)
+    ex.people = landmark_boxes(slots["image"])
+    return ex
 
 
 def _floor(slots: dict, camera: Camera, opt: Options):

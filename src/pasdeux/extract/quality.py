@@ -7,6 +7,12 @@
   the model places outside the frame included; over frames it was missed, interpolated from the frames
   around) within the frame's edges. People walking into and out of a clip are partly outside it for a
   while; people hidden behind others stay counted (no hand labels say when).
+- **found where no one else may hide it** (`found_unhidden`): the same share over the frames of
+  `found_visible` in which no other person followed (a dancer or not) overlaps it: covering HIDDEN_SHARE of
+  its box (interpolated over its misses) without standing clearly behind it (the camera looks down on one
+  floor, so feet higher in the frame are farther; two people side by side at one depth may hide each other,
+  and nothing tells which is in front, so both count as possibly hidden). Without hand labels this still
+  counts as visible the frames hidden by things (a pole, a sign) or by people the tracker did not follow.
 - **identity switches**: frames where a followed person's image position jumps farther than a
   person can move: more than `JUMP` of its body height, plus `JUMP_PER_FRAME` for every frame it was
   missed in between (jumps within 2 frames of one another count once: a slide through a mixed frame).
@@ -29,6 +35,9 @@ import numpy as np
 
 from pasdeux.metrics import bone_cv
 
+HIDDEN_SHARE = 0.1  # share of a person's box another person's box must cover to hide part of it...
+NEARER = 0.05  # ...unless that one stands behind: its feet higher in the frame by this share of the person's height
+SAME_BOX = 0.5  # boxes overlapping more (intersection over union) are the person itself, not another
 JUMP = 0.5  # body heights a person's image centre may move from one frame to the next
 JUMP_PER_FRAME = 0.1  # ...and this much more for each frame missed in between
 FEET = ("left_ankle", "right_ankle", "left_heel", "right_heel", "left_foot_index", "right_foot_index")
@@ -44,22 +53,49 @@ def found_shares(found: np.ndarray) -> tuple[list[float], list[float]]:
     return whole, span
 
 
-def inside_frame(image: np.ndarray, found: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Per dancer and frame `[D, T]`: whether its whole body lies inside the frame (see the module doc), from
-    frame landmarks `[D, T, 33, >=2]`; False outside its span."""
-    out = np.zeros(found.shape, bool)
+def landmark_boxes(image: np.ndarray) -> np.ndarray:
+    """`[..., 4]` bounds `x0, y0, x1, y1` of frame landmarks `[..., 33, >=2]` (NaN where none)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        box = np.concatenate([np.nanmin(image[..., :2], axis=2), np.nanmax(image[..., :2], axis=2)], -1)
+        return np.concatenate([np.nanmin(image[..., :2], axis=-2), np.nanmax(image[..., :2], axis=-2)], -1)
+
+
+def span_boxes(image: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Per dancer and frame `[D, T, 4]` its landmark box, interpolated over the frames it was missed in between
+    its first and last found frame; NaN outside that span."""
+    box = landmark_boxes(image)
+    out = np.full(box.shape, np.nan)
     t = np.arange(found.shape[1])
     for d, f in enumerate(found):
         seen = np.nonzero(f & np.isfinite(box[d]).all(-1))[0]
-        if not seen.size:
-            continue
-        span = t[seen[0]:seen[-1] + 1]
-        b = np.stack([np.interp(span, seen, box[d, seen, k]) for k in range(4)], -1)
-        out[d, span] = (b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 2] <= width) & (b[:, 3] <= height)
+        if seen.size:
+            span = t[seen[0]:seen[-1] + 1]
+            out[d, span] = np.stack([np.interp(span, seen, box[d, seen, k]) for k in range(4)], -1)
     return out
+
+
+def inside_frame(image: np.ndarray, found: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Per dancer and frame `[D, T]`: whether its whole body lies inside the frame (see the module doc), from
+    frame landmarks `[D, T, 33, >=2]`; False outside its span."""
+    b = span_boxes(image, found)
+    with np.errstate(invalid="ignore"):
+        return (b[..., 0] >= 0) & (b[..., 1] >= 0) & (b[..., 2] <= width) & (b[..., 3] <= height)
+
+
+def hidden_by_others(image: np.ndarray, found: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """Per dancer and frame `[D, T]`: whether another person may hide part of it (see the module doc): someone
+    followed (`people` `[S, T, 4]`, the landmark boxes of everyone followed) covers at least HIDDEN_SHARE of its
+    (interpolated) box and does not stand clearly behind it (feet higher in the frame by NEARER of its height)."""
+    mine = span_boxes(image, found)[:, None]  # [D, 1, T, 4]
+    other = people[None]  # [1, S, T, 4]
+    with np.errstate(invalid="ignore"):
+        size = np.prod(np.clip(mine[..., 2:] - mine[..., :2], 1e-9, None), -1)
+        lo, hi = np.maximum(mine[..., :2], other[..., :2]), np.minimum(mine[..., 2:], other[..., 2:])
+        inter = np.prod(np.clip(hi - lo, 0, None), -1)  # [D, S, T]
+        union = size + np.prod(np.clip(other[..., 2:] - other[..., :2], 0, None), -1) - inter
+        itself = inter / union > SAME_BOX  # the person's own box (or a slot on it the cast left out)
+        not_behind = other[..., 3] > mine[..., 3] - NEARER * (mine[..., 3] - mine[..., 1])
+        return ((inter / size >= HIDDEN_SHARE) & not_behind & ~itself).any(1)
 
 
 def found_where_visible(found: np.ndarray, visible: np.ndarray) -> list[float | None]:
@@ -121,8 +157,12 @@ def report(ex) -> dict:
     whole, span = found_shares(ex.found)
     switches = identity_switches(ex.image, ex.found)
     visible = inside_frame(ex.image, ex.found, ex.camera.width, ex.camera.height)
+    clear = visible & ~hidden_by_others(ex.image, ex.found, ex.people) if ex.people is not None else None
     return {"found": whole, "found_in_span": span, "found_visible": found_where_visible(ex.found, visible),
-            "visible_frames": [int(v.sum()) for v in visible], "identity_switches": [len(s) for s in switches],
+            "visible_frames": [int(v.sum()) for v in visible],
+            "found_unhidden": None if clear is None else found_where_visible(ex.found, clear),
+            "unhidden_frames": None if clear is None else [int(v.sum()) for v in clear],
+            "identity_switches": [len(s) for s in switches],
             "switch_frames": [s[:10] for s in switches],
             "floor": [floor_flatness(p, m.skeleton) for p in m.positions],
             "floor_before_last_step": [spread(h) for h in ex.planted_before] if ex.planted_before is not None
