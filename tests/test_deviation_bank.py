@@ -103,3 +103,21 @@ def test_partners_drawn_for_one_lead_set_out_from_different_moments():
     for seed in range(5):
         drawn = bank.draw(guess, pace, torch.zeros(4, dtype=torch.long), torch.Generator().manual_seed(seed))
         assert len({tuple(d[:, 0].tolist()) for d in drawn}) == 4
+
+
+def test_the_pace_power_is_not_shrunk_by_noise_in_the_measured_pace():
+    # A partner whose departure moves in proportion to the couple's tempo (power 1), the leader's pace and
+    # the departure's speed both measured with noise: least squares would give about 0.5 here, and the bank
+    # would play departures for a faster leader too slowly.
+    from pasdeux.models.deviations import fit_drive
+
+    gen = torch.Generator().manual_seed(0)
+    tempo = torch.randn(4000, generator=gen).cumsum(0) * 0.05  # a slowly changing log tempo
+    tempo = (tempo - tempo.mean()) / tempo.std()
+    pace = (tempo + torch.randn(4000, generator=gen)).exp()
+    step = (tempo + torch.randn(4000, generator=gen)).exp()[1:]  # how far the departure moves each step
+    direction = torch.randn(3999, 3, generator=gen)
+    moves = direction / direction.norm(dim=1, keepdim=True) * step[:, None]
+    deviation = torch.cat([torch.zeros(1, 3), moves.cumsum(0)])
+    _, gain, _ = fit_drive([deviation], [pace])
+    assert 0.85 < gain < 1.15
