@@ -138,7 +138,7 @@ def _continue_from(model: PartnerModel, cond: PartnerCondition, start: torch.Ten
     if sigma <= 0:
         return torch.cat([given, mu[..., steps:]], dim=-1)
     history = (given - mu[..., :steps]) / sigma  # the given steps' deviation, in units of sigma
-    return torch.cat([given, model.draw(cond, sigma, gen, history=history)[..., steps:]], dim=-1)
+    return torch.cat([given, model.draw(cond, sigma, gen, history=history, guess=mu)[..., steps:]], dim=-1)
 
 
 def _blend_start(out: np.ndarray, start: np.ndarray) -> np.ndarray:

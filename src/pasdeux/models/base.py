@@ -355,10 +355,11 @@ class PartnerModel(MotionModel):
         self.sampler.fit(deviations, paces, directions, guesses, sources)
 
     def draw(self, cond: PartnerCondition, sigma: float, gen: torch.Generator,
-             history: Tensor | None = None) -> Tensor:
+             history: Tensor | None = None, guess: Tensor | None = None) -> Tensor:
         """Partner latents: the best guess plus `sigma` times a deviation drawn by the sampler; `history`
-        `[B, Z, H]` (deviations of given first steps, in units of sigma) makes it continue from them."""
-        mu = self.best_guess(cond)
+        `[B, Z, H]` (deviations of given first steps, in units of sigma) makes it continue from them; `guess`,
+        the best guess of `cond` where the caller has it already."""
+        mu = self.best_guess(cond) if guess is None else guess
         if sigma <= 0:
             return mu
         return mu + sigma * self.sampler.deviation(cond.pace, cond.direction, gen, history=history, guess=mu)
