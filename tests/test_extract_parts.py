@@ -286,6 +286,27 @@ def test_a_followed_pose_whose_torso_slides_onto_the_neighbour_is_refused():
     assert tracker._follow(np.zeros((400, 600, 3), np.uint8), Roi(275, 195, 200, 0.0), None, slot) is not None
 
 
+
+def test_a_person_the_landmark_model_loses_in_its_region_is_looked_for_in_a_larger_one():
+    from pasdeux.extract.landmarks import Pose
+    from pasdeux.extract.roi import Roi
+    from pasdeux.extract.tracking import RETRY_GROWTH, Slot, Tracker
+
+    body = np.column_stack([np.linspace(250, 300, 33), np.linspace(120, 270, 33), np.zeros(33)])
+    seen = Pose(body, np.zeros((33, 3)), np.full(33, 0.9), np.ones(33), 1.0, body[:2, :2], Roi(275, 195, 200, 0.0))
+    asked = []
+
+    def landmarks(image, roi, pil):  # a pole across the tracked region hides the body; a larger region shows it
+        asked.append(roi.size)
+        return seen if roi.size > 200 else None
+
+    tracker = Tracker(None, landmarks, 1)
+    kept = tracker._follow(np.zeros((400, 600, 3), np.uint8), Roi(275, 195, 200, 0.0), None, Slot(pose=seen))
+    assert kept is seen and asked == [200, 200 * RETRY_GROWTH]
+    asked.clear()  # a slot with no one to follow yet is not searched twice
+    assert tracker._follow(np.zeros((400, 600, 3), np.uint8), Roi(275, 195, 200, 0.0), None, Slot()) is None
+    assert asked == [200]
+
 def _scene(roll_deg: float, bias: float, n: int = 300, diagonal: float = 0.0):
     """Frame landmarks, visibility and camera-frame points of `n` people standing upright on a floor 4 m below a
     camera looking down 35 degrees and rolled `roll_deg`; their body-size depth `bias` times off across the frame;
