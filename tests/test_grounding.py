@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import pasdeux
+from pasdeux.body import root_trajectory
 from pasdeux.data import center, windows
 from pasdeux.errors import ShapeError
 from pasdeux.grounding import (
@@ -207,3 +208,30 @@ def test_a_partner_carried_by_its_leader_steps_on_its_own_feet_and_keeps_its_pla
     free = ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor)
     drift = np.linalg.norm((center(free, sk)[0] - free[0] - pelvis[1])[-1, 0, [0, 2]]) / floor.leg_length
     assert drift > 3 * away.max()
+
+
+def test_a_partner_circling_its_leader_keeps_its_distance_while_it_steps(salsa, floor):
+    """A real follower's steps carried round a standing leader (one turn in 4 s at 0.6 leg lengths, as a
+    partner placed from the leader's pelvis is when they turn together): an anchor as strong in every
+    direction (0.3 s, the partners' before) low-passes the circle and brings the partner a fifth closer; held
+    harder in its distance from the leader than around it, the partner keeps its distance, and its planted
+    feet slide far less than carried."""
+    sk = salsa[1].skeleton
+    real = salsa[1].positions[1][None, :240].astype(np.float32)
+    t = np.arange(real.shape[1]) / 30
+    radius = 0.6 * floor.leg_length
+    circle = radius * np.stack([np.cos(np.pi * t / 2), np.sin(np.pi * t / 2)], -1)  # [T, 2] around the leader at 0
+    doctored = real.copy()
+    doctored[..., [0, 2]] += (circle - root_trajectory(real, sk)[0][:, [0, 2]])[None, :, None]
+    contact = detect_contacts(real, sk, 30, floor.leg_length, local_floor(real, sk, 30))
+    leader = np.zeros((1, real.shape[1], 2))
+
+    def distance(w):
+        return np.linalg.norm(root_trajectory(w, sk)[0][:, [0, 2]], axis=-1).mean() / radius
+
+    even = ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, anchor_s=0.3)
+    held = ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, anchor_s=0.2, around=leader,
+                  along_s=1.0)
+    assert distance(doctored) == pytest.approx(1.0, abs=0.02)
+    assert distance(even) < 0.85 and distance(held) == pytest.approx(1.0, abs=0.05)
+    assert _slide(held, sk, 30, floor, contact) < 0.5 * _slide(doctored, sk, 30, floor, contact)

@@ -39,7 +39,7 @@ from scipy import sparse
 from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, percentile_filter
 from scipy.sparse.linalg import spsolve
 
-from pasdeux.body import body_points, leg_length, role_indices
+from pasdeux.body import body_points, leg_length, role_indices, root_trajectory
 from pasdeux.errors import ShapeError
 from pasdeux.kinematics import reach_limb
 from pasdeux.motion import Skeleton
@@ -191,14 +191,16 @@ def _pull(height: np.ndarray, low: float, mid: float, high: float) -> np.ndarray
 
 def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float, floor: float,
            contact: np.ndarray | None = None, model: FloorModel | None = None, travel: bool = True,
-           anchor_s: float | None = None) -> np.ndarray:
+           anchor_s: float | None = None, around: np.ndarray | None = None,
+           along_s: float | None = None) -> np.ndarray:
     """World positions `[N, T, J, 3]` standing on the floor with planted feet held still (module doc).
 
     `model` (a `FloorModel` of real data) says where real phrases and planted feet stand relative to the
     floor; without one, phrases stand on `floor` and planted feet rest just above it. `anchor_s` keeps a
     body that was placed from outside (a partner placed by its leader) near its given place: it travels
     over its planted feet and comes back to its place within about that many seconds (`travel_anchored`);
-    None lets it travel freely."""
+    None lets it travel freely. `around` `[N, T, 2]` (horizontal x, z: a leader's pelvis) makes `anchor_s`
+    hold its distance from that point and `along_s` its place around it."""
     w = _as_batch(world).astype(np.float64)
     if not (np.isfinite(leg_length) and leg_length > 0):
         raise ShapeError(f"leg_length must be a positive length; got {leg_length}")
@@ -221,7 +223,7 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
         planted |= given > CONTACT_PROB
         resting |= given > REST_PROB
     if travel and anchor_s is not None:  # over its feet, but near where it was placed
-        w = travel_anchored(w, skeleton, fps, planted, anchor_s)
+        w = travel_anchored(w, skeleton, fps, planted, anchor_s, around, along_s)
     elif travel:  # the body travels over its planted feet instead of dragging them along
         w = _travel_with_feet(w, skeleton, fps, planted, sigma)
     # 3. Resting feet stand where real planted feet stand; the lift is interpolated between contacts.
@@ -276,28 +278,47 @@ def _travel_with_feet(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np
     return _shifted(w, np.concatenate([np.zeros_like(slide[:, :1]), -np.cumsum(slide, axis=1)], axis=1))
 
 
-def travel_anchored(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np.ndarray,
-                    anchor_s: float) -> np.ndarray:
+def travel_anchored(w: np.ndarray, skeleton: Skeleton, fps: float, planted: np.ndarray, anchor_s: float,
+                    around: np.ndarray | None = None, along_s: float | None = None) -> np.ndarray:
     """Shift whole frames horizontally so planted feet stay put while the body stays near its given place.
 
-    Per sequence and axis the shift `s` minimises, by one sparse least-squares solve,
-    `sum_t k_t (s_t+1 - s_t + v_t)^2 + sum_t (s_t / (anchor_s fps))^2 + ANCHOR_SMOOTH sum_t (s_t+1 - 2 s_t + s_t-1)^2`,
+    Per sequence the shift `s` minimises, by one sparse least-squares solve,
+    `sum_t k_t |s_t+1 - s_t + v_t|^2 + sum_t s_t' A_t s_t + ANCHOR_SMOOTH sum_t |s_t+1 - 2 s_t + s_t-1|^2`,
     with `v_t` the mean slide of the feet planted over the frame pair and `k_t` how many are: the body
     travels over its planted feet (the slide is taken off) and makes up its place during swings and
-    steps, where nothing holds it, as a partner walks to keep up with its leader."""
+    steps, where nothing holds it, as a partner walks to keep up with its leader. The anchor `A_t` is
+    `1 / (anchor_s fps)^2` in every direction, or, with `around` `[N, T, 2]`, that on the line from `around`
+    to the body and `1 / (along_s fps)^2` across it: an even anchor low-passes a path that circles its
+    leader, bringing it closer (salsa partners 0.02-0.03 units), while one holding the distance harder than
+    the place around it keeps the partner as far from its leader as it was placed."""
     k, slide = _planted_slide(w, skeleton, planted)
-    anchor = 1.0 / max(anchor_s * fps, 1.0) ** 2
-    return _shifted(w, np.stack([_anchored_shift(k[i], slide[i], anchor) for i in range(len(w))]))
+    radial = _anchor_weight(anchor_s, fps)
+    along = _anchor_weight(along_s if along_s is not None else anchor_s, fps)
+    anchor = np.broadcast_to(along * np.eye(2), (*w.shape[:2], 2, 2))
+    if around is not None:
+        gap = root_trajectory(w, skeleton)[..., [0, 2]] - np.asarray(around, np.float64)
+        u = gap / np.maximum(np.linalg.norm(gap, axis=-1, keepdims=True), 1e-9)
+        anchor = anchor + (radial - along) * np.einsum("...i,...j->...ij", u, u)
+    elif along != radial:
+        raise ShapeError("along_s needs around: the point whose distance the anchor holds")
+    return _shifted(w, np.stack([_anchored_shift(k[i], slide[i], anchor[i]) for i in range(len(w))]))
 
 
-def _anchored_shift(k: np.ndarray, slide: np.ndarray, anchor: float) -> np.ndarray:
-    """The shift `[T, 2]` of `travel_anchored` for one sequence (its normal equations are banded and sparse)."""
+def _anchor_weight(seconds: float, fps: float) -> float:
+    return 1.0 / max(seconds * fps, 1.0) ** 2
+
+
+def _anchored_shift(k: np.ndarray, slide: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+    """The shift `[T, 2]` of `travel_anchored` for one sequence, `anchor` `[T, 2, 2]` (its normal equations
+    are sparse: banded within each axis, the axes coupled only frame by frame)."""
     t = len(k) + 1
     d1 = sparse.diags([-np.ones(t - 1), np.ones(t - 1)], [0, 1], shape=(t - 1, t))
     d2 = sparse.diags([np.ones(t - 2), -2 * np.ones(t - 2), np.ones(t - 2)], [0, 1, 2], shape=(max(t - 2, 0), t))
-    lhs = d1.T @ sparse.diags(k) @ d1 + anchor * sparse.identity(t) + ANCHOR_SMOOTH * d2.T @ d2
-    rhs = -(d1.T @ (k[:, None] * slide))
-    return np.asarray(spsolve(lhs.tocsc(), rhs)).reshape(t, 2)
+    path = d1.T @ sparse.diags(k) @ d1 + ANCHOR_SMOOTH * d2.T @ d2
+    lhs = sparse.bmat([[path + sparse.diags(anchor[:, 0, 0]), sparse.diags(anchor[:, 0, 1])],
+                       [sparse.diags(anchor[:, 1, 0]), path + sparse.diags(anchor[:, 1, 1])]])
+    rhs = -(d1.T @ (k[:, None] * slide))  # [T, 2]
+    return np.asarray(spsolve(lhs.tocsc(), rhs.T.ravel())).reshape(2, t).T
 
 
 def _slide_limit(xz: np.ndarray, planted: np.ndarray, max_step: float) -> np.ndarray:
