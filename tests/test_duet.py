@@ -153,6 +153,29 @@ def test_each_dancer_is_grounded_on_its_own_floor(model, parts, tmp_path):
     assert load_model(folder).dancer_floor(1) == model.floor_model
 
 
+def test_partners_legs_straighten_no_further_than_the_real_dancers(model, parts, tmp_path):
+    """Reaching for its held feet, a partner's leg does not lock straight where the real dancer's never does:
+    each dancer's leg reach is kept with the model (folders from before it load with legs left free)."""
+    from safetensors.torch import load_file, save_file
+
+    from pasdeux.body import leg_extension
+    from pasdeux.grounding import leg_reach
+
+    windows = pair_windows(parts["train"].positions, 64, 16)
+    lead = pair_windows(parts["test"].positions, 64, 32)[:6, 0]
+    for dancer in (0, 1):
+        assert model.dancer_leg_reach(dancer) == pytest.approx(leg_reach(windows[:, dancer], model.skeleton), abs=1e-3)
+    reach = model.dancer_leg_reach(1)
+    assert reach < 1.0
+    legs = leg_extension(partner_windows(model, lead, "a2b", 1.0, k=2, seed=0), model.skeleton)
+    assert legs.max() <= reach + 1e-4
+    folder = model.save_pretrained(tmp_path / "old")
+    state = load_file(str(folder / "model.safetensors"))
+    del state["leg_reaches"]
+    save_file(state, str(folder / "model.safetensors"))
+    assert load_model(folder).dancer_leg_reach(1) == 1.0
+
+
 def test_a_folder_saved_before_the_sampler_was_one_object_loads_the_same_partners(model, parts, tmp_path):
     """Folders from before `models/sampling.py` kept the sampler's buffers at the model's level, under older
     names (and had no deviation bank): they load into the sampler and draw the same partners as the same

@@ -56,6 +56,12 @@ def test_limb_reaches_a_target_with_its_bones_kept(take):
     arm = np.linalg.norm(straight[:, :, wrist] - straight[:, :, shoulder], axis=-1)
     assert np.allclose(arm, lengths[..., [b for b, (i, j) in enumerate(sk.bones) if j in (elbow, wrist)]].sum(-1),
                        atol=1e-5)
+    bent = reach_limb(body, sk, (shoulder, elbow, wrist), far, max_extension=0.9)  # kept bent, pointing at it
+    reach = np.linalg.norm(bent[:, :, wrist] - bent[:, :, shoulder], axis=-1)
+    limb = (np.linalg.norm(body[:, :, elbow] - body[:, :, shoulder], axis=-1)
+            + np.linalg.norm(body[:, :, wrist] - body[:, :, elbow], axis=-1))
+    np.testing.assert_allclose(reach, 0.9 * limb, rtol=1e-6)
+    assert np.abs(_bones(bent, sk) - lengths).max() < 1e-6
     with pytest.raises(SkeletonError, match="tree"):
         reach_limb(body, type(sk)(sk.name, sk.joints, sk.bones), (shoulder, elbow, wrist), target)
 

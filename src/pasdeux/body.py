@@ -124,6 +124,18 @@ def leg_length(positions: np.ndarray, skeleton: Skeleton) -> float:
     return out
 
 
+
+def leg_extension(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """How straight each leg is `[..., 2]` (left, right): the hip-to-ankle distance over thigh plus shin, 1 for
+    a straight leg (a knee bent by 30 degrees: 0.97)."""
+    p = np.asarray(positions, dtype=np.float64)
+    out = []
+    for side in ("left", "right"):
+        hip, knee, ankle = (p[..., role_indices(skeleton, f"{side}_{part}")[0], :] for part in ("hip", "knee", "ankle"))
+        bones = np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)
+        out.append(np.linalg.norm(ankle - hip, axis=-1) / np.maximum(bones, 1e-12))
+    return np.stack(out, -1)
+
 # --- the root and the facing direction -----------------------------------------------------------
 def root_joints(skeleton: Skeleton) -> tuple[int, ...]:
     """The joints whose mean is the root (the pelvis role, else the tree's root); SkeletonError if none."""

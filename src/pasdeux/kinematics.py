@@ -320,11 +320,13 @@ def descendants(parents: Sequence[int], joint: int) -> list[int]:
     return sorted(inside)
 
 
-def reach_limb(positions: np.ndarray, skeleton: Skeleton, limb: tuple[int, int, int], target: np.ndarray) -> np.ndarray:
+def reach_limb(positions: np.ndarray, skeleton: Skeleton, limb: tuple[int, int, int], target: np.ndarray,
+               max_extension: float = 1.0) -> np.ndarray:
     """Move a limb (root, middle, end joints: hip, knee, ankle or shoulder, elbow, wrist) of bodies
     `[N, T, J, 3]` so that its end reaches `target` `[N, T, 3]`: two-bone IK from the fixed root, both bone
     lengths kept, the middle joint staying in the limb's bending plane, and everything below the end moved
-    rigidly with it. A target out of reach gets the end as near as the straight (or folded) limb allows."""
+    rigidly with it. A target out of reach gets the end as near as the limb allows, straightened to at most
+    `max_extension` of its length (1: straight; less keeps a bend in the knee or elbow)."""
     if skeleton.parents is None:
         raise SkeletonError(f"skeleton {skeleton.name!r} has no joint tree; limbs need one")
     root, mid, end = limb
@@ -333,7 +335,7 @@ def reach_limb(positions: np.ndarray, skeleton: Skeleton, limb: tuple[int, int, 
     l1, l2 = np.linalg.norm(k - h, axis=-1), np.linalg.norm(a - k, axis=-1)
     to = target - h
     d = np.linalg.norm(to, axis=-1)
-    reach = np.clip(d, np.abs(l1 - l2) + 1e-6, l1 + l2 - 1e-6)
+    reach = np.clip(d, np.abs(l1 - l2) + 1e-6, np.minimum(max_extension * (l1 + l2), l1 + l2 - 1e-6))
     u = to / np.maximum(d, _EPS)[..., None]
     along = (l1**2 - l2**2 + reach**2) / (2 * reach)
     up = np.sqrt(np.maximum(l1**2 - along**2, 0.0))

@@ -107,14 +107,16 @@ def ground_partners(model: PartnerModel, world: np.ndarray, lead: np.ndarray, co
     """Partners `[N, T, J, 3]` (dancer `dancer` of the training couple) on that dancer's training floor
     (`PartnerModel.dancer_floor`), travelling over their own planted feet (`contact`, the model's, or where they
     look planted) while staying near where their leader placed them (`grounding.ground` anchored for
-    `PARTNER_ANCHOR_S` in their distance from the leader, `PARTNER_ALONG_S` around it), and never nearer or
-    farther than the training couples stood (`distance_range`)."""
+    `PARTNER_ANCHOR_S` in their distance from the leader, `PARTNER_ALONG_S` around it), their legs no straighter
+    than that dancer's were (`dancer_leg_reach`), and never nearer or farther than the training couples stood
+    (`distance_range`)."""
     floor = model.dancer_floor(dancer)
     if floor is None:
         return world
     around = root_trajectory(lead, model.skeleton)[..., [0, 2]]
     out = ground(world, model.skeleton, model.fps, floor.leg_length, floor.floor, contact, floor,
-                 anchor_s=PARTNER_ANCHOR_S, around=around, along_s=PARTNER_ALONG_S)
+                 anchor_s=PARTNER_ANCHOR_S, around=around, along_s=PARTNER_ALONG_S,
+                 max_extension=model.dancer_leg_reach(dancer))
     return keep_distance(out, lead, model.skeleton, *model.distance_range.tolist())
 
 

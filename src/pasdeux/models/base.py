@@ -330,6 +330,10 @@ class PartnerModel(MotionModel):
         """Where dancer `dancer` of the training couple (0: A, 1: B) stands (None: never measured)."""
         return self.floor_model
 
+    def dancer_leg_reach(self, dancer: int) -> float:
+        """How straight dancer `dancer`'s legs get in the training data (`grounding.leg_reach`; 1: unknown)."""
+        return 1.0
+
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses, in the
         data's units (what completes leads that lack some joints)."""

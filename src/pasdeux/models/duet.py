@@ -66,7 +66,7 @@ from torch import Tensor, nn
 
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.geometry import centre_horizontally, from_frame, on_floor, root_point, to_frame
-from pasdeux.grounding import FloorModel
+from pasdeux.grounding import FloorModel, leg_reach
 from pasdeux.models import duet_fit, duet_prepare
 from pasdeux.models.base import (
     DIRECTIONS,
@@ -145,9 +145,11 @@ class LeadContext(PartnerCondition):
 
 def _legacy_sampler_keys(module: nn.Module, state: dict, prefix: str, *args) -> None:
     """Folders saved before the sampler was one object keep its buffers at the model's level; folders saved
-    before each dancer had a floor ground partners on the couple's one floor."""
+    before each dancer had a floor ground partners on the couple's one floor, and before each dancer's leg
+    reach was kept, with legs free to straighten."""
     PartnerSampler.rename_legacy(state, prefix + "sampler.", prefix)
     state.setdefault(prefix + "dancer_floors", torch.zeros_like(module.dancer_floors))
+    state.setdefault(prefix + "leg_reaches", torch.zeros_like(module.leg_reaches))
 
 
 def _down_stack(c: DuetConfig, channels_in: int) -> nn.ModuleList:
@@ -213,6 +215,7 @@ class DuetVAE(PartnerModel):
         self.register_buffer("leg_length", torch.ones(()))  # the training dancers' size (`prepare`)
         # Each dancer's own floor model (A, then B; `measure_floor`): see `dancer_floor`.
         self.register_buffer("dancer_floors", torch.zeros(len(DIRECTIONS), len(fields(FloorModel))))
+        self.register_buffer("leg_reaches", torch.zeros(len(DIRECTIONS)))  # each dancer's (`dancer_leg_reach`)
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
         self.register_buffer("pose_basis", torch.zeros(p, min(POSE_COMPONENTS, p)))
@@ -414,6 +417,7 @@ class DuetVAE(PartnerModel):
             for dancer in range(pairs.shape[1]):
                 own = FloorModel.measure(pairs[:, dancer], self.skeleton, self.fps)
                 self.dancer_floors[dancer] = torch.tensor(list(own.to_dict().values()), dtype=torch.float32)
+                self.leg_reaches[dancer] = leg_reach(pairs[:, dancer], self.skeleton)
         return floor
 
     def dancer_floor(self, dancer: int) -> FloorModel | None:
@@ -423,6 +427,11 @@ class DuetVAE(PartnerModel):
         the couple's floor for folders saved before this was kept."""
         values = self.dancer_floors[dancer].tolist()
         return FloorModel(*values) if values[1] > 0 else self.floor_model
+
+    def dancer_leg_reach(self, dancer: int) -> float:
+        """How straight dancer `dancer`'s legs get in the training data (1 for folders saved before it was kept)."""
+        value = float(self.leg_reaches[dancer])
+        return value if value > 0 else 1.0
 
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
