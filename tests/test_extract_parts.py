@@ -369,6 +369,7 @@ def test_a_single_frame_of_bent_legs_is_mended_and_a_real_plie_or_walk_is_not():
     pos[0, :, 0] = np.arange(5)[:, None] * [1.0, 0, 0]  # the pelvis travels
     pos[0, :, 1:] = pos[0, :, :1] + [0.0, -0.9, 0.0]  # legs straight under it...
     pos[0, 2, 1:] = pos[0, 2, :1] + [0.0, -0.5, 0.2]  # ...but frame 2's bent
+    pos[0, 2, 2] = np.nan  # and one of its joints unknown (at the start of a run, nothing had filled it)
     mended = clean.mend_legs(pos, legs, np.array([[False, False, True, False, False]]))
     assert np.allclose(mended[0, 2, 1:], pos[0, 2, 0] + [0.0, -0.9, 0.0])  # straight under the pelvis again
     assert np.array_equal(np.delete(mended, 2, axis=1), np.delete(pos, 2, axis=1))

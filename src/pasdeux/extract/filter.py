@@ -87,19 +87,20 @@ def leg_outliers(stance: np.ndarray, jump: float = LEG_JUMP) -> np.ndarray:
 
 def mend_legs(positions: np.ndarray, leg_joints: list[int], bad: np.ndarray) -> np.ndarray:
     """Positions `[D, T, J, 3]` whose legs (`leg_joints`) in the `bad` `[D, T]` frames are interpolated, relative
-    to the pelvis (joint 0), from the good frames around them in the same run of placed frames; a bad frame with
-    no good one on a side keeps its legs."""
+    to the pelvis (joint 0), from the good frames around them in the same run of placed frames (their unknown leg
+    joints too: the start of a run has no frame before to fill them from); a bad frame with no good one on a side
+    keeps its legs."""
     out = positions.copy()
     for d in range(positions.shape[0]):
-        rel = positions[d][:, leg_joints] - positions[d][:, :1]  # [T, K, 3]
-        for start, stop in runs(np.isfinite(rel).all((1, 2))):
+        rel = (positions[d][:, leg_joints] - positions[d][:, :1]).reshape(positions.shape[1], -1)  # [T, K * 3]
+        for start, stop in runs(np.isfinite(positions[d, :, 0]).all(-1)):
             t = np.arange(start, stop)
-            good = ~bad[d, start:stop]
-            inner = (t > t[good].min()) & (t < t[good].max()) if good.any() else np.zeros(len(t), bool)
-            mend = ~good & inner
-            if not mend.any():
-                continue
-            flat = rel[start:stop].reshape(len(t), -1)
-            filled = np.stack([np.interp(t[mend], t[good], flat[good, k]) for k in range(flat.shape[1])], -1)
-            out[d][np.ix_(t[mend], leg_joints)] = filled.reshape(-1, len(leg_joints), 3) + positions[d, t[mend], :1]
+            for k in range(rel.shape[1]):
+                good = ~bad[d, start:stop] & np.isfinite(rel[start:stop, k])
+                if good.sum() < 2:
+                    continue
+                mend = ~good & (t > t[good][0]) & (t < t[good][-1])
+                rel[t[mend], k] = np.interp(t[mend], t[good], rel[t[good], k])
+        mended = rel.reshape(positions.shape[1], len(leg_joints), 3) + positions[d][:, :1]
+        out[d][:, leg_joints] = np.where(bad[d][:, None, None], mended, positions[d][:, leg_joints])
     return out
