@@ -96,6 +96,11 @@ class BeatGrid:
         beats = np.asarray(music.beats, np.float64)
         return cls(float(music.duration), beats, np.asarray(music.counts, np.int64).reshape(len(beats)))
 
+    def until(self, seconds: float) -> BeatGrid:
+        """The grid's first `seconds` (its beats before then)."""
+        keep = self.beats < seconds
+        return BeatGrid(float(min(seconds, self.seconds)), self.beats[keep], self.counts[keep])
+
     def weights(self) -> np.ndarray:
         """How much a stop on each beat is worth: count 1 most, count 5 next, then 3 and 7, then the even counts."""
         strong = np.where(np.isin(self.counts, (3, 7)), STRONG_WEIGHT, 1.0)
