@@ -46,10 +46,11 @@ def test_tracking_against_the_chart(pack, tmp_path, capsys):
 
 
 def test_the_summary_compares_music_with_plain_and_keeps_the_worst_tempo_change():
-    runs = [{"local_tempo_change": 0.1, "bas_music": 0.6, "bas_plain": 0.3, "beat_hits_music": 0.5},
-            {"local_tempo_change": 0.14, "bas_music": 0.4, "bas_plain": 0.2, "beat_hits_music": 0.3}]
+    runs = [{"local_tempo_change": 0.1, "bas_music": 0.6, "bas_plain": 0.3, "beat_hits_music": 0.5, "generate_s": 1.0},
+            {"local_tempo_change": 0.14, "bas_music": 0.4, "bas_plain": 0.2, "beat_hits_music": 0.3, "generate_s": 3.0}]
     mean = summarise(runs)
     assert mean["bas_ratio"] == pytest.approx(0.5 / 0.25) and mean["beat_hits_music"] == pytest.approx(0.4)
+    assert mean["generate_s"] == pytest.approx(2.0)  # seconds per dance to music
     assert mean["local_tempo_change_max"] == 0.14 and mean["runs"] == 2 and "beat_hits_plain" not in mean
     assert "kinematic_beats_ratio" not in mean  # no plain rate to compare with
 

@@ -6,7 +6,8 @@
 2. Generation: for each song, a span (`SPAN_START_S` = 30 s in, past the intros, `seconds` long) is danced
    by a solo model and a duet model for each seed (offset per song, `SONG_SEED_STRIDE`), as
    `generate prior --music` and `duet prior --music` make it
-   (`generate.to_music`: the best fitting of three draws, warped to the beats). The same generation without
+   (`generate.to_music`: the best fitting of three draws, warped to the beats; with `pieces`, chosen a piece at a
+   time, `to_music.guided_latent`), timed (`generate_s`). The same generation without
    music (same model, seed and length: what the mode makes without `--music`) is the row to beat. Each is
    scored with the beat alignment score and beat hits (`metrics.music`; beside them the hits on the strong
    beats, counts 1, 3, 5, 7, the ceiling each dance's own number of stops puts on both, and the share of the
@@ -54,6 +55,7 @@ BEAT_KEYS = ("bas", "beat_hits", "beat_hits_ceiling", "beat_hits_strong", "beat_
 # the rate by -1.6 % (solo) on the benchmark's songs and seeds
 EXTRA_BEATS_BOUND = 0.05
 SUMMED = (*BEAT_KEYS, "jitter_ratio", "foot_contact_share", "foot_skating_ratio", "floating")
+TIMED = ("generate_s",)
 
 
 def track_songs(songs, say: Progress) -> tuple[list[dict], dict]:
@@ -118,31 +120,37 @@ def _feet(positions: np.ndarray, motion: Motion, leg: float, floor: float) -> di
 class Dancers:
     """A trained model (solo or duet) with the real test dance of its data, whose figures it stands beside."""
 
-    def __init__(self, kind: str, model: Any, real: list[Motion], floors: list[float], leg: float):
+    def __init__(self, kind: str, model: Any, real: list[Motion], floors: list[float], leg: float,
+                 pieces: bool = False):
         from pasdeux.data import solo_windows
 
         self.kind, self.model, self.real, self.floors, self.leg = kind, model, real, floors, leg
+        self.pieces = pieces  # chosen a piece at a time (`to_music.guided_latent`), else among whole draws
         self.accel = metrics.mean_acceleration(solo_windows(real, WINDOW, STRIDE))
 
-    def generate(self, grid, seed: int, info: dict) -> tuple[Motion, Motion, float]:
+    def generate(self, grid, seed: int, info: dict) -> tuple[Motion, Motion, float, float]:
         """(danced to the music as `pasdeux generate prior --music` / `duet prior --music` make it, the same
-        generation without music cut to the span's length, the warp's largest local tempo change). Without
-        music the mode makes draw 0 of `to_music` (the seed itself), so that is the row to beat."""
+        generation without music cut to the span's length, the warp's largest local tempo change, the seconds
+        the dance to music took). Without music the mode makes draw 0 of `to_music` (the seed itself), so that
+        is the row to beat."""
         from pasdeux.generate import to_music
 
         seconds = to_music.generated_seconds(grid, self.model.fps)
+        start = time.perf_counter()
         if self.kind == "solo":
             from pasdeux.generate.solo import prior
 
-            danced = to_music.prior_to_music(self.model, grid, 1, seed, info)
+            danced = to_music.prior_to_music(self.model, grid, 1, seed, info, pieces=self.pieces)
+            taken = time.perf_counter() - start
             plain = prior(self.model, 1, seconds, seed)
         else:
             from pasdeux.generate.duet import duet_prior
 
-            danced = to_music.duet_prior_to_music(self.model, grid, 1, seed, info, "a2b")
+            danced = to_music.duet_prior_to_music(self.model, grid, 1, seed, info, "a2b", pieces=self.pieces)
+            taken = time.perf_counter() - start
             plain = duet_prior(self.model, 1, seconds, seed, direction="a2b")
         change = max(w["max_tempo_change"] for w in danced.provenance["music_fit"]["warps"])
-        return danced, plain.frames(0, danced.n_frames), float(change)
+        return danced, plain.frames(0, danced.n_frames), float(change), taken
 
     def real_row(self) -> dict:
         """The real test dance's jitter (1 by definition) and feet, and its kinematic beats per second."""
@@ -188,8 +196,9 @@ def dance_to_songs(dancers: Dancers, analysed: dict, seconds: float, seeds: Sequ
         info = span.provenance()
         say.step(f"{dancers.kind}: dancing {name} from {span.start:g} s, seeds {list(seeds)}")
         for seed in (s + SONG_SEED_STRIDE * k for s in seeds):
-            danced, plain, tempo_change = dancers.generate(grid, seed, info)
-            row = {"song": name, "seed": seed, "local_tempo_change": round(tempo_change, 4)}
+            danced, plain, tempo_change, seconds_taken = dancers.generate(grid, seed, info)
+            row = {"song": name, "seed": seed, "local_tempo_change": round(tempo_change, 4),
+                   "generate_s": round(seconds_taken, 3)}
             row.update({f"{k}_music": v for k, v in dance_figures(danced, span, dancers.accel, dancers.leg,
                                                                   dancers.floors).items()})
             row.update({f"{k}_plain": v for k, v in dance_figures(plain, span, dancers.accel, dancers.leg,
@@ -214,6 +223,9 @@ def summarise(rows: list[dict]) -> dict:
         out["kinematic_beats_ratio"] = out["kinematic_beats_per_s_music"] / out["kinematic_beats_per_s_plain"]
         out["no_extra_beats"] = bool(out["kinematic_beats_ratio"] <= 1 + EXTRA_BEATS_BOUND)
     out["local_tempo_change_max"] = max((r["local_tempo_change"] for r in rows), default=None)
+    for key in TIMED:
+        if any(key in r for r in rows):
+            out[key] = float(np.mean([r[key] for r in rows if key in r]))
     out["runs"] = len(rows)
     return out
 
@@ -272,8 +284,10 @@ def _same_skeleton(model: Any, skeleton, kind: str) -> None:
 def bench_music(seconds: float = 20.0, seeds: Sequence[int] = SEEDS, solo_model: str | os.PathLike | None = None,
                 duet_model: str | os.PathLike | None = None, budget_s: float = 120.0, generate: bool = True,
                 songs_root: str | os.PathLike | None = None, max_songs: int | None = None,
-                out: str | os.PathLike | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run music-v1 (see the module doc); returns (and writes to `out`) its JSON object."""
+                out: str | os.PathLike | None = None, log: Callable[[str], None] | None = None,
+                pieces: bool = False) -> dict[str, Any]:
+    """Run music-v1 (see the module doc); returns (and writes to `out`) its JSON object. `pieces`: dance chosen a
+    piece at a time (`to_music.guided_latent`) rather than among whole draws."""
     from pasdeux.music.songs import INSTALL_HINT, SONG_ROOT, registry_songs
 
     songs = registry_songs(songs_root)[:max_songs]
@@ -288,11 +302,13 @@ def bench_music(seconds: float = 20.0, seeds: Sequence[int] = SEEDS, solo_model:
     say = Progress(steps, log)
     rows, analysed = track_songs(songs, say)
     result: dict[str, Any] = {"protocol": PROTOCOL, "machine": machine(), "songs": rows,
-                              "tracking": tracking_summary(rows), "span_s": seconds, "seeds": list(seeds)}
+                              "tracking": tracking_summary(rows), "span_s": seconds, "seeds": list(seeds),
+                              "pieces": pieces}
     if generate:
         with tempfile.TemporaryDirectory(prefix="pasdeux-bench-music-") as tmp:
             for make, path in ((solo_dancers, solo_model), (duet_dancers, duet_model)):
                 dancers = make(path, budget_s, Path(tmp), seeds[0], say)
+                dancers.pieces = pieces
                 result[dancers.kind] = dance_to_songs(dancers, analysed, seconds, seeds, say)
                 say.log(f"{dancers.kind}: {_short(result[dancers.kind]['mean'])}")
     say.end(f"{PROTOCOL} done")
