@@ -158,6 +158,8 @@ def bench_music(
                                       "Debian's fretsonfire-songs-* packages install them)."),
     max_songs: int | None = typer.Option(None, "--max-songs", min=1, help="Only the first N songs."),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+    pieces: bool = typer.Option(False, "--pieces", help="Dance chosen a piece at a time (the best of 4 draws of "
+                                "each 3 s) rather than the best of 3 whole draws."),
 ) -> None:
     """BENCHMARK.md's music protocol: beat tracking on real songs against their charts' tempo, then solos and
     duets danced to each song against the same generations without music (beat alignment, beat hits, local
@@ -169,5 +171,6 @@ def bench_music(
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
     except ValueError:
         raise ConfigError(f"--seeds takes comma-separated integers, like 0,1,2; got {seeds!r}") from None
-    result = run(seconds, seed_list or [0], solo_model, duet_model, budget_s, generate, songs, max_songs, out)
+    result = run(seconds, seed_list or [0], solo_model, duet_model, budget_s, generate, songs, max_songs, out,
+                 pieces=pieces)
     typer.echo(json.dumps(result))
