@@ -68,6 +68,15 @@ def test_chosen_pieces_land_on_beats_more_often_than_the_plain_draw(model):
     assert np.mean(guided) > np.mean(plain) + 0.08, (guided, plain)
 
 
+def test_a_solo_chosen_by_pieces_says_so_in_its_provenance(model):
+    made = to_music.prior_to_music(model, click_grid(seconds=4.0), 2, seed=5, music={"music": "click.wav"},
+                                   pieces=True)
+    fit = made.provenance["music_fit"]
+    assert made.n_dancers == 2 and made.duration == pytest.approx(4.0) and made.provenance["seed"] == 5
+    assert fit["piece_s"] == to_music.PIECE_S and all(len(p) == 2 for p in fit["chosen_pieces"])
+    assert "chosen_draws" not in fit  # no whole draws were chosen among
+
+
 def test_the_same_seed_and_music_choose_the_same_pieces(model):
     grid = click_grid(100.0)
     frames = frames_at(model, to_music.generated_seconds(grid, model.fps))
@@ -87,6 +96,7 @@ def test_a_duet_chosen_by_pieces_keeps_its_choice_in_the_provenance(tiny_duet_ru
     assert made.n_dancers == 2 and made.duration == pytest.approx(4.0)
     assert len(fit["chosen_pieces"]) >= 2 and all(len(p) == 1 for p in fit["chosen_pieces"])
     assert fit["candidates"] == to_music.CANDIDATES and made.provenance["seed"] == 2
+    assert len(fit["chosen_draws"]) == 1  # the partner: the best of whole draws for the chosen lead
     assert np.array_equal(made.positions, again.positions)  # made again from its provenance
 
 

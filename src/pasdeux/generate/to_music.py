@@ -191,10 +191,12 @@ def guided_latent(model, n: int, frames: int, seed: int, grid: BeatGrid, candida
     return z, chosen
 
 
-def _fit(motion: Motion, chosen: list[int], grid: BeatGrid, groups, lead, floors, music: dict | None,
+def _fit(motion: Motion, chosen: list[int] | None, grid: BeatGrid, groups, lead, floors, music: dict | None,
          pieces: list | None = None) -> Motion:
     out = fit_to_music(motion, grid, groups, lead, floors, music=music)[0]
-    fit = {**out.provenance["music_fit"], "draws": DRAWS, "chosen_draws": chosen}  # draw k: draw_seed(seed, k)
+    fit = dict(out.provenance["music_fit"])
+    if chosen is not None:  # chosen among whole draws (a duet's partners, with pieces)
+        fit.update(draws=DRAWS, chosen_draws=chosen)  # draw k: draw_seed(seed, k)
     if pieces is not None:  # piece p's candidate c: draw c's first piece (p = 0), else piece_seed(seed, p)'s c-th
         fit.update(piece_s=PIECE_S, candidates=CANDIDATES, chosen_pieces=pieces)
     return out.with_positions(out.positions, provenance={**out.provenance, "music_fit": fit})
@@ -213,7 +215,7 @@ def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, m
     if pieces:
         z, kept = guided_latent(model, len(groups), frames_at(model, seconds), seed, grid)
         motion = long_form(model, seconds, seed, latent=z) if long else prior(model, n, seconds, seed, latent=z)
-        return _fit(motion, [0] * len(groups), grid, groups, None, floors, music, kept)
+        return _fit(motion, None, grid, groups, None, floors, music, kept)
     motion, chosen = best_draws(lambda s: long_form(model, seconds, s) if long else prior(model, n, seconds, s),
                                 seed, grid, groups, {})
     return _fit(motion, chosen, grid, groups, None, floors, music)
