@@ -214,8 +214,8 @@ def test_a_partner_circling_its_leader_keeps_its_distance_while_it_steps(salsa, 
     """A real follower's steps carried round a standing leader (one turn in 4 s at 0.6 leg lengths, as a
     partner placed from the leader's pelvis is when they turn together): an anchor as strong in every
     direction (0.3 s, the partners' before) low-passes the circle and brings the partner a fifth closer; held
-    harder in its distance from the leader than around it, the partner keeps its distance, and its planted
-    feet slide far less than carried."""
+    as hard in its distance from the leader but more loosely around it (1 s), the partner keeps its distance
+    within a tenth, and its planted feet slide far less than carried."""
     sk = salsa[1].skeleton
     real = salsa[1].positions[1][None, :240].astype(np.float32)
     t = np.arange(real.shape[1]) / 30
@@ -230,8 +230,8 @@ def test_a_partner_circling_its_leader_keeps_its_distance_while_it_steps(salsa, 
         return np.linalg.norm(root_trajectory(w, sk)[0][:, [0, 2]], axis=-1).mean() / radius
 
     even = ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, anchor_s=0.3)
-    held = ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, anchor_s=0.2, around=leader,
+    held = ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, anchor_s=0.3, around=leader,
                   along_s=1.0)
     assert distance(doctored) == pytest.approx(1.0, abs=0.02)
-    assert distance(even) < 0.85 and distance(held) == pytest.approx(1.0, abs=0.05)
+    assert distance(even) < 0.85 and 0.9 < distance(held) < 1.05
     assert _slide(held, sk, 30, floor, contact) < 0.5 * _slide(doctored, sk, 30, floor, contact)
