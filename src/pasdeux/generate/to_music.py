@@ -38,13 +38,15 @@ from pasdeux.motion import Motion
 # cost time (20 s duet: 0.9 s for 3 draws, 4.5 s for 16, 9 s for 32 on two shared CPU cores)
 DRAWS = 3
 # Choosing a piece at a time (`pieces`), measured as above (BAS over the same dance without music; kinematic beats
-# over the plain dance's; seconds per 20 s solo on two shared, busy cores): solo, whole draws (3) 1.43 / 1.025 /
-# 0.4 s; pieces of 4 s x 3 candidates 1.47 / 1.01 / 1.1 s; 4 s x 6 1.50 / 1.02 / 2.8 s; 3 s x 4 1.50 / 1.02 /
-# 3.3 s; 2 s x 3 1.52 / 1.045 / 2.7 s; 2 s x 4 1.55 / 1.047 / 4.0 s (shorter pieces stop more, near the 5 % rule);
-# 4 s x 3 scored without the beat pulse 1.45. Duet (the lead by pieces of 4 s x 3, then the partner the best of
-# 3 draws): 1.27 -> 1.30 (best of 8 partners: 1.36, 5.2 s); the lead alone reaches 1.51x, its partner, drawn
-# whole for the whole lead and warped by the lead's map, 1.19x. Both plateau under what the stops allow: at the
-# dance's own number of stops the hit ceiling is about 0.43, so a solo's BAS tops out near 0.43 / 0.27 = 1.6x
+# over the plain dance's; seconds per 20 s dance on two shared, busy cores, whole draws' beside them in the same
+# run): solo, whole draws (3) 1.43 / 1.025 / 0.75 s; pieces of 3 s x 4 candidates 1.50 / 1.02 / 3.7 s; 4 s x 3
+# 1.47 / 1.01; 4 s x 6 1.50 / 1.02; 2 s x 3 1.52 / 1.045; 2 s x 4 1.55 / 1.047 (shorter pieces stop more, near
+# the 5 % rule); 4 s x 3 scored without the beat pulse 1.45. Duet, the lead by pieces and its partner the best of
+# 3: 1.27 / 1.03 / 2.1 s -> 3 s x 4 1.39 / 1.035 / 5.4 s, but jitter 1.37x real (1.30 with whole draws, target
+# up to 1.33); 4 s x 3 1.30 (best of 8 partners: 1.36), where (4 songs) the lead alone reached 1.51x, its
+# partner, drawn whole for the whole lead and warped by the lead's map, 1.19x. Both plateau under what the stops
+# allow: at the dance's own number of stops the hit ceiling is about 0.45, and the solo's BAS (0.40) is 90 % of
+# it; whole draws at the same time (about 15) gave 1.48
 PIECE_S = 3.0
 CANDIDATES = 4
 
