@@ -121,17 +121,9 @@ def piece_seed(seed: int, piece: int) -> int:
     return (seed * 1_000_003 + piece * 104_729 + 1) % 2**31
 
 
-def _prior_mean(prior) -> torch.Tensor:
-    """The AR prior's stationary mean `[Z]`, (I - sum of lags)^-1 bias: its `continue_from` is zero-mean, so a
-    sequence drawn with the bias is continued less this mean and the mean added back (the same recursion)."""
-    z = prior.channels
-    lags = prior.weight.detach().cpu().double().reshape(z, prior.order, z).sum(1)
-    return torch.linalg.solve(torch.eye(z, dtype=lags.dtype) - lags, prior.bias.detach().cpu().double()).float()
-
-
 def _continuations(prior, z: torch.Tensor, steps: int, k: int, gen: torch.Generator) -> torch.Tensor:
     """`k` continuations `[k, n, Z, steps]` by the model's prior of latent sequences `z` `[n, Z, t]`."""
-    mean = _prior_mean(prior)[None, :, None]
+    mean = prior.stationary_mean()[None, :, None]
     history = (z - mean).repeat(k, 1, 1).transpose(1, 2)
     out = prior.continue_from(history, steps, gen) + mean
     return out.reshape(k, len(z), *out.shape[1:])

@@ -137,6 +137,13 @@ class ARPrior(nn.Module):
         out = self._recur(innov.double().numpy(), np.zeros((n, self.order * self.channels)), BURN_IN + steps)
         return out[..., BURN_IN:]
 
+    def stationary_mean(self) -> Tensor:
+        """The recursion's stationary mean `[Z]`, (I - sum of the lags)^-1 bias: `continue_from` is zero-mean, so
+        a sequence drawn with the bias is continued less this mean, and the mean added back."""
+        z = self.channels
+        lags = self.weight.detach().cpu().double().reshape(z, self.order, z).sum(1)
+        return torch.linalg.solve(torch.eye(z, dtype=lags.dtype) - lags, self.bias.detach().cpu().double()).float()
+
     def continue_from(self, history: Tensor, steps: int, gen: torch.Generator, drive: Tensor | None = None) -> Tensor:
         """`steps` more zero-mean steps `[B, Z, steps]` after given sequences `history` `[B, H, Z]` (oldest first);
         `drive` `[B, steps]` scales each step's innovation as in `sample`."""
