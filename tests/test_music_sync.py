@@ -139,7 +139,7 @@ def test_generate_and_duet_commands_dance_to_a_song(tiny_run, tiny_duet_run, due
     assert (record["music"], record["music_start"], record["music_seconds"]) == (str(song), 2.0, 4.0)
     warps = record["music_fit"]["warps"]
     assert all(w["max_tempo_change"] <= ms.MAX_TEMPO_CHANGE for w in warps) and len(warps) == 1
-    assert record["seed"] == 1 and len(record["music_fit"]["chosen_draws"]) == 1
+    assert record["seed"] == 1 and len(record["music_fit"]["chosen_pieces"][0]) == 1  # solos: a piece at a time
     pasdeux.save(duet.seconds(10, 16), tmp_path / "lead.npz")
     out = tmp_path / "partner.npz"
     assert main(["duet", "partner", str(tiny_duet_run), "--lead", str(tmp_path / "lead.npz"), "--music", str(song),

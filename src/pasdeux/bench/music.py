@@ -121,11 +121,13 @@ class Dancers:
     """A trained model (solo or duet) with the real test dance of its data, whose figures it stands beside."""
 
     def __init__(self, kind: str, model: Any, real: list[Motion], floors: list[float], leg: float,
-                 pieces: bool = False):
+                 pieces: bool | None = None):
         from pasdeux.data import solo_windows
 
         self.kind, self.model, self.real, self.floors, self.leg = kind, model, real, floors, leg
-        self.pieces = pieces  # chosen a piece at a time (`to_music.guided_latent`), else among whole draws
+        # chosen a piece at a time (`to_music.guided_latent`), else among whole draws; None: as generation does
+        # (solos a piece at a time, duets among whole draws)
+        self.pieces = pieces
         self.accel = metrics.mean_acceleration(solo_windows(real, WINDOW, STRIDE))
 
     def generate(self, grid, seed: int, info: dict) -> tuple[Motion, Motion, float, float]:
@@ -146,7 +148,7 @@ class Dancers:
         else:
             from pasdeux.generate.duet import duet_prior
 
-            danced = to_music.duet_prior_to_music(self.model, grid, 1, seed, info, "a2b", pieces=self.pieces)
+            danced = to_music.duet_prior_to_music(self.model, grid, 1, seed, info, "a2b", pieces=bool(self.pieces))
             taken = time.perf_counter() - start
             plain = duet_prior(self.model, 1, seconds, seed, direction="a2b")
         change = max(w["max_tempo_change"] for w in danced.provenance["music_fit"]["warps"])
@@ -285,9 +287,10 @@ def bench_music(seconds: float = 20.0, seeds: Sequence[int] = SEEDS, solo_model:
                 duet_model: str | os.PathLike | None = None, budget_s: float = 120.0, generate: bool = True,
                 songs_root: str | os.PathLike | None = None, max_songs: int | None = None,
                 out: str | os.PathLike | None = None, log: Callable[[str], None] | None = None,
-                pieces: bool = False) -> dict[str, Any]:
+                pieces: bool | None = None) -> dict[str, Any]:
     """Run music-v1 (see the module doc); returns (and writes to `out`) its JSON object. `pieces`: dance chosen a
-    piece at a time (`to_music.guided_latent`) rather than among whole draws."""
+    piece at a time (`to_music.guided_latent`) rather than among whole draws; None: as generation does (solos a
+    piece at a time, duets among whole draws)."""
     from pasdeux.music.songs import INSTALL_HINT, SONG_ROOT, registry_songs
 
     songs = registry_songs(songs_root)[:max_songs]

@@ -158,8 +158,10 @@ def bench_music(
                                       "Debian's fretsonfire-songs-* packages install them)."),
     max_songs: int | None = typer.Option(None, "--max-songs", min=1, help="Only the first N songs."),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON result to this file."),
-    pieces: bool = typer.Option(False, "--pieces", help="Dance chosen a piece at a time (the best of 4 draws of "
-                                "each 3 s) rather than the best of 3 whole draws."),
+    pieces: bool | None = typer.Option(None, "--pieces/--whole-draws", help="Dance chosen a piece at a time (the "
+                                       "best of 4 draws of each 3 s) or among 3 whole draws, solos and duets "
+                                       "alike (default: as generation does, solos by pieces, duets by whole "
+                                       "draws)."),
 ) -> None:
     """BENCHMARK.md's music protocol: beat tracking on real songs against their charts' tempo, then solos and
     duets danced to each song against the same generations without music (beat alignment, beat hits, local

@@ -1,16 +1,16 @@
 """Generating to music: fresh solos, long solos, fresh duets and partners danced to a span of a song.
 
-Each generates as its mode does without music, `music_sync.motion_frames_needed` long (enough to play the
-span at the fastest local tempo the warp allows), and is then played to the music (`music_sync`). Fresh
-results are drawn `DRAWS` times (`draw_seed`: the seed, then seeds spread from it) and, for each result (a
-solo, or a duet's lead with its partner), the draw whose stops land on the beats most often after the warp is
-kept (by the share of its stops on a beat, which a draw does not raise by stopping more; then by the beat
-alignment score): sampling guided by the beat grid, every draw the model's own. With `pieces` the choice is
-made a piece at a time instead (`guided_latent`, for models whose prior continues a latent sequence: the
-`default` solo model and a duet model's leaders): `CANDIDATES` draws of each `PIECE_S` seconds of the prior's
-latents, the one whose dance so far lands best on the beats kept and continued from; a duet's partner, drawn
-for the whole lead at once, is then chosen among `DRAWS` draws as before. The same seed and music make the same
-choice, so a result is made again from its provenance. A partner answers a given lead played to the music
+Each generates as its mode does without music, `music_sync.motion_frames_needed` long (enough to play the span
+at the fastest local tempo the warp allows), and is then played to the music (`music_sync`). Fresh results are
+drawn `DRAWS` times (`draw_seed`: the seed, then seeds spread from it) and, for each result (a solo, or a duet's
+lead with its partner), the draw whose stops land on the beats most often after the warp is kept (by the share
+of its stops on a beat, which a draw does not raise by stopping more; then by the beat alignment score):
+sampling guided by the beat grid, every draw the model's own. With `pieces` (fresh solos by default, where the
+model's prior continues a latent sequence: the `default` solo model; asked for, a duet model's leaders) the
+choice is made a piece at a time instead (`guided_latent`): `CANDIDATES` draws of each `PIECE_S` seconds of the
+prior's latents, the one whose dance so far lands best on the beats kept and continued from; a duet's partner,
+drawn for the whole lead at once, is then chosen among `DRAWS` draws as before. The same seed and music make the
+same choice, so a result is made again from its provenance. A partner answers a given lead played to the music
 first.
 """
 
@@ -46,7 +46,8 @@ DRAWS = 3
 # up to 1.33); 4 s x 3 1.30 (best of 8 partners: 1.36), where (4 songs) the lead alone reached 1.51x, its
 # partner, drawn whole for the whole lead and warped by the lead's map, 1.19x. Both plateau under what the stops
 # allow: at the dance's own number of stops the hit ceiling is about 0.45, and the solo's BAS (0.40) is 90 % of
-# it; whole draws at the same time (about 15) gave 1.48
+# it; whole draws at the same time (about 15) gave 1.48. So fresh solos are chosen a piece at a time by
+# default and duets among whole draws
 PIECE_S = 3.0
 CANDIDATES = 4
 
@@ -197,13 +198,15 @@ def _fit(motion: Motion, chosen: list[int] | None, grid: BeatGrid, groups, lead,
 
 
 def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
-                   long: bool = False, pieces: bool = False) -> Motion:
+                   long: bool = False, pieces: bool | None = None) -> Motion:
     """`n` fresh solos from the prior (or one long-form solo) danced to a music span, each warped on its own;
-    `pieces`: chosen a piece at a time (`guided_latent`) rather than among whole draws."""
+    `pieces`: chosen a piece at a time (`guided_latent`) rather than among whole draws (None, the default: a
+    piece at a time where the model's prior allows it, 1.50x the plain dance's beat alignment against 1.43x)."""
     from pasdeux.generate.solo import long_form, prior
     from pasdeux.generate.timing import frames_at
 
     seconds, seed = generated_seconds(grid, model.fps), pick_seed(seed)
+    pieces = guidable(model) if pieces is None else pieces
     groups = [(d,) for d in range(1 if long else n)]
     floors = [model.floor_model] * len(groups)
     if pieces:
