@@ -234,4 +234,8 @@ def test_a_partner_circling_its_leader_keeps_its_distance_while_it_steps(salsa, 
                   along_s=1.0)
     assert distance(doctored) == pytest.approx(1.0, abs=0.02)
     assert distance(even) < 0.85 and 0.9 < distance(held) < 1.05
+    with pytest.raises(ShapeError, match="along_s needs around"):
+        ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, anchor_s=0.3, along_s=1.0)
+    with pytest.raises(ShapeError, match="max_extension"):
+        ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, max_extension=1.5)
     assert _slide(held, sk, 30, floor, contact) < 0.5 * _slide(doctored, sk, 30, floor, contact)

@@ -212,6 +212,9 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
     w = _as_batch(world).astype(np.float64)
     if not (np.isfinite(leg_length) and leg_length > 0):
         raise ShapeError(f"leg_length must be a positive length; got {leg_length}")
+    if not 0.5 <= max_extension <= 1.0:
+        raise ShapeError(f"max_extension is a share of the leg's length from 0.5 to 1 (1: straight); got "
+                         f"{max_extension}")
     fm = model or FloorModel.default(floor, leg_length)
     sigma = max(SMOOTH_S * fps, 0.5)
     # 1. The floor under each phrase comes within the real range: no floating, no sinking phrase.
