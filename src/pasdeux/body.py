@@ -124,7 +124,6 @@ def leg_length(positions: np.ndarray, skeleton: Skeleton) -> float:
     return out
 
 
-
 def leg_extension(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """How straight each leg is `[..., 2]` (left, right): the hip-to-ankle distance over thigh plus shin, 1 for
     a straight leg (a knee bent by 30 degrees: 0.97)."""
@@ -135,6 +134,7 @@ def leg_extension(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
         bones = np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)
         out.append(np.linalg.norm(ankle - hip, axis=-1) / np.maximum(bones, 1e-12))
     return np.stack(out, -1)
+
 
 # --- the root and the facing direction -----------------------------------------------------------
 def root_joints(skeleton: Skeleton) -> tuple[int, ...]:

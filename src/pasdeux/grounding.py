@@ -110,7 +110,7 @@ class FloorModel:
 
 def leg_reach(world: np.ndarray, skeleton: Skeleton) -> float:
     """How straight real legs `[..., J, 3]` get (`body.leg_extension`): its `REACH_PERCENTILE`th percentile."""
-    return float(np.percentile(leg_extension(world, skeleton), REACH_PERCENTILE))
+    return float(np.nanpercentile(leg_extension(world, skeleton), REACH_PERCENTILE))
 
 
 def _phrases(w: np.ndarray, fps: float) -> np.ndarray:

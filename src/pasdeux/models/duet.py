@@ -429,9 +429,11 @@ class DuetVAE(PartnerModel):
         return FloorModel(*values) if values[1] > 0 else self.floor_model
 
     def dancer_leg_reach(self, dancer: int) -> float:
-        """How straight dancer `dancer`'s legs get in the training data (1 for folders saved before it was kept)."""
+        """How straight dancer `dancer`'s legs get in the training data (1 for folders saved before it was kept),
+        within what `grounding.ground` takes (0.5-1: data whose legs never straighten past half, as a mislabelled
+        skeleton's may, are not allowed to fold every partner's legs)."""
         value = float(self.leg_reaches[dancer])
-        return value if value > 0 else 1.0
+        return min(max(value, 0.5), 1.0) if value > 0 else 1.0
 
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
