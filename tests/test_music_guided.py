@@ -108,3 +108,12 @@ def test_a_model_without_a_continuing_prior_is_refused_clearly():
     plain = SimpleNamespace(name="pose", prior=None, factor=None)
     with pytest.raises(ConfigError, match="cannot be guided a piece at a time"):
         to_music.guided_latent(plain, 1, 100, 0, click_grid())
+
+
+def test_long_spans_are_chosen_among_whole_draws_by_default(model):
+    """Choosing a piece at a time costs the square of the length, so a span longer than `PIECES_MAX_S` is chosen
+    among whole draws unless pieces are asked for."""
+    short = to_music.prior_to_music(model, click_grid(seconds=SPAN_S), 1, 0)
+    long = to_music.prior_to_music(model, click_grid(seconds=to_music.PIECES_MAX_S + 2.0), 1, 0)
+    assert "chosen_pieces" in short.provenance["music_fit"] and "chosen_draws" not in short.provenance["music_fit"]
+    assert "chosen_draws" in long.provenance["music_fit"] and "chosen_pieces" not in long.provenance["music_fit"]

@@ -5,13 +5,13 @@ at the fastest local tempo the warp allows), and is then played to the music (`m
 drawn `DRAWS` times (`draw_seed`: the seed, then seeds spread from it) and, for each result (a solo, or a duet's
 lead with its partner), the draw whose stops land on the beats most often after the warp is kept (by the share
 of its stops on a beat, which a draw does not raise by stopping more; then by the beat alignment score):
-sampling guided by the beat grid, every draw the model's own. With `pieces` (fresh solos by default, where the
-model's prior continues a latent sequence: the `default` solo model; asked for, a duet model's leaders) the
-choice is made a piece at a time instead (`guided_latent`): `CANDIDATES` draws of each `PIECE_S` seconds of the
-prior's latents, the one whose dance so far lands best on the beats kept and continued from; a duet's partner,
-drawn for the whole lead at once, is then chosen among `DRAWS` draws as before. The same seed and music make the
-same choice, so a result is made again from its provenance. A partner answers a given lead played to the music
-first.
+sampling guided by the beat grid, every draw the model's own. With `pieces` (fresh solos up to `PIECES_MAX_S` by
+default, where the model's prior continues a latent sequence: the `default` solo model; asked for, a duet
+model's leaders) the choice is made a piece at a time instead (`guided_latent`): `CANDIDATES` draws of each
+`PIECE_S` seconds of the prior's latents, the one whose dance so far lands best on the beats kept and continued
+from; a duet's partner, drawn for the whole lead at once, is then chosen among `DRAWS` draws as before. The same
+seed and music make the same choice, so a result is made again from its provenance. A partner answers a given
+lead played to the music first.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ DRAWS = 3
 # default and duets among whole draws
 PIECE_S = 3.0
 CANDIDATES = 4
+# Each piece is scored on the whole dance so far, so the cost grows with the square of the length (a long
+# solo, one thread: 20 s 2.9 s against 0.8 s for whole draws, 60 s 32 s against 4.3 s, 120 s 233 s against
+# 12 s): by default longer spans are chosen among whole draws
+PIECES_MAX_S = 30.0
 
 
 def music_span(path, start: float = 0.0, seconds: float | None = None) -> tuple[BeatGrid, dict]:
@@ -201,12 +205,13 @@ def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, m
                    long: bool = False, pieces: bool | None = None) -> Motion:
     """`n` fresh solos from the prior (or one long-form solo) danced to a music span, each warped on its own;
     `pieces`: chosen a piece at a time (`guided_latent`) rather than among whole draws (None, the default: a
-    piece at a time where the model's prior allows it, 1.50x the plain dance's beat alignment against 1.43x)."""
+    piece at a time where the model's prior allows it and the span is at most `PIECES_MAX_S`: 1.50x the plain
+    dance's beat alignment against 1.43x)."""
     from pasdeux.generate.solo import long_form, prior
     from pasdeux.generate.timing import frames_at
 
     seconds, seed = generated_seconds(grid, model.fps), pick_seed(seed)
-    pieces = guidable(model) if pieces is None else pieces
+    pieces = guidable(model) and grid.seconds <= PIECES_MAX_S if pieces is None else pieces
     groups = [(d,) for d in range(1 if long else n)]
     floors = [model.floor_model] * len(groups)
     if pieces:

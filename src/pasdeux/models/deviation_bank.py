@@ -33,10 +33,10 @@ CHOICES = 2  # a segment's departure is one of this many nearest bank stretches 
 OPENING_CHOICES = 8  # the first segment's: where partners for one lead set out from, so that draws differ
 PACE_WEIGHT = 3.0  # the leader's log pace, against 32 best-guess channels of about unit spread
 # A real partner's departure changes faster the faster its leader moves (a power law the sampler fits:
-# `deviations.fit_drive`, 0.65 on salsa); played for a leader faster or slower than the bank's was, it
+# `deviations.fit_drive`, about 1 on salsa); played for a leader faster or slower than the bank's was, it
 # changes by that power of the ratio of their paces. Unpaced, the salsa partners' whole-take
 # responsiveness was 0.48 / 0.62 (a2b / b2a, real 0.695): the departures were another moment's, not this
-# lead's; paced, 0.55 / 0.66 (in plain proportion more, but the video couple's b2a partner shook more).
+# lead's; paced by a least-squares power (0.65), 0.55 / 0.66; by the reduced major axis, 0.58 / 0.65.
 MAX_PACE_RATIO = 4.0
 PACE_LEAK = 0.2  # per step: how fast the paced departure comes back to the real one it plays
 BUFFERS = ("keys", "values", "direction", "steps_left", "pace_ref", "source", "position")
