@@ -7,10 +7,11 @@ import pytest
 import torch
 
 import pasdeux
-from pasdeux.body import root_trajectory
+from pasdeux.body import leg_extension, root_trajectory
 from pasdeux.data import center, windows
 from pasdeux.errors import ShapeError
 from pasdeux.grounding import (
+    MAX_DROP,
     PIN_SPEED,
     SLIDE_SPEED,
     FloorModel,
@@ -239,3 +240,17 @@ def test_a_partner_circling_its_leader_keeps_its_distance_while_it_steps(salsa, 
     with pytest.raises(ShapeError, match="max_extension"):
         ground(doctored, sk, 30, floor.leg_length, floor.floor, contact, floor, max_extension=1.5)
     assert _slide(held, sk, 30, floor, contact) < 0.5 * _slide(doctored, sk, 30, floor, contact)
+
+
+def test_legs_kept_bent_sink_the_body_rather_than_lift_the_feet(salsa, floor):
+    """A real follower grounded with legs kept from straightening past 0.9 of their length (she straightens
+    them further in two frames of three): her planted feet stay on the floor where hers were, the body
+    lowered into the stance (at most `MAX_DROP` leg lengths) rather than the feet lifted off it."""
+    sk = salsa[1].skeleton
+    real = salsa[1].positions[1][None].astype(np.float32)
+    contact = detect_contacts(real, sk, 30, floor.leg_length, local_floor(real, sk, 30))
+    out = ground(real, sk, 30, floor.leg_length, floor.floor, contact, floor, max_extension=0.9)
+    assert leg_extension(out, sk).max() <= 0.9 + 1e-6
+    assert _floating(out, sk, floor) == pytest.approx(_floating(real, sk, floor), abs=0.005)  # 0.075 if lifted
+    drop = (root_trajectory(real, sk) - root_trajectory(out, sk))[..., 1] / floor.leg_length
+    assert 0.03 < np.median(drop) and drop.max() <= MAX_DROP + 1e-6

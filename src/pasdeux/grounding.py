@@ -14,8 +14,10 @@ knees, ankles and toes) and returns them
 4. with each planted foot held: its ankle moves no faster than `SLIDE_SPEED` (a real planted foot still
    rolls and pivots a little) and, where it rests, its lowest point comes to a real planted clearance,
    reached by two-bone IK (the hip fixed, the knee bending in the plane it already bends in), the rest of
-   the foot moving rigidly with the ankle. Within a contact the correction is exact; between contacts it
-   is interpolated and smoothed, so a stepping foot travels smoothly from one footprint to the next.
+   the foot moving rigidly with the ankle; where a leg kept bent (`max_extension`) cannot reach its held
+   foot, the body sinks into the stance, eased, rather than the foot being lifted. Within a contact the
+   correction is exact; between contacts it is interpolated and smoothed, so a stepping foot travels
+   smoothly from one footprint to the next.
 
 Planted (held) feet are every foot found low and slower than a swing (`detect_contacts`: its lowest point
 near the floor under the phrase, its slowest point slower than `PIN_SPEED`) and those `contact`
@@ -36,7 +38,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, percentile_filter
+from scipy.ndimage import binary_closing, binary_opening, gaussian_filter1d, maximum_filter1d, percentile_filter
 from scipy.sparse.linalg import spsolve
 
 from pasdeux.body import body_points, leg_extension, leg_length, role_indices, root_trajectory
@@ -60,6 +62,9 @@ ANCHOR_SMOOTH = 1.0  # weight of an anchored shift's second difference: no kink 
 MIN_CONTACT_S = 0.07  # seconds: shorter contacts and gaps between contacts are noise
 REACH_PERCENTILE = 95.0  # generated legs straighten no further than real ones do in this share of frames:
 # reaching for held feet, salsa partners locked a knee (past 0.99) in 13-25 % of frames against 0-4 %
+MAX_DROP = 0.15  # leg lengths: the most a body sinks so its legs reach held feet (a foot farther away is lifted);
+# real salsa pelvises dip below their median by 0.03-0.05 leg lengths at the 90th percentile, 0.05-0.26 at the 99th
+DROP_S = 0.25  # seconds: the sinking is widened and eased over this long on each side
 
 
 @dataclass(frozen=True)
@@ -208,7 +213,8 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
     over its planted feet and comes back to its place within about that many seconds (`travel_anchored`);
     None lets it travel freely. `around` `[N, T, 2]` (horizontal x, z: a leader's pelvis) makes `anchor_s`
     hold its distance from that point and `along_s` its place around it. `max_extension` (`body.leg_extension`)
-    keeps the legs from straightening further than that where they reach for the feet."""
+    keeps the legs from straightening further than that where they reach for the feet, the body sinking
+    (at most `MAX_DROP` leg lengths) where they cannot reach them so."""
     w = _as_batch(world).astype(np.float64)
     if not (np.isfinite(leg_length) and leg_length > 0):
         raise ShapeError(f"leg_length must be a positive length; got {leg_length}")
@@ -258,6 +264,7 @@ def ground(world: np.ndarray, skeleton: Skeleton, fps: float, leg_length: float,
     # Smoothed between contacts (a stepping foot travels smoothly), exact within them: smoothing a short
     # contact's offsets let its planted ankle slide at twice `SLIDE_SPEED` and more.
     offset = np.where(planted[..., None], offset, gaussian_filter1d(offset, sigma, axis=1, mode="nearest"))
+    w[..., 1] -= _drop_to_reach(w, skeleton, ankle + offset, planted, max_extension, fps)[..., None]
     for side in range(2):
         w = _reach(w, skeleton, SIDES[side], ankle[:, :, side] + offset[:, :, side], max_extension)
     return w.astype(np.float32)
@@ -347,6 +354,27 @@ def _slide_limit(xz: np.ndarray, planted: np.ndarray, max_step: float) -> np.nda
     first = np.maximum.accumulate(np.where(starts, np.arange(t), 0), axis=1)  # each contact's first frame
     offset = (drift - np.take_along_axis(drift, first[..., None], axis=1)) * p[..., None]
     return np.moveaxis(offset.reshape(n, sides, t, 2), 1, 2)
+
+
+def _drop_to_reach(w: np.ndarray, skeleton: Skeleton, target: np.ndarray, planted: np.ndarray,
+                   max_extension: float, fps: float) -> np.ndarray:
+    """How far to lower each frame `[N, T]` so that the legs reach their planted feet' targets `[N, T, 2, 3]`
+    bent no straighter than `max_extension`: a body whose held foot lies beyond its leg sinks into the stance
+    (as a dancer in a wide step does) rather than lifting the foot off the floor. At most `MAX_DROP` leg
+    lengths; widened and smoothed over `DROP_S` so the pelvis eases down and up."""
+    need = np.zeros(planted.shape)
+    for i, side in enumerate(SIDES):
+        hip, knee, ankle = (role_indices(skeleton, f"{side}_{p}")[0] for p in ("hip", "knee", "ankle"))
+        legs = np.linalg.norm(w[:, :, knee] - w[:, :, hip], axis=-1) + np.linalg.norm(
+            w[:, :, ankle] - w[:, :, knee], axis=-1)
+        reach = max_extension * legs - 1e-6 * legs
+        gap = w[:, :, hip] - target[:, :, i]
+        across = np.hypot(gap[..., 0], gap[..., 2])
+        height = np.sqrt(np.maximum(reach**2 - across**2, 0.0))  # the hip's highest place over the foot
+        need[..., i] = np.where(planted[..., i], np.clip(gap[..., 1] - height, 0.0, MAX_DROP * legs), 0.0)
+    width = _frames(DROP_S, fps)
+    drop = maximum_filter1d(need.max(-1), 2 * width + 1, axis=1, mode="nearest")
+    return gaussian_filter1d(drop, width / 2, axis=1, mode="nearest")
 
 
 def _reach(w: np.ndarray, skeleton: Skeleton, side: str, target: np.ndarray, max_extension: float) -> np.ndarray:
