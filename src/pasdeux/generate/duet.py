@@ -4,6 +4,8 @@ answered the real one). Several duets are set side by side, `SPACING` metres apa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -35,16 +37,19 @@ def _labels(n: int) -> tuple[str, ...]:
 
 
 def duet_prior(model: PartnerModel, n: int = 1, seconds: float = 8.0, seed: int | None = None,
-               direction: str = "a2b", latent: torch.Tensor | None = None) -> Motion:
+               direction: str = "a2b", latent: torch.Tensor | None = None,
+               partners: Callable[[np.ndarray], np.ndarray] | None = None) -> Motion:
     """`n` fresh duets of `seconds` each: a leader sampled from the model's solo prior and a partner for it
-    (`latent`: the leaders' given prior latents, `pipeline.sample_with_root`)."""
+    (`latent`: the leaders' given prior latents, `pipeline.sample_with_root`; `partners`: makes the partners
+    `[n, T, J, 3]` for the placed leaders `[n, T, J, 3]` instead of one draw of the model's sampler, as music's
+    guided sampling chooses them a piece at a time)."""
     model = check_duet_model(model)
     seed = pick_seed(seed)
     frames = max(model.min_frames, int(round(float(seconds) * model.fps)))
     centred, vel = pipeline.sample_with_root(model.solo, n, frames, seed, latent=latent)
     leads = place(centred, vel, np.zeros((n, 2), np.float32))
-    partners = partner_windows(model, leads, direction, 1.0, 1, seed + 1)[:, 0]
-    pos = _side_by_side(np.stack([leads, partners], 1))
+    made = partner_windows(model, leads, direction, 1.0, 1, seed + 1)[:, 0] if partners is None else partners(leads)
+    pos = _side_by_side(np.stack([leads, made], 1))
     return Motion(pos, model.skeleton, model.fps, f"pasdeux:{model.name}",
                   [f"{n} duet(s) of {seconds:g} s from the prior of model {model.name!r} (seed {seed}, {direction})"],
                   _labels(n), made_by(model, "duet_prior", n=n, seconds=float(seconds), seed=seed, direction=direction))
