@@ -51,6 +51,7 @@ and every dancer of one group (a duet's lead and partner) shares one warp, so a 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,20 +127,31 @@ class BeatWarp:
 
     def apply(self, positions: np.ndarray) -> np.ndarray:
         """Positions `[D, T, J, 3]` at the motion's `fps` resampled at the warp's times: `[D, frames, J, 3]`."""
-        p = np.asarray(positions, np.float64)
-        t = np.arange(p.shape[1]) / self.fps
-        times = np.clip(self.source_times, 0.0, t[-1])
-        if np.isfinite(p).all():
-            return CubicSpline(t, p, axis=1)(times).astype(np.float32)
-        k = np.clip(times * self.fps, 0, p.shape[1] - 1)  # gaps: linear, so a NaN stays local
-        i0 = np.minimum(np.floor(k).astype(int), p.shape[1] - 2)
-        f = (k - i0)[None, :, None, None]
-        return ((1 - f) * p[:, i0] + f * p[:, i0 + 1]).astype(np.float32)
+        return resampler(positions, self.fps)(self.source_times)
 
     def summary(self) -> dict:
         """JSON-safe figures of the warp, for provenance."""
         return {"anchors": len(self.anchors), "max_tempo_change": round(self.max_tempo_change(), 4),
                 "motion_span_s": [round(float(self.source_times[0]), 4), round(float(self.source_times[-1]), 4)]}
+
+
+def resampler(positions: np.ndarray, fps: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Positions `[D, T, J, 3]` at `fps` as a function of motion times (s, clipped to the motion) returning
+    `[D, len(times), J, 3]`: a cubic spline, built once for the many times the beat pulse's check plays a motion;
+    linear where there are gaps, so a NaN stays local."""
+    p = np.asarray(positions, np.float64)
+    last = (p.shape[1] - 1) / fps
+    if np.isfinite(p).all():
+        spline = CubicSpline(np.arange(p.shape[1]) / fps, p, axis=1)
+        return lambda times: spline(np.clip(times, 0.0, last)).astype(np.float32)
+
+    def linear(times: np.ndarray) -> np.ndarray:
+        k = np.clip(np.clip(times, 0.0, last) * fps, 0, p.shape[1] - 1)
+        i0 = np.minimum(np.floor(k).astype(int), p.shape[1] - 2)
+        f = (k - i0)[None, :, None, None]
+        return ((1 - f) * p[:, i0] + f * p[:, i0 + 1]).astype(np.float32)
+
+    return linear
 
 
 def motion_frames_needed(seconds: float, fps: float) -> int:
@@ -298,14 +310,14 @@ def _times(slope: np.ndarray, start: float, motion_s: float, fps: float) -> np.n
     return times
 
 
-def _made_stops(motion: Motion, group: tuple[int, ...], times: np.ndarray, own: list[np.ndarray]) -> np.ndarray:
-    """Music times (s) of the kinematic beats (as `metrics.music` finds them, each dancer of `group` alone) of
-    the motion played at `times` that none of that dancer's own stops explains: none within `OWN_STOP_S` of
-    where the warp reads the motion."""
+def _made_stops(motion: Motion, play: Callable[[np.ndarray], np.ndarray], times: np.ndarray,
+                own: list[np.ndarray]) -> np.ndarray:
+    """Music times (s) of the kinematic beats (as `metrics.music` finds them, each dancer alone) of the dancers
+    `play` resamples (`resampler`) played at `times` that none of that dancer's own stops explains: none within
+    `OWN_STOP_S` of where the warp reads the motion."""
     from pasdeux.metrics.music import motion_beat_times
 
-    warp = BeatWarp(motion.fps, times, np.zeros((0, 2)))
-    found = motion_beat_times(warp.apply(motion.positions[list(group)]), motion.skeleton, motion.fps)
+    found = motion_beat_times(play(times), motion.skeleton, motion.fps)
     t = np.arange(len(times)) / motion.fps
     made = []
     for beats, mine in zip(found, own, strict=True):
@@ -330,9 +342,10 @@ def _checked_pulse(motion: Motion, grid: BeatGrid, group: tuple[int, ...], slope
 
         motion = fill_gaps(motion)
     own = motion_beat_times(motion.positions[list(group)], motion.skeleton, motion.fps)
+    play = resampler(motion.positions[list(group)], motion.fps)
     for _ in range(PULSE_TRIES):
         times = _times(slope * (1 + _pulse(grid.beats, depth, grid.seconds, motion.fps)), start, motion_s, motion.fps)
-        made = _made_stops(motion, group, times, own)
+        made = _made_stops(motion, play, times, own)
         if not len(made):
             return times
         nearest = np.abs(made[:, None] - grid.beats[None, :]).argmin(1)
@@ -341,11 +354,21 @@ def _checked_pulse(motion: Motion, grid: BeatGrid, group: tuple[int, ...], slope
     return _times(slope, start, motion_s, motion.fps)
 
 
+def stop_anchors(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None) -> np.ndarray:
+    """The anchors `[A, 2]` (music s, motion s) of the stops of `dancers` (default: all of them together) moved
+    onto beats (module doc, step 1): what `plan` starts from, the same for every partner drawn for one lead."""
+    motion_s = (motion.n_frames - 1) / motion.fps
+    k, strength = stops(motion, tuple(dancers or range(motion.n_dancers)))
+    placed = _placed(grid)
+    chain = _chain(k, strength, grid, motion_s)
+    return np.array([(placed[j, p], k[i]) for i, j, p in chain], np.float64).reshape(-1, 2)
+
+
 def plan(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None, pulse: float = PULSE,
-         group: tuple[int, ...] | None = None) -> BeatWarp:
+         group: tuple[int, ...] | None = None, anchors: np.ndarray | None = None) -> BeatWarp:
     """The warp that fits `motion` (at least `motion_frames_needed` long) to a music span, from the stops of
-    `dancers` (default: all of them together); the beat pulse adds no stop to any dancer of `group` (default:
-    `dancers`), the dancers the warp will play."""
+    `dancers` (default: all of them together; `anchors`: their `stop_anchors`, where already found); the beat
+    pulse adds no stop to any dancer of `group` (default: `dancers`), the dancers the warp will play."""
     if not 0 <= pulse <= MAX_TEMPO_CHANGE:
         raise ConfigError(f"the beat pulse must be within 0..{MAX_TEMPO_CHANGE}; got {pulse:g}")
     motion_s = (motion.n_frames - 1) / motion.fps
@@ -354,10 +377,7 @@ def plan(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None,
                          f"within a {MAX_TEMPO_CHANGE:.0%} change of tempo; give at least "
                          f"{grid.seconds * (1 + MAX_TEMPO_CHANGE):.2f} s of motion")
     dancers = tuple(dancers or range(motion.n_dancers))
-    k, strength = stops(motion, dancers)
-    chain = _chain(k, strength, grid, motion_s)
-    placed = _placed(grid)
-    anchors = np.array([(placed[j, p], k[i]) for i, j, p in chain], np.float64).reshape(-1, 2)
+    anchors = stop_anchors(motion, grid, dancers) if anchors is None else anchors
     slope, start = _piecewise_tempo(anchors, grid.seconds, motion_s, motion.fps)
     slope = gaussian_filter1d(slope, SMOOTH_S * motion.fps, mode="nearest")
     times = _checked_pulse(motion, grid, tuple(group or dancers), slope, start, motion_s, pulse)
