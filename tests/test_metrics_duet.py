@@ -13,6 +13,7 @@ from pasdeux.errors import ShapeError
 from pasdeux.metrics import (
     KineticSpace,
     bed,
+    bone_contact,
     contact_rate,
     cross_distance_features,
     div_cd,
@@ -56,6 +57,24 @@ def test_segment_distance_matches_brute_force(pts):
     d = segment_distance(*pts)
     assert d == pytest.approx(_brute_segment_distance(*pts), abs=0.01)
     assert d <= _brute_segment_distance(*pts) + 1e-6  # segments shorter than 1e-6 count as points
+
+
+def test_bone_contact_is_every_bone_pair_measured(duet, test_pairs):
+    """Bone contact measures exactly only the bone pairs whose bounding spheres come near; it must find what
+    measuring every pair finds, with the dancers apart, in hold and passing through each other."""
+    sk = duet.skeleton
+    i, j = np.asarray(sk.bones).T
+    x = test_pairs[:4].astype(np.float64)
+    moved = [x.copy() for _ in range(3)]
+    for k, shift in enumerate((0.0, -0.5, -1.0)):  # partner brought towards, onto and past the leader
+        moved[k][:, 1] += shift * (x[:, 1].mean((1, 2)) - x[:, 0].mean((1, 2)))[:, None, None]
+    x = np.concatenate(moved)
+    limit = CONTACT_DISTANCE * leg_length(x[:, 0], sk)
+    a, b = x[:, 0][..., i, None, :], x[:, 1][..., None, i, :]
+    every = segment_distance(a, x[:, 0][..., j, None, :], b, x[:, 1][..., None, j, :]).min((-1, -2)) < limit
+    found = bone_contact(x, sk, leg_length(x[:, 0], sk))
+    assert 0 < every.mean() < 1  # both kinds of frames are there
+    np.testing.assert_array_equal(found, every)
 
 
 def test_segment_distance_degenerate_and_parallel():
