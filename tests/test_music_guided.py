@@ -51,8 +51,8 @@ def test_continuations_keep_the_priors_level():
 
 def test_chosen_pieces_land_on_beats_more_often_than_the_plain_draw(model):
     """12 s of 120 BPM clicks, six seeds: the dance chosen a piece at a time (4 draws of each 2 s) has more of its
-    stops on a beat once warped than the draw made without music (0.96 against 0.81 when written; without the
-    choice, always the first candidate, about the same as the plain draw)."""
+    stops on a beat once warped than the draw made without music (0.96 against 0.81 when written; 0.95 against
+    0.88 once feet were grounded as at commit 0b722db; without the choice, always the first candidate, 0.78)."""
     from pasdeux.generate.solo import prior
 
     grid = click_grid(seconds=12.0)
@@ -65,7 +65,7 @@ def test_chosen_pieces_land_on_beats_more_often_than_the_plain_draw(model):
             2.0 * model.fps / model.factor))
         guided.append(to_music._alignment(prior(model, 1, seconds, seed, latent=z), grid, (0,), (0,))[0][0])
         plain.append(to_music._alignment(prior(model, 1, seconds, seed), grid, (0,), (0,))[0][0])
-    assert np.mean(guided) > np.mean(plain) + 0.08, (guided, plain)
+    assert np.mean(guided) > np.mean(plain) + 0.04, (guided, plain)
 
 
 def test_a_solo_chosen_by_pieces_says_so_in_its_provenance(model):
@@ -96,24 +96,60 @@ def test_a_duet_chosen_by_pieces_keeps_its_choice_in_the_provenance(tiny_duet_ru
     assert made.n_dancers == 2 and made.duration == pytest.approx(4.0)
     assert len(fit["chosen_pieces"]) >= 2 and all(len(p) == 1 for p in fit["chosen_pieces"])
     assert fit["candidates"] == to_music.CANDIDATES and made.provenance["seed"] == 2
-    assert len(fit["chosen_draws"]) == 1  # the partner: the best of whole draws for the chosen lead
+    # the partner chosen a piece at a time too (no whole draws chosen among), as many pieces as its lead
+    assert len(fit["chosen_partner_pieces"]) == len(fit["chosen_pieces"]) and "chosen_draws" not in fit
     assert np.array_equal(made.positions, again.positions)  # made again from its provenance
 
 
-def test_a_model_without_a_continuing_prior_is_refused_clearly():
+@pytest.fixture(scope="module")
+def duet_model(tiny_duet_run):
+    from pasdeux.models import load_model
+
+    return load_model(tiny_duet_run)
+
+
+def _guided_duet(model, seconds: float, seed: int, grid: BeatGrid, **choice):
+    from pasdeux.generate.duet import duet_prior
+
+    return duet_prior(model, 1, seconds, seed, partners=lambda leads: to_music.guided_partners(
+        model, leads, "a2b", seed, grid, **choice)[0])
+
+
+def test_one_candidate_in_one_piece_is_the_partner_made_without_music(duet_model):
+    """The partner's pieces are the model's own draw carried on, not re-encoded: with one candidate and one piece
+    for the whole span, the partner is exactly the one the duet has without music (draw 0, seeded as
+    `duet_prior` seeds it)."""
+    from pasdeux.generate.duet import duet_prior
+
+    grid = click_grid(seconds=4.0)
+    seconds = to_music.generated_seconds(grid, duet_model.fps)
+    plain = duet_prior(duet_model, 1, seconds, 4)
+    one = _guided_duet(duet_model, seconds, 4, grid, candidates=1, piece_s=60.0)
+    assert np.array_equal(one.positions, plain.positions)
+
+
+def _swaying(pose: np.ndarray, frames: int, fps: float, phase_s: float) -> np.ndarray:
+    """`pose` `[J, 3]` with every joint but the first swaying 0.1 m sideways once a second: it stops (speed 0) at
+    `phase_s` + 0.25 s and every half second from there."""
+    t = np.arange(frames) / fps
+    out = np.repeat(pose[None], frames, 0).astype(np.float32)
+    out[:, 1:, 0] += (0.1 * np.sin(2 * np.pi * (t - phase_s)))[:, None]
+    return out
+
+
+def test_the_partner_kept_is_the_candidate_whose_stops_land_on_the_beats(duet):
+    """Four candidate partners for a lead that stops on every beat of 120 BPM clicks: one stops on the beats too,
+    the others between them (or a little off); the one on the beats is kept, whatever its place among them."""
     from types import SimpleNamespace
 
-    from pasdeux.errors import ConfigError
-
-    plain = SimpleNamespace(name="pose", prior=None, factor=None)
-    with pytest.raises(ConfigError, match="cannot be guided a piece at a time"):
-        to_music.guided_latent(plain, 1, 100, 0, click_grid())
-
-
-def test_long_spans_are_chosen_among_whole_draws_by_default(model):
-    """Choosing a piece at a time costs the square of the length, so a span longer than `PIECES_MAX_S` is chosen
-    among whole draws unless pieces are asked for."""
-    short = to_music.prior_to_music(model, click_grid(seconds=SPAN_S), 1, 0)
-    long = to_music.prior_to_music(model, click_grid(seconds=to_music.PIECES_MAX_S + 2.0), 1, 0)
-    assert "chosen_pieces" in short.provenance["music_fit"] and "chosen_draws" not in short.provenance["music_fit"]
-    assert "chosen_draws" in long.provenance["music_fit"] and "chosen_pieces" not in long.provenance["music_fit"]
+    grid = click_grid(seconds=8.0)  # beats at 0.25 s and every 0.5 s from there
+    frames = int(round(to_music.generated_seconds(grid, duet.fps) * duet.fps))
+    pose = duet.positions[0, 0]
+    lead = _swaying(pose, frames, duet.fps, 0.0)[None]
+    for on_beat in (2, 0):
+        phases = [0.25, 0.15, 0.35, 0.2]
+        phases[on_beat] = 0.0
+        world = np.stack([_swaying(pose, frames, duet.fps, p) for p in phases])[None]
+        model = SimpleNamespace(skeleton=duet.skeleton, fps=duet.fps)
+        picks, starts = to_music._choose_partners(model, lead, world, grid, np.zeros(1), frames, True)
+        assert picks == [on_beat] and starts.shape == (1,)

@@ -7,8 +7,9 @@
    by a solo model and a duet model for each seed (offset per song, `SONG_SEED_STRIDE`), as
    `generate prior --music` and `duet prior --music` make it
    (`generate.to_music`: the best fitting of three draws, warped to the beats; with `pieces`, chosen a piece at a
-   time, `to_music.guided_latent`), timed (`generate_s`). The same generation without
-   music (same model, seed and length: what the mode makes without `--music`) is the row to beat. Each is
+   time, `to_music.guided_latent`, and a duet's partner too, `to_music.guided_partners`), timed (`generate_s`).
+   The same generation without music (same model, seed and length: what the mode makes without `--music`) is
+   the row to beat. Each is
    scored with the beat alignment score and beat hits (`metrics.music`; beside them the hits on the strong
    beats, counts 1, 3, 5, 7, the ceiling each dance's own number of stops puts on both, and the share of the
    dance's stops on a beat), kinematic beats per second with their ratio to the plain row's

@@ -9,9 +9,10 @@ sampling guided by the beat grid, every draw the model's own. With `pieces` (fre
 default, where the model's prior continues a latent sequence: the `default` solo model; asked for, a duet
 model's leaders) the choice is made a piece at a time instead (`guided_latent`): `CANDIDATES` draws of each
 `PIECE_S` seconds of the prior's latents, the one whose dance so far lands best on the beats kept and continued
-from; a duet's partner, drawn for the whole lead at once, is then chosen among `DRAWS` draws as before. The same
-seed and music make the same choice, so a result is made again from its provenance. A partner answers a given
-lead played to the music first.
+from; a duet's partner is then chosen a piece at a time for that lead (`guided_partners`: the partner sampler's
+own draws, each continuing the departure kept so far, scored on lead and partner warped by the lead's map). The
+same seed and music make the same choice, so a result is made again from its provenance. A partner answers a
+given lead played to the music first.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 
 from pasdeux.errors import ConfigError
-from pasdeux.generate.music_sync import BeatGrid, BeatWarp, fit_to_music, motion_frames_needed, plan
+from pasdeux.generate.music_sync import BeatGrid, BeatWarp, fit_to_music, motion_frames_needed, plan, stop_anchors
 from pasdeux.generate.provenance import pick_seed
 from pasdeux.motion import Motion
 
@@ -47,7 +48,16 @@ DRAWS = 3
 # partner, drawn whole for the whole lead and warped by the lead's map, 1.19x. Both plateau under what the stops
 # allow: at the dance's own number of stops the hit ceiling is about 0.45, and the solo's BAS (0.40) is 90 % of
 # it; whole draws at the same time (about 15) gave 1.48. So fresh solos are chosen a piece at a time by
-# default and duets among whole draws
+# default. Duets, measured again once partners were grounded as at commit a87884c (same models, songs and seeds;
+# BAS ratio / kinematic beats ratio / jitter over real, target 0.75-1.33, lead and partner / seconds per 20 s duet
+# on one busy core): whole draws 1.24 / 0.99 / 1.27 (0.97, 1.57) / 1.1-1.7 s; the lead by pieces and its partner
+# the best of 3 whole draws 1.30 / 0.985 / 1.35 (1.01, 1.69) / 6.3 s; lead and partner by pieces (3 s x 4)
+# 1.35 / 1.01 / 1.31 (1.01, 1.60) / 6.9 s, the partner's BAS 0.252 -> 0.293 -> 0.322 (the lead's 0.43). The
+# plain duet's partner shakes 1.58x real (its lead 0.98x) and joins add none (the lead's jitter within 0.2 s of a
+# join 0.96x real, elsewhere 0.98x): the best of 3 whole partners for one lead was chosen among partners alone,
+# and picked shakier ones (1.58 -> 1.69); chosen a piece at a time, among continuations of one departure, 1.60.
+# Under 1.5x either way (fast songs cap it: at 171 BPM the lead hits 0.35 of the beats against a ceiling of
+# 0.37 at its own number of stops), so duets are chosen among whole draws by default
 PIECE_S = 3.0
 CANDIDATES = 4
 # Each piece is scored on the whole dance so far, so the cost grows with the square of the length (a long
@@ -78,8 +88,8 @@ def generated_seconds(grid: BeatGrid, fps: float) -> float:
     return motion_frames_needed(grid.seconds, fps) / fps
 
 
-def _alignment(motion: Motion, grid: BeatGrid, group: tuple[int, ...],
-               lead: tuple[int, ...]) -> tuple[tuple[float, float], BeatWarp]:
+def _alignment(motion: Motion, grid: BeatGrid, group: tuple[int, ...], lead: tuple[int, ...],
+               anchors: np.ndarray | None = None) -> tuple[tuple[float, float], BeatWarp]:
     """How well a group of dancers lands on the beats once warped to the music: the share of its stops on a beat
     (`metrics.music.stops_on_beats`, -1 for a group without stops), then Bailando's beat alignment (means over the
     group); and the warp. The share comes first because it does not grow with the number of stops: choosing draws
@@ -89,7 +99,7 @@ def _alignment(motion: Motion, grid: BeatGrid, group: tuple[int, ...],
     rate (or 5 % or 10 % over it) ranked by BAS made fewer stops and less alignment (1.37-1.46x)."""
     from pasdeux.metrics.music import music_alignment
 
-    warp = plan(motion, grid, lead, group=group)
+    warp = plan(motion, grid, lead, group=group, anchors=anchors)  # anchors: the lead's, where already found
     out = music_alignment(warp.apply(motion.positions[list(group)]), motion.skeleton, grid.beats, motion.fps)
     share = out["stops_on_beats"]
     return ((share if np.isfinite(share) else -1.0), out["bas"]), warp
@@ -134,12 +144,22 @@ def _continuations(prior, z: torch.Tensor, steps: int, k: int, gen: torch.Genera
     return out.reshape(k, len(z), *out.shape[1:])
 
 
+def _reached(motion: Motion, grid: BeatGrid, start: float, final: bool) -> BeatGrid:
+    """The music a motion so far reaches: its end less where the warp so far starts in the motion (all of the span
+    once `final`)."""
+    return grid if final else grid.until(max(0.0, (motion.n_frames - 1) / motion.fps - start))
+
+
 def _so_far(motion: Motion, grid: BeatGrid, start: float, final: bool) -> tuple[tuple[float, float], float]:
-    """A dancer's motion so far played to the music it reaches (its end less where the warp so far starts in the
-    motion; all of the span once `final`): `_alignment` over that part, and where its warp starts (motion s)."""
-    part = grid if final else grid.until(max(0.0, (motion.n_frames - 1) / motion.fps - start))
-    score, warp = _alignment(motion, part, (0,), (0,))
+    """A dancer's motion so far played to the music it reaches (`_reached`): `_alignment` over that part, and where
+    its warp starts (motion s)."""
+    score, warp = _alignment(motion, _reached(motion, grid, start, final), (0,), (0,))
     return score, float(warp.source_times[0])
+
+
+def _piece_steps(model, piece_s: float | None) -> int:
+    """Latent steps of a piece of `piece_s` seconds (default `PIECE_S`)."""
+    return max(1, int(round((piece_s or PIECE_S) * model.fps / model.factor)))
 
 
 def _choose(model, z: torch.Tensor, drawn: torch.Tensor, grid: BeatGrid, starts: np.ndarray, frames: int,
@@ -176,7 +196,7 @@ def guided_latent(model, n: int, frames: int, seed: int, grid: BeatGrid, candida
         raise ConfigError(f"model {model.name!r} has no prior that continues a latent sequence, so it cannot be "
                           "guided a piece at a time; leave pieces off (the best of whole draws is kept)")
     k, steps = candidates or CANDIDATES, model.latent_steps(frames)
-    piece = max(1, int(round((piece_s or PIECE_S) * model.fps / model.factor)))
+    piece = _piece_steps(model, piece_s)
     with inference(model):
         firsts = torch.stack([model.prior_latent(n, frames, generator(draw_seed(seed, c))) for c in range(k)])
         z, starts, chosen = firsts[0][..., :0], np.zeros(n), []
@@ -190,14 +210,83 @@ def guided_latent(model, n: int, frames: int, seed: int, grid: BeatGrid, candida
     return z, chosen
 
 
+def partner_seed(seed: int, piece: int, candidate: int = 0) -> int:
+    """The seed of a duet's partner candidates for piece `piece` of a duet made with `seed`: piece 0's candidate c
+    is the partner of whole draw c (`draw_seed(seed, c) + 1`, as `duet.duet_prior` seeds its partner: candidate 0
+    is the partner made without music), a later piece's candidates are drawn together."""
+    return draw_seed(seed, candidate) + 1 if piece == 0 else piece_seed(seed, piece) + 1
+
+
+def _partner_departures(model, cond, guess: torch.Tensor, kept: torch.Tensor | None, seed: int, piece: int,
+                        k: int) -> torch.Tensor:
+    """Raw departures from the best guess `[n * k, Z, steps]` (lead i's k candidates together) drawn by the model's
+    sampler: for the first piece each candidate's own whole draw, then continuations of the departures `kept`
+    `[n * k, Z, H]` (the sampler carries its own draw on: `PartnerSampler.raw` with `history`)."""
+    from pasdeux.models.base import generator
+
+    sampler = model.sampler
+    if kept is not None:
+        return sampler.raw(cond.pace, cond.direction, generator(partner_seed(seed, piece)), kept, guess)
+    drawn = [sampler.raw(cond.pace[c::k], cond.direction[c::k], generator(partner_seed(seed, 0, c)), None,
+                         guess[c::k]) for c in range(k)]
+    return torch.stack(drawn, 1).flatten(0, 1)
+
+
+def guided_partners(model, leads: np.ndarray, direction: str, seed: int, grid: BeatGrid,
+                    candidates: int | None = None, piece_s: float | None = None) -> tuple[np.ndarray, list[list[int]]]:
+    """Partners `[n, T, J, 3]` for placed leads `[n, T, J, 3]` (as `duet.duet_prior` places them), chosen a piece
+    at a time as `guided_latent` chooses leads: of `candidates` draws of each piece of the partner's departure from
+    the model's best guess (the first piece's: the partners of the whole draws `draw_seed(seed, c)`, candidate 0
+    the partner made without music; then the sampler's own continuations of the departure kept so far), the one
+    whose duet so far (lead and partner, warped by the one map planned from the lead's stops) lands best on the
+    beats is kept and continued from. Returns the partners and, per piece, the candidate kept for each duet."""
+    from pasdeux.generate.partners import finished_partners
+    from pasdeux.generate.pipeline import inference
+    from pasdeux.models.base import direction_index
+
+    k, n, role = candidates or CANDIDATES, len(leads), direction_index(direction)
+    with inference(model):
+        lead_t = torch.as_tensor(np.repeat(leads, k, 0), device=model.device)
+        cond = model.condition(lead_t, role)
+        guess = model.best_guess(cond)
+        steps, piece = guess.shape[-1], _piece_steps(model, piece_s)
+        kept, starts, chosen = None, np.zeros(n), []
+        for p, at in enumerate(range(0, steps, piece)):
+            end = min(at + piece, steps)
+            raw = _partner_departures(model, cond, guess, kept, seed, p, k)
+            out = model.decode(guess + model.sampler.finish(raw, cond.direction), cond)
+            world = finished_partners(model, out, lead_t, role).reshape(n, k, *leads.shape[1:])
+            picks, starts = _choose_partners(model, leads, world, grid, starts, end * model.factor, end == steps)
+            kept = raw[torch.as_tensor(np.arange(n) * k + np.array(picks)), :, :end].repeat_interleave(k, 0)
+            chosen.append(picks)
+    return world[np.arange(n), picks], chosen
+
+
+def _choose_partners(model, leads: np.ndarray, world: np.ndarray, grid: BeatGrid, starts: np.ndarray, frames: int,
+                     final: bool) -> tuple[list[int], np.ndarray]:
+    """Per duet, which candidate partner `world[i, c]` makes the duet's first `frames` frames land best on the beats
+    (the first of equals), and where the kept duet's warp starts."""
+    picks, starts = [], starts.copy()
+    for i, lead in enumerate(leads):
+        duets = [Motion(np.stack([lead, partner])[:, :frames], model.skeleton, model.fps) for partner in world[i]]
+        part = _reached(duets[0], grid, starts[i], final)
+        anchors = stop_anchors(duets[0], part, (0,))  # the lead's stops: one map's anchors for every candidate
+        scored = [_alignment(duet, part, (0, 1), (0,), anchors) for duet in duets]
+        picks.append(max(range(len(scored)), key=lambda c: scored[c][0]))
+        starts[i] = float(scored[picks[-1]][1].source_times[0])
+    return picks, starts
+
+
 def _fit(motion: Motion, chosen: list[int] | None, grid: BeatGrid, groups, lead, floors, music: dict | None,
-         pieces: list | None = None) -> Motion:
+         pieces: list | None = None, partner_pieces: list | None = None) -> Motion:
     out = fit_to_music(motion, grid, groups, lead, floors, music=music)[0]
     fit = dict(out.provenance["music_fit"])
-    if chosen is not None:  # chosen among whole draws (a duet's partners, with pieces)
+    if chosen is not None:  # chosen among whole draws
         fit.update(draws=DRAWS, chosen_draws=chosen)  # draw k: draw_seed(seed, k)
     if pieces is not None:  # piece p's candidate c: draw c's first piece (p = 0), else piece_seed(seed, p)'s c-th
         fit.update(piece_s=PIECE_S, candidates=CANDIDATES, chosen_pieces=pieces)
+    if partner_pieces is not None:  # a duet's partners: piece p's candidate c drawn with partner_seed(seed, p, c)
+        fit.update(chosen_partner_pieces=partner_pieces)
     return out.with_positions(out.positions, provenance={**out.provenance, "music_fit": fit})
 
 
@@ -226,21 +315,30 @@ def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, m
 def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
                         direction: str | None = None, pieces: bool = False) -> Motion:
     """`n` fresh duets danced to a music span: each lead and its partner warped by one map planned from the
-    lead's stops (the partner answers the lead, so it keeps answering in time). `pieces`: the leads chosen a
-    piece at a time by their own stops (`guided_latent`), then each partner the best of `DRAWS` draws for it."""
+    lead's stops (the partner answers the lead, so it keeps answering in time). `pieces`: each lead chosen a piece
+    at a time by its own stops (`guided_latent`), then its partner a piece at a time by the duet's
+    (`guided_partners`); else the best of `DRAWS` whole draws."""
     from pasdeux.generate.duet import duet_prior
 
     direction, seed = direction or "a2b", pick_seed(seed)
     seconds = generated_seconds(grid, model.fps)
     groups, lead = [(2 * k, 2 * k + 1) for k in range(n)], {2 * k: (2 * k,) for k in range(n)}
-    z, kept = None, None
-    if pieces:
-        z, kept = guided_latent(model.solo, n, max(model.min_frames, int(round(seconds * model.fps))), seed, grid)
-    motion, chosen = best_draws(lambda s: duet_prior(model, n, seconds, s, direction=direction, latent=z), seed,
-                                grid, groups, lead)
     lead_role = 0 if direction == "a2b" else 1  # each duet is (lead, partner); the lead is dancer A in a2b
     floors = [model.dancer_floor(lead_role if d % 2 == 0 else 1 - lead_role) for d in range(2 * n)]
-    return _fit(motion, chosen, grid, groups, lead, floors, music, kept)
+    if pieces:
+        z, kept = guided_latent(model.solo, n, max(model.min_frames, int(round(seconds * model.fps))), seed, grid)
+        partner_kept: list[list[int]] = []
+
+        def partners(leads: np.ndarray) -> np.ndarray:
+            made, chosen = guided_partners(model, leads, direction, seed, grid)
+            partner_kept.extend(chosen)
+            return made
+
+        motion = duet_prior(model, n, seconds, seed, direction=direction, latent=z, partners=partners)
+        return _fit(motion, None, grid, groups, lead, floors, music, kept, partner_kept)
+    motion, chosen = best_draws(lambda s: duet_prior(model, n, seconds, s, direction=direction), seed, grid,
+                                groups, lead)
+    return _fit(motion, chosen, grid, groups, lead, floors, music)
 
 
 def lead_to_music(lead: Motion, grid: BeatGrid, lead_dancer: int = 0, music: dict | None = None) -> Motion:
