@@ -128,28 +128,50 @@ def test_one_candidate_in_one_piece_is_the_partner_made_without_music(duet_model
     assert np.array_equal(one.positions, plain.positions)
 
 
-def _swaying(pose: np.ndarray, frames: int, fps: float, phase_s: float) -> np.ndarray:
-    """`pose` `[J, 3]` with every joint but the first swaying 0.1 m sideways once a second: it stops (speed 0) at
-    `phase_s` + 0.25 s and every half second from there."""
+def _swaying(pose: np.ndarray, frames: int, fps: float, phase_s: float, metres: float = 0.1,
+             shake: float = 0.0) -> np.ndarray:
+    """`pose` `[J, 3]` with every joint but the first swaying `metres` sideways once a second: it stops (speed 0)
+    at `phase_s` + 0.25 s and every half second from there; `shake`: metres of a 6 Hz tremor on top (too small
+    to make stops of its own, large enough to double the acceleration)."""
     t = np.arange(frames) / fps
     out = np.repeat(pose[None], frames, 0).astype(np.float32)
-    out[:, 1:, 0] += (0.1 * np.sin(2 * np.pi * (t - phase_s)))[:, None]
+    sway = metres * np.sin(2 * np.pi * (t - phase_s)) + shake * np.sin(2 * np.pi * 6.0 * t)
+    out[:, 1:, 0] += sway[:, None]
     return out
 
 
-def test_the_partner_kept_is_the_candidate_whose_stops_land_on_the_beats(duet):
-    """Four candidate partners for a lead that stops on every beat of 120 BPM clicks: one stops on the beats too,
-    the others between them (or a little off); the one on the beats is kept, whatever its place among them."""
+def _kept(duet, candidates: list[np.ndarray]) -> list[int]:
+    """Which of the candidate partners `_choose_partners` keeps for a lead that stops on every beat of 8 s of
+    120 BPM clicks (beats at 0.25 s and every 0.5 s from there)."""
     from types import SimpleNamespace
 
-    grid = click_grid(seconds=8.0)  # beats at 0.25 s and every 0.5 s from there
-    frames = int(round(to_music.generated_seconds(grid, duet.fps) * duet.fps))
+    grid = click_grid(seconds=8.0)
+    frames = candidates[0].shape[0]
+    lead = _swaying(duet.positions[0, 0], frames, duet.fps, 0.0)[None]
+    model = SimpleNamespace(skeleton=duet.skeleton, fps=duet.fps)
+    picks, starts = to_music._choose_partners(model, lead, np.stack(candidates)[None], grid, np.zeros(1), frames,
+                                              True)
+    assert starts.shape == (1,)
+    return picks
+
+
+def test_the_partner_kept_is_the_candidate_whose_stops_land_on_the_beats(duet, monkeypatch):
+    """Four candidate partners, all as calm: one stops on the beats, the others between them or a little off; the
+    one on the beats is kept, whatever its place among them."""
+    monkeypatch.setattr(to_music, "_calm", lambda model, partners: list(range(len(partners))))
+    frames = int(round(to_music.generated_seconds(click_grid(seconds=8.0), duet.fps) * duet.fps))
     pose = duet.positions[0, 0]
-    lead = _swaying(pose, frames, duet.fps, 0.0)[None]
     for on_beat in (2, 0):
         phases = [0.25, 0.15, 0.35, 0.2]
         phases[on_beat] = 0.0
-        world = np.stack([_swaying(pose, frames, duet.fps, p) for p in phases])[None]
-        model = SimpleNamespace(skeleton=duet.skeleton, fps=duet.fps)
-        picks, starts = to_music._choose_partners(model, lead, world, grid, np.zeros(1), frames, True)
-        assert picks == [on_beat] and starts.shape == (1,)
+        assert _kept(duet, [_swaying(pose, frames, duet.fps, p) for p in phases]) == [on_beat]
+
+
+def test_a_shaky_partner_is_not_kept_however_well_it_lands(duet):
+    """A partner on the beats but shaking is passed over for a calm one nearly on them: alignment is not bought
+    with a shakier partner (chosen by the beats alone, the partners kept shook more than the model's own)."""
+    frames = int(round(to_music.generated_seconds(click_grid(seconds=8.0), duet.fps) * duet.fps))
+    pose = duet.positions[0, 0]
+    candidates = [_swaying(pose, frames, duet.fps, 0.0, shake=0.003), _swaying(pose, frames, duet.fps, 0.25),
+                  _swaying(pose, frames, duet.fps, 0.03, 0.09), _swaying(pose, frames, duet.fps, 0.2)]
+    assert _kept(duet, candidates) == [2]

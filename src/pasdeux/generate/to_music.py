@@ -57,7 +57,9 @@ DRAWS = 3
 # 0.2 s of a join 0.96x real, elsewhere 0.98x): the best of 3 whole partners for one lead was chosen among partners
 # alone, and picked shakier ones (1.58 -> 1.69); chosen a piece at a time, among continuations of one departure,
 # 1.60. The more partners chosen among, the shakier the one kept: 6 candidates a piece 1.35 / 1.00 / 1.35
-# (partner 1.68, its BAS 0.315).
+# (partner 1.68, its BAS 0.315). So a partner is chosen among the calmer half of each piece's 4 (`_calm`): 1.34 /
+# 1.01 / 1.21 (partner 1.41, calmer than drawn; its BAS 0.309) / 8 s on busy cores, feet skating 0.102 (0.118
+# without the guard, whole draws 0.106, the plain duet 0.161), floating 0.010.
 # Under 1.5x either way (fast songs cap it: at 171 BPM the lead hits 0.35 of the beats against a ceiling of
 # 0.37 at its own number of stops), so duets are chosen among whole draws by default
 PIECE_S = 3.0
@@ -241,7 +243,8 @@ def guided_partners(model, leads: np.ndarray, direction: str, seed: int, grid: B
     the model's best guess (the first piece's: the partners of the whole draws `draw_seed(seed, c)`, candidate 0
     the partner made without music; then the sampler's own continuations of the departure kept so far), the one
     whose duet so far (lead and partner, warped by the one map planned from the lead's stops) lands best on the
-    beats is kept and continued from. Returns the partners and, per piece, the candidate kept for each duet."""
+    beats, among the calmer half of them (`_calm`), is kept and continued from. Returns the partners and, per
+    piece, the candidate kept for each duet."""
     from pasdeux.generate.partners import finished_partners
     from pasdeux.generate.pipeline import inference
     from pasdeux.models.base import direction_index
@@ -264,17 +267,31 @@ def guided_partners(model, leads: np.ndarray, direction: str, seed: int, grid: B
     return world[np.arange(n), picks], chosen
 
 
+def _calm(model, partners: np.ndarray) -> list[int]:
+    """The candidate partners `[k, T, J, 3]` that shake no more than the median candidate (mean acceleration of the
+    pose, as jitter is measured). Chosen by the beats alone, partners were chosen shakier: the duet's stops come
+    from the partner's small, sharp moves too (music-v1, `PIECE_S`'s note: partner jitter 1.58x real as drawn,
+    1.60x chosen among 4 a piece, 1.68x among 6; among the calmer half of 4, 1.41x, for 1.34x the plain duet's
+    beat alignment against 1.35x)."""
+    from pasdeux.data import center
+    from pasdeux.metrics.basic import mean_acceleration
+
+    shake = np.array([mean_acceleration(center(p, model.skeleton, "frame")) for p in partners])
+    return [c for c in range(len(partners)) if shake[c] <= np.median(shake)]
+
+
 def _choose_partners(model, leads: np.ndarray, world: np.ndarray, grid: BeatGrid, starts: np.ndarray, frames: int,
                      final: bool) -> tuple[list[int], np.ndarray]:
     """Per duet, which candidate partner `world[i, c]` makes the duet's first `frames` frames land best on the beats
-    (the first of equals), and where the kept duet's warp starts."""
+    (the first of equals) among those no shakier than the median candidate so far (`_calm`), and where the kept
+    duet's warp starts."""
     picks, starts = [], starts.copy()
     for i, lead in enumerate(leads):
         duets = [Motion(np.stack([lead, partner])[:, :frames], model.skeleton, model.fps) for partner in world[i]]
         part = _reached(duets[0], grid, starts[i], final)
         anchors = stop_anchors(duets[0], part, (0,))  # the lead's stops: one map's anchors for every candidate
-        scored = [_alignment(duet, part, (0, 1), (0,), anchors) for duet in duets]
-        picks.append(max(range(len(scored)), key=lambda c: scored[c][0]))
+        scored = {c: _alignment(duets[c], part, (0, 1), (0,), anchors) for c in _calm(model, world[i, :, :frames])}
+        picks.append(max(scored, key=lambda c: scored[c][0]))
         starts[i] = float(scored[picks[-1]][1].source_times[0])
     return picks, starts
 
