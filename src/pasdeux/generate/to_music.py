@@ -59,7 +59,8 @@ DRAWS = 3
 # 1.60. The more partners chosen among, the shakier the one kept: 6 candidates a piece 1.35 / 1.00 / 1.35
 # (partner 1.68, its BAS 0.315). So a partner is chosen among the calmer half of each piece's 4 (`_calm`): 1.34 /
 # 1.01 / 1.21 (partner 1.41, calmer than drawn; its BAS 0.309) / 8 s on busy cores, feet skating 0.102 (0.118
-# without the guard, whole draws 0.106, the plain duet 0.161), floating 0.010.
+# without the guard, whole draws 0.106, the plain duet 0.161), floating 0.010; the calmer half of 6 or 8
+# candidates: 1.34 / 1.02 / 1.21 and 1.36 / 1.03 / 1.20, a plateau, so 4 stay.
 # Under 1.5x either way (fast songs cap it: at 171 BPM the lead hits 0.35 of the beats against a ceiling of
 # 0.37 at its own number of stops), so duets are chosen among whole draws by default
 PIECE_S = 3.0
