@@ -54,7 +54,8 @@ DRAWS = 3
 # the best of 3 whole draws 1.30 / 0.985 / 1.35 (1.01, 1.69) / 6.3 s; lead and partner by pieces (3 s x 4)
 # 1.35 / 1.01 / 1.31 (1.01, 1.60) / 6.9 s, the partner's BAS 0.252 -> 0.293 -> 0.322 (the lead's 0.43). The
 # plain duet's partner shakes 1.58x real (its lead 0.98x) and joins add none (6 duets: the lead's jitter within
-# 0.2 s of a join 0.96x real, elsewhere 0.98x): the best of 3 whole partners for one lead was chosen among partners
+# 0.2 s of a join 0.96x real, elsewhere 0.98x; 9 duets, a partner by pieces 1.45x near its joins, 1.46x elsewhere,
+# with bursts of its own as the drawn partner has): the best of 3 whole partners for one lead was chosen among partners
 # alone, and picked shakier ones (1.58 -> 1.69); chosen a piece at a time, among continuations of one departure,
 # 1.60. The more partners chosen among, the shakier the one kept: 6 candidates a piece 1.35 / 1.00 / 1.35
 # (partner 1.68, its BAS 0.315). So a partner is chosen among the calmer half of each piece's 4 (`_calm`): 1.34 /
