@@ -101,6 +101,19 @@ def test_a_duet_chosen_by_pieces_keeps_its_choice_in_the_provenance(tiny_duet_ru
     assert np.array_equal(made.positions, again.positions)  # made again from its provenance
 
 
+def test_a_duet_danced_to_music_keeps_its_partners_legs_bent_as_its_dancer_did(tiny_duet_run):
+    """Warped to the music, the partner's feet are held again; its legs still straighten no further than its
+    dancer's did in training (as `partners.ground_partners` made them), whichever way the duet is chosen."""
+    from pasdeux.body import leg_extension
+    from pasdeux.models import load_model
+
+    duet_model = load_model(tiny_duet_run)
+    duet_model.leg_reaches[1] = reach = 0.9  # a dancer who keeps a bend (the tiny model's legs reach 0.999)
+    for pieces in (False, True):
+        made = to_music.duet_prior_to_music(duet_model, click_grid(seconds=4.0), 1, seed=3, pieces=pieces)
+        assert leg_extension(made.positions[1], made.skeleton).max() <= reach + 1e-4
+
+
 @pytest.fixture(scope="module")
 def duet_model(tiny_duet_run):
     from pasdeux.models import load_model

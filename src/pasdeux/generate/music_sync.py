@@ -384,25 +384,28 @@ def plan(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None,
     return BeatWarp(motion.fps, times, anchors)
 
 
-def reground(positions: np.ndarray, skeleton, fps: float, floors) -> np.ndarray:
-    """Warped dancers `[D, T, J, 3]` with planted feet held again, each on its own floor model (None: as is).
-    Travel is left as it was: a partner stays where its leader placed it."""
+def reground(positions: np.ndarray, skeleton, fps: float, floors, reaches=None) -> np.ndarray:
+    """Warped dancers `[D, T, J, 3]` with planted feet held again, each on its own floor model (None: as is) and
+    with its legs no straighter than its `reaches` (`grounding.ground`'s max_extension, one per dancer; None:
+    free). Travel is left as it was: a partner stays where its leader placed it."""
     from pasdeux.grounding import ground
 
     out = positions.copy()
     for d, floor in enumerate(floors):
         if floor is not None:
+            reach = 1.0 if reaches is None or reaches[d] is None else reaches[d]
             out[d] = ground(positions[d][None], skeleton, fps, floor.leg_length, floor.floor, None, floor,
-                            travel=False)[0]
+                            travel=False, max_extension=reach)[0]
     return out
 
 
 def fit_to_music(motion: Motion, grid: BeatGrid, groups: list[tuple[int, ...]] | None = None,
                  lead: dict[int, tuple[int, ...]] | None = None, floors=None, pulse: float = PULSE,
-                 music: dict | None = None) -> tuple[Motion, list[BeatWarp]]:
+                 music: dict | None = None, reaches=None) -> tuple[Motion, list[BeatWarp]]:
     """`motion` played to a music span: each group of dancers (default: each dancer alone) warped by one map
     planned from the stops of its `lead` dancers (default: the whole group), feet held again on `floors` (one
-    per dancer); `music` (file name, start, seconds) is kept in the provenance."""
+    per dancer) with legs no straighter than `reaches` (`reground`); `music` (file name, start, seconds) is
+    kept in the provenance."""
     groups = groups or [(d,) for d in range(motion.n_dancers)]
     frames = int(round(grid.seconds * motion.fps))
     out = np.empty((motion.n_dancers, frames, motion.n_joints, 3), np.float32)
@@ -412,7 +415,7 @@ def fit_to_music(motion: Motion, grid: BeatGrid, groups: list[tuple[int, ...]] |
         out[list(group)] = warp.apply(motion.positions[list(group)])
         warps.append(warp)
     if floors is not None:
-        out = reground(out, motion.skeleton, motion.fps, floors)
+        out = reground(out, motion.skeleton, motion.fps, floors, reaches)
     worst = max(w.max_tempo_change() for w in warps)
     fit = {"seconds": round(grid.seconds, 6), "beats": len(grid.beats), "pulse": pulse,
            "warps": [w.summary() for w in warps]}

@@ -299,8 +299,8 @@ def _choose_partners(model, leads: np.ndarray, world: np.ndarray, grid: BeatGrid
 
 
 def _fit(motion: Motion, chosen: list[int] | None, grid: BeatGrid, groups, lead, floors, music: dict | None,
-         pieces: list | None = None, partner_pieces: list | None = None) -> Motion:
-    out = fit_to_music(motion, grid, groups, lead, floors, music=music)[0]
+         pieces: list | None = None, partner_pieces: list | None = None, reaches: list | None = None) -> Motion:
+    out = fit_to_music(motion, grid, groups, lead, floors, music=music, reaches=reaches)[0]
     fit = dict(out.provenance["music_fit"])
     if chosen is not None:  # chosen among whole draws
         fit.update(draws=DRAWS, chosen_draws=chosen)  # draw k: draw_seed(seed, k)
@@ -346,6 +346,8 @@ def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = No
     groups, lead = [(2 * k, 2 * k + 1) for k in range(n)], {2 * k: (2 * k,) for k in range(n)}
     lead_role = 0 if direction == "a2b" else 1  # each duet is (lead, partner); the lead is dancer A in a2b
     floors = [model.dancer_floor(lead_role if d % 2 == 0 else 1 - lead_role) for d in range(2 * n)]
+    # partners keep the leg reach they were generated with (`partners.ground_partners`); leads are left free
+    reaches = [None if d % 2 == 0 else model.dancer_leg_reach(1 - lead_role) for d in range(2 * n)]
     if pieces:
         z, kept = guided_latent(model.solo, n, max(model.min_frames, int(round(seconds * model.fps))), seed, grid)
         partner_kept: list[list[int]] = []
@@ -356,10 +358,10 @@ def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = No
             return made
 
         motion = duet_prior(model, n, seconds, seed, direction=direction, latent=z, partners=partners)
-        return _fit(motion, None, grid, groups, lead, floors, music, kept, partner_kept)
+        return _fit(motion, None, grid, groups, lead, floors, music, kept, partner_kept, reaches)
     motion, chosen = best_draws(lambda s: duet_prior(model, n, seconds, s, direction=direction), seed, grid,
                                 groups, lead)
-    return _fit(motion, chosen, grid, groups, lead, floors, music)
+    return _fit(motion, chosen, grid, groups, lead, floors, music, reaches=reaches)
 
 
 def lead_to_music(lead: Motion, grid: BeatGrid, lead_dancer: int = 0, music: dict | None = None) -> Motion:
