@@ -364,10 +364,10 @@ def _drop_to_reach(w: np.ndarray, skeleton: Skeleton, target: np.ndarray, plante
     lengths; widened and smoothed over `DROP_S` so the pelvis eases down and up."""
     need = np.zeros(planted.shape)
     for i, side in enumerate(SIDES):
-        hip, knee, ankle = (role_indices(skeleton, f"{side}_{p}")[0] for p in ("hip", "knee", "ankle"))
+        hip, knee, ankle = _leg(skeleton, side)
         legs = np.linalg.norm(w[:, :, knee] - w[:, :, hip], axis=-1) + np.linalg.norm(
             w[:, :, ankle] - w[:, :, knee], axis=-1)
-        reach = max_extension * legs - 1e-6 * legs
+        reach = max_extension * legs
         gap = w[:, :, hip] - target[:, :, i]
         across = np.hypot(gap[..., 0], gap[..., 2])
         height = np.sqrt(np.maximum(reach**2 - across**2, 0.0))  # the hip's highest place over the foot
@@ -377,7 +377,11 @@ def _drop_to_reach(w: np.ndarray, skeleton: Skeleton, target: np.ndarray, plante
     return gaussian_filter1d(drop, width / 2, axis=1, mode="nearest")
 
 
+def _leg(skeleton: Skeleton, side: str) -> tuple[int, int, int]:
+    """The hip, knee and ankle joints of one leg."""
+    return tuple(role_indices(skeleton, f"{side}_{p}")[0] for p in ("hip", "knee", "ankle"))
+
+
 def _reach(w: np.ndarray, skeleton: Skeleton, side: str, target: np.ndarray, max_extension: float) -> np.ndarray:
     """Move one leg so its ankle reaches `target` `[N, T, 3]` (two-bone IK from the fixed hip)."""
-    hip, knee, ankle = (role_indices(skeleton, f"{side}_{p}")[0] for p in ("hip", "knee", "ankle"))
-    return reach_limb(w, skeleton, (hip, knee, ankle), target, max_extension)
+    return reach_limb(w, skeleton, _leg(skeleton, side), target, max_extension)
