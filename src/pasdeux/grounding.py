@@ -118,6 +118,12 @@ def leg_reach(world: np.ndarray, skeleton: Skeleton) -> float:
     return float(np.nanpercentile(leg_extension(world, skeleton), REACH_PERCENTILE))
 
 
+def usable_reach(measured: float) -> float:
+    """A kept `leg_reach` as `ground`'s `max_extension`: 1 (legs free) where none was measured (0), and within
+    0.5-1, so data whose legs never straighten past half (a mislabelled skeleton's) cannot fold every leg."""
+    return min(max(float(measured), 0.5), 1.0) if measured > 0 else 1.0
+
+
 def _phrases(w: np.ndarray, fps: float) -> np.ndarray:
     """Sequences `[N, T, J, 3]` cut into phrases of `PHRASE_S` (where the floor is judged), or as they are
     when shorter."""

@@ -105,12 +105,14 @@ def place(centred: np.ndarray, root_vel: np.ndarray, start_xz: np.ndarray | None
 
 def ground(model: MotionModel, world: np.ndarray, contact: np.ndarray | None = None) -> np.ndarray:
     """World positions `[N, T, J, 3]` of the model's skeleton grounded on the floor of its training data, the
-    feet planted where `contact` `[N, T, 2]` says (default: where they look planted); returned as they are
-    when the model knows no floor (not trained on data, or no named feet)."""
+    feet planted where `contact` `[N, T, 2]` says (default: where they look planted), legs reaching for them no
+    straighter than the training data's (`max_extension`); returned as they are when the model knows no floor
+    (not trained on data, or no named feet)."""
     floor = model.floor_model
     if floor is None:
         return world
-    return ground_feet(world, model.skeleton, model.fps, floor.leg_length, floor.floor, contact, floor)
+    return ground_feet(world, model.skeleton, model.fps, floor.leg_length, floor.floor, contact, floor,
+                       max_extension=model.max_extension)
 
 
 def _finish(model: MotionModel, d: Decoded, grounded: bool) -> tuple[np.ndarray, np.ndarray]:

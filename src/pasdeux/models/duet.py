@@ -66,7 +66,7 @@ from torch import Tensor, nn
 
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.geometry import centre_horizontally, from_frame, on_floor, root_point, to_frame
-from pasdeux.grounding import FloorModel, leg_reach
+from pasdeux.grounding import FloorModel, leg_reach, usable_reach
 from pasdeux.models import duet_fit, duet_prepare
 from pasdeux.models.base import (
     DIRECTIONS,
@@ -432,8 +432,7 @@ class DuetVAE(PartnerModel):
         """How straight dancer `dancer`'s legs get in the training data (1 for folders saved before it was kept),
         within what `grounding.ground` takes (0.5-1: data whose legs never straighten past half, as a mislabelled
         skeleton's may, are not allowed to fold every partner's legs)."""
-        value = float(self.leg_reaches[dancer])
-        return min(max(value, 0.5), 1.0) if value > 0 else 1.0
+        return usable_reach(float(self.leg_reaches[dancer]))
 
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
