@@ -203,3 +203,26 @@ def test_sampled_legs_straighten_no_further_than_the_training_dancers(model, tmp
     old = load_model(folder)
     assert old.max_extension == 1.0
     assert leg_extension(generate.prior(old, n=4, seconds=6, seed=0).positions, model.skeleton).max() > reach + 1e-3
+
+
+def test_sampled_bodies_keep_the_training_dancers_pelvis(model, tmp_path):
+    """A sampled body's hips stay as far apart as the real dancer's in every frame (a tiny model's decoder
+    squeezes and stretches them); a folder saved before the pelvis was kept samples as it did."""
+    from safetensors.torch import load_file, save_file
+
+    sk = model.skeleton
+
+    def hip_width(m):
+        x = m.positions
+        return np.linalg.norm(x[..., sk.joints.index("lThigh"), :] - x[..., sk.joints.index("rThigh"), :], axis=-1)
+
+    shape = model.pelvis_shape.numpy()
+    real = np.linalg.norm(shape[sk.joints.index("lThigh")] - shape[sk.joints.index("rThigh")])
+    assert 0.1 < real < 0.2  # metres: the salsa dancer's 0.137
+    np.testing.assert_allclose(hip_width(generate.prior(model, n=4, seconds=6, seed=0)), real, rtol=0.01)
+    folder = model.save_pretrained(tmp_path / "old")
+    state = load_file(str(folder / "model.safetensors"))
+    del state["pelvis_mask"], state["pelvis_shape"]
+    save_file(state, str(folder / "model.safetensors"))
+    old = hip_width(generate.prior(load_model(folder), n=4, seconds=6, seed=0))
+    assert np.abs(old - real).max() > 0.05 * real
