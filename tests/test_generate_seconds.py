@@ -216,13 +216,13 @@ def test_sampled_bodies_keep_the_training_dancers_pelvis(model, tmp_path):
         x = m.positions
         return np.linalg.norm(x[..., sk.joints.index("lThigh"), :] - x[..., sk.joints.index("rThigh"), :], axis=-1)
 
-    shape = model.pelvis_shape.numpy()
+    shape = model.girdle_shape.numpy()
     real = np.linalg.norm(shape[sk.joints.index("lThigh")] - shape[sk.joints.index("rThigh")])
     assert 0.1 < real < 0.2  # metres: the salsa dancer's 0.137
     np.testing.assert_allclose(hip_width(generate.prior(model, n=4, seconds=6, seed=0)), real, rtol=0.01)
     folder = model.save_pretrained(tmp_path / "old")
     state = load_file(str(folder / "model.safetensors"))
-    del state["pelvis_mask"], state["pelvis_shape"]
+    del state["girdle_part"], state["girdle_shape"]
     save_file(state, str(folder / "model.safetensors"))
     old = hip_width(generate.prior(load_model(folder), n=4, seconds=6, seed=0))
     assert np.abs(old - real).max() > 0.05 * real

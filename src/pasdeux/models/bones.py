@@ -3,23 +3,29 @@
 A decoder fed latents from the prior can drift off the pose manifold, where bones stretch and
 shrink from frame to frame. Walking the skeleton tree from the root, each child joint is moved
 along its bone's current direction so the bone has (a blend towards) its mean training length;
-directions, and so the motion itself, are kept. A pelvis that real bodies hold rigid is given its real shape
-again (`fit_pelvis`), since the angle between two bones is not a bone's length.
+directions, and so the motion itself, are kept. The girdles real bodies hold rigid (pelvis, shoulders) are given
+their real shapes again (`fit_girdles`), since the angle between two bones is not a bone's length.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from pasdeux.body import role_indices
 from pasdeux.geometry import fit_bone_lengths
 from pasdeux.motion import Skeleton
 
-__all__ = ["fit_bone_lengths", "fit_pelvis", "mean_bone_lengths", "mean_pelvis", "pelvis_joints",
+__all__ = ["fit_bone_lengths", "fit_girdles", "girdle_shapes", "girdles", "mean_bone_lengths",
            "relax_bone_lengths", "steady_extremities"]
 
-RIGID_CV = 0.01  # a joint whose distances to the pelvis's joints vary less than this (std over mean) is part of it
-PELVIS_SMOOTH = 8.0  # frames: the pelvis's turn is fitted over about this many frames either side
-SURE_POWER = 8.0  # how fast a frame hands its turn to its neighbours as its pelvis flattens
+RIGID_CV = 0.005  # a joint whose distances to a girdle's joints vary less than this (std over mean) is part of it
+# (real salsa pelvis and shoulder girdle: at most 0.002; the head to the chest 0.012)
+# The girdles held rigid: the pelvis (between the hips). Holding the shoulder girdle too (chest, neck, collars,
+# shoulders: as rigid in the salsa mocap) made sampled salsa solos shake (jitter 1.02 -> 1.21, fid_k 116 -> 145,
+# 3 seeds x 16 x 10 s): its turn, taken from a squeezed girdle, swings both arms.
+GIRDLES = ("hip",)
+GIRDLE_SMOOTH = 8.0  # frames: a squeezed girdle's turn is taken from this many frames either side
+SURE_POWER = 8.0  # how fast a frame hands its turn to its neighbours as its girdle flattens
 
 
 def mean_bone_lengths(positions: np.ndarray, skeleton: Skeleton) -> np.ndarray:
@@ -89,90 +95,112 @@ def relax_bone_lengths(positions: np.ndarray, skeleton: Skeleton, lengths: np.nd
 
 
 
-def pelvis_joints(positions: np.ndarray, skeleton: Skeleton, max_frames: int = 1000) -> np.ndarray:
-    """The joints `[J]` (bool) that move as one rigid pelvis with the root in real motion `[..., J, 3]`.
+def girdles(positions: np.ndarray, skeleton: Skeleton, max_frames: int = 1000) -> np.ndarray:
+    """The girdles real bodies hold rigid in motion `[..., J, 3]`: `[J]`, for each joint the root joint of the
+    girdle it belongs to, -1 for none.
 
-    Bones keep their lengths, but the angle between two bones from the root can change in a decoded pose while
-    a real pelvis keeps it: the salsa dancers' hips stay 0.137 m apart in every frame, while sampled salsa solos
-    squeezed them under 0.05 m in a tenth of their frames, and a squeezed pelvis reads as a body spinning
-    through itself. The pelvis grows from the root down the tree while each new joint keeps its distance to
-    every joint already in it; none (all False) when fewer than three joints do (extracted video: hips that
-    move apart and together with the landmark noise)."""
-    keep = np.zeros(skeleton.n_joints, bool)
+    Bones keep their lengths, but the angle between two bones from one joint can change in a decoded pose while a
+    real body keeps it: the salsa dancers' hips stay 0.137 m apart and their shoulders 0.179 m in every frame,
+    while sampled salsa solos squeezed them under 0.05 and 0.09 m in a tenth of their frames, and a squeezed pelvis
+    reads as a body whirling through itself. A girdle (`GIRDLES`; the pelvis: both hips) grows from the joint
+    where its two sides meet, down the tree, while each new joint keeps its distance (`RIGID_CV`)
+    to every joint already in it; it is left out unless it holds both sides (extracted video: hips and shoulders
+    that move apart and together with the landmark noise)."""
+    out = np.full(skeleton.n_joints, -1)
     if skeleton.parents is None:
-        return keep
+        return out
     flat = np.asarray(positions, np.float64).reshape(-1, skeleton.n_joints, 3)
     flat = flat[np.linspace(0, len(flat) - 1, min(len(flat), max_frames)).round().astype(int)]
     dist = np.linalg.norm(flat[:, :, None] - flat[:, None], axis=-1)  # [F, J, J]
     rigid = dist.std(0) <= RIGID_CV * np.maximum(dist.mean(0), 1e-9)
-    root = skeleton.parents.index(-1)
-    members, frontier = [root], [k for k, p in enumerate(skeleton.parents) if p == root]
-    while frontier:
-        j = frontier.pop(0)
-        if rigid[j, members].all():
-            members.append(j)
-            frontier += [k for k, p in enumerate(skeleton.parents) if p == j]
-    if len(members) >= 3:
-        keep[members] = True
-    return keep
+    for part in GIRDLES:
+        sides = [role_indices(skeleton, f"{side}_{part}") for side in ("left", "right")]
+        if None in sides:
+            continue
+        root = _meeting(skeleton.parents, sides[0][0], sides[1][0])
+        members, frontier = [root], [k for k, p in enumerate(skeleton.parents) if p == root]
+        while frontier:
+            j = frontier.pop(0)
+            if out[j] < 0 and rigid[j, members].all():
+                members.append(j)
+                frontier += [k for k, p in enumerate(skeleton.parents) if p == j]
+        if sides[0][0] in members and sides[1][0] in members:
+            out[members] = root
+    return out
 
 
-def mean_pelvis(positions: np.ndarray, skeleton: Skeleton, pelvis: np.ndarray, max_frames: int = 1000) -> np.ndarray:
-    """The mean shape `[J, 3]` of the pelvis (`pelvis_joints`) of real poses `[..., J, 3]`, about the root: every
-    frame's pelvis turned onto the first one's, then averaged, so that with several dancers its bones have their
+def _meeting(parents: list[int], a: int, b: int) -> int:
+    """The joint where the chains from the root to joints `a` and `b` part."""
+    above = set()
+    while a >= 0:
+        above.add(a)
+        a = parents[a]
+    while b not in above:
+        b = parents[b]
+    return b
+
+
+def girdle_shapes(positions: np.ndarray, skeleton: Skeleton, parts: np.ndarray, max_frames: int = 1000) -> np.ndarray:
+    """The mean shape `[J, 3]` of each girdle (`girdles`) of real poses `[..., J, 3]`, about its root: every
+    frame's girdle turned onto the first one's, then averaged, so that with several dancers its bones have their
     mean lengths, as `mean_bone_lengths` gives the rest (one dancer's pelvis on another's legs lifted the feet)."""
     shape = np.zeros((skeleton.n_joints, 3))
-    pelvis = np.asarray(pelvis, bool)
-    if pelvis.sum() < 3:
-        return shape
-    root = skeleton.parents.index(-1)
     flat = np.asarray(positions, np.float64).reshape(-1, skeleton.n_joints, 3)
     flat = flat[np.linspace(0, len(flat) - 1, min(len(flat), max_frames)).round().astype(int)]
-    parts = flat[:, pelvis] - flat[:, root, None]  # [F, m, 3]
-    u, _, vt = np.linalg.svd(np.einsum("fmi,mj->fij", parts, parts[0]))
-    u[..., :, 2] *= np.sign(np.linalg.det(u @ vt))[..., None]
-    shape[pelvis] = np.einsum("fji,fmj->fmi", u @ vt, parts).mean(0)  # each frame turned back onto the first
+    for root, members in _parts(parts):
+        local = flat[:, members] - flat[:, root, None]  # [F, m, 3]
+        u, _, vt = np.linalg.svd(np.einsum("fmi,mj->fij", local, local[0]))
+        u[..., :, 2] *= np.sign(np.linalg.det(u @ vt))[..., None]
+        shape[members] = np.einsum("fji,fmj->fmi", u @ vt, local).mean(0)  # each frame turned back onto the first
     return shape
 
 
-def fit_pelvis(positions: np.ndarray, skeleton: Skeleton, pelvis: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """Positions `[N, T, J, 3]` whose pelvis (`pelvis_joints`) has its real `shape` (`[J, 3]`, a real pose)
-    again, turned as the generated pelvis is turned (least squares about the root); what hangs from it (spine,
-    legs) moves with the joint it hangs from, so every bone keeps its length.
+def _parts(parts: np.ndarray) -> list[tuple[int, list[int]]]:
+    """Each girdle's root and its other joints, the girdles nearest the root first (parents have lower indices)."""
+    parts = np.asarray(parts)
+    return [(int(r), [int(j) for j in np.flatnonzero(parts == r) if j != r]) for r in sorted(set(parts[parts >= 0]))]
 
-    A squeezed, flat pelvis does not show its turn: fitted frame by frame, it snapped round (sampled salsa solos:
-    fid_k 141 -> 166). So each frame keeps its own turn as far as its pelvis is as wide as a real one and takes
-    the rest from its surer neighbours (`PELVIS_SMOOTH`, `SURE_POWER`): real salsa takes move by a median 0.1 mm
-    (31 mm at most, in the fastest spin), sampled solos (3 seeds x 16 x 10 s) whirl through a squeezed pelvis
-    (faster than 25 rad/s) 17 times a minute instead of 36 (real 2.6), fid_k 135 -> 134, jitter +0.8 %.
-    Only the pelvis: holding the torso (abdomen to collars) and the forearms with the hands rigid too, as the
-    salsa mocap has them, made sampled solos shake (jitter 1.08 -> 1.25, fid_k 141 -> 200); their turn, fitted
-    from a few centimetres of collar or finger, is mostly noise, and the arms swing with it."""
-    pelvis = np.asarray(pelvis, bool)
-    if skeleton.parents is None or positions.ndim != 4 or pelvis.sum() < 3:
+
+def fit_girdles(positions: np.ndarray, skeleton: Skeleton, parts: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    """Positions `[N, T, J, 3]` whose girdles (`girdles`) have their real shapes (`girdle_shapes`) again, each
+    turned as the generated girdle is turned (least squares about its root); what hangs from a girdle (spine,
+    legs, neck, arms) moves with the joint it hangs from, so every bone keeps its length.
+
+    A squeezed, flat girdle does not show its turn: fitted frame by frame, the pelvis snapped round (sampled salsa
+    solos: fid_k 141 -> 166). So each frame keeps its own turn as far as its girdle is as wide as a real one and
+    takes the rest from its surer neighbours (`GIRDLE_SMOOTH`, `SURE_POWER`). Only girdles: holding the forearms
+    with the hands rigid too, as the salsa mocap has them, made sampled solos shake; their turn, fitted from a few
+    centimetres of finger, is mostly noise, and the arms swing with it."""
+    if skeleton.parents is None or positions.ndim != 4:
         return positions
+    out = np.array(positions, dtype=np.float64)
+    for root, members in _parts(parts):
+        moved = np.zeros_like(out)
+        moved[..., members, :] = _turned(out[..., members, :] - out[..., root, None, :],
+                                         np.asarray(shapes, np.float64)[members] - shapes[root])
+        inside = np.zeros(skeleton.n_joints, bool)
+        inside[members + [root]] = True
+        for j, parent in enumerate(skeleton.parents):  # parents come before children: what hangs from it follows
+            if parent >= 0 and not inside[j]:
+                moved[..., j, :] = moved[..., parent, :]
+        out += moved
+    return out.astype(positions.dtype)
+
+
+def _turned(given: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """How far each joint of a girdle `given` `[N, T, m, 3]` (about its root) moves to take the real `template`
+    `[m, 3]`, turned the generated girdle's way."""
     from scipy.ndimage import gaussian_filter1d
 
-    root = skeleton.parents.index(-1)
-    members = [j for j in np.flatnonzero(pelvis) if j != root]
-    template = np.asarray(shape, np.float64)[members] - np.asarray(shape, np.float64)[root]  # [m, 3]
-    out = np.array(positions, dtype=np.float64)
-    given = out[..., members, :] - out[..., root, None, :]  # [N, T, m, 3]
     own = np.einsum("ntmi,mj->ntij", given, template)
-    # How well a frame shows its own turn: its pelvis's second extent over its first, as a share of the real one's
-    # (a squeezed pelvis is flat: near 0). Frames that show it keep their own turn; the others take their
+    # How well a frame shows its own turn: its girdle's second extent over its first, as a share of the real
+    # one's (a squeezed girdle is flat: near 0). Frames that show it keep their own turn; the others take their
     # neighbours'.
     spread = np.linalg.svd(own, compute_uv=False)
     ref = np.linalg.svd(template.T @ template, compute_uv=False)
     sure = np.clip(spread[..., 1] / np.maximum(spread[..., 0], 1e-12) / (ref[1] / ref[0]), 0, 1)[..., None, None]
     sure = sure ** SURE_POWER
-    near = gaussian_filter1d(own * sure, PELVIS_SMOOTH, axis=1, mode="nearest")
-    cov = sure * own + (1 - sure) * near
-    u, _, vt = np.linalg.svd(cov)
+    near = gaussian_filter1d(own * sure, GIRDLE_SMOOTH, axis=1, mode="nearest")
+    u, _, vt = np.linalg.svd(sure * own + (1 - sure) * near)
     u[..., :, 2] *= np.sign(np.linalg.det(u @ vt))[..., None]  # a turn, never a mirror image
-    moved = np.zeros_like(out)
-    moved[..., members, :] = np.einsum("ntij,mj->ntmi", u @ vt, template) - given
-    for j, parent in enumerate(skeleton.parents):  # parents come before children: what hangs from it follows
-        if parent >= 0 and not pelvis[j]:
-            moved[..., j, :] = moved[..., parent, :]
-    return (out + moved).astype(positions.dtype)
+    return np.einsum("ntij,mj->ntmi", u @ vt, template) - given

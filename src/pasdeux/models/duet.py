@@ -403,7 +403,7 @@ class DuetVAE(PartnerModel):
         legs, moved with the hips, came 8 mm lower, and grounding's pull on the floor under a phrase lifted the
         b2a partners to 2x the real floating; keeping their feet by bending the knees instead raised fid_k a2b by
         23 % (185 -> 228)."""
-        return self.solo.finish_sample(pose, pelvis=False)
+        return self.solo.finish_sample(pose, rigid_girdles=False)
 
     # --- data-dependent start and the fitted priors ------------------------------------------
     def prepare(self, world_windows: np.ndarray) -> None:

@@ -35,10 +35,10 @@ from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import ROOT_CHANNELS, MotionModel
 from pasdeux.models.bones import (
     fit_bone_lengths,
-    fit_pelvis,
+    fit_girdles,
+    girdle_shapes,
+    girdles,
     mean_bone_lengths,
-    mean_pelvis,
-    pelvis_joints,
     relax_bone_lengths,
     steady_extremities,
 )
@@ -56,10 +56,10 @@ from pasdeux.models.layers import (
 )
 
 
-def _legacy_pelvis(module: nn.Module, state: dict, prefix: str, *args) -> None:
-    """Folders saved before the pelvis was kept rigid generate as they did (no pelvis known)."""
-    state.setdefault(prefix + "pelvis_mask", torch.zeros_like(module.pelvis_mask))
-    state.setdefault(prefix + "pelvis_shape", torch.zeros_like(module.pelvis_shape))
+def _legacy_girdles(module: nn.Module, state: dict, prefix: str, *args) -> None:
+    """Folders saved before the girdles were kept rigid generate as they did (no girdle known)."""
+    state.setdefault(prefix + "girdle_part", torch.full_like(module.girdle_part, -1))
+    state.setdefault(prefix + "girdle_shape", torch.zeros_like(module.girdle_shape))
 
 
 @dataclass
@@ -121,10 +121,10 @@ class SequenceVAE(MotionModel):
             nn.init.constant_(self.dec[-1].bias[self.n_pose + ROOT_CHANNELS:], -2.0)
         self.prior = ARPrior(c.latent_channels, c.prior_order, span=max(1, c.window // 2 ** c.stages))
         self.register_buffer("bone_target", torch.zeros(len(skeleton.bones)))
-        # The training bodies' rigid pelvis (`bones.pelvis_joints`) and its mean shape (`bones.mean_pelvis`; `prepare`).
-        self.register_buffer("pelvis_mask", torch.zeros(skeleton.n_joints, dtype=torch.bool))
-        self.register_buffer("pelvis_shape", torch.zeros(skeleton.n_joints, 3))
-        self.register_load_state_dict_pre_hook(_legacy_pelvis)
+        # The training bodies' rigid girdles (`bones.girdles`: -1 none) and their mean shapes (`prepare`).
+        self.register_buffer("girdle_part", torch.full((skeleton.n_joints,), -1, dtype=torch.long))
+        self.register_buffer("girdle_shape", torch.zeros(skeleton.n_joints, 3))
+        self.register_load_state_dict_pre_hook(_legacy_girdles)
         self.register_buffer("bone_index", torch.as_tensor(np.asarray(skeleton.bones, dtype=np.int64).reshape(-1, 2)))
 
     @property
@@ -163,9 +163,9 @@ class SequenceVAE(MotionModel):
         self.lin_out.bias.copy_(b_out)
         world = np.asarray(world_windows, np.float32)  # bone lengths do not depend on centring
         self.bone_target.copy_(torch.as_tensor(mean_bone_lengths(world, self.skeleton)))
-        pelvis = pelvis_joints(world, self.skeleton)
-        self.pelvis_mask.copy_(torch.as_tensor(pelvis))
-        self.pelvis_shape.copy_(torch.as_tensor(mean_pelvis(world, self.skeleton, pelvis), dtype=torch.float32))
+        parts = girdles(world, self.skeleton)
+        self.girdle_part.copy_(torch.as_tensor(parts))
+        self.girdle_shape.copy_(torch.as_tensor(girdle_shapes(world, self.skeleton, parts), dtype=torch.float32))
 
     def contact_output(self, out: Tensor) -> Tensor | None:
         if not self.n_contact:
@@ -173,23 +173,24 @@ class SequenceVAE(MotionModel):
         start = self.n_pose + ROOT_CHANNELS
         return torch.sigmoid(out[..., start:start + self.n_contact])
 
-    def finish_sample(self, pose: np.ndarray, pelvis: bool = True) -> np.ndarray:
+    def finish_sample(self, pose: np.ndarray, rigid_girdles: bool = True) -> np.ndarray:
         """Generated bodies `[N, T, J, 3]` on the training skeleton's mean bone lengths, extremities steadied.
 
         Bone errors are first shared between both ends of each bone (`relax_bone_lengths`) and the tiny
         extremity bones pointed where they pointed on average; walking the tree straight away carried each
         error down the limbs, and on the 57-joint salsa skeleton that made prior samples shake (jitter 1.07
-        before, 1.59 after). Last, a pelvis that is rigid in the training data is given its real shape again
-        (`bones.fit_pelvis`): sampled salsa bodies squeezed their hips from 0.137 m apart to under 0.05 m in a
-        tenth of their frames. `pelvis=False` leaves the pelvis as decoded (a duet model's partners: below)."""
+        before, 1.59 after). Last, the girdles that are rigid in the training data (pelvis, shoulders) get their
+        real shapes again (`bones.fit_girdles`): sampled salsa bodies squeezed their hips from 0.137 m apart to
+        under 0.05 m in a tenth of their frames. `rigid_girdles=False` leaves them as decoded (a duet model's
+        partners: `DuetVAE.finish_sample`)."""
         if not bool((self.bone_target > 0).all()):
             return pose  # not prepared on data: no target lengths known
         target = self.bone_target.cpu().numpy()
         if self.config.rigid_bones >= 1:
             pose = relax_bone_lengths(steady_extremities(pose, self.skeleton, target), self.skeleton, target)
         pose = fit_bone_lengths(pose, self.skeleton, target, self.config.rigid_bones)
-        if pelvis and self.config.rigid_bones >= 1:
-            pose = fit_pelvis(pose, self.skeleton, self.pelvis_mask.cpu().numpy(), self.pelvis_shape.cpu().numpy())
+        if rigid_girdles and self.config.rigid_bones >= 1:
+            pose = fit_girdles(pose, self.skeleton, self.girdle_part.cpu().numpy(), self.girdle_shape.cpu().numpy())
         return pose
 
     def latent_steps(self, frames: int) -> int:
