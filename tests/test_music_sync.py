@@ -213,3 +213,38 @@ def test_the_pulse_stays_where_it_makes_no_stop(dance):
     assert np.mean(a.tempo()[on_beat] < b.tempo()[on_beat] - 0.02) > 0.3
     n = [len(motion_beat_times(m.positions, m.skeleton, m.fps)[0]) for m in (with_pulse, without)]
     assert n[0] <= n[1] + 1, n
+
+
+def _each_dancer_stops(monkeypatch, own: dict) -> None:
+    """`ms.stops` finding the given stop times (each as strong) in each dancer."""
+    def found(motion, dancers=None):
+        return own[tuple(dancers)], np.ones(len(own[tuple(dancers)]))
+
+    monkeypatch.setattr(ms, "stops", found)
+
+
+def test_a_duets_map_planned_from_both_dancers_places_the_partners_stops_too(dance, monkeypatch):
+    """A lead stopping on every fourth beat and a partner stopping 0.12 s after each beat half-way between (past
+    a hit's 0.1 s): planned from the lead's stops alone the map leaves every partner stop off its beat; planned
+    from both dancers' own stops (`pooled`) it moves the partner's onto the beats too, the lead's staying on
+    theirs, within the tempo bound."""
+    lead, partner = np.arange(1.0, 19.0, 2.0), np.arange(2.0, 19.0, 2.0) + 0.12
+    _each_dancer_stops(monkeypatch, {(0,): lead, (1,): partner})
+    grid = ms.BeatGrid.of(click_music(120, first=0.5), 0.0, SPAN_S)
+
+    def off_beat(warp, stops):  # each stop's distance (s) to the nearest beat once warped
+        at = np.interp(stops, warp.source_times, np.arange(len(warp.source_times)) / dance.fps)
+        return np.abs(at[:, None] - grid.beats[None]).min(1)
+
+    lead_only = ms.plan(dance, grid, (0,), pulse=0.0)
+    pooled = ms.plan(dance, grid, (0, 1), pulse=0.0, pooled=True)
+    assert off_beat(lead_only, partner).min() > 0.1 and off_beat(lead_only, lead).max() <= ms.PLACE_S + 0.01
+    assert off_beat(pooled, partner).max() <= 0.1 and off_beat(pooled, lead).max() <= 0.1
+    assert pooled.max_tempo_change() <= ms.MAX_TEMPO_CHANGE + 1e-9
+
+
+def test_stops_of_two_dancers_close_together_are_one_anchor_worth_both(dance, monkeypatch):
+    _each_dancer_stops(monkeypatch, {(0,): np.array([1.0, 3.0]), (1,): np.array([1.06, 2.0])})
+    times, value = ms.pooled_stops(dance, (0, 1))
+    np.testing.assert_allclose(times, [1.03, 2.0, 3.0])
+    np.testing.assert_allclose(value, [2.0, 1.0, 1.0])

@@ -13,7 +13,10 @@ motion's pose w(t) at music time t:
    either side of its beat (half the 0.1 s of a hit, the rest left for where the stop is found again after
    the warp), worth Bailando's kernel there (0.88 at 50 ms): a stop that the tempo bound keeps from its beat
    by a few hundredths of a second still lands on it. Exact anchors only left about 40 % of the stops
-   unmatched (Feelings, 3 seeds: 12, 9 and 11 of 20-22 stops; with placement 16, 14, 17).
+   unmatched (Feelings, 3 seeds: 12, 9 and 11 of 20-22 stops; with placement 16, 14, 17). A group's map is
+   planned from its lead's stops, from the stops of its dancers' summed movement, or (`pooled`) from each
+   dancer's own stops pooled (`pooled_stops`: the stops the metrics score, each dancer alone; stops of two
+   dancers within `MERGE_S` are one anchor worth both), so a partner's stops are moved onto beats too.
 2. Between anchors the warp is linear; its slope, the *local tempo* (motion seconds per music second), is
    held within `1 +- ANCHOR_CHANGE`, then Gaussian-smoothed over `SMOOTH_S` (a weighted mean of slopes
    within the bound stays within it: no kink in speed where an anchor is passed).
@@ -76,6 +79,9 @@ MAX_SKIP_BEATS = 8  # music beats between two anchors at most (a stop every two 
 MAX_SKIP_STOPS = 4  # kinematic beats between two anchors at most
 PLACE_S = 0.05  # a stop may land this far either side of its beat: half the 0.1 s of a hit (metrics.music)
 PLACES = 5  # placements tried within that
+# A group warped by the stops of each of its dancers (`pooled_stops`): stops of different dancers this close
+# (seconds) are one anchor, at their mean, worth both: each then lands within half of it of where the anchor goes
+MERGE_S = 0.1
 OWN_STOP_S = 0.1  # a stop of the warped dance this near (motion time) to one of its own is that one, moved
 PULSE_TRIES = 6  # rounds of taking the pulse off where it made a stop, before it is left out altogether
 
@@ -190,12 +196,13 @@ def _start_slope(k: float, b: float, lo: float, hi: float) -> float | None:
     return 1.0 if k >= b else (k / b if k / b >= lo else None)
 
 
-def _chain(k: np.ndarray, strength: np.ndarray, grid: BeatGrid, motion_s: float) -> list[tuple[int, int, int]]:
-    """The best monotone chain of (stop, beat, placement) anchors (module doc, step 1): stop i lands at
-    `_placed(grid)[j, p]`, within `PLACE_S` of beat j."""
+def _chain(k: np.ndarray, value: np.ndarray, grid: BeatGrid, motion_s: float,
+           skip_stops: int = MAX_SKIP_STOPS) -> list[tuple[int, int, int]]:
+    """The best monotone chain of (stop, beat, placement) anchors (module doc, step 1): stop i, worth `value[i]`
+    (`stop_value`), lands at `_placed(grid)[j, p]`, within `PLACE_S` of beat j."""
     lo, hi = 1 - ANCHOR_CHANGE, 1 + ANCHOR_CHANGE
     placed, near = _placed(grid), _on_beat_weight()
-    gain = (grid.weights()[None, :, None] * (0.5 + 0.5 * strength)[:, None, None]) * near[None, None, :]
+    gain = (grid.weights()[None, :, None] * value[:, None, None]) * near[None, None, :]
     n, m, places = len(k), len(grid.beats), len(near)
     best, prev = np.full((n, m, places), -np.inf), np.full((n, m, places, 3), -1)
     slope0 = _start_slopes(k, placed, lo)
@@ -204,7 +211,7 @@ def _chain(k: np.ndarray, strength: np.ndarray, grid: BeatGrid, motion_s: float)
     for i in range(n):
         for j in range(m):
             if np.isfinite(best[i, j]).any():
-                _extend(best, prev, k, placed, gain, i, j, lo, hi)
+                _extend(best, prev, k, placed, gain, i, j, lo, hi, skip_stops)
     return _best_end(best, prev, k, placed, grid.seconds, motion_s)
 
 
@@ -231,9 +238,9 @@ def _start_slopes(k: np.ndarray, placed: np.ndarray, lo: float) -> np.ndarray:
     return np.where(np.isfinite(bb) & (slope >= lo), slope, np.nan)
 
 
-def _extend(best, prev, k, placed, gain, i: int, j: int, lo: float, hi: float) -> None:
+def _extend(best, prev, k, placed, gain, i: int, j: int, lo: float, hi: float, skip_stops: int) -> None:
     """Relax every anchor reachable from the anchors of stop i on beat j (any placement) within the skips."""
-    i2 = np.arange(i + 1, min(len(k), i + 1 + MAX_SKIP_STOPS))
+    i2 = np.arange(i + 1, min(len(k), i + 1 + skip_stops))
     j2 = np.arange(j + 1, min(placed.shape[0], j + 1 + MAX_SKIP_BEATS))
     if not i2.size or not j2.size:
         return
@@ -354,18 +361,52 @@ def _checked_pulse(motion: Motion, grid: BeatGrid, group: tuple[int, ...], slope
     return _times(slope, start, motion_s, motion.fps)
 
 
-def stop_anchors(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None) -> np.ndarray:
-    """The anchors `[A, 2]` (music s, motion s) of the stops of `dancers` (default: all of them together) moved
-    onto beats (module doc, step 1): what `plan` starts from, the same for every partner drawn for one lead."""
+def stop_value(strength: np.ndarray) -> np.ndarray:
+    """What moving a stop onto a beat is worth, by its strength (`stops`): the strongest stops, where a phrase
+    turns, go to the strongest beats."""
+    return 0.5 + 0.5 * strength
+
+
+def pooled_stops(motion: Motion, dancers: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Each dancer's own stops (`stops`, the kinematic beats the metrics find in that dancer), pooled: their
+    times (s) and what each is worth (`stop_value`); stops of different dancers within `MERGE_S` of the first of
+    them are one, at their value-weighted mean time, worth their sum. Summing the dancers' speed before finding
+    stops instead found the stops the two share and lost most of each one's own."""
+    found = [stops(motion, (d,)) for d in dancers]
+    k = np.concatenate([t for t, _ in found])
+    value = np.concatenate([stop_value(s) for _, s in found])
+    who = np.concatenate([np.full(len(t), d) for d, (t, _) in enumerate(found)])
+    order = np.argsort(k, kind="stable")
+    times, values, members = [], [], []
+    for i in order:
+        if times and k[i] - members[-1][0] <= MERGE_S and who[i] not in members[-1][1]:
+            members[-1][1].add(who[i])
+            times[-1] = (times[-1] * values[-1] + k[i] * value[i]) / (values[-1] + value[i])
+            values[-1] += value[i]
+        else:
+            times.append(k[i]), values.append(value[i]), members.append((k[i], {who[i]}))
+    return np.asarray(times, np.float64), np.asarray(values, np.float64)
+
+
+def stop_anchors(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None,
+                 pooled: bool = False) -> np.ndarray:
+    """The anchors `[A, 2]` (music s, motion s) of the stops of `dancers` (default: all of them; their summed
+    movement's stops, or with `pooled` each dancer's own, `pooled_stops`) moved onto beats (module doc, step 1):
+    what `plan` starts from, the same for every partner drawn for one lead."""
     motion_s = (motion.n_frames - 1) / motion.fps
-    k, strength = stops(motion, tuple(dancers or range(motion.n_dancers)))
+    dancers = tuple(dancers or range(motion.n_dancers))
+    if pooled:
+        k, value = pooled_stops(motion, dancers)
+    else:
+        k, strength = stops(motion, dancers)
+        value = stop_value(strength)
     placed = _placed(grid)
-    chain = _chain(k, strength, grid, motion_s)
+    chain = _chain(k, value, grid, motion_s, MAX_SKIP_STOPS * (len(dancers) if pooled else 1))
     return np.array([(placed[j, p], k[i]) for i, j, p in chain], np.float64).reshape(-1, 2)
 
 
 def plan(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None, pulse: float = PULSE,
-         group: tuple[int, ...] | None = None, anchors: np.ndarray | None = None) -> BeatWarp:
+         group: tuple[int, ...] | None = None, anchors: np.ndarray | None = None, pooled: bool = False) -> BeatWarp:
     """The warp that fits `motion` (at least `motion_frames_needed` long) to a music span, from the stops of
     `dancers` (default: all of them together; `anchors`: their `stop_anchors`, where already found); the beat
     pulse adds no stop to any dancer of `group` (default: `dancers`), the dancers the warp will play."""
@@ -377,7 +418,7 @@ def plan(motion: Motion, grid: BeatGrid, dancers: tuple[int, ...] | None = None,
                          f"within a {MAX_TEMPO_CHANGE:.0%} change of tempo; give at least "
                          f"{grid.seconds * (1 + MAX_TEMPO_CHANGE):.2f} s of motion")
     dancers = tuple(dancers or range(motion.n_dancers))
-    anchors = stop_anchors(motion, grid, dancers) if anchors is None else anchors
+    anchors = stop_anchors(motion, grid, dancers, pooled) if anchors is None else anchors
     slope, start = _piecewise_tempo(anchors, grid.seconds, motion_s, motion.fps)
     slope = gaussian_filter1d(slope, SMOOTH_S * motion.fps, mode="nearest")
     times = _checked_pulse(motion, grid, tuple(group or dancers), slope, start, motion_s, pulse)
@@ -401,7 +442,7 @@ def reground(positions: np.ndarray, skeleton, fps: float, floors, reaches=None) 
 
 def fit_to_music(motion: Motion, grid: BeatGrid, groups: list[tuple[int, ...]] | None = None,
                  lead: dict[int, tuple[int, ...]] | None = None, floors=None, pulse: float = PULSE,
-                 music: dict | None = None, reaches=None) -> tuple[Motion, list[BeatWarp]]:
+                 music: dict | None = None, reaches=None, pooled: bool = False) -> tuple[Motion, list[BeatWarp]]:
     """`motion` played to a music span: each group of dancers (default: each dancer alone) warped by one map
     planned from the stops of its `lead` dancers (default: the whole group), feet held again on `floors` (one
     per dancer) with legs no straighter than `reaches` (`reground`); `music` (file name, start, seconds) is
@@ -411,14 +452,14 @@ def fit_to_music(motion: Motion, grid: BeatGrid, groups: list[tuple[int, ...]] |
     out = np.empty((motion.n_dancers, frames, motion.n_joints, 3), np.float32)
     warps = []
     for group in groups:
-        warp = plan(motion, grid, (lead or {}).get(group[0], group), pulse, group)
+        warp = plan(motion, grid, (lead or {}).get(group[0], group), pulse, group, pooled=pooled)
         out[list(group)] = warp.apply(motion.positions[list(group)])
         warps.append(warp)
     if floors is not None:
         out = reground(out, motion.skeleton, motion.fps, floors, reaches)
     worst = max(w.max_tempo_change() for w in warps)
     fit = {"seconds": round(grid.seconds, 6), "beats": len(grid.beats), "pulse": pulse,
-           "warps": [w.summary() for w in warps]}
+           **({"pooled": True} if pooled else {}), "warps": [w.summary() for w in warps]}
     prov = {**motion.provenance, **(music or {}), "music_fit": fit}
     note = (f"fitted to {grid.seconds:.2f} s of music ({len(grid.beats)} beats): "
             f"{sum(len(w.anchors) for w in warps)} stops moved onto beats, local tempo within +-{worst:.0%}")
