@@ -99,6 +99,8 @@ def test_a_duet_chosen_by_pieces_keeps_its_choice_in_the_provenance(tiny_duet_ru
     # the partner chosen a piece at a time too (no whole draws chosen among), as many pieces as its lead
     assert len(fit["chosen_partner_pieces"]) == len(fit["chosen_pieces"]) and "chosen_draws" not in fit
     assert np.array_equal(made.positions, again.positions)  # made again from its provenance
+    # one map for both dancers, planned from both dancers' own stops (the lead's alone left the partner's off beat)
+    assert fit["pooled"] is True
 
 
 def test_a_duet_danced_to_music_keeps_its_partners_legs_bent_as_its_dancer_did(tiny_duet_run):

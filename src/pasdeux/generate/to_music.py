@@ -10,7 +10,8 @@ default, where the model's prior continues a latent sequence: the `default` solo
 model's leaders) the choice is made a piece at a time instead (`guided_latent`): `CANDIDATES` draws of each
 `PIECE_S` seconds of the prior's latents, the one whose dance so far lands best on the beats kept and continued
 from; a duet's partner is then chosen a piece at a time for that lead (`guided_partners`: the partner sampler's
-own draws, each continuing the departure kept so far, scored on lead and partner warped by the lead's map). The
+own draws, each continuing the departure kept so far, scored on lead and partner warped by one map planned from
+both dancers' stops). The
 same seed and music make the same choice, so a result is made again from its provenance. A partner answers a
 given lead played to the music first.
 """
@@ -63,7 +64,23 @@ DRAWS = 3
 # without the guard, whole draws 0.106, the plain duet 0.161), floating 0.010; the calmer half of 6 or 8
 # candidates: 1.34 / 1.02 / 1.21 and 1.36 / 1.03 / 1.20, a plateau, so 4 stay.
 # Under 1.5x either way (fast songs cap it: at 171 BPM the lead hits 0.35 of the beats against a ceiling of
-# 0.37 at its own number of stops), so duets are chosen among whole draws by default
+# 0.37 at its own number of stops), so duets are chosen among whole draws by default.
+# Why duets stay near 1.35x where solos reach 1.52x (issue 21; same models, songs and seeds, each row run on one
+# snapshot): a duet's BAS is the mean of its two dancers' own, and each dancer's stops are found alone; the map was
+# planned from the lead's stops only, so the partner's were placed only where they fell near the lead's (drawn as
+# without music and warped: lead 0.305 -> 0.413, partner 0.252 -> 0.270; 21 anchors for the lead's 29 stops in
+# 23 s, a solo 18 of 25). Planned from both dancers' own stops (`music_sync.pooled_stops`: 26 anchors of ~52
+# stops) the partner's are placed too (0.311) and the lead gives some up (0.389). By pieces, partners scored on
+# each candidate duet's own pooled map: lead 0.439 -> 0.421, partner 0.309 -> 0.334, the pair 1.343x -> 1.354x
+# (paired +0.003 +- 0.006 over 24 duets: the same), kinematic beats 1.008 -> 1.013, jitter 1.21 -> 1.23, 6.7 ->
+# 8.4 s per 20 s duet; 8 partner candidates a piece 1.347x in 13 s; partners ranked by the pair's BAS 1.404x but
+# at 1.06x the plain duet's stops (bought), and among candidates stopping no more than the median 1.316x; whole
+# draws ranked on pooled maps 1.255x (lead-only 1.236x) but their partners shook (jitter 1.34 of real). Even each
+# dancer warped on its own map (not one shared warp: the partner would lose its timing to the lead) reaches only
+# 1.454x. The cap is the hit ceiling: at the dance's own stops a duet's dancers can hit 0.458 of the beats on
+# average, and 1.5x its plain BAS (0.279) needs 0.418, 91 % of that ceiling, where a solo needs 87 % (0.396 of
+# 0.454; it reaches 88 %) and a duet by pieces reaches 82 %. So by pieces the map is planned from both dancers'
+# stops (both dance on the music, at the same pair score), and whole draws keep the lead's map
 PIECE_S = 3.0
 CANDIDATES = 4
 # Each piece is scored on the whole dance so far, so the cost grows with the square of the length (a long
@@ -95,7 +112,7 @@ def generated_seconds(grid: BeatGrid, fps: float) -> float:
 
 
 def _alignment(motion: Motion, grid: BeatGrid, group: tuple[int, ...], lead: tuple[int, ...],
-               anchors: np.ndarray | None = None) -> tuple[tuple[float, float], BeatWarp]:
+               anchors: np.ndarray | None = None, pooled: bool = False) -> tuple[tuple[float, float], BeatWarp]:
     """How well a group of dancers lands on the beats once warped to the music: the share of its stops on a beat
     (`metrics.music.stops_on_beats`, -1 for a group without stops), then Bailando's beat alignment (means over the
     group); and the warp. The share comes first because it does not grow with the number of stops: choosing draws
@@ -105,7 +122,7 @@ def _alignment(motion: Motion, grid: BeatGrid, group: tuple[int, ...], lead: tup
     rate (or 5 % or 10 % over it) ranked by BAS made fewer stops and less alignment (1.37-1.46x)."""
     from pasdeux.metrics.music import music_alignment
 
-    warp = plan(motion, grid, lead, group=group, anchors=anchors)  # anchors: the lead's, where already found
+    warp = plan(motion, grid, lead, group=group, anchors=anchors, pooled=pooled)  # anchors: where already found
     out = music_alignment(warp.apply(motion.positions[list(group)]), motion.skeleton, grid.beats, motion.fps)
     share = out["stops_on_beats"]
     return ((share if np.isfinite(share) else -1.0), out["bas"]), warp
@@ -239,13 +256,15 @@ def _partner_departures(model, cond, guess: torch.Tensor, kept: torch.Tensor | N
 
 
 def guided_partners(model, leads: np.ndarray, direction: str, seed: int, grid: BeatGrid,
-                    candidates: int | None = None, piece_s: float | None = None) -> tuple[np.ndarray, list[list[int]]]:
+                    candidates: int | None = None, piece_s: float | None = None,
+                    pooled: bool = False) -> tuple[np.ndarray, list[list[int]]]:
     """Partners `[n, T, J, 3]` for placed leads `[n, T, J, 3]` (as `duet.duet_prior` places them), chosen a piece
     at a time as `guided_latent` chooses leads: of `candidates` draws of each piece of the partner's departure from
     the model's best guess (the first piece's: the partners of the whole draws `draw_seed(seed, c)`, candidate 0
     the partner made without music; then the sampler's own continuations of the departure kept so far), the one
-    whose duet so far (lead and partner, warped by the one map planned from the lead's stops) lands best on the
-    beats, among the calmer half of them (`_calm`), is kept and continued from. Returns the partners and, per
+    whose duet so far (lead and partner, warped by one map: planned from the lead's stops, or with `pooled` from
+    both dancers' own, `music_sync.pooled_stops`) lands best on the beats, among the calmer half of them
+    (`_calm`), is kept and continued from. Returns the partners and, per
     piece, the candidate kept for each duet."""
     from pasdeux.generate.partners import finished_partners
     from pasdeux.generate.pipeline import inference
@@ -263,7 +282,8 @@ def guided_partners(model, leads: np.ndarray, direction: str, seed: int, grid: B
             raw = _partner_departures(model, cond, guess, kept, seed, p, k)
             out = model.decode(guess + model.sampler.finish(raw, cond.direction), cond)
             world = finished_partners(model, out, lead_t, role).reshape(n, k, *leads.shape[1:])
-            picks, starts = _choose_partners(model, leads, world, grid, starts, end * model.factor, end == steps)
+            picks, starts = _choose_partners(model, leads, world, grid, starts, end * model.factor, end == steps,
+                                             pooled)
             kept = raw[torch.as_tensor(np.arange(n) * k + np.array(picks)), :, :end].repeat_interleave(k, 0)
             chosen.append(picks)
     return world[np.arange(n), picks], chosen
@@ -283,7 +303,7 @@ def _calm(model, partners: np.ndarray) -> list[int]:
 
 
 def _choose_partners(model, leads: np.ndarray, world: np.ndarray, grid: BeatGrid, starts: np.ndarray, frames: int,
-                     final: bool) -> tuple[list[int], np.ndarray]:
+                     final: bool, pooled: bool = False) -> tuple[list[int], np.ndarray]:
     """Per duet, which candidate partner `world[i, c]` makes the duet's first `frames` frames land best on the beats
     (the first of equals) among those no shakier than the median candidate so far (`_calm`), and where the kept
     duet's warp starts."""
@@ -291,16 +311,19 @@ def _choose_partners(model, leads: np.ndarray, world: np.ndarray, grid: BeatGrid
     for i, lead in enumerate(leads):
         duets = [Motion(np.stack([lead, partner])[:, :frames], model.skeleton, model.fps) for partner in world[i]]
         part = _reached(duets[0], grid, starts[i], final)
-        anchors = stop_anchors(duets[0], part, (0,))  # the lead's stops: one map's anchors for every candidate
-        scored = {c: _alignment(duets[c], part, (0, 1), (0,), anchors) for c in _calm(model, world[i, :, :frames])}
+        # the lead's stops: one map's anchors for every candidate; pooled: each duet's own, from both dancers' stops
+        anchors = None if pooled else stop_anchors(duets[0], part, (0,))
+        scored = {c: _alignment(duets[c], part, (0, 1), (0, 1) if pooled else (0,), anchors, pooled)
+                  for c in _calm(model, world[i, :, :frames])}
         picks.append(max(scored, key=lambda c: scored[c][0]))
         starts[i] = float(scored[picks[-1]][1].source_times[0])
     return picks, starts
 
 
 def _fit(motion: Motion, chosen: list[int] | None, grid: BeatGrid, groups, lead, floors, music: dict | None,
-         pieces: list | None = None, partner_pieces: list | None = None, reaches: list | None = None) -> Motion:
-    out = fit_to_music(motion, grid, groups, lead, floors, music=music, reaches=reaches)[0]
+         pieces: list | None = None, partner_pieces: list | None = None, reaches: list | None = None,
+         pooled: bool = False) -> Motion:
+    out = fit_to_music(motion, grid, groups, lead, floors, music=music, reaches=reaches, pooled=pooled)[0]
     fit = dict(out.provenance["music_fit"])
     if chosen is not None:  # chosen among whole draws
         fit.update(draws=DRAWS, chosen_draws=chosen)  # draw k: draw_seed(seed, k)
@@ -335,15 +358,17 @@ def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, m
 
 def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
                         direction: str | None = None, pieces: bool = False) -> Motion:
-    """`n` fresh duets danced to a music span: each lead and its partner warped by one map planned from the
-    lead's stops (the partner answers the lead, so it keeps answering in time). `pieces`: each lead chosen a piece
-    at a time by its own stops (`guided_latent`), then its partner a piece at a time by the duet's
-    (`guided_partners`); else the best of `DRAWS` whole draws."""
+    """`n` fresh duets danced to a music span: each lead and its partner warped by one map (the partner answers
+    the lead, so it keeps answering in time), planned from the lead's stops. `pieces`: each lead chosen a piece at
+    a time by its own stops (`guided_latent`), then its partner a piece at a time by the duet's
+    (`guided_partners`), the map planned from both dancers' own stops (`music_sync.pooled_stops`; `PIECES_MAX_S`'s
+    note); else the best of `DRAWS` whole draws."""
     from pasdeux.generate.duet import duet_prior
 
     direction, seed = direction or "a2b", pick_seed(seed)
     seconds = generated_seconds(grid, model.fps)
-    groups, lead = [(2 * k, 2 * k + 1) for k in range(n)], {2 * k: (2 * k,) for k in range(n)}
+    groups = [(2 * k, 2 * k + 1) for k in range(n)]
+    lead = {2 * k: (2 * k, 2 * k + 1) if pieces else (2 * k,) for k in range(n)}  # the map's stops (pieces: both)
     lead_role = 0 if direction == "a2b" else 1  # each duet is (lead, partner); the lead is dancer A in a2b
     floors = [model.dancer_floor(lead_role if d % 2 == 0 else 1 - lead_role) for d in range(2 * n)]
     # partners keep the leg reach they were generated with (`partners.ground_partners`); leads are left free
@@ -353,12 +378,12 @@ def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = No
         partner_kept: list[list[int]] = []
 
         def partners(leads: np.ndarray) -> np.ndarray:
-            made, chosen = guided_partners(model, leads, direction, seed, grid)
+            made, chosen = guided_partners(model, leads, direction, seed, grid, pooled=True)
             partner_kept.extend(chosen)
             return made
 
         motion = duet_prior(model, n, seconds, seed, direction=direction, latent=z, partners=partners)
-        return _fit(motion, None, grid, groups, lead, floors, music, kept, partner_kept, reaches)
+        return _fit(motion, None, grid, groups, lead, floors, music, kept, partner_kept, reaches, pooled=True)
     motion, chosen = best_draws(lambda s: duet_prior(model, n, seconds, s, direction=direction), seed, grid,
                                 groups, lead)
     return _fit(motion, chosen, grid, groups, lead, floors, music, reaches=reaches)
