@@ -83,6 +83,23 @@ def test_dancing_to_the_song_against_the_same_dance_without_it(pack, tiny_run, t
         assert result[kind]["real"]["jitter_ratio"] == pytest.approx(1.0, abs=0.05)
 
 
+def test_a_duets_figures_keep_each_dancers_alignment_beside_the_pairs(duet):
+    """The pair's BAS is the mean of its dancers' own: a lead on the beats and a partner off them score between,
+    and each is reported, so a partner left off the music shows."""
+    from pasdeux.bench.music import beat_figures
+    from pasdeux.metrics.music import motion_beat_times
+    from pasdeux.music import Music
+
+    pair = duet.seconds(0, 20)
+    lead_stops = motion_beat_times(pair.positions[0], pair.skeleton, pair.fps)[0]
+    span = Music(np.zeros(2000, np.float32), 100, 120.0, lead_stops, np.zeros(len(lead_stops), int), lead_stops[:0],
+                 np.zeros(1, np.float32), np.zeros(1), "lead.wav")  # the lead's own stops as the beats
+    out = beat_figures(pair, span, None)
+    assert out["bas_lead"] == pytest.approx(1.0) and out["bas_partner"] < 0.8
+    assert out["bas"] == pytest.approx((out["bas_lead"] + out["bas_partner"]) / 2)
+    assert "bas_lead" not in beat_figures(pair.dancer(0), span, None)  # a solo has only its own
+
+
 def test_real_dance_against_songs_it_was_not_made_to_is_the_chance_level(duet):
     """A real dancer's 20 s against 120 BPM clicks (counts 1..8): hits well under the ceiling its stops allow,
     and that ceiling is its stops per music beat."""

@@ -7,15 +7,17 @@
    by a solo model and a duet model for each seed (offset per song, `SONG_SEED_STRIDE`), as
    `generate prior --music` and `duet prior --music` make it
    (`generate.to_music`: the best fitting of three draws, warped to the beats; with `pieces`, chosen a piece at a
-   time, `to_music.guided_latent`, and a duet's partner too, `to_music.guided_partners`), timed (`generate_s`).
+   time, `to_music.guided_latent`, and a duet's partner too, `to_music.guided_partners`, on one map from both
+   dancers' stops), timed (`generate_s`).
    The same generation without music (same model, seed and length: what the mode makes without `--music`) is
    the row to beat. Each is
    scored with the beat alignment score and beat hits (`metrics.music`; beside them the hits on the strong
    beats, counts 1, 3, 5, 7, the ceiling each dance's own number of stops puts on both, and the share of the
    dance's stops on a beat), kinematic beats per second with their ratio to the plain row's
    (`kinematic_beats_ratio`, and `no_extra_beats`: within `EXTRA_BEATS_BOUND`, music-v1's rule), the
-   warp's largest local tempo change, jitter (mean acceleration over the real test windows') and the feet
-   (`metrics.foot_metrics` against the real data's floor), beside the same figures of the real test dance
+   warp's largest local tempo change, a duet's lead's and partner's own BAS (`bas_lead`, `bas_partner`),
+   jitter (mean acceleration over the real test windows') and the feet (`metrics.foot_metrics` against the
+   real data's floor), beside the same figures of the real test dance
    of the model's data (the solo protocol's video duet or the duet protocol's salsa takes, chosen by the
    model's skeleton). That real dance is also scored against every song's span (`real_to_songs`): it was
    not made to these songs, so its hits are the chance level, and its ceiling what real dancers' stops allow.
@@ -55,7 +57,10 @@ BEAT_KEYS = ("bas", "beat_hits", "beat_hits_ceiling", "beat_hits_strong", "beat_
 # stops about once a second, the smallest change one run can show; the warp alone, without its beat pulse, moved
 # the rate by -1.6 % (solo) on the benchmark's songs and seeds
 EXTRA_BEATS_BOUND = 0.05
-SUMMED = (*BEAT_KEYS, "jitter_ratio", "foot_contact_share", "foot_skating_ratio", "floating")
+# A duet's BAS is the mean of its two dancers' own (each dancer's stops found alone), so each is kept beside it:
+# where the lead lands and the partner does not, the pair's score hides it
+DANCER_KEYS = ("bas_lead", "bas_partner")
+SUMMED = (*BEAT_KEYS, *DANCER_KEYS, "jitter_ratio", "foot_contact_share", "foot_skating_ratio", "floating")
 TIMED = ("generate_s",)
 
 
@@ -102,9 +107,13 @@ def dance_figures(motion: Motion, span, real_accel: float, leg: float, floors: S
 
 
 def beat_figures(motion: Motion, span, leg: float) -> dict:
-    """The beat figures (`BEAT_KEYS`) of a motion against a music span it starts with."""
+    """The beat figures (`BEAT_KEYS`) of a motion against a music span it starts with; for a duet (lead, partner)
+    also each dancer's BAS (`DANCER_KEYS`)."""
     out = metrics.music_alignment(motion.positions, motion.skeleton, span.beats, motion.fps, leg, span.counts)
-    return {k: out[k] for k in BEAT_KEYS}
+    figures = {k: out[k] for k in BEAT_KEYS}
+    if motion.n_dancers == len(DANCER_KEYS):
+        figures.update({k: d["bas"] for k, d in zip(DANCER_KEYS, out["dancers"], strict=True)})
+    return figures
 
 
 def _feet(positions: np.ndarray, motion: Motion, leg: float, floor: float) -> dict:
