@@ -284,3 +284,29 @@ def test_the_cli_trains_on_paired_files_and_writes_partners(tmp_path, shared_dat
     assert main(["duet", "partner", str(run), "--lead", str(salsa / "60_13.bvh"), "--start", "15", "--seconds", "8",
                  "-o", str(tmp_path / "r.npz")]) == 2
     assert not (tmp_path / "q.npz").exists() and not (tmp_path / "r.npz").exists()
+
+
+def test_fresh_duets_lead_as_the_leading_dancer_moves(model, parts, tmp_path):
+    """A whole duet from nothing draws its leader from the prior of the dancer who leads (fitted on that
+    dancer's motion alone); a folder saved before those priors draws leaders from the prior of both, as it did."""
+    from safetensors.torch import load_file, save_file
+
+    from pasdeux.models.base import generator
+
+    assert all(bool(p.fitted) for p in model.lead_priors)
+    leads = {d: generate.duet_prior(model, n=2, seconds=4, seed=3, direction=d).positions[0::2] for d in ("a2b", "b2a")}
+    frames = leads["a2b"].shape[1]
+    with torch.no_grad():
+        own = model.lead_priors[1].sample(2, model.solo.latent_steps(frames), generator(3))
+    centred, _ = sample_with_root(model.solo, 2, frames, 3, latent=own)
+    np.testing.assert_allclose(center(leads["b2a"], model.skeleton), center(centred, model.skeleton), atol=1e-5)
+    assert np.abs(leads["a2b"] - leads["b2a"]).max() > 0.05  # each role its own leaders
+    folder = model.save_pretrained(tmp_path / "old")
+    state = load_file(str(folder / "model.safetensors"))
+    for key in [k for k in state if k.startswith("lead_priors.")]:
+        del state[key]
+    save_file(state, str(folder / "model.safetensors"))
+    old = load_model(folder)
+    pooled, _ = sample_with_root(old.solo, 2, frames, 3)
+    np.testing.assert_allclose(center(generate.duet_prior(old, n=2, seconds=4, seed=3, direction="b2a").positions[0::2],
+                                      model.skeleton), center(pooled, model.skeleton), atol=1e-5)

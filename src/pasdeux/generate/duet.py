@@ -39,13 +39,17 @@ def _labels(n: int) -> tuple[str, ...]:
 def duet_prior(model: PartnerModel, n: int = 1, seconds: float = 8.0, seed: int | None = None,
                direction: str = "a2b", latent: torch.Tensor | None = None,
                partners: Callable[[np.ndarray], np.ndarray] | None = None) -> Motion:
-    """`n` fresh duets of `seconds` each: a leader sampled from the model's solo prior and a partner for it
+    """`n` fresh duets of `seconds` each: a leader sampled from the model's prior of the dancer who leads
+    (`PartnerModel.lead_latent`) and a partner for it
     (`latent`: the leaders' given prior latents, `pipeline.sample_with_root`; `partners`: makes the partners
     `[n, T, J, 3]` for the placed leaders `[n, T, J, 3]` instead of one draw of the model's sampler, as music's
     guided sampling chooses them a piece at a time)."""
     model = check_duet_model(model)
     seed = pick_seed(seed)
     frames = max(model.min_frames, int(round(float(seconds) * model.fps)))
+    if latent is None:  # leaders that move as the dancer who leads does
+        with torch.no_grad():
+            latent = model.lead_latent(n, frames, generator(seed), direction_index(direction))
     centred, vel = pipeline.sample_with_root(model.solo, n, frames, seed, latent=latent)
     leads = place(centred, vel, np.zeros((n, 2), np.float32))
     made = partner_windows(model, leads, direction, 1.0, 1, seed + 1)[:, 0] if partners is None else partners(leads)

@@ -353,6 +353,16 @@ class PartnerModel(MotionModel):
         """How straight dancer `dancer`'s legs get in the training data (`grounding.leg_reach`; 1: unknown)."""
         return 1.0
 
+    def lead_latent(self, n: int, frames: int, gen: torch.Generator, role: int) -> Tensor:
+        """Prior latents of `n` leaders of `frames` frames moving as dancer `role` (0: A, 1: B) leads, for `solo`
+        to decode (whole duets from nothing); by default the solo model's own prior."""
+        return self.solo.prior_latent(n, frames, gen)
+
+    def lead_prior(self, role: int) -> Any:
+        """The latent prior `lead_latent` draws leaders of dancer `role` from, where it is one that music can
+        continue a piece at a time (`ar_prior.ARPrior`); by default the solo model's own, if it has one."""
+        return getattr(self.solo, "prior", None)
+
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses, in the
         data's units (what completes leads that lack some joints)."""

@@ -1,7 +1,7 @@
 """After training, a duet model's sampling is fitted to its real training duets (`fit`, the model's
 `fit_prior`):
 
-1. the leader's solo prior, on both dancers;
+1. the leader's solo prior, on both dancers, and each dancer's own prior of leaders (`DuetVAE.lead_latent`);
 2. the deviation bank (the real partners' posterior departures from the best guess, keyed by the best guess and
    the leader's pace) and the deviation prior: an AR prior of those departures (for folders without a bank);
 3. its drive: real partners depart most where the leader moves most (`deviations.fit_drive`);
@@ -28,6 +28,8 @@ from pasdeux.models import deviations as dev
 if TYPE_CHECKING:
     from pasdeux.models.duet import DuetVAE
 
+LEAD_MAX_RADIUS = 0.98  # each dancer's prior of leaders stays at the dancer's own spread: fitted freely, the
+# salsa follower's drifted off (her feet 0.5-2.6 m above the floor within 10 s)
 CALIBRATION_WINDOWS = 32  # training windows per direction on which sampled partners' speed is calibrated
 DEVIATION_SMOOTHING = (0.0, 0.5, 0.75, 1.0, 1.5, 2.0)  # latent steps tried
 DEVIATION_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # spreads tried, relative to the fitted deviation prior's
@@ -36,9 +38,23 @@ DEVIATION_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # spreads tried, relative to 
 @torch.no_grad()
 def fit(model: DuetVAE, sequences: list[np.ndarray]) -> None:
     """Fit every prior of `model` and calibrate its samples on whole training duets `[2, T, J, 3]`."""
-    model.solo.fit_prior([s[d] for s in sequences for d in range(2)])
+    by_dancer = [model.solo.posterior_means([s[d] for s in sequences]) for d in range(2)]
+    model.solo.prior.fit([mu for pair in zip(*by_dancer) for mu in pair])  # both dancers (variations, music)
+    fit_lead_priors(model, by_dancer)
     model.fit_sampler(sequences)
     calibrate(model, sequences)
+
+
+def fit_lead_priors(model: DuetVAE, by_dancer: list[list[Tensor]]) -> None:
+    """Each dancer's own prior of leaders (`DuetVAE.lead_latent`) from the latents of that dancer's training
+    motion, kept stationary at its spread (`LEAD_MAX_RADIUS`). On stop 27's salsa model, leads from the prior of
+    both dancers turned like neither (facing speed median 2.2 rad/s, 95th percentile 10.3) and shook 0.84 / 0.71
+    as much as the real leader / follower (travel included); from each dancer's own prior the leader turned as
+    he does (1.5 and 6.7: his 1.6 and 6.7) and the follower nearly as she does (3.2 and 16: her 3.0 and 12.6),
+    shaking 0.80 / 0.99 as much as they do, and the partners of fresh a2b duets skated in 0.21 of planted
+    frame pairs instead of 0.25 (3 seeds x 8 x 10 s; real follower 0.17; b2a 0.16 either way)."""
+    for prior, mus in zip(model.lead_priors, by_dancer):
+        prior.fit(mus, max_radius=LEAD_MAX_RADIUS)
 
 
 @torch.no_grad()

@@ -209,13 +209,17 @@ class SequenceVAE(MotionModel):
         return self.prior.smooth_noise(mu.shape[0], mu.shape[-1], gen)
 
     @torch.no_grad()
-    def fit_prior(self, sequences: list[np.ndarray]) -> None:
-        """Fit the AR prior to the posterior means of whole (uncentred) training sequences `[T, J, 3]`."""
+    def posterior_means(self, sequences: list[np.ndarray]) -> list[Tensor]:
+        """The latent sequence `[L, Z]` of each whole (uncentred) sequence `[T, J, 3]`, as its posterior mean."""
         mus = []
         for seq in sequences:
             world = torch.as_tensor(np.asarray(seq, np.float32), device=self.device)[None]
-            mus.append(self.encode(self.features(world)[..., :self.n_pose])[0][0].T)  # [L, Z]
-        self.prior.fit(mus)
+            mus.append(self.encode(self.features(world)[..., :self.n_pose])[0][0].T)
+        return mus
+
+    def fit_prior(self, sequences: list[np.ndarray]) -> None:
+        """Fit the AR prior to the posterior means of whole (uncentred) training sequences `[T, J, 3]`."""
+        self.prior.fit(self.posterior_means(sequences))
 
     # --- training ---------------------------------------------------------------------------
     def loss(self, world: Tensor, step: int) -> dict[str, Tensor]:
