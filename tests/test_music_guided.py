@@ -103,17 +103,30 @@ def test_a_duet_chosen_by_pieces_keeps_its_choice_in_the_provenance(tiny_duet_ru
     assert fit["pooled"] is True
 
 
-def test_a_duet_danced_to_music_keeps_its_partners_legs_bent_as_its_dancer_did(tiny_duet_run):
-    """Warped to the music, the partner's feet are held again; its legs still straighten no further than its
-    dancer's did in training (as `partners.ground_partners` made them), whichever way the duet is chosen."""
+def test_a_duet_danced_to_music_keeps_its_dancers_legs_bent_as_they_were(tiny_duet_run):
+    """Warped to the music, both dancers' feet are held again; their legs still straighten no further than in
+    training (as `pipeline.ground` and `partners.ground_partners` made them), whichever way the duet is chosen."""
     from pasdeux.body import leg_extension
     from pasdeux.models import load_model
 
     duet_model = load_model(tiny_duet_run)
     duet_model.leg_reaches[1] = reach = 0.9  # a dancer who keeps a bend (the tiny model's legs reach 0.999)
+    duet_model.solo.leg_reach.fill_(0.92)  # and leaders who keep another
     for pieces in (False, True):
         made = to_music.duet_prior_to_music(duet_model, click_grid(seconds=4.0), 1, seed=3, pieces=pieces)
         assert leg_extension(made.positions[1], made.skeleton).max() <= reach + 1e-4
+        assert leg_extension(made.positions[0], made.skeleton).max() <= 0.92 + 1e-4
+
+
+def test_a_solo_danced_to_music_keeps_its_legs_bent_as_they_were(tiny_run):
+    from pasdeux.body import leg_extension
+    from pasdeux.models import load_model
+
+    solo = load_model(tiny_run)
+    solo.leg_reach.fill_(0.9)
+    for pieces in (False, True):
+        made = to_music.prior_to_music(solo, click_grid(seconds=4.0), 2, seed=3, pieces=pieces)
+        assert leg_extension(made.positions, made.skeleton).max() <= 0.9 + 1e-4
 
 
 @pytest.fixture(scope="module")

@@ -384,7 +384,9 @@ def pooled_stops(motion: Motion, dancers: tuple[int, ...]) -> tuple[np.ndarray, 
             times[-1] = (times[-1] * values[-1] + k[i] * value[i]) / (values[-1] + value[i])
             values[-1] += value[i]
         else:
-            times.append(k[i]), values.append(value[i]), members.append((k[i], {who[i]}))
+            times.append(k[i])
+            values.append(value[i])
+            members.append((k[i], {who[i]}))
     return np.asarray(times, np.float64), np.asarray(values, np.float64)
 
 

@@ -204,14 +204,15 @@ def _choose(model, z: torch.Tensor, drawn: torch.Tensor, grid: BeatGrid, starts:
 
 
 def guided_latent(model, n: int, frames: int, seed: int, grid: BeatGrid, candidates: int | None = None,
-                  piece_s: float | None = None) -> tuple[torch.Tensor, list[list[int]]]:
+                  piece_s: float | None = None, prior=None) -> tuple[torch.Tensor, list[list[int]]]:
     """Prior latents `[n, Z, steps]` for `n` dancers of `frames` frames, chosen a piece (`piece_s` seconds,
     default `PIECE_S`) at a time: of `candidates` (default `CANDIDATES`) draws of a piece (the first: the
     first piece of the whole draws `draw_seed(seed, k)`, draw 0 being the dance made without music; then the
     prior's own continuations of what was kept), the one whose dance so far lands on the beats best once warped
     (`_alignment`) is kept and continued from. Returns the latents and, per piece, the candidate kept for each
     dancer. Stops near a piece's end move a little once the next piece is decoded after it; the last piece is
-    chosen on the whole span, as the dance will be warped."""
+    chosen on the whole span, as the dance will be warped. `prior`: the latent prior drawn from (default the
+    model's; a duet's leaders: the leading dancer's, `PartnerModel.lead_prior`)."""
     from pasdeux.generate.pipeline import inference
     from pasdeux.models.base import generator
 
@@ -219,14 +220,14 @@ def guided_latent(model, n: int, frames: int, seed: int, grid: BeatGrid, candida
         raise ConfigError(f"model {model.name!r} has no prior that continues a latent sequence, so it cannot be "
                           "guided a piece at a time; leave pieces off (the best of whole draws is kept)")
     k, steps = candidates or CANDIDATES, model.latent_steps(frames)
-    piece = _piece_steps(model, piece_s)
+    piece, prior = _piece_steps(model, piece_s), prior or model.prior
     with inference(model):
-        firsts = torch.stack([model.prior_latent(n, frames, generator(draw_seed(seed, c))) for c in range(k)])
+        firsts = torch.stack([prior.sample(n, steps, generator(draw_seed(seed, c))) for c in range(k)])
         z, starts, chosen = firsts[0][..., :0], np.zeros(n), []
         for at in range(0, steps, piece):
             size = min(piece, steps - at)
             drawn = firsts[..., :size] if not at else _continuations(
-                model.prior, z, size, k, generator(piece_seed(seed, at // piece)))
+                prior, z, size, k, generator(piece_seed(seed, at // piece)))
             picks, starts = _choose(model, z, drawn, grid, starts, frames, at + size == steps)
             z = torch.cat([z, drawn[picks, torch.arange(n)]], -1)
             chosen.append(picks)
@@ -346,14 +347,14 @@ def prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, m
     seconds, seed = generated_seconds(grid, model.fps), pick_seed(seed)
     pieces = guidable(model) and grid.seconds <= PIECES_MAX_S if pieces is None else pieces
     groups = [(d,) for d in range(1 if long else n)]
-    floors = [model.floor_model] * len(groups)
+    floors, reaches = [model.floor_model] * len(groups), [model.max_extension] * len(groups)
     if pieces:
         z, kept = guided_latent(model, len(groups), frames_at(model, seconds), seed, grid)
         motion = long_form(model, seconds, seed, latent=z) if long else prior(model, n, seconds, seed, latent=z)
-        return _fit(motion, None, grid, groups, None, floors, music, kept)
+        return _fit(motion, None, grid, groups, None, floors, music, kept, reaches=reaches)
     motion, chosen = best_draws(lambda s: long_form(model, seconds, s) if long else prior(model, n, seconds, s),
                                 seed, grid, groups, {})
-    return _fit(motion, chosen, grid, groups, None, floors, music)
+    return _fit(motion, chosen, grid, groups, None, floors, music, reaches=reaches)
 
 
 def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = None, music: dict | None = None,
@@ -371,10 +372,11 @@ def duet_prior_to_music(model, grid: BeatGrid, n: int = 1, seed: int | None = No
     lead = {2 * k: (2 * k, 2 * k + 1) if pieces else (2 * k,) for k in range(n)}  # the map's stops (pieces: both)
     lead_role = 0 if direction == "a2b" else 1  # each duet is (lead, partner); the lead is dancer A in a2b
     floors = [model.dancer_floor(lead_role if d % 2 == 0 else 1 - lead_role) for d in range(2 * n)]
-    # partners keep the leg reach they were generated with (`partners.ground_partners`); leads are left free
-    reaches = [None if d % 2 == 0 else model.dancer_leg_reach(1 - lead_role) for d in range(2 * n)]
+    # every dancer keeps the leg reach it was generated with (`pipeline.ground`, `partners.ground_partners`)
+    reaches = [model.solo.max_extension if d % 2 == 0 else model.dancer_leg_reach(1 - lead_role) for d in range(2 * n)]
     if pieces:
-        z, kept = guided_latent(model.solo, n, max(model.min_frames, int(round(seconds * model.fps))), seed, grid)
+        z, kept = guided_latent(model.solo, n, max(model.min_frames, int(round(seconds * model.fps))), seed, grid,
+                                prior=model.lead_prior(lead_role))
         partner_kept: list[list[int]] = []
 
         def partners(leads: np.ndarray) -> np.ndarray:
