@@ -3,8 +3,8 @@
 A decoder fed latents from the prior can drift off the pose manifold, where bones stretch and
 shrink from frame to frame. Walking the skeleton tree from the root, each child joint is moved
 along its bone's current direction so the bone has (a blend towards) its mean training length;
-directions, and so the motion itself, are kept. The girdles real bodies hold rigid (pelvis, shoulders) are given
-their real shapes again (`fit_girdles`), since the angle between two bones is not a bone's length.
+directions, and so the motion itself, are kept. The pelvis real bodies hold rigid is given its real shape again
+(`fit_girdles`), since the angle between two bones is not a bone's length.
 """
 
 from __future__ import annotations
@@ -92,7 +92,6 @@ def relax_bone_lengths(positions: np.ndarray, skeleton: Skeleton, lengths: np.nd
         error = vec * (1 - target / vec.norm(dim=-1, keepdim=True).clamp_min(1e-8))  # child end too far out by
         out += (spread_t @ error.reshape(len(a), -1)).reshape(out.shape)
     return out.transpose(0, 1).reshape(shape).numpy().astype(positions.dtype)
-
 
 
 def girdles(positions: np.ndarray, skeleton: Skeleton, max_frames: int = 1000) -> np.ndarray:
