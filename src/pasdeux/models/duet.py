@@ -443,7 +443,7 @@ class DuetVAE(PartnerModel):
 
     def lead_latent(self, n: int, frames: int, gen: torch.Generator, role: int) -> Tensor:
         """Prior latents `[n, Z, steps]` of `n` leaders moving as dancer `role` does (the solo model's prior, of
-        both dancers, for folders saved before). Drawn from both, a salsa leader turned like the follower
+        both dancers, for folders saved before). Drawn from both, a salsa leader turned like neither dancer
         (facing speed median 2.2 rad/s, 95th percentile 10.3, against the real leader's 1.6 and 6.7) and swung
         the partner placed in its frame round with it (skating 0.25 against the real follower's 0.17)."""
         return self.lead_prior(role).sample(n, self.solo.latent_steps(frames), gen)
