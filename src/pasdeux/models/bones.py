@@ -174,16 +174,23 @@ def fit_girdles(positions: np.ndarray, skeleton: Skeleton, parts: np.ndarray, sh
         return positions
     out = np.array(positions, dtype=np.float64)
     for root, members in _parts(parts):
-        moved = np.zeros_like(out)
-        moved[..., members, :] = _turned(out[..., members, :] - out[..., root, None, :],
-                                         np.asarray(shapes, np.float64)[members] - shapes[root])
-        inside = np.zeros(skeleton.n_joints, bool)
-        inside[members + [root]] = True
-        for j, parent in enumerate(skeleton.parents):  # parents come before children: what hangs from it follows
-            if parent >= 0 and not inside[j]:
-                moved[..., j, :] = moved[..., parent, :]
-        out += moved
+        moved = np.zeros(out.shape[:-2] + (len(members) + 1, 3))  # the root (last) stays
+        moved[..., :-1, :] = _turned(out[..., members, :] - out[..., root, None, :],
+                                     np.asarray(shapes, np.float64)[members] - shapes[root])
+        out += moved[..., _hung_from(skeleton.parents, root, members), :]
     return out.astype(positions.dtype)
+
+
+def _hung_from(parents: list[int], root: int, members: list[int]) -> np.ndarray:
+    """For each joint `[J]`, which girdle joint it moves with (its index in `members`, or `len(members)` for
+    the root and for joints that do not hang from the girdle): parents come before children."""
+    at = np.full(len(parents), len(members))
+    at[members] = np.arange(len(members))
+    inside = set(members) | {root}
+    for j, parent in enumerate(parents):
+        if j not in inside and parent >= 0:
+            at[j] = at[parent]
+    return at
 
 
 def _turned(given: np.ndarray, template: np.ndarray) -> np.ndarray:
@@ -195,9 +202,9 @@ def _turned(given: np.ndarray, template: np.ndarray) -> np.ndarray:
     # How well a frame shows its own turn: its girdle's second extent over its first, as a share of the real
     # one's (a squeezed girdle is flat: near 0). Frames that show it keep their own turn; the others take their
     # neighbours'.
-    spread = np.linalg.svd(own, compute_uv=False)
+    spread = np.sqrt(np.maximum(np.linalg.eigvalsh(np.swapaxes(own, -1, -2) @ own), 0))  # singular values, rising
     ref = np.linalg.svd(template.T @ template, compute_uv=False)
-    sure = np.clip(spread[..., 1] / np.maximum(spread[..., 0], 1e-12) / (ref[1] / ref[0]), 0, 1)[..., None, None]
+    sure = np.clip(spread[..., 1] / np.maximum(spread[..., 2], 1e-12) / (ref[1] / ref[0]), 0, 1)[..., None, None]
     sure = sure ** SURE_POWER
     near = gaussian_filter1d(own * sure, GIRDLE_SMOOTH, axis=1, mode="nearest")
     u, _, vt = np.linalg.svd(sure * own + (1 - sure) * near)
