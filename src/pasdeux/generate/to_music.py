@@ -220,7 +220,7 @@ def guided_latent(model, n: int, frames: int, seed: int, grid: BeatGrid, candida
         raise ConfigError(f"model {model.name!r} has no prior that continues a latent sequence, so it cannot be "
                           "guided a piece at a time; leave pieces off (the best of whole draws is kept)")
     k, steps = candidates or CANDIDATES, model.latent_steps(frames)
-    piece, prior = _piece_steps(model, piece_s), prior or model.prior
+    piece, prior = _piece_steps(model, piece_s), model.prior if prior is None else prior
     with inference(model):
         firsts = torch.stack([prior.sample(n, steps, generator(draw_seed(seed, c))) for c in range(k)])
         z, starts, chosen = firsts[0][..., :0], np.zeros(n), []
