@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import pasdeux
+from pasdeux.kinematics import descendants
 from pasdeux.models.bones import fit_girdles, girdle_shapes, girdles
 
 
@@ -38,7 +39,7 @@ def test_a_squeezed_pelvis_gets_its_real_shape_back_and_real_motion_keeps_its_ow
     assert np.abs(fit_girdles(real, sk, parts, shape) - real).max() < 1e-3
     width = _hip_width(real, sk).mean()
     root = sk.joints.index("hip")
-    left = [j for j in range(sk.n_joints) if _under(sk, j, sk.joints.index("lButtock"))]
+    left = descendants(sk.parents, sk.joints.index("lButtock"))
     squeezed = real.copy()
     turn = Rotation.from_euler("y", 160, degrees=True).as_matrix()
     frames = slice(40, 52)
@@ -48,11 +49,3 @@ def test_a_squeezed_pelvis_gets_its_real_shape_back_and_real_motion_keeps_its_ow
     fixed = fit_girdles(squeezed, sk, parts, shape)
     np.testing.assert_allclose(_hip_width(fixed, sk), width, atol=2e-3)
     np.testing.assert_allclose(sk.bone_lengths(fixed), sk.bone_lengths(real), atol=2e-4)  # 0.2 mm
-
-
-def _under(sk, joint, top):
-    while joint >= 0:
-        if joint == top:
-            return True
-        joint = sk.parents[joint]
-    return False
