@@ -390,3 +390,31 @@ def test_frames_where_another_person_may_hide_a_dancer_are_told_from_clear_ones(
     assert hidden.tolist() == [[False, False, True, False, True, False]]
     clear = ~hidden
     assert quality.found_where_visible(found, clear) == [0.75]  # 3 of the 4 clear frames
+
+
+def _walker(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Frame landmarks `[T, 33, 3]` of a person 100 px high whose torso's centre is at `(xs, ys)` per frame."""
+    pts = np.zeros((len(xs), 33, 3))
+    pts[..., 0] = xs[:, None]
+    pts[..., 1] = ys[:, None] + np.linspace(-50.0, 50.0, 33)[None]
+    pts[:, [11, 12, 23, 24], 1] = ys[:, None]
+    return pts
+
+
+def test_a_track_sliding_onto_a_close_walker_it_crosses_is_a_switch_while_walking_skips_and_gaps_are_not():
+    t = np.arange(40.0)
+    jitter = 1.5 * np.sin(1.7 * t)  # landmark noise, a pixel or two
+    a = _walker(100 + 3 * t + jitter, 200 + jitter)  # walking right, 0.03 body heights a frame
+    b = _walker(220 - 3 * t, 170 + jitter)  # walking left 30 px (0.3 body heights) farther up the frame
+    swapped = np.concatenate([a[:20], b[20:]])[None]  # at the crossing (frame 20) the track slides onto b
+    found = np.ones((1, 40), bool)
+    assert quality.identity_switches(swapped, found) == [[20]]  # 30 px: under JUMP, but off its own way
+    steady = a.copy()
+    steady[10:, :, 0] += 3  # frame 10: the video skipped a frame (a step twice as long)
+    steady[25, :, 1] += 25  # frame 25: one bad landmark frame, 0.25 body heights off, back the frame after
+    gap = found.copy()
+    gap[0, 30:35] = False  # lost for 5 frames and found again where its pace took it
+    assert quality.identity_switches(steady[None], gap) == [[]]
+    turned = steady.copy()
+    turned[30:, :, 1] -= 3 * (t[30:, None] - 29)  # ...or where it turned while hidden
+    assert quality.identity_switches(turned[None], gap) == [[]]

@@ -13,9 +13,17 @@
   floor, so feet higher in the frame are farther; two people side by side at one depth may hide each other,
   and nothing tells which is in front, so both count as possibly hidden). Without hand labels this still
   counts as visible the frames hidden by things (a pole, a sign) or by people the tracker did not follow.
-- **identity switches**: frames where a followed person's image position jumps farther than a
-  person can move: more than `JUMP` of its body height, plus `JUMP_PER_FRAME` for every frame it was
-  missed in between (jumps within 2 frames of one another count once: a slide through a mixed frame).
+- **identity switches**: frames where a followed person's image position (its torso's centre) jumps
+  farther than a person can move: more than `JUMP` of its body height, plus `JUMP_PER_FRAME` for every
+  frame it was missed in between (jumps within 2 frames of one another count once: a slide through a
+  mixed frame); or lands off its own way and stays off it: two people passing close are nearer than
+  that, and a track that slides from one onto the other jumps by less (vtest.avi, lite model, 8 s window,
+  2.3 s: 0.3 body heights over two frames, where its man walked 0.05 a frame). Its way is where its pace
+  over its last PACE_FRAMES found frames takes it; a jump counts where its position in PERSIST found
+  frames in a row lies farther than `OWN_JUMP` body heights (plus `OWN_JUMP_PER_FRAME` per frame missed
+  in between) off that way: a single bad landmark frame comes back to it, and a frame the video skips
+  (vtest.avi drops one at 21.8, 22.2 and 22.5 s: a step twice as long for everyone) is one more step along
+  it, allowed. Jumps off the way within PACE_FRAMES of a jump count once (the pace then measures the jump).
 - **floor flatness**: in every frame, the lower foot's lowest point (ankle, heel or toe) is the
   planted one for people walking or standing; the spread of those heights over the whole clip (their
   standard deviation, the range from the 5th to the 95th percentile, and BENCHMARK.md's figure: the 10th
@@ -40,6 +48,10 @@ NEARER = 0.05  # ...unless that one stands behind: its feet higher in the frame 
 SAME_BOX = 0.5  # boxes overlapping more (intersection over union) are the person itself, not another
 JUMP = 0.5  # body heights a person's image centre may move from one frame to the next
 JUMP_PER_FRAME = 0.1  # ...and this much more for each frame missed in between
+OWN_JUMP = 0.14  # body heights a person's centre may lie off the way its own pace takes it...
+OWN_JUMP_PER_FRAME = 0.03  # ...and this much more for each frame missed in between
+PACE_FRAMES = 5  # found frames (within twice as many frames) a person's pace is measured over
+PERSIST = 2  # found frames in a row that must lie off the way: one bad landmark frame comes back to it
 FEET = ("left_ankle", "right_ankle", "left_heel", "right_heel", "left_foot_index", "right_foot_index")
 
 
@@ -112,14 +124,58 @@ def identity_switches(image: np.ndarray, found: np.ndarray) -> list[list[int]]:
             centre = np.nanmean(pts[:, [11, 12, 23, 24], :2], axis=1)
             height = np.nanmax(pts[..., 1], axis=1) - np.nanmin(pts[..., 1], axis=1)
             seen = np.nonzero(f & np.isfinite(centre).all(1))[0]
-            jumps = []
-            for a, b in zip(seen[:-1], seen[1:]):
+            jumps: list[int] = []
+            for i in range(1, len(seen)):
+                a, b = seen[i - 1], seen[i]
                 scale = np.nanmedian(height[[a, b]])
                 far = np.linalg.norm(centre[b] - centre[a]) > (JUMP + JUMP_PER_FRAME * (b - a - 1)) * scale
                 if far and not (jumps and b - jumps[-1] <= 2):  # a jump through a mixed frame is one switch
                     jumps.append(int(b))
+                elif off_own_way(centre, height, seen, i) and not (jumps and b - jumps[-1] <= PACE_FRAMES):
+                    jumps.append(int(b))
             out.append(jumps)
     return out
+
+
+def off_own_way(centre: np.ndarray, height: np.ndarray, seen: np.ndarray, i: int) -> bool:
+    """Whether the person's centre `[T, 2]` lands off the way its own pace takes it at its found frame `seen[i]`
+    and stays off it for PERSIST found frames in a row (see the module doc)."""
+    a = seen[i - 1]
+    before = seen[max(0, i - PACE_FRAMES):i]
+    before = before[before >= a - 2 * PACE_FRAMES]
+    after = seen[i:i + PERSIST]
+    if len(after) < PERSIST or after[-1] - after[0] >= 2 * PERSIST:
+        return False
+    pace, scale = own_pace(before, centre[before]), float(np.nanmedian(height[before]))
+    # Its way goes on from its last frame, unless that one lies off the line through all of them (the median: a bad
+    # frame it comes back from); then from the one before.
+    line = np.median(centre[before] + pace * (a - before)[:, None], axis=0)
+    start = before[-2] if len(before) > 1 and off_way(centre[a] - line, pace) > OWN_JUMP * scale else a
+    for j in after:
+        missed = (j - a - 1) - int(np.count_nonzero((seen > a) & (seen < j)))
+        if off_way(centre[j] - centre[start] - pace * (j - start), pace) <= \
+                (OWN_JUMP + OWN_JUMP_PER_FRAME * missed) * scale:
+            return False
+    return True
+
+
+def own_pace(frames: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Pixels per frame a person moves: the median slope over pairs of its found frames (one bad frame does
+    not move it)."""
+    if len(frames) < 2:
+        return np.zeros(2)
+    i, j = np.triu_indices(len(frames), 1)
+    return np.median((centre[j] - centre[i]) / (frames[j] - frames[i])[:, None], axis=0)
+
+
+def off_way(miss: np.ndarray, pace: np.ndarray) -> float:
+    """How far (pixels) a person lies from where its pace `pace` took it, `miss` away, allowing one more step along
+    the way (a frame the video skipped)."""
+    speed = float(np.linalg.norm(pace))
+    if speed > 0:
+        way = pace / speed
+        miss = miss - way * np.clip(miss @ way, 0.0, speed)
+    return float(np.linalg.norm(miss))
 
 
 def planted_heights(positions: np.ndarray, skeleton) -> np.ndarray:
