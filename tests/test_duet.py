@@ -222,6 +222,24 @@ def test_whole_duets_from_nothing_and_variations_of_a_duet(model, parts):
     assert err0 < err1
 
 
+def _raised(motion: Motion, height: float) -> Motion:
+    """The same motion captured with its floor `height` metres higher (a studio whose origin is elsewhere)."""
+    return motion.with_positions(motion.positions + np.float32([0, height, 0]), f"raised {height} m")
+
+
+@pytest.mark.parametrize("height", [0.6, -0.4])
+def test_a_duet_captured_over_another_floor_is_answered_as_on_the_models(model, parts, height):
+    """The model saw every height as it was: a lead whose floor lies elsewhere is answered as the same lead on
+    the model's floor, and the answer stands on the lead's own floor (before, the partner kept to the model's
+    floor, metres from its lead, and moved unlike the partner of the same lead)."""
+    given, up = parts["test"].frames(0, 96), np.float32([0, height, 0])
+    for make in (generate.partner, generate.duet_variations):
+        here, there = (make(model, m, sigma=0.0, seed=0) for m in (given, _raised(given, height)))
+        assert np.abs(there.positions - up - here.positions).mean() < 0.01  # the same duet, on the given floor
+        if make is generate.partner:
+            np.testing.assert_allclose(there.positions[0] - up, given.positions[0], atol=1e-4)  # the lead as given
+
+
 def test_a_lead_on_another_skeleton_works_on_the_shared_joints(model, parts):
     smpl = get_skeleton("smpl24")
     lead = Motion(parts["test"].positions[:1, :, :24], smpl, 30.0, "smpl lead")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -85,6 +87,18 @@ def test_variations_sigma_zero_is_the_reconstruction(model, duet):
     bold = generate.variations(model, phrase, sigma=1.0, n=3, seed=0)
     c = center(bold.positions, duet.skeleton)
     assert np.abs(c[0] - rec).mean() > 0.005 and np.abs(c[0] - c[1]).mean() > 0.005
+
+
+def test_a_phrase_captured_over_another_floor_varies_as_on_the_models(model, duet):
+    """A phrase whose floor lies 0.7 m higher than the model's (the model saw every height as it was) is varied
+    as the same phrase on the model's floor, and the variations stand on the phrase's own floor, with the ghost."""
+    grounded = copy.deepcopy(model)  # with its training floor, as trained models keep it
+    train = time_split(duet)["train"]
+    grounded.measure_floor(np.concatenate([windows(train.positions[d], 64, 16) for d in range(2)]))
+    phrase = duet.frames(600, 664)
+    raised = phrase.with_positions(phrase.positions + np.float32([0, 0.7, 0]), "raised 0.7 m")
+    here, there = (generate.variations(grounded, p, sigma=0.0, n=2, seed=0) for p in (phrase, raised))
+    assert np.abs(there.positions - np.float32([0, 0.7, 0]) - here.positions).mean() < 0.01  # 0.26 m before
 
 
 def test_place_integrates_root_velocity():

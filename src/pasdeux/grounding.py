@@ -105,6 +105,14 @@ class FloorModel:
         rest = CONTACT_HEIGHT / 2 * float(leg_length)
         return cls(float(floor), float(leg_length), 0.0, 0.0, 0.0, rest, rest, rest)
 
+    def lift(self, world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+        """The vertical move `[N]` that stands each of sequences `[N, T, J, 3]` (or one `[T, J, 3]`) where real
+        phrases stand: none while its floor (the `FLOOR_PERCENTILE` of its lowest foot) lies in their range,
+        pulled back beyond it as `ground` pulls a phrase (`_pull`), so motion captured over another floor (a
+        studio whose origin is not on the ground) is brought to this one."""
+        own = np.percentile(lowest_foot(_as_batch(world), skeleton), FLOOR_PERCENTILE, axis=1)
+        return _pull(own - self.floor, self.phrase_low, self.phrase_mid, self.phrase_high)
+
     def scaled(self, factor: float) -> FloorModel:
         """The same floor model for the same body scaled by `factor`."""
         return FloorModel(*(float(v) * factor for v in asdict(self).values()))

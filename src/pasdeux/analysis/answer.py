@@ -8,7 +8,7 @@ import torch
 
 from pasdeux.data import pair_windows
 from pasdeux.errors import ShapeError
-from pasdeux.generate.lead import as_lead
+from pasdeux.generate.lead import as_lead, on_model_floor
 from pasdeux.models.base import PartnerModel, direction_index
 from pasdeux.motion import Motion
 
@@ -19,7 +19,7 @@ def lead_windows(model: PartnerModel, motions: list[Motion], direction: str, fra
                  most: int = MAX_WINDOWS) -> np.ndarray:
     """Uncentred leader windows `[N, frames, J, 3]` of the leading dancer of each motion (two-dancer motions
     lead with the dancer the direction names; one-dancer motions lead with their dancer), at most `most`
-    spread over the data."""
+    spread over the data, on the model's floor."""
     role = direction_index(direction)
     out = []
     for m in motions:
@@ -28,7 +28,8 @@ def lead_windows(model: PartnerModel, motions: list[Motion], direction: str, fra
     w = np.concatenate(out) if out else np.empty((0,))
     if len(w) == 0:
         raise ShapeError(f"the motions are shorter than one {frames}-frame window; give longer ones")
-    return w[np.linspace(0, len(w) - 1, min(most, len(w))).round().astype(int)]
+    chosen = w[np.linspace(0, len(w) - 1, min(most, len(w))).round().astype(int)]
+    return on_model_floor(chosen, model.skeleton, model.dancer_floor(role))[0]  # where the model's leaders stood
 
 
 def partner_answer(model: PartnerModel, lead_feats: torch.Tensor, role: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -11,7 +11,7 @@ import torch
 
 from pasdeux.body import root_trajectory
 from pasdeux.generate import pipeline
-from pasdeux.generate.lead import as_lead
+from pasdeux.generate.lead import as_lead, on_model_floor
 from pasdeux.generate.partners import check_duet_model, check_sigma, finished_partners, partner_windows
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.generate.solo import place
@@ -67,13 +67,15 @@ def duet_variations(model: PartnerModel, duet: Motion, sigma: float = 0.5, n: in
     seed, role = pick_seed(seed), direction_index(direction)
     lead, lead_notes = as_lead(model, duet, role)
     real, _ = as_lead(model, duet, 1 - role)
-    lead_w, real_w = lead.positions[0], real.positions[0]
+    lead_w, lift = on_model_floor(lead.positions, model.skeleton, model.dancer_floor(role))  # its partner too
+    lead_w, real_w = lead_w[0], real.positions[0] + np.float32([0, lift[0], 0])
     root = root_trajectory(lead_w, model.skeleton)[:, [0, 2]]
     centred = centre_horizontally(lead_w, root)
     var, vel = pipeline.vary_with_root(model.solo, np.repeat(centred[None], n, 0), sigma, seed)
     leads = place(var, vel, np.repeat(root[:1], n, 0))
     partners = _answering(model, lead_w, real_w, leads, role, sigma, seed)
     pairs = np.stack([leads, partners], 1)
+    pairs[..., 1] -= lift[0]  # on the given duet's floor
     if role == 1:
         pairs = pairs[:, ::-1]  # keep each dancer in its place: A first, as in the given duet
     return Motion(_side_by_side(np.ascontiguousarray(pairs)), model.skeleton, model.fps, duet.source,

@@ -9,6 +9,10 @@ fitted by ridge regression to the shared joints). A lead that shares too few joi
 head pinning the model's, the rest completed the same way and every bone set to the model's lengths. A solo
 model keeps no PCA of its training poses: its own prior samples stand for them. A lead lacking the body's
 main joints is refused, naming them.
+
+A given motion whose floor lies where the model's dancers never stood (captured with the origin elsewhere:
+the model saw every height as it was) is moved up or down onto the model's floor before the model sees it
+(`on_model_floor`), and what the model makes of it is moved back, so it stands on the given motion's floor.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 from pasdeux.body import leg_length, resolve, root_trajectory
 from pasdeux.data import fill_gaps
 from pasdeux.errors import ShapeError, SkeletonError
+from pasdeux.grounding import FloorModel
 from pasdeux.models.base import MotionModel
 from pasdeux.motion import Motion, Skeleton
 from pasdeux.retarget import TargetBody, retarget
@@ -82,6 +87,16 @@ def as_lead(model: MotionModel, motion: Motion, dancer: int = 0) -> tuple[Motion
         solo, note = _on_model_skeleton(model, solo)
         notes.append(note)
     return solo, notes
+
+
+def on_model_floor(positions: np.ndarray, skeleton: Skeleton, floor: FloorModel | None) -> tuple[np.ndarray,
+                                                                                                    np.ndarray]:
+    """Sequences `[N, T, J, 3]` moved up or down to stand where the dancers of `floor` (a model's
+    `FloorModel`) stood (`FloorModel.lift`: not at all within their range), and each move `[N]`; subtract
+    it from what the model makes of them to stand that on their own floor. No move without a floor model."""
+    pos = np.asarray(positions, np.float32)
+    lift = np.zeros(len(pos), np.float32) if floor is None else floor.lift(pos, skeleton).astype(np.float32)
+    return pos + np.stack([np.zeros_like(lift), lift, np.zeros_like(lift)], -1)[:, None, None], lift
 
 
 def on_model_skeleton(model: MotionModel, motion: Motion, dancer: int = 0) -> tuple[Motion, list[str]]:

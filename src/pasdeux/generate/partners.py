@@ -28,7 +28,7 @@ import torch
 from pasdeux.body import root_trajectory
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.generate.holds import hold_hands
-from pasdeux.generate.lead import as_lead
+from pasdeux.generate.lead import as_lead, on_model_floor
 from pasdeux.generate.pipeline import CHUNK, inference
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.grounding import ground
@@ -73,9 +73,12 @@ def partner_windows(model: PartnerModel, lead: np.ndarray, direction: str = "a2b
     if k < 1:
         raise ConfigError(f"the number of partners must be at least 1; got {k}")
     gen, role = generator(seed), direction_index(direction)
-    out = [_partners(model, lead[s:s + CHUNK], role, sigma, k, gen, None if start is None else start[s:s + CHUNK])
-           for s in range(0, len(lead), CHUNK)]
-    return np.concatenate(out)
+    lead, lift = on_model_floor(lead, model.skeleton, model.dancer_floor(role))
+    up = np.stack([np.zeros_like(lift), lift, np.zeros_like(lift)], -1)[:, None, None]  # [N, 1, 1, 3]
+    start = None if start is None else np.asarray(start, np.float32) + up
+    out = np.concatenate([_partners(model, lead[s:s + CHUNK], role, sigma, k, gen,
+                                    None if start is None else start[s:s + CHUNK]) for s in range(0, len(lead), CHUNK)])
+    return out - up[:, None]  # on the given leads' own floor
 
 
 def _partners(model: PartnerModel, lead: np.ndarray, role: int, sigma: float, k: int, gen: torch.Generator,

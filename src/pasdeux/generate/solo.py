@@ -19,7 +19,7 @@ import torch
 from pasdeux.body import root_trajectory
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.generate import pipeline
-from pasdeux.generate.lead import on_model_skeleton
+from pasdeux.generate.lead import on_model_floor, on_model_skeleton
 from pasdeux.generate.pipeline import place
 from pasdeux.generate.provenance import made_by, pick_seed
 from pasdeux.generate.timing import frames_at
@@ -44,14 +44,16 @@ def _side_by_side(n: int) -> np.ndarray:
     return np.stack([(np.arange(n) - (n - 1) / 2) * SPACING, np.zeros(n)], axis=1).astype(np.float32)
 
 
-def _solo(phrase: Motion, dancer: int) -> tuple[np.ndarray, np.ndarray]:
-    """The chosen dancer's positions `[T, J, 3]` and its root path in x, z `[T, 2]`."""
+def _solo(model: MotionModel, phrase: Motion, dancer: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """The chosen dancer's positions `[T, J, 3]` on the model's floor (`on_model_floor`), its root path in x, z
+    `[T, 2]`, and how far it was lifted to stand there."""
     if not -phrase.n_dancers <= dancer < phrase.n_dancers:
         raise ShapeError(f"dancer {dancer} does not exist; the phrase has {phrase.n_dancers} dancer(s)")
     pos = phrase.positions[dancer]
     if np.isnan(pos).any():
         raise ShapeError("the phrase has missing data; fill gaps first (pasdeux.data.fill_gaps)")
-    return pos, root_trajectory(pos, phrase.skeleton)[:, [0, 2]]
+    pos, lift = on_model_floor(pos[None], phrase.skeleton, model.floor_model)
+    return pos[0], root_trajectory(pos[0], phrase.skeleton)[:, [0, 2]], float(lift[0])
 
 
 def _check_model(model: MotionModel, phrase: Motion) -> None:
@@ -72,7 +74,7 @@ def variations(model: MotionModel, phrase: Motion, sigma: float = 0.5, n: int = 
     dancer = 0 if notes else dancer  # the moved phrase holds the chosen dancer alone
     _check_model(model, phrase)
     seed = pick_seed(seed)
-    pos, root = _solo(phrase, dancer)
+    pos, root, lift = _solo(model, phrase, dancer)
     centred = np.repeat(centre_horizontally(pos, root)[None], n, axis=0)
     out, vel = pipeline.vary_with_root(model, centred, sigma, seed, ground=model.has_root)
     if model.has_root:
@@ -81,6 +83,7 @@ def variations(model: MotionModel, phrase: Motion, sigma: float = 0.5, n: int = 
         world = pipeline.ground(model, place(out, np.diff(root, axis=0, prepend=root[:1])[None].repeat(n, 0),
                                              root[:1].repeat(n, 0)))
     world[..., 0] += _side_by_side(n)[:, None, None, 0]
+    world[..., 1] -= lift  # on the phrase's own floor, as its ghost stands
     out = _as_motion(model, world, phrase.source, f"{n} variations (sigma {sigma:g}, seed {seed}) of dancer "
                      f"{chosen} of {phrase.source or 'a phrase'} by model {model.name!r}; set {SPACING} m apart",
                      made_by(model, "variations", sigma=float(sigma), n=n, seed=seed, source=phrase.source,
@@ -115,7 +118,7 @@ def interpolate(model: MotionModel, a: Motion, b: Motion, steps: int = 8, dancer
         raise ConfigError(f"steps must be >= 2 (the two ends included); got {steps}")
     for p in (a, b):
         _check_model(model, p)
-    (pa, ra), (pb, rb) = _solo(a, dancer_a), _solo(b, dancer_b)
+    (pa, ra, _), (pb, rb, _) = _solo(model, a, dancer_a), _solo(model, b, dancer_b)
     t = min(len(pa), len(pb))
     ca, cb = centre_horizontally(pa[:t], ra[:t]), centre_horizontally(pb[:t], rb[:t])
     mu, _ = pipeline.latents(model, np.stack([ca, cb]))
@@ -138,7 +141,7 @@ def transition(model: MotionModel, a: Motion, b: Motion, bridge_seconds: float =
                           "sequence (use the default or pose model)")
     for p in (a, b):
         _check_model(model, p)
-    (pa, ra), (pb, rb) = _solo(a, dancer_a), _solo(b, dancer_b)
+    (pa, ra, _), (pb, rb, _) = _solo(model, a, dancer_a), _solo(model, b, dancer_b)
     ctx = min(model.window, len(pa), len(pb)) // factor * factor
     if ctx < max(factor, BLEND):
         raise ShapeError(f"phrases need at least {max(factor, BLEND)} frames for a transition")
