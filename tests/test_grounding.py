@@ -96,6 +96,17 @@ def test_a_floating_body_is_brought_down_and_a_sunk_one_up(salsa, test_windows):
         assert abs(_floating(out, sk, floor) - real) < 0.2 * abs(real)
 
 
+def test_motion_over_another_floor_is_lifted_onto_the_models_and_real_phrases_are_not(salsa, floor, test_windows):
+    """`FloorModel.lift`: real phrases of another take stand within the floors' range (no move); the same phrases
+    captured 1 m higher or 0.5 m lower come back to the middle of that range."""
+    sk = salsa[1].skeleton
+    assert np.abs(floor.lift(test_windows, sk)).max() < 0.01 * floor.leg_length
+    own = np.percentile(lowest_foot(test_windows, sk), 5, axis=1)
+    for offset in (1.0, -0.5):
+        lift = floor.lift(test_windows + np.float32([0, offset, 0]), sk)
+        np.testing.assert_allclose(own + offset + lift, floor.floor + floor.phrase_mid, atol=1e-4)
+
+
 def test_sliding_feet_are_planted_again(salsa, floor, test_windows):
     """The body dragged sideways under its pose (as a decoder with a poor root velocity does): the feet
     slide; grounded, the body travels over its planted feet again."""
