@@ -176,6 +176,39 @@ def test_partners_legs_straighten_no_further_than_the_real_dancers(model, parts,
     assert load_model(folder).dancer_leg_reach(1) == 1.0
 
 
+def _top_speed(x: np.ndarray, skeleton, fps: float) -> float:
+    from pasdeux.body import root_trajectory
+
+    return float(np.linalg.norm(np.diff(root_trajectory(x, skeleton)[..., [0, 2]], axis=-2), axis=-1).max() * fps)
+
+
+def test_partners_travel_no_faster_than_the_real_dancers(model, parts, tmp_path):
+    """Where the place the model gives a partner leaps round its turning leader (fresh duets' partners did, at
+    up to 22 m/s on salsa against the dancers' 2.9), the partner follows it no faster than its dancer travelled:
+    each dancer's top speed is kept with the model (folders from before it load with partners free to leap)."""
+    from safetensors.torch import load_file, save_file
+
+    from pasdeux.grounding import top_speed
+
+    windows = pair_windows(parts["train"].positions, 64, 16)
+    for dancer in (0, 1):
+        want = top_speed(windows[:, dancer], model.skeleton, model.fps)
+        assert model.dancer_top_speed(dancer) == pytest.approx(want, rel=0.15)  # measured on its own windows
+    lead = pair_windows(parts["test"].positions, 64, 32)[:6, 0]
+    lead = lead.copy()
+    lead[:, 32:, :, [0, 2]] *= -1  # the leader turns half round in one frame: its partner's place leaps across
+    fast = model.dancer_top_speed(1)
+    drawn = partner_windows(model, lead, "a2b", 0.0, seed=0)[:, 0]
+    folder = model.save_pretrained(tmp_path / "old")
+    state = load_file(str(folder / "model.safetensors"))
+    del state["top_speeds"]
+    save_file(state, str(folder / "model.safetensors"))
+    old = load_model(folder)
+    assert old.dancer_top_speed(1) == float("inf")
+    assert _top_speed(partner_windows(old, lead, "a2b", 0.0, seed=0)[:, 0], model.skeleton, model.fps) > 2 * fast
+    assert _top_speed(drawn, model.skeleton, model.fps) <= 1.2 * fast  # what is left: the distance kept
+
+
 def test_a_folder_saved_before_the_sampler_was_one_object_loads_the_same_partners(model, parts, tmp_path):
     """Folders from before `models/sampling.py` kept the sampler's buffers at the model's level, under older
     names (and had no deviation bank): they load into the sampler and draw the same partners as the same

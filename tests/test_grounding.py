@@ -19,6 +19,7 @@ from pasdeux.grounding import (
     foot_points,
     ground,
     leg_length,
+    limit_travel,
     local_floor,
     lowest_foot,
 )
@@ -105,6 +106,21 @@ def test_motion_over_another_floor_is_lifted_onto_the_models_and_real_phrases_ar
     for offset in (1.0, -0.5):
         lift = floor.lift(test_windows + np.float32([0, offset, 0]), sk)
         np.testing.assert_allclose(own + offset + lift, floor.floor + floor.phrase_mid, atol=1e-4)
+
+
+def test_a_leaping_path_is_followed_at_the_top_speed_and_caught_up(salsa, test_windows):
+    """`limit_travel`: a body whose place leaps 1 m sideways in one frame follows it at the top speed and then
+    stands where it was placed; a path never that fast is left as it is."""
+    sk = salsa[1].skeleton
+    real = test_windows[:4].copy()
+    step = 3.0 / 30  # 3 units a second at 30 fps: faster than the salsa dancers travel
+    np.testing.assert_allclose(limit_travel(real, sk, step), real, atol=1e-5)
+    leap = real.copy()
+    leap[:, 20:, :, 0] += 1.0
+    out = limit_travel(leap, sk, step)
+    root = root_trajectory(out, sk)[..., [0, 2]]
+    assert np.linalg.norm(np.diff(root, axis=1), axis=-1).max() <= step + 1e-6
+    np.testing.assert_allclose(out[:, 40:], leap[:, 40:], atol=1e-5)  # caught up within 10 frames of 0.1
 
 
 def test_sliding_feet_are_planted_again(salsa, floor, test_windows):

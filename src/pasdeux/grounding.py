@@ -64,6 +64,7 @@ REACH_PERCENTILE = 95.0  # generated legs straighten no further than real ones d
 # reaching for held feet, salsa partners locked a knee (past 0.99) in 13-25 % of frames against 0-4 %
 MAX_DROP = 0.15  # leg lengths: the most a body sinks so its legs reach held feet (a foot farther away is lifted);
 # real salsa pelvises dip below their median by 0.03-0.05 leg lengths at the 90th percentile, 0.05-0.26 at the 99th
+SPEED_PERCENTILE = 99.9  # the fastest a body travels (salsa pelvises: 2.6 m/s; their fastest frame 2.9)
 DROP_S = 0.25  # seconds: the sinking is widened and eased over this long on each side
 
 
@@ -124,6 +125,13 @@ class FloorModel:
 def leg_reach(world: np.ndarray, skeleton: Skeleton) -> float:
     """How straight real legs `[..., J, 3]` get (`body.leg_extension`): its `REACH_PERCENTILE`th percentile."""
     return float(np.nanpercentile(leg_extension(world, skeleton), REACH_PERCENTILE))
+
+
+def top_speed(world: np.ndarray, skeleton: Skeleton, fps: float) -> float:
+    """How fast real bodies `[N, T, J, 3]` travel at most: the `SPEED_PERCENTILE`th percentile of their pelvis's
+    horizontal speed, in units per second (a tracking glitch's one-frame leap does not set it)."""
+    root = root_trajectory(_as_batch(world), skeleton)[..., [0, 2]]
+    return float(np.percentile(np.linalg.norm(np.diff(root, axis=1), axis=-1), SPEED_PERCENTILE) * fps)
 
 
 def usable_reach(measured: float) -> float:
@@ -351,6 +359,22 @@ def _anchored_shift(k: np.ndarray, slide: np.ndarray, anchor: np.ndarray) -> np.
                        [sparse.diags(anchor[:, 1, 0]), path + sparse.diags(anchor[:, 1, 1])]])
     rhs = -(d1.T @ (k[:, None] * slide))  # [T, 2]
     return np.asarray(spsolve(lhs.tocsc(), rhs.T.ravel())).reshape(2, t).T
+
+
+def limit_travel(world: np.ndarray, skeleton: Skeleton, max_step: float) -> np.ndarray:
+    """World positions `[N, T, J, 3]` whose root travels at most `max_step` a frame: where its path leaps
+    ahead (a generated partner's place swinging round its turning leader), the body follows it at that speed
+    until it catches up (whole frames moved horizontally); a path never that fast is left as it is."""
+    w = _as_batch(world).astype(np.float64)
+    if not np.isfinite(max_step):
+        return w
+    root = root_trajectory(w, skeleton)[..., [0, 2]]
+    path = root.copy()
+    for t in range(1, root.shape[1]):
+        step = root[:, t] - path[:, t - 1]
+        length = np.linalg.norm(step, axis=-1, keepdims=True)
+        path[:, t] = path[:, t - 1] + step * np.minimum(1.0, max_step / np.maximum(length, 1e-12))
+    return _shifted(w, path - root)
 
 
 def _slide_limit(xz: np.ndarray, planted: np.ndarray, max_step: float) -> np.ndarray:

@@ -31,7 +31,7 @@ from pasdeux.generate.holds import hold_hands
 from pasdeux.generate.lead import as_lead, on_model_floor
 from pasdeux.generate.pipeline import CHUNK, inference
 from pasdeux.generate.provenance import made_by, pick_seed
-from pasdeux.grounding import ground
+from pasdeux.grounding import ground, limit_travel
 from pasdeux.models.base import DIRECTIONS, PartnerCondition, PartnerModel, PartnerOutput, direction_index, generator
 from pasdeux.motion import Motion, Skeleton
 
@@ -113,15 +113,18 @@ def ground_partners(model: PartnerModel, world: np.ndarray, lead: np.ndarray, co
     (`PartnerModel.dancer_floor`), travelling over their own planted feet (`contact`, the model's, or where they
     look planted) while staying near where their leader placed them (`grounding.ground` anchored for
     `PARTNER_ANCHOR_S` in their distance from the leader, `PARTNER_ALONG_S` around it), their legs no straighter
-    than that dancer's were (`dancer_leg_reach`), and never nearer or farther than the training couples stood
-    (`distance_range`)."""
+    than that dancer's were (`dancer_leg_reach`), never travelling faster than that dancer did
+    (`dancer_top_speed`: where the place the model gives leaps round a turning leader, the partner follows it at
+    that speed), and never nearer or farther than the training couples stood (`distance_range`)."""
     floor = model.dancer_floor(dancer)
     if floor is None:
         return world
     around = root_trajectory(lead, model.skeleton)[..., [0, 2]]
-    out = ground(world, model.skeleton, model.fps, floor.leg_length, floor.floor, contact, floor,
-                 anchor_s=PARTNER_ANCHOR_S, around=around, along_s=PARTNER_ALONG_S,
+    step = model.dancer_top_speed(dancer) / model.fps
+    out = ground(limit_travel(world, model.skeleton, step), model.skeleton, model.fps, floor.leg_length,
+                 floor.floor, contact, floor, anchor_s=PARTNER_ANCHOR_S, around=around, along_s=PARTNER_ALONG_S,
                  max_extension=model.dancer_leg_reach(dancer))
+    out = limit_travel(out, model.skeleton, step)  # holding its feet, it may have lagged and leapt to catch up
     return keep_distance(out, lead, model.skeleton, *model.distance_range.tolist())
 
 

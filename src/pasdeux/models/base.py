@@ -304,7 +304,8 @@ class PartnerModel(MotionModel):
     leaders (`solo`) and a `sampler` that draws partners' departures from the best guess.
 
     Latents are `[B, Z, steps]` with `factor` frames per step. Placement facts a generated partner is held to:
-    `dancer_floor`, `distance_range` (the training couples' nearest and farthest pelvis distance), `leg_length`.
+    `dancer_floor`, `dancer_leg_reach`, `dancer_top_speed`, `distance_range` (the training couples' nearest and
+    farthest pelvis distance), `leg_length`.
     Analysis reads the leader as features (`lead_features`) and differentiates `answer` with respect to them.
     """
 
@@ -352,6 +353,11 @@ class PartnerModel(MotionModel):
     def dancer_leg_reach(self, dancer: int) -> float:
         """How straight dancer `dancer`'s legs get in the training data (`grounding.leg_reach`; 1: unknown)."""
         return 1.0
+
+    def dancer_top_speed(self, dancer: int) -> float:
+        """How fast dancer `dancer`'s pelvis travels at most in the training data, in units per second
+        (`grounding.top_speed`; inf: unknown)."""
+        return float("inf")
 
     def lead_latent(self, n: int, frames: int, gen: torch.Generator, role: int) -> Tensor:
         """Prior latents of `n` leaders of `frames` frames moving as dancer `role` (0: A, 1: B) leads, for `solo`

@@ -68,7 +68,7 @@ from torch import Tensor, nn
 
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.geometry import centre_horizontally, from_frame, on_floor, root_point, to_frame
-from pasdeux.grounding import FloorModel, leg_reach, usable_reach
+from pasdeux.grounding import FloorModel, leg_reach, top_speed, usable_reach
 from pasdeux.models import duet_fit, duet_prepare
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import (
@@ -149,11 +149,12 @@ class LeadContext(PartnerCondition):
 def _legacy_sampler_keys(module: nn.Module, state: dict, prefix: str, *args) -> None:
     """Folders saved before the sampler was one object keep its buffers at the model's level; folders saved
     before each dancer had a floor ground partners on the couple's one floor, and before each dancer's leg
-    reach was kept, with legs free to straighten, and before each dancer had a prior of leaders, with leaders
-    from the solo prior of both."""
+    reach was kept, with legs free to straighten, and before each dancer's top speed was kept, with partners
+    free to leap, and before each dancer had a prior of leaders, with leaders from the solo prior of both."""
     PartnerSampler.rename_legacy(state, prefix + "sampler.", prefix)
     state.setdefault(prefix + "dancer_floors", torch.zeros_like(module.dancer_floors))
     state.setdefault(prefix + "leg_reaches", torch.zeros_like(module.leg_reaches))
+    state.setdefault(prefix + "top_speeds", torch.zeros_like(module.top_speeds))
     for name, value in module.lead_priors.state_dict().items():  # not fitted: leaders from the solo prior
         state.setdefault(f"{prefix}lead_priors.{name}", value.clone())
 
@@ -225,6 +226,7 @@ class DuetVAE(PartnerModel):
         # Each dancer's own floor model (A, then B; `measure_floor`): see `dancer_floor`.
         self.register_buffer("dancer_floors", torch.zeros(len(DIRECTIONS), len(fields(FloorModel))))
         self.register_buffer("leg_reaches", torch.zeros(len(DIRECTIONS)))  # each dancer's (`dancer_leg_reach`)
+        self.register_buffer("top_speeds", torch.zeros(len(DIRECTIONS)))  # each dancer's (`dancer_top_speed`)
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
         self.register_buffer("pose_basis", torch.zeros(p, min(POSE_COMPONENTS, p)))
@@ -431,6 +433,7 @@ class DuetVAE(PartnerModel):
                 own = FloorModel.measure(pairs[:, dancer], self.skeleton, self.fps)
                 self.dancer_floors[dancer] = torch.tensor(list(own.to_dict().values()), dtype=torch.float32)
                 self.leg_reaches[dancer] = leg_reach(pairs[:, dancer], self.skeleton)
+                self.top_speeds[dancer] = top_speed(pairs[:, dancer], self.skeleton, self.fps)
         return floor
 
     def dancer_floor(self, dancer: int) -> FloorModel | None:
@@ -458,6 +461,12 @@ class DuetVAE(PartnerModel):
         within what `grounding.ground` takes (0.5-1: data whose legs never straighten past half, as a mislabelled
         skeleton's may, are not allowed to fold every partner's legs)."""
         return usable_reach(float(self.leg_reaches[dancer]))
+
+    def dancer_top_speed(self, dancer: int) -> float:
+        """How fast dancer `dancer`'s pelvis travels at most in the training data, units per second (inf for
+        folders saved before it was kept)."""
+        speed = float(self.top_speeds[dancer])
+        return speed if speed > 0 else float("inf")
 
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
