@@ -118,6 +118,7 @@ def test_a_leaping_path_is_followed_at_the_top_speed_and_caught_up(salsa, test_w
     leap = real.copy()
     leap[:, 20:, :, 0] += 1.0
     out = limit_travel(leap, sk, step)
+    assert out.dtype == leap.dtype
     root = root_trajectory(out, sk)[..., [0, 2]]
     assert np.linalg.norm(np.diff(root, axis=1), axis=-1).max() <= step + 1e-6
     np.testing.assert_allclose(out[:, 40:], leap[:, 40:], atol=1e-5)  # caught up within 10 frames of 0.1

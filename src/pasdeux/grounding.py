@@ -365,16 +365,16 @@ def limit_travel(world: np.ndarray, skeleton: Skeleton, max_step: float) -> np.n
     """World positions `[N, T, J, 3]` whose root travels at most `max_step` a frame: where its path leaps
     ahead (a generated partner's place swinging round its turning leader), the body follows it at that speed
     until it catches up (whole frames moved horizontally); a path never that fast is left as it is."""
-    w = _as_batch(world).astype(np.float64)
+    w = _as_batch(world)
     if not np.isfinite(max_step):
         return w
-    root = root_trajectory(w, skeleton)[..., [0, 2]]
+    root = root_trajectory(w, skeleton)[..., [0, 2]].astype(np.float64)
     path = root.copy()
     for t in range(1, root.shape[1]):
         step = root[:, t] - path[:, t - 1]
         length = np.linalg.norm(step, axis=-1, keepdims=True)
         path[:, t] = path[:, t - 1] + step * np.minimum(1.0, max_step / np.maximum(length, 1e-12))
-    return _shifted(w, path - root)
+    return _shifted(w, path - root)  # in the given dtype
 
 
 def _slide_limit(xz: np.ndarray, planted: np.ndarray, max_step: float) -> np.ndarray:
