@@ -94,9 +94,10 @@ def on_model_floor(positions: np.ndarray, skeleton: Skeleton, floor: FloorModel 
     """Sequences `[N, T, J, 3]` moved up or down to stand where the dancers of `floor` (a model's
     `FloorModel`) stood (`FloorModel.lift`: not at all within their range), and each move `[N]`; subtract
     it from what the model makes of them to stand that on their own floor. No move without a floor model."""
-    pos = np.asarray(positions, np.float32)
+    pos = np.array(positions, np.float32)
     lift = np.zeros(len(pos), np.float32) if floor is None else floor.lift(pos, skeleton).astype(np.float32)
-    return pos + np.stack([np.zeros_like(lift), lift, np.zeros_like(lift)], -1)[:, None, None], lift
+    pos[..., 1] += lift[:, None, None]
+    return pos, lift
 
 
 def on_model_skeleton(model: MotionModel, motion: Motion, dancer: int = 0) -> tuple[Motion, list[str]]:

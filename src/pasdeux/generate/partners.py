@@ -74,11 +74,13 @@ def partner_windows(model: PartnerModel, lead: np.ndarray, direction: str = "a2b
         raise ConfigError(f"the number of partners must be at least 1; got {k}")
     gen, role = generator(seed), direction_index(direction)
     lead, lift = on_model_floor(lead, model.skeleton, model.dancer_floor(role))
-    up = np.stack([np.zeros_like(lift), lift, np.zeros_like(lift)], -1)[:, None, None]  # [N, 1, 1, 3]
-    start = None if start is None else np.asarray(start, np.float32) + up
+    if start is not None:  # the partner's own first frames stand where its lead now stands
+        start = np.array(start, np.float32)
+        start[..., 1] += lift[:, None, None]
     out = np.concatenate([_partners(model, lead[s:s + CHUNK], role, sigma, k, gen,
                                     None if start is None else start[s:s + CHUNK]) for s in range(0, len(lead), CHUNK)])
-    return out - up[:, None]  # on the given leads' own floor
+    out[..., 1] -= lift[:, None, None, None]  # on the given leads' own floor
+    return out
 
 
 def _partners(model: PartnerModel, lead: np.ndarray, role: int, sigma: float, k: int, gen: torch.Generator,

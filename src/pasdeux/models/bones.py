@@ -162,8 +162,8 @@ def _parts(parts: np.ndarray) -> list[tuple[int, list[int]]]:
 
 def fit_girdles(positions: np.ndarray, skeleton: Skeleton, parts: np.ndarray, shapes: np.ndarray) -> np.ndarray:
     """Positions `[N, T, J, 3]` whose girdles (`girdles`) have their real shapes (`girdle_shapes`) again, each
-    turned as the generated girdle is turned (least squares about its root); what hangs from a girdle (spine,
-    legs, neck, arms) moves with the joint it hangs from, so every bone keeps its length.
+    turned as the generated girdle is turned (least squares about its root); what hangs from a girdle (the pelvis:
+    spine, legs) moves with the joint it hangs from, so every bone keeps its length.
 
     A squeezed, flat girdle does not show its turn: fitted frame by frame, the pelvis snapped round (sampled salsa
     solos: fid_k 141 -> 166). So each frame keeps its own turn as far as its girdle is as wide as a real one and

@@ -179,8 +179,8 @@ class SequenceVAE(MotionModel):
         Bone errors are first shared between both ends of each bone (`relax_bone_lengths`) and the tiny
         extremity bones pointed where they pointed on average; walking the tree straight away carried each
         error down the limbs, and on the 57-joint salsa skeleton that made prior samples shake (jitter 1.07
-        before, 1.59 after). Last, the girdles that are rigid in the training data (pelvis, shoulders) get their
-        real shapes again (`bones.fit_girdles`): sampled salsa bodies squeezed their hips from 0.137 m apart to
+        before, 1.59 after). Last, the girdles that are rigid in the training data (`bones.GIRDLES`: the pelvis) get
+        their real shapes again (`bones.fit_girdles`): sampled salsa bodies squeezed their hips from 0.137 m apart to
         under 0.05 m in a tenth of their frames. `rigid_girdles=False` leaves them as decoded (a duet model's
         partners: `DuetVAE.finish_sample`)."""
         if not bool((self.bone_target > 0).all()):
