@@ -8,7 +8,7 @@ import torch
 
 import pasdeux
 from pasdeux.body import leg_extension, root_trajectory
-from pasdeux.data import center, windows
+from pasdeux.data import center, pair_windows, windows
 from pasdeux.errors import ShapeError
 from pasdeux.grounding import (
     MAX_DROP,
@@ -22,6 +22,8 @@ from pasdeux.grounding import (
     limit_travel,
     local_floor,
     lowest_foot,
+    stance_gap,
+    stand_with,
 )
 from pasdeux.models.contacts import contact_labels, foot_index
 
@@ -122,6 +124,29 @@ def test_a_leaping_path_is_followed_at_the_top_speed_and_caught_up(salsa, test_w
     root = root_trajectory(out, sk)[..., [0, 2]]
     assert np.linalg.norm(np.diff(root, axis=1), axis=-1).max() <= step + 1e-6
     np.testing.assert_allclose(out[:, 40:], leap[:, 40:], atol=1e-5)  # caught up within 10 frames of 0.1
+
+
+def test_a_partner_stands_on_the_floor_its_lead_dances_on(salsa):
+    """`stance_gap`: the salsa follower's lowest foot stands 1-4 cm above the leader's (markers on her shoes), a
+    fact of the couple that moving the whole capture leaves alone; `stand_with` stands a partner that far above
+    its lead wherever the lead's floor lies, moving it only up or down."""
+    sk = salsa[0].skeleton
+    pairs = pair_windows(salsa[0].positions, 64, 16)
+    gap = stance_gap(pairs, sk)
+    assert 0.01 < gap < 0.04
+    up = np.float32([0, 0.3, 0])
+    assert stance_gap(pairs + up, sk) == pytest.approx(gap, abs=1e-6)
+    raised = pairs.copy()
+    raised[:, 1] += np.float32([0, 0.02, 0])
+    assert stance_gap(raised, sk) == pytest.approx(gap + 0.02, abs=1e-5)
+    lead, partner = pairs[:, 0], pairs[:, 1]
+    stood = stand_with(partner, lead, sk, 30, gap)
+    np.testing.assert_array_equal(stood[..., [0, 2]], partner[..., [0, 2]])  # only up or down
+    typical = np.median(lowest_foot(stood, sk), axis=1) - np.median(lowest_foot(lead, sk), axis=1)
+    np.testing.assert_allclose(typical, gap, atol=0.004)
+    sunk = partner - np.float32([0, 0.05, 0])  # a partner grounded on another floor
+    np.testing.assert_allclose(stand_with(sunk, lead, sk, 30, gap), stood, atol=1e-5)
+    np.testing.assert_allclose(stand_with(partner, lead + up, sk, 30, gap), stood + up, atol=1e-5)
 
 
 def test_sliding_feet_are_planted_again(salsa, floor, test_windows):

@@ -31,7 +31,7 @@ from pasdeux.generate.holds import hold_hands
 from pasdeux.generate.lead import as_lead, on_model_floor
 from pasdeux.generate.pipeline import CHUNK, inference
 from pasdeux.generate.provenance import made_by, pick_seed
-from pasdeux.grounding import ground, limit_travel
+from pasdeux.grounding import ground, limit_travel, stand_with
 from pasdeux.models.base import DIRECTIONS, PartnerCondition, PartnerModel, PartnerOutput, direction_index, generator
 from pasdeux.motion import Motion, Skeleton
 
@@ -111,13 +111,14 @@ def finished_partners(model: PartnerModel, out: PartnerOutput, lead: torch.Tenso
 
 def ground_partners(model: PartnerModel, world: np.ndarray, lead: np.ndarray, contact: np.ndarray | None,
                     dancer: int) -> np.ndarray:
-    """Partners `[N, T, J, 3]` (dancer `dancer` of the training couple) on that dancer's training floor
+    """Partners `[N, T, J, 3]` (dancer `dancer` of the training couple) grounded on that dancer's training floor
     (`PartnerModel.dancer_floor`), travelling over their own planted feet (`contact`, the model's, or where they
     look planted) while staying near where their leader placed them (`grounding.ground` anchored for
     `PARTNER_ANCHOR_S` in their distance from the leader, `PARTNER_ALONG_S` around it), their legs no straighter
     than that dancer's were (`dancer_leg_reach`), never travelling faster than that dancer did
     (`dancer_top_speed`: where the place the model gives leaps round a turning leader, the partner follows it at
-    that speed), and never nearer or farther than the training couples stood (`distance_range`)."""
+    that speed), standing on their leader's floor (`dancer_stance`: as high above the leader's feet as that
+    dancer stood in training) and never nearer or farther than the training couples stood (`distance_range`)."""
     floor = model.dancer_floor(dancer)
     if floor is None:
         return world
@@ -127,6 +128,9 @@ def ground_partners(model: PartnerModel, world: np.ndarray, lead: np.ndarray, co
                  floor.floor, contact, floor, anchor_s=PARTNER_ANCHOR_S, around=around, along_s=PARTNER_ALONG_S,
                  max_extension=model.dancer_leg_reach(dancer))
     out = limit_travel(out, model.skeleton, step)  # holding its feet, it may have lagged and leapt to catch up
+    gap = model.dancer_stance(dancer)
+    if gap is not None:
+        out = stand_with(out, lead, model.skeleton, model.fps, gap)
     return keep_distance(out, lead, model.skeleton, *model.distance_range.tolist())
 
 

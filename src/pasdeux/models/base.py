@@ -304,8 +304,8 @@ class PartnerModel(MotionModel):
     leaders (`solo`) and a `sampler` that draws partners' departures from the best guess.
 
     Latents are `[B, Z, steps]` with `factor` frames per step. Placement facts a generated partner is held to:
-    `dancer_floor`, `dancer_leg_reach`, `dancer_top_speed`, `distance_range` (the training couples' nearest and
-    farthest pelvis distance), `leg_length`.
+    `dancer_floor`, `dancer_leg_reach`, `dancer_top_speed`, `dancer_stance`, `distance_range` (the training
+    couples' nearest and farthest pelvis distance), `leg_length`.
     Analysis reads the leader as features (`lead_features`) and differentiates `answer` with respect to them.
     """
 
@@ -358,6 +358,11 @@ class PartnerModel(MotionModel):
         """How fast dancer `dancer`'s pelvis travels at most in the training data, in units per second
         (`grounding.top_speed`; inf: unknown)."""
         return float("inf")
+
+    def dancer_stance(self, dancer: int) -> float | None:
+        """How high dancer `dancer`'s lowest foot stands above its partner's in the training couple, in units
+        (`grounding.stance_gap`; None: unknown, partners stand on their own training floor)."""
+        return None
 
     def lead_latent(self, n: int, frames: int, gen: torch.Generator, role: int) -> Tensor:
         """Prior latents of `n` leaders of `frames` frames moving as dancer `role` (0: A, 1: B) leads, for `solo`

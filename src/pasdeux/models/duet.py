@@ -68,7 +68,7 @@ from torch import Tensor, nn
 
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.geometry import centre_horizontally, from_frame, on_floor, root_point, to_frame
-from pasdeux.grounding import FloorModel, leg_reach, top_speed, usable_reach
+from pasdeux.grounding import FloorModel, leg_reach, stance_gap, top_speed, usable_reach
 from pasdeux.models import duet_fit, duet_prepare
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import (
@@ -150,11 +150,13 @@ def _legacy_sampler_keys(module: nn.Module, state: dict, prefix: str, *args) -> 
     """Folders saved before the sampler was one object keep its buffers at the model's level; folders saved
     before each dancer had a floor ground partners on the couple's one floor, and before each dancer's leg
     reach was kept, with legs free to straighten, and before each dancer's top speed was kept, with partners
-    free to leap, and before each dancer had a prior of leaders, with leaders from the solo prior of both."""
+    free to leap, and before each dancer's stance over the other was kept, on their own training floor, and
+    before each dancer had a prior of leaders, with leaders from the solo prior of both."""
     PartnerSampler.rename_legacy(state, prefix + "sampler.", prefix)
     state.setdefault(prefix + "dancer_floors", torch.zeros_like(module.dancer_floors))
     state.setdefault(prefix + "leg_reaches", torch.zeros_like(module.leg_reaches))
     state.setdefault(prefix + "top_speeds", torch.zeros_like(module.top_speeds))
+    state.setdefault(prefix + "stances", torch.full_like(module.stances, float("nan")))
     for name, value in module.lead_priors.state_dict().items():  # not fitted: leaders from the solo prior
         state.setdefault(f"{prefix}lead_priors.{name}", value.clone())
 
@@ -227,6 +229,7 @@ class DuetVAE(PartnerModel):
         self.register_buffer("dancer_floors", torch.zeros(len(DIRECTIONS), len(fields(FloorModel))))
         self.register_buffer("leg_reaches", torch.zeros(len(DIRECTIONS)))  # each dancer's (`dancer_leg_reach`)
         self.register_buffer("top_speeds", torch.zeros(len(DIRECTIONS)))  # each dancer's (`dancer_top_speed`)
+        self.register_buffer("stances", torch.full((len(DIRECTIONS),), float("nan")))  # (`dancer_stance`)
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
         self.register_buffer("pose_basis", torch.zeros(p, min(POSE_COMPONENTS, p)))
@@ -434,6 +437,8 @@ class DuetVAE(PartnerModel):
                 self.dancer_floors[dancer] = torch.tensor(list(own.to_dict().values()), dtype=torch.float32)
                 self.leg_reaches[dancer] = leg_reach(pairs[:, dancer], self.skeleton)
                 self.top_speeds[dancer] = top_speed(pairs[:, dancer], self.skeleton, self.fps)
+            gap = stance_gap(pairs, self.skeleton)
+            self.stances.copy_(torch.tensor([-gap, gap] if gap is not None else [float("nan")] * 2))
         return floor
 
     def dancer_floor(self, dancer: int) -> FloorModel | None:
@@ -467,6 +472,12 @@ class DuetVAE(PartnerModel):
         folders saved before it was kept)."""
         speed = float(self.top_speeds[dancer])
         return speed if speed > 0 else float("inf")
+
+    def dancer_stance(self, dancer: int) -> float | None:
+        """How high dancer `dancer`'s lowest foot stands above its partner's in the training couple (None where
+        the couple's feet keep no one gap, `grounding.stance_gap`, and for folders saved before it was kept)."""
+        gap = float(self.stances[dancer])
+        return gap if np.isfinite(gap) else None
 
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
