@@ -148,7 +148,7 @@ def test_each_dancer_is_grounded_on_its_own_floor(model, parts, tmp_path):
     assert model.dancer_floor(0) != model.dancer_floor(1)
     folder = model.save_pretrained(tmp_path / "old")
     state = load_file(str(folder / "model.safetensors"))
-    del state["dancer_floors"]
+    del state["placement.floors"]
     save_file(state, str(folder / "model.safetensors"))
     assert load_model(folder).dancer_floor(1) == model.floor_model
 
@@ -171,7 +171,7 @@ def test_partners_legs_straighten_no_further_than_the_real_dancers(model, parts,
     assert legs.max() <= reach + 1e-4
     folder = model.save_pretrained(tmp_path / "old")
     state = load_file(str(folder / "model.safetensors"))
-    del state["leg_reaches"]
+    del state["placement.leg_reaches"]
     save_file(state, str(folder / "model.safetensors"))
     assert load_model(folder).dancer_leg_reach(1) == 1.0
 
@@ -201,12 +201,37 @@ def test_partners_travel_no_faster_than_the_real_dancers(model, parts, tmp_path)
     drawn = partner_windows(model, lead, "a2b", 0.0, seed=0)[:, 0]
     folder = model.save_pretrained(tmp_path / "old")
     state = load_file(str(folder / "model.safetensors"))
-    del state["top_speeds"]
+    del state["placement.top_speeds"]
     save_file(state, str(folder / "model.safetensors"))
     old = load_model(folder)
     assert old.dancer_top_speed(1) == float("inf")
     assert _top_speed(partner_windows(old, lead, "a2b", 0.0, seed=0)[:, 0], model.skeleton, model.fps) > 2 * fast
     assert _top_speed(drawn, model.skeleton, model.fps) <= 1.2 * fast  # what is left: the distance kept
+
+
+def test_a_folder_saved_before_placement_was_a_module_keeps_each_dancers_facts(model, parts, tmp_path):
+    """Folders from before `models/placement.py` kept each dancer's floor, leg reach, top speed and stance as
+    buffers of the model: they load into its placement and make the same partners."""
+    from safetensors.torch import load_file, save_file
+
+    from pasdeux.models.placement import LEGACY
+
+    folder = model.save_pretrained(tmp_path / "old")
+    state = load_file(str(folder / "model.safetensors"))
+    for old, name in LEGACY.items():
+        state[old] = state.pop(f"placement.{name}")
+    state["stances"] = torch.tensor([-0.02, 0.02])  # measured on a couple that keeps one gap
+    save_file(state, str(folder / "model.safetensors"))
+    old = load_model(folder)
+    for dancer in (0, 1):
+        assert old.dancer_floor(dancer) == model.dancer_floor(dancer)
+        assert old.dancer_leg_reach(dancer) == model.dancer_leg_reach(dancer)
+        assert old.dancer_top_speed(dancer) == model.dancer_top_speed(dancer)
+    assert old.dancer_stance(1) == pytest.approx(0.02)
+    old.placement.stances.fill_(float("nan"))  # as this couple's (no one gap)
+    lead = pair_windows(parts["test"].positions, 64, 32)[:3, 0]
+    np.testing.assert_array_equal(partner_windows(old, lead, "b2a", 1.0, seed=2),
+                                  partner_windows(model, lead, "b2a", 1.0, seed=2))
 
 
 def test_a_folder_saved_before_the_sampler_was_one_object_loads_the_same_partners(model, parts, tmp_path):
@@ -285,7 +310,7 @@ def test_a_partner_stands_on_its_leads_floor(model, parts, tmp_path):
     assert model.dancer_stance(0) is None and model.dancer_stance(1) is None
     folder = model.save_pretrained(tmp_path / "couple")
     state = load_file(str(folder / "model.safetensors"))
-    state["stances"] = torch.tensor([-0.02, 0.02])
+    state["placement.stances"] = torch.tensor([-0.02, 0.02])
     save_file(state, str(folder / "model.safetensors"))
     couple = load_model(folder)
     assert couple.dancer_stance(1) == pytest.approx(0.02)

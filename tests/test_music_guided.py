@@ -110,7 +110,7 @@ def test_a_duet_danced_to_music_keeps_its_dancers_legs_bent_as_they_were(tiny_du
     from pasdeux.models import load_model
 
     duet_model = load_model(tiny_duet_run)
-    duet_model.leg_reaches[1] = reach = 0.9  # a dancer who keeps a bend (the tiny model's legs reach 0.999)
+    duet_model.placement.leg_reaches[1] = reach = 0.9  # a dancer who keeps a bend (the tiny model's legs reach 0.999)
     duet_model.solo.leg_reach.fill_(0.92)  # and leaders who keep another
     for pieces in (False, True):
         made = to_music.duet_prior_to_music(duet_model, click_grid(seconds=4.0), 1, seed=3, pieces=pieces)

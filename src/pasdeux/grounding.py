@@ -38,8 +38,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.ndimage import (binary_closing, binary_opening, gaussian_filter1d, maximum_filter1d, median_filter,
-                           percentile_filter)
+from scipy.ndimage import (
+    binary_closing,
+    binary_opening,
+    gaussian_filter1d,
+    maximum_filter1d,
+    median_filter,
+    percentile_filter,
+)
 from scipy.sparse.linalg import spsolve
 
 from pasdeux.body import body_points, leg_extension, leg_length, role_indices, root_trajectory

@@ -33,6 +33,7 @@ from pasdeux.data import NormStats
 from pasdeux.errors import ConfigError, FormatError, ShapeError, SkeletonError
 from pasdeux.geometry import centre_horizontally, root_point
 from pasdeux.grounding import FloorModel, leg_reach, usable_reach
+from pasdeux.models.placement import DancerPlacement
 from pasdeux.models.sampling import PartnerSampler
 from pasdeux.motion import Skeleton
 from pasdeux.runs import MODEL_CONFIG as CONFIG_FILE
@@ -49,6 +50,10 @@ LEG_REACH_KEY = "leg_reach"  # the buffer holding how straight the training data
 def _legacy_leg_reach(module: nn.Module, state: dict, prefix: str, *args) -> None:
     """Folders saved before the leg reach was kept generate with legs free to straighten, as they did."""
     state.setdefault(prefix + LEG_REACH_KEY, torch.zeros(()))
+
+
+def _legacy_placement(module: nn.Module, state: dict, prefix: str, *args) -> None:
+    module.placement.rename_legacy(state, prefix)
 
 
 def make_config(config_class: type, options: dict[str, Any]) -> Any:
@@ -304,8 +309,9 @@ class PartnerModel(MotionModel):
     leaders (`solo`) and a `sampler` that draws partners' departures from the best guess.
 
     Latents are `[B, Z, steps]` with `factor` frames per step. Placement facts a generated partner is held to:
-    `dancer_floor`, `dancer_leg_reach`, `dancer_top_speed`, `dancer_stance`, `distance_range` (the training
-    couples' nearest and farthest pelvis distance), `leg_length`.
+    `dancer_floor`, `dancer_leg_reach`, `dancer_top_speed`, `dancer_stance` (its `placement`, measured with
+    the floor: `models/placement.py`), `distance_range` (the training couples' nearest and farthest pelvis
+    distance), `leg_length`.
     Analysis reads the leader as features (`lead_features`) and differentiates `answer` with respect to them.
     """
 
@@ -313,6 +319,20 @@ class PartnerModel(MotionModel):
     directions: ClassVar[tuple[str, ...]] = DIRECTIONS
     solo: MotionModel
     sampler: PartnerSampler
+
+    def __init__(self, config: Any, skeleton: Skeleton, stats: NormStats, fps: float = 30.0) -> None:
+        super().__init__(config, skeleton, stats, fps)
+        self.placement = DancerPlacement(self.dancers)  # each dancer's facts, measured with the floor
+        self.register_load_state_dict_pre_hook(_legacy_placement)
+
+    def measure_floor(self, world_windows: np.ndarray) -> FloorModel | None:
+        """The couple's floor (as every model keeps it) and each dancer's placement (`placement`), from pair
+        windows `[N, 2, T, J, 3]`."""
+        floor = super().measure_floor(world_windows)
+        pairs = np.asarray(world_windows, np.float32)
+        if floor is not None and pairs.ndim == 5:
+            self.placement.measure(pairs, self.skeleton, self.fps)
+        return floor
 
     # --- the contract: subclasses implement ---------------------------------------------------
     def condition(self, lead: Tensor, direction: int | Tensor) -> PartnerCondition:
@@ -347,22 +367,24 @@ class PartnerModel(MotionModel):
         raise NotImplementedError
 
     def dancer_floor(self, dancer: int) -> FloorModel | None:
-        """Where dancer `dancer` of the training couple (0: A, 1: B) stands (None: never measured)."""
-        return self.floor_model
+        """Where dancer `dancer` of the training couple (0: A, 1: B) stands: its own floor, else the couple's
+        (folders saved before each dancer's was kept; None: never measured)."""
+        return self.placement.floor(dancer) or self.floor_model
 
     def dancer_leg_reach(self, dancer: int) -> float:
         """How straight dancer `dancer`'s legs get in the training data (`grounding.leg_reach`; 1: unknown)."""
-        return 1.0
+        return self.placement.leg_reach(dancer)
 
     def dancer_top_speed(self, dancer: int) -> float:
         """How fast dancer `dancer`'s pelvis travels at most in the training data, in units per second
         (`grounding.top_speed`; inf: unknown)."""
-        return float("inf")
+        return self.placement.top_speed(dancer)
 
     def dancer_stance(self, dancer: int) -> float | None:
         """How high dancer `dancer`'s lowest foot stands above its partner's in the training couple, in units
-        (`grounding.stance_gap`; None: unknown, partners stand on their own training floor)."""
-        return None
+        (`grounding.stance_gap`; None: unknown, or a couple whose feet keep no one gap, as video without depth:
+        partners stand on their own training floor)."""
+        return self.placement.stance(dancer)
 
     def lead_latent(self, n: int, frames: int, gen: torch.Generator, role: int) -> Tensor:
         """Prior latents of `n` leaders of `frames` frames moving as dancer `role` (0: A, 1: B) leads, for `solo`

@@ -59,7 +59,7 @@ The design, from small parts to the whole:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -68,7 +68,7 @@ from torch import Tensor, nn
 
 from pasdeux.errors import ConfigError, ShapeError
 from pasdeux.geometry import centre_horizontally, from_frame, on_floor, root_point, to_frame
-from pasdeux.grounding import FloorModel, leg_reach, stance_gap, top_speed, usable_reach
+from pasdeux.grounding import FloorModel
 from pasdeux.models import duet_fit, duet_prepare
 from pasdeux.models.ar_prior import ARPrior
 from pasdeux.models.base import (
@@ -148,15 +148,9 @@ class LeadContext(PartnerCondition):
 
 def _legacy_sampler_keys(module: nn.Module, state: dict, prefix: str, *args) -> None:
     """Folders saved before the sampler was one object keep its buffers at the model's level; folders saved
-    before each dancer had a floor ground partners on the couple's one floor, and before each dancer's leg
-    reach was kept, with legs free to straighten, and before each dancer's top speed was kept, with partners
-    free to leap, and before each dancer's stance over the other was kept, on their own training floor, and
-    before each dancer had a prior of leaders, with leaders from the solo prior of both."""
+    before each dancer had a prior of leaders draw leaders from the solo prior of both (each dancer's
+    placement: `PartnerModel`)."""
     PartnerSampler.rename_legacy(state, prefix + "sampler.", prefix)
-    state.setdefault(prefix + "dancer_floors", torch.zeros_like(module.dancer_floors))
-    state.setdefault(prefix + "leg_reaches", torch.zeros_like(module.leg_reaches))
-    state.setdefault(prefix + "top_speeds", torch.zeros_like(module.top_speeds))
-    state.setdefault(prefix + "stances", torch.full_like(module.stances, float("nan")))
     for name, value in module.lead_priors.state_dict().items():  # not fitted: leaders from the solo prior
         state.setdefault(f"{prefix}lead_priors.{name}", value.clone())
 
@@ -225,11 +219,6 @@ class DuetVAE(PartnerModel):
                            ("offset_mean", OFFSET), ("offset_std", OFFSET), ("distance_range", 2)):
             self.register_buffer(name, torch.ones(size))
         self.register_buffer("leg_length", torch.ones(()))  # the training dancers' size (`prepare`)
-        # Each dancer's own floor model (A, then B; `measure_floor`): see `dancer_floor`.
-        self.register_buffer("dancer_floors", torch.zeros(len(DIRECTIONS), len(fields(FloorModel))))
-        self.register_buffer("leg_reaches", torch.zeros(len(DIRECTIONS)))  # each dancer's (`dancer_leg_reach`)
-        self.register_buffer("top_speeds", torch.zeros(len(DIRECTIONS)))  # each dancer's (`dancer_top_speed`)
-        self.register_buffer("stances", torch.full((len(DIRECTIONS),), float("nan")))  # (`dancer_stance`)
         # A PCA of the training poses (centred per frame, in the data's units), to complete leads that lack joints.
         self.register_buffer("pose_mean", torch.zeros(p))
         self.register_buffer("pose_basis", torch.zeros(p, min(POSE_COMPONENTS, p)))
@@ -425,29 +414,11 @@ class DuetVAE(PartnerModel):
         duet_prepare.prepare(self, world_windows)
 
     def measure_floor(self, world_windows: np.ndarray) -> FloorModel | None:
-        """The couple's floor (as every model keeps it) and each dancer's own, from pair windows `[N, 2, T, J, 3]`;
-        the leaders' solo model keeps the couple's, so leaders sampled from it (whole duets from nothing) are
-        grounded as solo phrases are."""
-        floor = super().measure_floor(world_windows)
+        """The couple's floor and each dancer's placement (`PartnerModel.measure_floor`); the leaders' solo model
+        keeps the couple's floor, so leaders sampled from it (whole duets from nothing) are grounded as solo
+        phrases are."""
         self.solo.measure_floor(world_windows)
-        pairs = np.asarray(world_windows, np.float32)
-        if floor is not None and pairs.ndim == 5:
-            for dancer in range(pairs.shape[1]):
-                own = FloorModel.measure(pairs[:, dancer], self.skeleton, self.fps)
-                self.dancer_floors[dancer] = torch.tensor(list(own.to_dict().values()), dtype=torch.float32)
-                self.leg_reaches[dancer] = leg_reach(pairs[:, dancer], self.skeleton)
-                self.top_speeds[dancer] = top_speed(pairs[:, dancer], self.skeleton, self.fps)
-            gap = stance_gap(pairs, self.skeleton)
-            self.stances.copy_(torch.tensor([-gap, gap] if gap is not None else [float("nan")] * 2))
-        return floor
-
-    def dancer_floor(self, dancer: int) -> FloorModel | None:
-        """Where dancer `dancer` of the training couple (0: A, 1: B) stands: its feet's lowest points rest at
-        heights of their own (mocap markers sit higher on one dancer's shoes than on the other's: on the salsa
-        couple 2 cm apart), so a partner grounded on the couple's one floor sinks or floats against its own;
-        the couple's floor for folders saved before this was kept."""
-        values = self.dancer_floors[dancer].tolist()
-        return FloorModel(*values) if values[1] > 0 else self.floor_model
+        return super().measure_floor(world_windows)
 
     def lead_latent(self, n: int, frames: int, gen: torch.Generator, role: int) -> Tensor:
         """Prior latents `[n, Z, steps]` of `n` leaders moving as dancer `role` does (the solo model's prior, of
@@ -460,24 +431,6 @@ class DuetVAE(PartnerModel):
         """Dancer `role`'s own prior of leaders (the solo model's, of both dancers, for folders saved before)."""
         own = self.lead_priors[role]
         return own if bool(own.fitted) else self.solo.prior
-
-    def dancer_leg_reach(self, dancer: int) -> float:
-        """How straight dancer `dancer`'s legs get in the training data (1 for folders saved before it was kept),
-        within what `grounding.ground` takes (0.5-1: data whose legs never straighten past half, as a mislabelled
-        skeleton's may, are not allowed to fold every partner's legs)."""
-        return usable_reach(float(self.leg_reaches[dancer]))
-
-    def dancer_top_speed(self, dancer: int) -> float:
-        """How fast dancer `dancer`'s pelvis travels at most in the training data, units per second (inf for
-        folders saved before it was kept)."""
-        speed = float(self.top_speeds[dancer])
-        return speed if speed > 0 else float("inf")
-
-    def dancer_stance(self, dancer: int) -> float | None:
-        """How high dancer `dancer`'s lowest foot stands above its partner's in the training couple (None where
-        the couple's feet keep no one gap, `grounding.stance_gap`, and for folders saved before it was kept)."""
-        gap = float(self.stances[dancer])
-        return gap if np.isfinite(gap) else None
 
     def pose_model(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean `[J*3]` and principal directions scaled by their spread `[J*3, K]` of the training poses."""
