@@ -298,38 +298,6 @@ def test_a_duet_captured_over_another_floor_is_answered_as_on_the_models(model, 
             np.testing.assert_allclose(there.positions[0] - up, given.positions[0], atol=1e-4)  # the lead as given
 
 
-def test_a_partner_stands_on_its_leads_floor(model, parts, tmp_path):
-    """Takes of one couple lie over floors centimetres apart (salsa: up to 2 cm, one 5 cm): a partner stands
-    as high above its lead's feet as its dancer stood in training (`dancer_stance`), so a lead 3 cm higher gets
-    a partner 3 cm higher. The shared duet (video, no depth) keeps no one gap: its partners stand on their own
-    floor, as folders saved before the stance was kept do."""
-    from safetensors.torch import load_file, save_file
-
-    from pasdeux.grounding import lowest_foot
-
-    assert model.dancer_stance(0) is None and model.dancer_stance(1) is None
-    folder = model.save_pretrained(tmp_path / "couple")
-    state = load_file(str(folder / "model.safetensors"))
-    state["placement.stances"] = torch.tensor([-0.02, 0.02])
-    save_file(state, str(folder / "model.safetensors"))
-    couple = load_model(folder)
-    assert couple.dancer_stance(1) == pytest.approx(0.02)
-    lead = pair_windows(parts["test"].positions, 64, 32)[:6, 0]
-    up = np.float32([0, 0.03, 0])
-    assert np.abs(model.dancer_floor(0).lift(lead + up, model.skeleton)).max() == 0  # within the floors' range
-
-    def partners(m, x):
-        return partner_windows(m, x, "a2b", 0.0, seed=0)[:, 0]
-
-    def typical(x):
-        return np.median(lowest_foot(x, model.skeleton), axis=1)
-
-    here, there = partners(couple, lead), partners(couple, lead + up)
-    np.testing.assert_allclose(typical(here) - typical(lead), 0.02, atol=1e-4)
-    assert np.median(typical(there) - typical(here)) == pytest.approx(0.03, abs=0.003)
-    assert abs(np.median(typical(partners(model, lead + up)) - typical(partners(model, lead)))) < 0.015
-
-
 def test_a_lead_on_another_skeleton_works_on_the_shared_joints(model, parts):
     smpl = get_skeleton("smpl24")
     lead = Motion(parts["test"].positions[:1, :, :24], smpl, 30.0, "smpl lead")

@@ -69,6 +69,36 @@ def test_a_partner_for_a_whole_lead_keeps_the_lead_and_its_distance(model, parts
     assert near - 1e-4 <= dist.min() and dist.max() <= far + 1e-4
 
 
+def test_each_dancers_placement_is_measured_and_a_partner_stands_on_its_leads_floor(model, parts):
+    """Each dancer's placement is measured with the floor (`models/placement.py`). Takes of one couple lie over
+    floors centimetres apart (salsa: up to 2 cm, one 5 cm): a partner stands as high above its lead's feet as
+    its dancer stood in training (`dancer_stance`), so a lead 3 cm higher gets a partner 3 cm higher. The shared
+    duet (video, no depth) keeps no one gap: there the model's own placement stands it."""
+    from pasdeux.grounding import lowest_foot, top_speed
+
+    train = pair_windows(parts["train"].positions, 64, 8)
+    assert model.dancer_top_speed(1) == pytest.approx(top_speed(train[:, 1], model.skeleton, model.fps), rel=0.2)
+    assert model.dancer_stance(0) is None and model.dancer_stance(1) is None
+    lead = pair_windows(parts["test"].positions, 64, 32)[:6, 0]
+    up = np.float32([0, 0.03, 0])
+    assert np.abs(model.dancer_floor(0).lift(lead + up, model.skeleton)).max() == 0  # within the floors' range
+
+    def typical(x):
+        return np.median(lowest_foot(x, model.skeleton), axis=1)
+
+    def rise():
+        here, there = (partner_windows(model, x, "a2b", 0.0, seed=0)[:, 0] for x in (lead, lead + up))
+        return here, np.median(typical(there) - typical(here))
+
+    model.placement.stances.copy_(torch.tensor([-0.02, 0.02]))  # a couple that keeps one gap
+    try:
+        here, moved = rise()
+        np.testing.assert_allclose(typical(here) - typical(lead), 0.02, atol=1e-4)
+        assert moved == pytest.approx(0.03, abs=0.003)
+    finally:
+        model.placement.stances.fill_(float("nan"))
+
+
 def test_a_partner_continues_from_given_first_frames(model, parts):
     lead = parts["test"]
     first = lead.dancer(1).frames(0, 30)
