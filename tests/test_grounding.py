@@ -149,6 +149,27 @@ def test_a_partner_stands_on_the_floor_its_lead_dances_on(salsa):
     np.testing.assert_allclose(stand_with(partner, lead + up, sk, 30, gap), stood + up, atol=1e-5)
 
 
+def test_a_whole_takes_partner_follows_its_leads_floor_phrase_by_phrase(salsa):
+    """Over a whole take the floor is judged phrase by phrase: a partner sinking 4 cm over the take (a floor
+    that drifts, as a filmed one does) is stood back `gap` above its lead throughout, the move smooth (no step
+    a dancer would see), and a lead whose floor tilts up by 3 cm carries its partner up with it."""
+    sk, take = salsa[1].skeleton, salsa[1].positions
+    lead, partner = take[0][None], take[1][None]
+    gap = stance_gap(pair_windows(salsa[0].positions, 64, 16), sk)
+    t = np.linspace(0, 1, partner.shape[1], dtype=np.float32)[None, :, None, None]
+    sunk = partner - 0.04 * t * np.float32([0, 1, 0])
+    stood = stand_with(sunk, lead, sk, 30, gap)
+    move = stood[0, :, 0, 1] - sunk[0, :, 0, 1]
+    assert np.abs(np.diff(move)).max() < 0.002  # metres a frame: smooth
+    phrase = [slice(s, s + 64) for s in range(0, partner.shape[1] - 64, 64)]
+    typical = [np.median(lowest_foot(stood[0, p], sk)) - np.median(lowest_foot(lead[0, p], sk)) for p in phrase]
+    np.testing.assert_allclose(typical, gap, atol=0.01)
+    tilted = lead + 0.03 * t * np.float32([0, 1, 0])
+    rise = stand_with(sunk, tilted, sk, 30, gap) - stood
+    assert rise[0, -64:, :, 1].mean() == pytest.approx(0.03 * (1 - 32 / partner.shape[1]), abs=0.005)
+    assert abs(rise[0, :64, :, 1].mean()) < 0.005
+
+
 def test_sliding_feet_are_planted_again(salsa, floor, test_windows):
     """The body dragged sideways under its pose (as a decoder with a poor root velocity does): the feet
     slide; grounded, the body travels over its planted feet again."""
