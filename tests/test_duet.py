@@ -258,14 +258,33 @@ def test_a_folder_saved_before_the_sampler_was_one_object_loads_the_same_partner
                                   partner_windows(no_bank, lead, "b2a", 1.0, seed=2))
 
 
+def test_a_fresh_leader_stands_on_its_own_dancers_floor(model):
+    """A leader drawn from the prior is grounded on the floor of the dancer who leads, not the couple's (measured
+    on both, it stood a salsa leader 1.3 cm too high, and the partner with it): where that dancer stood 0.2 higher,
+    the fresh leader stands about 0.2 higher."""
+    from pasdeux.grounding import lowest_foot
+
+    def typical(duets):
+        return float(np.median(lowest_foot(duets.positions[0::2], model.skeleton)))
+
+    here = generate.duet_prior(model, n=2, seconds=4, seed=0)
+    kept = model.placement.floors[0].clone()
+    model.placement.floors[0, 0] += 0.2  # FloorModel's first field: the floor
+    try:
+        there = generate.duet_prior(model, n=2, seconds=4, seed=0)
+    finally:
+        model.placement.floors[0] = kept
+    assert 0.15 < typical(there) - typical(here) < 0.25  # (0 on the couple's floor; not exactly 0.2: a floor that
+    # far from where the leader stood pulls its phrases to the middle of the dancer's range)
+
+
 def test_whole_duets_from_nothing_and_variations_of_a_duet(model, parts):
     fresh = generate.duet_prior(model, n=2, seconds=4, seed=0)
     assert fresh.n_dancers == 4 and fresh.n_frames == 120 and np.isfinite(fresh.positions).all()
     assert fresh.labels[:2] == ("duet 1 lead", "duet 1 partner")
-    # The sampled leaders are grounded on the couple's floor, as solo phrases are on theirs: the same samples
-    # ungrounded slide their planted feet more.
-    floor = model.floor_model
-    assert model.solo.floor_model == floor
+    # The sampled leaders are grounded on the leading dancer's own floor, as solo phrases are on theirs: the same
+    # samples ungrounded slide their planted feet more.
+    floor = model.dancer_floor(0)
     centred, vel = sample_with_root(model.solo, 2, 120, seed=0, ground=False)
     raw = place(centred, vel, np.zeros((2, 2), np.float32))
     skating = [metrics.foot_skating_ratio(x, model.skeleton, model.fps, floor.leg_length, floor.floor)
@@ -374,7 +393,7 @@ def test_fresh_duets_lead_as_the_leading_dancer_moves(model, parts, tmp_path):
     frames = leads["a2b"].shape[1]
     with torch.no_grad():
         own = model.lead_priors[1].sample(2, model.solo.latent_steps(frames), generator(3))
-    centred, _ = sample_with_root(model.solo, 2, frames, 3, latent=own)
+    centred, _ = sample_with_root(model.solo, 2, frames, 3, latent=own, floor=model.dancer_floor(1))
     np.testing.assert_allclose(center(leads["b2a"], model.skeleton), center(centred, model.skeleton), atol=1e-5)
     assert np.abs(leads["a2b"] - leads["b2a"]).max() > 0.05  # each role its own leaders
     folder = model.save_pretrained(tmp_path / "old")
@@ -383,6 +402,6 @@ def test_fresh_duets_lead_as_the_leading_dancer_moves(model, parts, tmp_path):
         del state[key]
     save_file(state, str(folder / "model.safetensors"))
     old = load_model(folder)
-    pooled, _ = sample_with_root(old.solo, 2, frames, 3)
+    pooled, _ = sample_with_root(old.solo, 2, frames, 3, floor=old.dancer_floor(1))
     np.testing.assert_allclose(center(generate.duet_prior(old, n=2, seconds=4, seed=3, direction="b2a").positions[0::2],
                                       model.skeleton), center(pooled, model.skeleton), atol=1e-5)

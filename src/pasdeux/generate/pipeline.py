@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from pasdeux.errors import ConfigError, ShapeError
+from pasdeux.grounding import FloorModel
 from pasdeux.grounding import ground as ground_feet
 from pasdeux.models.base import MotionModel, generator
 
@@ -103,24 +104,27 @@ def place(centred: np.ndarray, root_vel: np.ndarray, start_xz: np.ndarray | None
     return out
 
 
-def ground(model: MotionModel, world: np.ndarray, contact: np.ndarray | None = None) -> np.ndarray:
-    """World positions `[N, T, J, 3]` of the model's skeleton grounded on the floor of its training data, the
-    feet planted where `contact` `[N, T, 2]` says (default: where they look planted), legs reaching for them no
-    straighter than the training data's (`max_extension`); returned as they are when the model knows no floor
-    (not trained on data, or no named feet)."""
-    floor = model.floor_model
+def ground(model: MotionModel, world: np.ndarray, contact: np.ndarray | None = None,
+           floor: FloorModel | None = None) -> np.ndarray:
+    """World positions `[N, T, J, 3]` of the model's skeleton grounded on the floor of its training data (or on
+    `floor`, one dancer's of it), the feet planted where `contact` `[N, T, 2]` says (default: where they look
+    planted), legs reaching for them no straighter than the training data's (`max_extension`); returned as they
+    are when the model knows no floor (not trained on data, or no named feet)."""
+    floor = floor or model.floor_model
     if floor is None:
         return world
     return ground_feet(world, model.skeleton, model.fps, floor.leg_length, floor.floor, contact, floor,
                        max_extension=model.max_extension)
 
 
-def _finish(model: MotionModel, d: Decoded, grounded: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Decoded centred poses, grounded in the world along their own travel and centred again."""
+def _finish(model: MotionModel, d: Decoded, grounded: bool,
+            floor: FloorModel | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Decoded centred poses, grounded in the world (on `floor`, default the model's) along their own travel and
+    centred again."""
     pose, root = d.pose, d.root
-    if not grounded or model.floor_model is None:
+    if not grounded or (floor or model.floor_model) is None:
         return pose, root
-    world = ground(model, place(pose, root), d.contact)
+    world = ground(model, place(pose, root), d.contact, floor)
     path = np.cumsum(np.concatenate([np.zeros_like(root[:, :1]), root[:, 1:]], axis=1), axis=1)
     world[..., 0] -= path[..., 0][..., None]
     world[..., 2] -= path[..., 1][..., None]
@@ -167,10 +171,12 @@ def vary_world(model: MotionModel, windows: np.ndarray, sigma: float, seed: int 
 
 
 def sample_with_root(model: MotionModel, n: int, frames: int, seed: int | None = None,
-                     ground: bool = True, latent: Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     ground: bool = True, latent: Tensor | None = None,
+                     floor: FloorModel | None = None) -> tuple[np.ndarray, np.ndarray]:
     """`n` fresh centred phrases `[n, frames, J, 3]` from the prior, and their root velocity `[n, frames, 2]`;
     `latent` (`[n, ...]`, as `model.prior_latent` draws them) decodes given prior latents instead of drawing them
-    (music's guided sampling chooses them a piece at a time)."""
+    (music's guided sampling chooses them a piece at a time); `floor` grounds them on one dancer's floor instead
+    of the model's (a duet's leader on its own)."""
     if n < 1 or frames < model.min_frames:
         raise ConfigError(f"need n >= 1 and frames >= {model.min_frames}; got n={n}, frames={frames}")
     if latent is not None and len(latent) != n:
@@ -179,7 +185,7 @@ def sample_with_root(model: MotionModel, n: int, frames: int, seed: int | None =
         z = model.prior_latent(int(n), int(frames), generator(seed)) if latent is None else latent
     d = decode_all(model, z, int(frames))
     d.pose = model.finish_sample(d.pose)
-    return _finish(model, d, ground)
+    return _finish(model, d, ground, floor)
 
 
 def sample(model: MotionModel, n: int, frames: int, seed: int | None = None) -> np.ndarray:
