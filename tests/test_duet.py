@@ -260,8 +260,8 @@ def test_a_folder_saved_before_the_sampler_was_one_object_loads_the_same_partner
 
 def test_a_fresh_leader_stands_on_its_own_dancers_floor(model):
     """A leader drawn from the prior is grounded on the floor of the dancer who leads, not the couple's (measured
-    on both, it stood a salsa leader 1.3 cm too high, and the partner with it): where that dancer stood 0.2 higher,
-    the fresh leader stands about 0.2 higher."""
+    on both, it stood a salsa leader 0.6 cm higher than his own, and the partner with it): where that dancer
+    stood 0.2 higher, the fresh leader stands about 0.2 higher."""
     from pasdeux.grounding import lowest_foot
 
     def typical(duets):

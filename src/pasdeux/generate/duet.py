@@ -50,7 +50,7 @@ def duet_prior(model: PartnerModel, n: int = 1, seconds: float = 8.0, seed: int 
     if latent is None:  # leaders that move as the dancer who leads does
         with torch.no_grad():
             latent = model.lead_latent(n, frames, generator(seed), direction_index(direction))
-    # on the leading dancer's own floor: the couple's, measured on both, stood a salsa leader 1.3 cm too high
+    # on the leading dancer's own floor: the couple's, measured on both, stood a salsa leader 0.6 cm higher
     centred, vel = pipeline.sample_with_root(model.solo, n, frames, seed, latent=latent,
                                              floor=model.dancer_floor(direction_index(direction)))
     leads = place(centred, vel, np.zeros((n, 2), np.float32))
