@@ -415,8 +415,8 @@ class DuetVAE(PartnerModel):
 
     def measure_floor(self, world_windows: np.ndarray) -> FloorModel | None:
         """The couple's floor and each dancer's placement (`PartnerModel.measure_floor`); the leaders' solo model
-        keeps the couple's floor, so leaders sampled from it (whole duets from nothing) are grounded as solo
-        phrases are."""
+        keeps the couple's floor, as a solo model does (a fresh duet's leader stands on its own dancer's floor:
+        `generate.duet_prior`)."""
         self.solo.measure_floor(world_windows)
         return super().measure_floor(world_windows)
 
