@@ -121,8 +121,8 @@ def _finish(model: MotionModel, d: Decoded, grounded: bool,
             floor: FloorModel | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Decoded centred poses, grounded in the world (on `floor`, default the model's) along their own travel and
     centred again."""
-    pose, root = d.pose, d.root
-    if not grounded or (floor or model.floor_model) is None:
+    pose, root, floor = d.pose, d.root, floor or model.floor_model
+    if not grounded or floor is None:
         return pose, root
     world = ground(model, place(pose, root), d.contact, floor)
     path = np.cumsum(np.concatenate([np.zeros_like(root[:, :1]), root[:, 1:]], axis=1), axis=1)
