@@ -164,6 +164,23 @@ def test_tracklets_of_one_person_found_again_are_joined_and_the_most_present_cho
     assert picked[0][0].slot == 2 and picked[1] is walker and "picked at (700, 110)" in notes[0]
 
 
+def test_a_tracklet_that_starts_off_the_walkers_way_is_not_joined_to_the_walker():
+    t, fps = 30, 10.0
+    centre = np.full((2, t, 2), np.nan)
+    height = np.full((2, t), 200.0)
+    found = np.zeros((2, t), bool)
+    # a walker going right 7 px a frame, lost at frame 12; slot 1 restarts at frame 14 on someone 60 px behind him
+    # (0.3 of a body: within the reach a person found again may lie, but not where his way leads)
+    found[0, :12], found[1, 14:] = True, True
+    centre[0, :12] = np.stack([100 + 7.0 * np.arange(12), np.full(12, 300)], 1)
+    centre[1, 14:] = np.stack([117 - 7.0 * np.arange(16), np.full(16, 300)], 1)
+    pieces = identity.tracklets(found, [[0], [14]])
+    assert len(identity.link(pieces, centre, height, fps)) == 1  # by reach alone: joined
+    assert len(identity.link(pieces, centre, height, fps, torso=centre)) == 2  # off his way: someone else
+    centre[1, 14:, 0] = 100 + 7.0 * np.arange(14, 30)  # the walker himself, found again on his way
+    assert len(identity.link(pieces, centre, height, fps, torso=centre)) == 1
+
+
 def test_identities_follow_costume_colours_and_not_one_odd_frame():
     t = 60
     rng = np.random.default_rng(2)

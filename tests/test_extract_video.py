@@ -235,3 +235,40 @@ def test_bench_extract_reports_frames_per_second(tmp_path):
     assert min(result["duet_found"]) >= 27 and result["solo_found"] == [30]  # both people, nearly every frame
     assert result["duet_60s_seconds"] == pytest.approx(1800 / result["duet_fps"], rel=0.01)
     assert json.loads((tmp_path / "b.json").read_text()) == result
+
+
+def _relay(n: int, gone: int, behind: int, step: int = 6, size: tuple[int, int] = (960, 540)):
+    """Frames of a person walking right who leaves the picture at frame `gone`, and of a second one (mirrored) who
+    comes in 2 frames later `behind` pixels back along the first one's way and walks left; and each one's box."""
+    w, h = size
+    photo = synthetic.photograph(int(h * 0.75))
+    ph, pw = photo.shape[:2]
+    boxes = np.full((n, 2, 4), -1)
+    for t in range(n):
+        if t < gone:
+            boxes[t, 0] = (120 + step * t, h - ph, 120 + step * t + pw, h)
+        elif t >= gone + 2:
+            x = 120 + step * (gone - 1) - behind - step * (t - gone - 2)
+            boxes[t, 1] = (x, h - ph, x + pw, h)
+    frames = []
+    for t in range(n):
+        canvas = np.empty((h, w, 3), np.uint8)
+        canvas[:] = synthetic.STAGE
+        for k, img in enumerate((photo, photo[:, ::-1])):
+            if boxes[t, k, 0] >= 0:
+                x0, y0, x1, y1 = boxes[t, k]
+                canvas[y0:y1, x0:x1] = img
+        frames.append(canvas)
+    return frames, boxes
+
+
+def test_a_dancer_who_leaves_is_not_taken_over_by_someone_who_comes_in_behind(videos):
+    # The one followed (seen longest) walks out of the picture; 2 frames later another comes in a third of a visible
+    # body behind, walking back: near enough to be joined as the dancer found again, but off the way the dancer went.
+    n, gone = 44, 24
+    frames, boxes = _relay(n, gone, behind=50)
+    ex = run(synthetic.write(videos["folder"] / "relay.mp4", frames), dancers=1, model="lite")
+    seen = np.nonzero(ex.found[0])[0]
+    x = _shoulders(ex, 0).mean(1)[seen, 0]
+    assert seen.max() < gone, f"the dancer's identity moved to the newcomer in frames {seen[seen >= gone]}"
+    assert len(seen) >= gone - 2 and ((x > boxes[seen, 0, 0]) & (x < boxes[seen, 0, 2])).all()

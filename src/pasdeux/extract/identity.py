@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pasdeux.data import runs
+from pasdeux.extract.quality import PERSIST, off_own_way
 
 TORSO = (11, 12, 24, 23)  # left and right shoulder, right and left hip (BlazePose numbering)
 GRID = np.linspace(0.15, 0.85, 4)
@@ -44,6 +45,7 @@ PACE_FRAMES = 5
 HANDOVER = 2  # frames two tracklets of one person may overlap (a second slot took it before the first let go)
 ON_PATH = 0.25  # body heights a short piece between two tracklets of a person may lie off the path between them
 MAX_PACE = 1.0  # body heights per second: a faster pace is taken for a region sliding about, not the person
+WAY_FRAMES = 3  # a tracklet's way (where its pace takes it) is judged over at least this many of its last frames
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,19 @@ def typical_colour(piece: Tracklet, colours: np.ndarray) -> np.ndarray:
 
 
 def link(pieces: list[Tracklet], centre: np.ndarray, height: np.ndarray, fps: float,
-         colours: np.ndarray | None = None) -> list[list[Tracklet]]:
+         colours: np.ndarray | None = None, torso: np.ndarray | None = None) -> list[list[Tracklet]]:
     """People: tracklets joined where one starts after another ended, within reach of where it ended and
     (given `colours` `[S, T, 6]`) dressed alike, the nearest in place and colour first. Tracklets of at
     least SURE_FRAMES are joined first; shorter ones (often a body half hidden) then fill gaps between them.
+    Given `torso` `[S, T, 2]` (the shoulders' and hips' mean pixel position), a tracklet that starts off the way
+    the person's tracklet before it was going is not joined to it (`off_way`).
 
     `centre` `[S, T, 2]` pixels and `height` `[S, T]` body heights in pixels per slot and frame."""
     people: list[list[Tracklet]] = []
     for sure in (True, False):
         for piece in (p for p in pieces if (p.stop - p.start >= SURE_FRAMES) == sure):
-            costs = [(_join_cost(person, piece, centre, height, fps, colours), k) for k, person in enumerate(people)]
+            costs = [(_join_cost(person, piece, centre, height, fps, colours, torso), k)
+                     for k, person in enumerate(people)]
             cost, k = min(costs, default=(np.inf, -1))
             if np.isfinite(cost):
                 people[k] = sorted(people[k] + [piece], key=lambda t: t.start)
@@ -89,7 +94,7 @@ def link(pieces: list[Tracklet], centre: np.ndarray, height: np.ndarray, fps: fl
     return people
 
 
-def _join_cost(person: list[Tracklet], piece: Tracklet, centre, height, fps, colours) -> float:
+def _join_cost(person: list[Tracklet], piece: Tracklet, centre, height, fps, colours, torso=None) -> float:
     """How unlike joining `piece` to `person` is (inf: it cannot be the same person): the distance to the
     person's nearest tracklets before and after it, in reaches, plus the colour difference in RECOLOURs."""
     for t in person:  # two slots on one person for a frame or two: a handover, not two people
@@ -103,6 +108,10 @@ def _join_cost(person: list[Tracklet], piece: Tracklet, centre, height, fps, col
         ([(after[0], after[0].start, piece.stop - 1)] if after else [])
     short = piece.stop - piece.start < SURE_FRAMES
     if short and len(ends) == 2 and not _between(ends, piece, centre, height):
+        return np.inf
+    # across a gap only: a slot refilled in the frame it lost its person (a photograph turning back, a landmark frame
+    # gone wrong) keeps the join by reach
+    if before and torso is not None and piece.start > before[-1].stop and off_way(before[-1], piece, torso, height):
         return np.inf
     cost = 0.0
     for other, f_other, f_piece in ends:
@@ -124,6 +133,21 @@ def _join_cost(person: list[Tracklet], piece: Tracklet, centre, height, fps, col
             return np.inf
         cost += diff / RECOLOUR
     return cost
+
+
+def off_way(last: Tracklet, piece: Tracklet, torso: np.ndarray, height: np.ndarray) -> bool:
+    """Whether `piece` starts off the way the person's tracklet `last` before it was going, by the test that
+    `quality.identity_switches` counts a switch with (its torso off where its pace takes it for PERSIST frames),
+    judged over at least WAY_FRAMES of `last`'s frames and by the taller body either side: a tracker that lost a
+    walker and restarted on someone near has a piece that starts beside the way, not on it."""
+    mine = np.arange(max(last.start, last.stop - PACE_FRAMES), min(last.stop, piece.start))
+    next_ = np.arange(piece.start, min(piece.stop, piece.start + PERSIST))
+    if len(mine) < WAY_FRAMES:
+        return False
+    at, tall = np.full((torso.shape[1], 2), np.nan), np.full(torso.shape[1], np.nan)
+    at[mine], at[next_] = torso[last.slot, mine], torso[piece.slot, next_]
+    tall[mine] = np.nanmax([np.nanmedian(height[last.slot, mine]), np.nanmedian(height[piece.slot, next_])])
+    return off_own_way(at, tall, np.concatenate([mine, next_]), len(mine))
 
 
 def _between(ends: list, piece: Tracklet, centre: np.ndarray, height: np.ndarray) -> bool:

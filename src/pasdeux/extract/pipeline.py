@@ -165,17 +165,20 @@ def _track(tracker, frames, total: int | None, progress: bool | Progress) -> tup
 
 
 def _stack(poses: list, colours: list, n: int) -> dict:
-    """Per slot and frame `[S, T, ...]`: landmarks, visibility, presence, found, centre, body height, colours."""
+    """Per slot and frame `[S, T, ...]`: landmarks, visibility, presence, found, centre, body height, colours,
+    torso centre."""
+    from pasdeux.extract.tracking import torso
+
     t = len(poses)
     a = {"image": np.full((n, t, N_BODY, 3), np.nan), "world": np.full((n, t, N_BODY, 3), np.nan),
          "vis": np.zeros((n, t, N_BODY)), "pres": np.zeros((n, t, N_BODY)), "centre": np.full((n, t, 2), np.nan),
-         "height": np.full((n, t), np.nan), "colour": np.zeros((n, t, 6))}
+         "height": np.full((n, t), np.nan), "colour": np.zeros((n, t, 6)), "torso": np.full((n, t, 2), np.nan)}
     for f, frame in enumerate(poses):
         for d, p in enumerate(frame):
             if p is not None:
                 a["image"][d, f], a["world"][d, f], a["vis"][d, f], a["pres"][d, f] = \
                     p.image, p.world, p.visibility, p.presence
-                a["centre"][d, f], a["colour"][d, f] = p.centre(), colours[f][d]
+                a["centre"][d, f], a["colour"][d, f], a["torso"][d, f] = p.centre(), colours[f][d], torso(p)
                 box = p.box(0.5)  # the visible body: landmarks guessed outside the frame would inflate it
                 a["height"][d, f] = box[3] - box[1]
     a["found"] = np.isfinite(a["image"][..., 0, 0])
@@ -188,7 +191,7 @@ def _cast(a: dict, tracker, opt: Options, fps: float, scale: float) -> tuple[dic
     from pasdeux.extract import identity
 
     pieces = identity.tracklets(a["found"], [s.starts for s in tracker.slots])
-    people = identity.link(pieces, a["centre"], a["height"], fps, a["colour"])
+    people = identity.link(pieces, a["centre"], a["height"], fps, a["colour"], a["torso"])
     picks = [(x * scale, y * scale, round(sec * fps)) for x, y, sec in (opt.pick or [])]
     chosen, notes = identity.choose(people, a["height"], opt.dancers, picks, lambda p, f: _where_at(a, p, f))
     slot = np.full((len(chosen), a["found"].shape[1]), -1)

@@ -14,6 +14,10 @@ are empty slots, overlapping tiles are searched too (`Detector.scan`), at most e
 New detections of a person already tracked are ignored; the rest are offered to the empty slots,
 nearest to where each slot's person was last seen, and the largest first to slots that never had one.
 Each (re)start of a slot is recorded: a slot's frames between two starts are one person's tracklet.
+A slot keeps its person's way (where the torso's own pace over its last frames takes it, the test
+`quality.identity_switches` counts a switch by): landmarks off it are someone else's (a region sliding onto a
+neighbour); where the landmark model finds no one in the region, the person is looked for once more in a smaller
+region where its way leads.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy as np
 from pasdeux.extract.detect import Detection, Detector, merge
 from pasdeux.extract.identity import RECOLOUR, appearance
 from pasdeux.extract.landmarks import LandmarkModel, Pose
+from pasdeux.extract.quality import OWN_JUMP, OWN_JUMP_PER_FRAME, PACE_FRAMES, off_way, own_pace
 from pasdeux.extract.roi import RegionFilter, Roi, from_alignment
 
 SAME_PERSON_IOU = 0.5  # two slots whose landmark boxes overlap this much follow one person
@@ -48,6 +53,8 @@ MAX_STEP = 0.3  # a dancer's visible landmarks move at most this share of their 
 # dancers 0.937 -> 0.928), the chosen dancers' lowest from 0.877 to 0.890 (mean 0.913 -> 0.930).
 RETRY_GROWTH = 1.25
 MAX_GROWTH = 1.08  # a tracked region may grow or shrink by at most this factor per frame
+WAY_FRAMES = 3  # a person's way (where its own pace takes it) is judged once it was seen in this many recent frames
+AHEAD_SIZE = 0.8  # a person lost in its region is looked for once in a region this much smaller, where its way leads
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -74,6 +81,8 @@ class Slot:
     starts: list[int] = field(default_factory=list)  # frames where it was (re)found by the detector
     region: RegionFilter | None = None
     colours: deque = field(default_factory=lambda: deque(maxlen=COLOUR_FRAMES))  # its latest costume colours
+    unseen: bool = False  # the landmark model found no one in its region this frame
+    trail: deque = field(default_factory=lambda: deque(maxlen=PACE_FRAMES))  # (frame, torso centre, body height)
 
 
 class Tracker:
@@ -99,6 +108,9 @@ class Tracker:
         poses = [None if roi is None else self._follow(image, roi, pil, slot)
                  for roi, slot in zip(rois, self.slots)]
         self._drop_duplicates(poses)
+        for k, (roi, slot) in enumerate(zip(rois, self.slots)):
+            if roi is not None and slot.unseen:
+                poses[k] = self._ahead(image, roi, pil, slot, poses)
         lost = [r if p is not None else None for r, p in zip(rois, poses)]
         if detections is None and any(r is not None and p is None for r, p in zip(rois, poses)):
             detections = self._detect(image, lost)  # found again in the same frame where possible
@@ -110,8 +122,11 @@ class Tracker:
                 continue
             if slot.last_seen != self.frame - 1:  # (re)started: someone new, perhaps
                 slot.colours.clear()
+                if not self._on_way(slot, pose):
+                    slot.trail.clear()
             slot.pose, slot.last_seen, slot.empty_for = pose, self.frame, 0
             slot.colours.append(appearance(image, pose.image, pose.presence))
+            slot.trail.append((self.frame, torso(pose), extent(pose)))
         return poses
 
     def _predict(self, slot: Slot) -> Roi | None:
@@ -126,6 +141,7 @@ class Tracker:
         pose = self.landmarks(image, roi, pil)
         if pose is None and slot.pose is not None:
             pose = self.landmarks(image, Roi(roi.cx, roi.cy, roi.size * RETRY_GROWTH, roi.rotation), pil)
+        slot.unseen = pose is None
         if pose is None or slot.pose is None:
             return pose
         box = slot.pose.box(MIN_BOX_VIS)
@@ -140,7 +156,47 @@ class Tracker:
         if len(slot.colours) >= COLOUR_FRAMES // 2 and \
                 np.linalg.norm(colour - np.median(slot.colours, axis=0)) > RECOLOUR:
             return None
+        return pose if self._on_way(slot, pose) else None
+
+    def _ahead(self, image: np.ndarray, roi: Roi, pil, slot: Slot, poses: list[Pose | None]) -> Pose | None:
+        """A person the landmark model lost in its region (a region too large, with someone beside it) looked for once
+        more in a smaller one where its own way leads: one landmark run, only for a person seen in WAY_FRAMES recent
+        frames."""
+        recent = self._recent(slot)
+        if len(recent) < WAY_FRAMES:
+            return None
+        frames, centres = np.array([e[0] for e in recent]), np.array([e[1] for e in recent])
+        step = own_pace(frames, centres) * (self.frame - frames[-1])
+        pose = self.landmarks(image, Roi(roi.cx + float(step[0]), roi.cy + float(step[1]), roi.size * AHEAD_SIZE,
+                                         roi.rotation), pil)
+        if pose is None or not self._on_way(slot, pose) or any(one_person(pose, p) for p in poses if p is not None):
+            return None
         return pose
+
+    def _recent(self, slot: Slot) -> list:
+        """The slot's trail entries from the frames its way is judged over (none once it is lost for long)."""
+        if not slot.trail or self.frame - slot.trail[-1][0] > 2 * PACE_FRAMES:
+            return []
+        return [e for e in slot.trail if slot.trail[-1][0] - e[0] < 2 * PACE_FRAMES]
+
+    def _on_way(self, slot: Slot, pose: Pose) -> bool:
+        """Whether a pose lies on the way the slot's person was going (its torso within what
+        `quality.identity_switches` allows of where its own pace takes it), judged over its last WAY_FRAMES or more
+        frames and by the taller body either side; True while the slot has no way."""
+        recent = self._recent(slot)
+        if len(recent) < WAY_FRAMES:
+            return True
+        frames = np.array([e[0] for e in recent])
+        centres = np.array([e[1] for e in recent])
+        scale = max(float(np.median([e[2] for e in recent])), extent(pose))
+        pace = own_pace(frames, centres)
+        # from its last frame, unless that one lies off the line through all of them (a bad frame)
+        line = np.median(centres + pace * (frames[-1] - frames)[:, None], axis=0)
+        start = -2 if off_way(centres[-1] - line, pace) > OWN_JUMP * scale else -1
+        missed = self.frame - frames[-1] - 1
+        # a step short of the way (a walker stopping) up to one step beyond it (a frame the video skips) is on it
+        miss = off_way(torso(pose) - centres[start] - pace * (self.frame - frames[start] - 1), 2 * pace)
+        return miss <= (OWN_JUMP + OWN_JUMP_PER_FRAME * missed) * scale
 
     def _detect(self, image: np.ndarray, rois: list[Roi | None]) -> list[Detection]:
         """The whole frame's detections, and the tiles' too where it finds fewer new people than empty slots."""
@@ -251,6 +307,11 @@ def one_person(a: Pose, b: Pose) -> bool:
 def torso(pose: Pose) -> np.ndarray:
     """The mean pixel position of the shoulders and hips."""
     return pose.image[TORSO, :2].mean(0)
+
+
+def extent(pose: Pose) -> float:
+    """A body's height in pixels as `quality.identity_switches` scales it: all its landmarks, seen or not."""
+    return float(pose.image[:, 1].max() - pose.image[:, 1].min())
 
 
 def same_person(d: Detection, pose: Pose) -> bool:
