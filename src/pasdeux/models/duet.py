@@ -52,9 +52,9 @@ The design, from small parts to the whole:
   (`generate/partners.ground_partners`). A loss on how fast those feet moved in the world where the model
   placed the partner was tried (weight 0.1): a leader's turn sweeps a partner's feet round the leader's
   pelvis, faster the farther they lie from it, so the loss taught the model to draw the partner's feet in
-  towards its lead: the best guess's feet lay 11-12 cm nearer the lead, relative to the partner's own pelvis,
-  than real partners' (real: 1-2 cm farther), and the salsa b2a fid_cd was 30 against 13 without it (same
-  steps, seed and data; skating 0.13 / 0.07 against 0.15 / 0.06, real 0.19 / 0.09: grounding holds the feet).
+  towards its lead: the best guess's feet lay 11-12 cm from the partner's own pelvis towards the lead, real
+  partners' 1-2 cm away from it, and the salsa b2a fid_cd was 30 against 13 without it (same steps, seed and
+  data; skating 0.13 / 0.07 against 0.15 / 0.06, real 0.19 / 0.09: grounding holds the feet).
 - The leader itself has a prior: the model holds a solo `default` model trained on both dancers, so
   whole duets come from nothing (a sampled leader, then its partner) and duets can be varied; a fresh
   leader's latents are drawn from the prior of the dancer who leads (`lead_latent`), so it moves as that
