@@ -153,7 +153,9 @@ def test_a_choreographer_session_end_to_end(page, studio, artifacts, shared_data
     page.mouse.move(x(330), box["y"] + box["height"] / 2, steps=5)
     page.mouse.move(x(363), box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
-    # the page speaks seconds: 300 frames at 30 fps is 10 s, 64 frames 2.13 s
+    # the page speaks seconds: 300 frames at 30 fps is 10 s, 64 frames 2.13 s. (Read once the page has handled the
+    # drag: on a loaded machine one fresh-clone run read the boxes still at the phrase before it, 0 s.)
+    until(page, "document.querySelector('#sel-start').value !== '0'", 10)
     start, length = float(page.input_value("#sel-start")), float(page.input_value("#sel-length"))
     assert abs(start * 30 - 300) <= 2 and abs(length * 30 - 64) <= 3
     page.fill("#sel-start", "10")

@@ -170,9 +170,12 @@ export function setup() {
   track.addEventListener('pointerdown', (e) => {
     if (!frames()) return;
     const f = frameAt(e);
-    track.setPointerCapture(e.pointerId);
     if (e.target === sel) drag = { mode: 'move', offset: f - state.selection.start };
     else { drag = { mode: 'new', anchor: f }; setFrames(f, 1); }
+    // Capture keeps the drag going outside the track. It is the one call here that can throw (a pointer the
+    // browser no longer holds as active), so it comes last and may fail: a fresh-clone test run once saw a drag
+    // leave the phrase where it was.
+    try { track.setPointerCapture(e.pointerId); } catch { /* the drag goes on without capture */ }
   });
   track.addEventListener('pointermove', (e) => {
     if (!drag) return;
