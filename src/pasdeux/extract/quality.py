@@ -146,17 +146,23 @@ def off_own_way(centre: np.ndarray, height: np.ndarray, seen: np.ndarray, i: int
     after = seen[i:i + PERSIST]
     if len(after) < PERSIST or after[-1] - after[0] >= 2 * PERSIST:
         return False
-    pace, scale = own_pace(before, centre[before]), float(np.nanmedian(height[before]))
-    # Its way goes on from its last frame, unless that one lies off the line through all of them (the median: a bad
-    # frame it comes back from); then from the one before.
-    line = np.median(centre[before] + pace * (a - before)[:, None], axis=0)
-    start = before[-2] if len(before) > 1 and off_way(centre[a] - line, pace) > OWN_JUMP * scale else a
+    scale = float(np.nanmedian(height[before]))
+    start, at, pace = way_from(before, centre[before], scale)
     for j in after:
         missed = (j - a - 1) - int(np.count_nonzero((seen > a) & (seen < j)))
-        if off_way(centre[j] - centre[start] - pace * (j - start), pace) <= \
-                (OWN_JUMP + OWN_JUMP_PER_FRAME * missed) * scale:
+        if off_way(centre[j] - at - pace * (j - start), pace) <= (OWN_JUMP + OWN_JUMP_PER_FRAME * missed) * scale:
             return False
     return True
+
+
+def way_from(frames: np.ndarray, centre: np.ndarray, scale: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """Where a person's way goes on from, seen at its found `frames` with centres `centre` `[F, 2]`: the frame and
+    centre it starts from and its pace. It starts from the last frame, unless that one lies off the line through all
+    of them (the median) by more than OWN_JUMP of `scale` (a bad frame it comes back from); then from the one before."""
+    pace = own_pace(frames, centre)
+    line = np.median(centre + pace * (frames[-1] - frames)[:, None], axis=0)
+    k = -2 if len(frames) > 1 and off_way(centre[-1] - line, pace) > OWN_JUMP * scale else -1
+    return int(frames[k]), centre[k], pace
 
 
 def own_pace(frames: np.ndarray, centre: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ import numpy as np
 from pasdeux.extract.detect import Detection, Detector, merge
 from pasdeux.extract.identity import RECOLOUR, appearance
 from pasdeux.extract.landmarks import LandmarkModel, Pose
-from pasdeux.extract.quality import OWN_JUMP, OWN_JUMP_PER_FRAME, PACE_FRAMES, off_way, own_pace
+from pasdeux.extract.quality import OWN_JUMP, OWN_JUMP_PER_FRAME, PACE_FRAMES, off_way, own_pace, way_from
 from pasdeux.extract.roi import RegionFilter, Roi, from_alignment
 
 SAME_PERSON_IOU = 0.5  # two slots whose landmark boxes overlap this much follow one person
@@ -189,13 +189,10 @@ class Tracker:
         frames = np.array([e[0] for e in recent])
         centres = np.array([e[1] for e in recent])
         scale = max(float(np.median([e[2] for e in recent])), extent(pose))
-        pace = own_pace(frames, centres)
-        # from its last frame, unless that one lies off the line through all of them (a bad frame)
-        line = np.median(centres + pace * (frames[-1] - frames)[:, None], axis=0)
-        start = -2 if off_way(centres[-1] - line, pace) > OWN_JUMP * scale else -1
+        start, at, pace = way_from(frames, centres, scale)
         missed = self.frame - frames[-1] - 1
         # a step short of the way (a walker stopping) up to one step beyond it (a frame the video skips) is on it
-        miss = off_way(torso(pose) - centres[start] - pace * (self.frame - frames[start] - 1), 2 * pace)
+        miss = off_way(torso(pose) - at - pace * (self.frame - start - 1), 2 * pace)
         return miss <= (OWN_JUMP + OWN_JUMP_PER_FRAME * missed) * scale
 
     def _detect(self, image: np.ndarray, rois: list[Roi | None]) -> list[Detection]:
